@@ -1,0 +1,18 @@
+"""Idempotency keys for what Slack and PagerDuty deliver more than once."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.models import Delivery
+
+
+def claim(session: Session, source: str, delivery_id: str, team_id: str | None = None) -> bool:
+    """Record a delivery; False when it was recorded before (a retry or a duplicate)."""
+    try:
+        with session.begin_nested():
+            session.add(Delivery(source=source, delivery_id=delivery_id, team_id=team_id))
+    except IntegrityError:
+        return False
+    return True
