@@ -1,0 +1,152 @@
+"""Settings: read once from the environment, validated, then passed down.
+
+Nothing reads the environment at import time; `Settings.from_env` is called by
+the CLI, and tests build `Settings` directly.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from dotenv import dotenv_values
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from bot.errors import ConfigError
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_PAGERDUTY_API_URL = "https://api.pagerduty.com"
+DEFAULT_DATABASE_URL = "sqlite:///postmortem.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    pagerduty_webhook_secret: str | None = None
+    pagerduty_api_token: str | None = None
+    pagerduty_api_url: str = DEFAULT_PAGERDUTY_API_URL
+    templates_dir: Path | None = None
+    port: int = 3000
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, env_file: str = ".env"
+    ) -> Settings:
+        """Build settings from `environ` (default: the process environment over `.env`)."""
+        if environ is None:
+            environ = {**_read_env_file(env_file), **os.environ}
+        return cls(
+            slack_bot_token=_optional(environ, "SLACK_BOT_TOKEN"),
+            slack_signing_secret=_optional(environ, "SLACK_SIGNING_SECRET"),
+            slack_app_token=_optional(environ, "SLACK_APP_TOKEN"),
+            slack_client_id=_optional(environ, "SLACK_CLIENT_ID"),
+            slack_client_secret=_optional(environ, "SLACK_CLIENT_SECRET"),
+            slack_api_url=_url(
+                environ, "SLACK_API_URL", DEFAULT_SLACK_API_URL, trailing_slash=True
+            ),
+            database_url=_database_url(environ),
+            pagerduty_webhook_secret=_optional(environ, "PAGERDUTY_WEBHOOK_SECRET"),
+            pagerduty_api_token=_optional(environ, "PAGERDUTY_API_TOKEN"),
+            pagerduty_api_url=_url(environ, "PAGERDUTY_API_URL", DEFAULT_PAGERDUTY_API_URL),
+            templates_dir=_directory(environ, "TEMPLATES_DIR"),
+            port=_port(environ),
+        )
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    @property
+    def oauth(self) -> bool:
+        return self.slack_client_id is not None
+
+    @property
+    def pagerduty_webhook_secrets(self) -> tuple[str, ...]:
+        """Several secrets, comma-separated, let a rotation overlap."""
+        if not self.pagerduty_webhook_secret:
+            return ()
+        return tuple(s.strip() for s in self.pagerduty_webhook_secret.split(",") if s.strip())
+
+    def check_for_serving(self) -> None:
+        """Raise ConfigError naming the first setting `serve` cannot run without."""
+        _check_token("SLACK_APP_TOKEN", self.slack_app_token, "xapp-")
+        _check_token("SLACK_BOT_TOKEN", self.slack_bot_token, "xoxb-")
+        if self.oauth:
+            if not self.slack_client_secret:
+                raise ConfigError("SLACK_CLIENT_SECRET", "required when SLACK_CLIENT_ID is set")
+        elif not self.slack_bot_token:
+            raise ConfigError(
+                "SLACK_BOT_TOKEN",
+                "missing; set the bot token (xoxb-…) or SLACK_CLIENT_ID/SLACK_CLIENT_SECRET",
+            )
+        if not self.socket_mode and not self.slack_signing_secret:
+            raise ConfigError(
+                "SLACK_SIGNING_SECRET",
+                "missing; required unless SLACK_APP_TOKEN selects Socket Mode",
+            )
+
+
+def _read_env_file(path: str) -> dict[str, str]:
+    if not Path(path).is_file():
+        return {}
+    return {k: v for k, v in dotenv_values(path).items() if v is not None}
+
+
+def _optional(environ: Mapping[str, str], name: str) -> str | None:
+    value = environ.get(name, "").strip()
+    return value or None
+
+
+def _check_token(name: str, value: str | None, prefix: str) -> None:
+    if value is not None and not value.startswith(prefix):
+        raise ConfigError(name, f"should start with {prefix!r}")
+
+
+def _url(
+    environ: Mapping[str, str], name: str, default: str, *, trailing_slash: bool = False
+) -> str:
+    value = _optional(environ, name) or default
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(name, f"{value!r} is not an http(s) URL")
+    if trailing_slash and not value.endswith("/"):
+        value += "/"
+    return value.rstrip("/") if not trailing_slash else value
+
+
+def _database_url(environ: Mapping[str, str]) -> str:
+    value = _optional(environ, "DATABASE_URL") or DEFAULT_DATABASE_URL
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise ConfigError("DATABASE_URL", f"{value!r} is not a SQLAlchemy URL") from None
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError("DATABASE_URL", "only sqlite:/// and postgresql+psycopg:// are supported")
+    return value
+
+
+def _directory(environ: Mapping[str, str], name: str) -> Path | None:
+    value = _optional(environ, name)
+    if value is None:
+        return None
+    path = Path(value)
+    if not path.is_dir():
+        raise ConfigError(name, f"{value!r} is not a directory")
+    return path
+
+
+def _port(environ: Mapping[str, str]) -> int:
+    value = _optional(environ, "PORT") or "3000"
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise ConfigError("PORT", f"{value!r} is not a port number (1-65535)")
+    return int(value)
