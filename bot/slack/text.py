@@ -1,0 +1,35 @@
+"""Text that goes back into Slack.
+
+Whatever a person typed is escaped before the bot posts it, so an echoed
+`<!channel>` or `<@U123>` is shown, not acted upon.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def escape(text: str) -> str:
+    """Slack mrkdwn escaping of the three control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mention(user_id: str) -> str:
+    return f"<@{user_id}>"
+
+
+def channel_link(channel_id: str) -> str:
+    return f"<#{channel_id}>"
+
+
+def link(url: str, label: str) -> str:
+    return f"<{url}|{escape(label).replace('|', '¦')}>"
+
+
+def ts_to_datetime(ts: str) -> datetime:
+    """A Slack message timestamp ("1700000000.000100") as an aware UTC datetime."""
+    return datetime.fromtimestamp(float(ts), tz=UTC)
+
+
+def utc_minute(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
