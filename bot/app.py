@@ -1,0 +1,65 @@
+"""build_app: the Bolt app with its listeners, error hook and dependencies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import listeners
+from bot.config import Settings
+from bot.listeners.deps import Deps
+from bot.listeners.errors import on_listener_error
+from bot.templates import Templates
+from storage.models import utcnow
+
+
+def build_client(settings: Settings) -> WebClient:
+    """The one Web API client; 429s wait for Retry-After instead of failing."""
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=10),
+        ],
+    )
+
+
+def build_app(
+    settings: Settings,
+    *,
+    sessions: sessionmaker[Session],
+    client: WebClient | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    templates: Templates | None = None,
+) -> App:
+    # process_before_response: ack-time listeners run in the request thread and
+    # answer at once; slow work goes to lazy listeners. Bolt's other mode
+    # polls for the ack with sleep(0.01), which caps throughput (DESIGN.md).
+    app = App(
+        client=client or build_client(settings),
+        signing_secret=settings.slack_signing_secret or "",
+        # Socket Mode messages arrive over an authenticated WebSocket, unsigned.
+        request_verification_enabled=not settings.socket_mode,
+        process_before_response=True,
+    )
+    templates = templates or Templates(settings.templates_dir)
+    templates.check()
+    deps = Deps(settings=settings, sessions=sessions, clock=clock, templates=templates)
+
+    @app.middleware
+    def provide_deps(context: BoltContext, next: Callable[[], None]) -> None:
+        context["deps"] = deps
+        next()
+
+    app.error(on_listener_error)
+    listeners.register(app)
+    return app

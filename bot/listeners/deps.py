@@ -1,0 +1,29 @@
+"""What listeners need, handed to them through Bolt's per-request context.
+
+A global middleware (see `bot.app`) puts one `Deps` into every request's
+context, so listeners stay plain functions and tests build their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from slack_bolt import BoltContext
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.templates import Templates
+
+
+@dataclass(frozen=True)
+class Deps:
+    settings: Settings
+    sessions: sessionmaker[Session]
+    clock: Callable[[], datetime]
+    templates: Templates
+
+
+def deps_of(context: BoltContext) -> Deps:
+    return context["deps"]

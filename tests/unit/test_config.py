@@ -1,0 +1,69 @@
+"""Settings: a bad or missing one is named, with what is wrong."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import Settings
+from bot.errors import ConfigError
+
+SERVING = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s3cret"}
+
+
+def test_defaults_follow_the_contract() -> None:
+    settings = Settings.from_env({})
+    assert settings.slack_api_url == "https://slack.com/api/"
+    assert settings.database_url == "sqlite:///postmortem.db"
+    assert settings.pagerduty_api_url == "https://api.pagerduty.com"
+    assert settings.port == 3000
+    assert not settings.socket_mode and not settings.pagerduty_webhook_secrets
+
+
+def test_serving_without_a_token_names_the_setting() -> None:
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({"SLACK_SIGNING_SECRET": "s"}).check_for_serving()
+    assert raised.value.name == "SLACK_BOT_TOKEN"
+
+
+def test_http_mode_needs_the_signing_secret_but_socket_mode_does_not() -> None:
+    with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET"):
+        Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1"}).check_for_serving()
+    Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}).check_for_serving()
+
+
+def test_a_user_token_in_place_of_the_bot_token_is_refused() -> None:
+    with pytest.raises(ConfigError, match="xoxb-"):
+        Settings.from_env({**SERVING, "SLACK_BOT_TOKEN": "xoxp-1"}).check_for_serving()
+
+
+def test_oauth_needs_both_halves() -> None:
+    with pytest.raises(ConfigError, match="SLACK_CLIENT_SECRET"):
+        Settings.from_env({"SLACK_CLIENT_ID": "1.2", "SLACK_SIGNING_SECRET": "s"}).check_for_serving()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PORT", "http"),
+        ("PORT", "70000"),
+        ("SLACK_API_URL", "slack.com/api"),
+        ("DATABASE_URL", "not a url"),
+        ("DATABASE_URL", "mysql://localhost/db"),
+        ("TEMPLATES_DIR", "/no/such/dir"),
+    ],
+)
+def test_a_malformed_setting_is_named(name: str, value: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({name: value})
+    assert raised.value.name == name
+
+
+def test_the_slack_api_url_gets_the_trailing_slash_slack_sdk_expects() -> None:
+    assert Settings.from_env({"SLACK_API_URL": "http://127.0.0.1:4000/api"}).slack_api_url == (
+        "http://127.0.0.1:4000/api/"
+    )
+
+
+def test_two_pagerduty_secrets_overlap_during_rotation() -> None:
+    settings = Settings.from_env({"PAGERDUTY_WEBHOOK_SECRET": "old, new"})
+    assert settings.pagerduty_webhook_secrets == ("old", "new")
