@@ -1,0 +1,278 @@
+"""The incident timeline (step 2 of the method): entries merged, measured, and its gaps named.
+
+Entries come from Slack messages, PagerDuty (webhook events and REST log entries) and
+people typing them in. `merge` orders them by time and keeps each upstream happening once;
+`durations` measures detection, acknowledgement, mitigation and resolution; a `Gap` says
+what the timeline is missing and why (step 1: the report must name missing data).
+Pure: standard library only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Literal
+
+Source = Literal["slack", "pagerduty", "manual"]
+SOURCES: tuple[Source, ...] = ("slack", "pagerduty", "manual")
+
+TRIGGER = "trigger"
+ACKNOWLEDGED = "acknowledged"
+MITIGATED = "mitigated"
+RESOLVED = "resolved"
+REOPENED = "reopened"
+NOTE = "note"
+
+# A webhook event and the REST log entry for the same action carry near-identical times.
+SAME_HAPPENING = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One row of the timeline.
+
+    `source_key` is the upstream id ("C123:1700000000.000100", a PagerDuty event or log
+    entry id, a manual entry id). For PagerDuty entries `via` says which feed brought it
+    ("webhook" or "log") and `incident_id` which incident; `merge` uses both to keep one
+    line when the two feeds report the same happening."""
+
+    occurred_at: datetime
+    source: Source
+    source_key: str
+    text: str
+    actor: str | None = None
+    is_key: bool = False
+    kind: str | None = None
+    incident_id: str | None = None
+    via: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.occurred_at.utcoffset() is None:
+            raise ValueError("a timeline entry needs a timezone-aware time")
+        if self.source not in SOURCES:
+            raise ValueError(f"unknown timeline source {self.source!r}")
+        object.__setattr__(self, "occurred_at", self.occurred_at.astimezone(UTC))
+
+    @property
+    def identity(self) -> tuple[str, str]:
+        return (self.source, self.source_key)
+
+
+def order_key(entry: TimelineEntry) -> tuple[datetime, str, str]:
+    """Time first; equal times fall back to source then upstream id, so order is stable."""
+    return (entry.occurred_at, entry.source, entry.source_key)
+
+
+def merge(*streams: Iterable[TimelineEntry]) -> list[TimelineEntry]:
+    """All entries in time order, each (source, source_key) once.
+
+    A repeated key keeps the copy seen last, so pass stored entries before fresh ones to
+    pick up edits. A PagerDuty webhook event and a log entry of the same incident and kind
+    within a minute of each other are one happening: the webhook's line is kept, as its
+    text names the incident and carries the note."""
+    latest: dict[tuple[str, str], TimelineEntry] = {}
+    for stream in streams:
+        for entry in stream:
+            latest[entry.identity] = entry
+    return _collapse_twins(sorted(latest.values(), key=order_key))
+
+
+def _collapse_twins(ordered: list[TimelineEntry]) -> list[TimelineEntry]:
+    kept: list[TimelineEntry] = []
+    absorbed: set[int] = set()
+    for index, entry in enumerate(ordered):
+        if index in absorbed:
+            continue
+        twin = _find_twin(ordered, index, absorbed)
+        if twin is not None:
+            absorbed.add(twin)
+            entry = _combine(entry, ordered[twin])
+        kept.append(entry)
+    # The kept twin may be the later one, so it can move past entries between the two.
+    return sorted(kept, key=order_key)
+
+
+def _find_twin(ordered: list[TimelineEntry], index: int, absorbed: set[int]) -> int | None:
+    entry = ordered[index]
+    if entry.source != "pagerduty" or entry.kind is None or entry.via is None:
+        return None
+    for later in range(index + 1, len(ordered)):
+        other = ordered[later]
+        if other.occurred_at - entry.occurred_at > SAME_HAPPENING:
+            return None
+        if later not in absorbed and _twins(entry, other):
+            return later
+    return None
+
+
+def _twins(first: TimelineEntry, second: TimelineEntry) -> bool:
+    same_incident = (
+        first.incident_id is None
+        or second.incident_id is None
+        or first.incident_id == second.incident_id
+    )
+    return (
+        second.source == "pagerduty"
+        and second.kind == first.kind
+        and second.via is not None
+        and second.via != first.via
+        and same_incident
+    )
+
+
+def _combine(first: TimelineEntry, second: TimelineEntry) -> TimelineEntry:
+    kept, dropped = (second, first) if second.via == "webhook" else (first, second)
+    return replace(kept, is_key=kept.is_key or dropped.is_key, actor=kept.actor or dropped.actor)
+
+
+@dataclass(frozen=True)
+class Durations:
+    """How long each stage took; None when the timeline cannot say.
+
+    Detection runs from the start to the first trigger, acknowledgement from that trigger,
+    mitigation and resolution from the start."""
+
+    to_detect: timedelta | None
+    to_acknowledge: timedelta | None
+    to_mitigate: timedelta | None
+    to_resolve: timedelta | None
+
+
+def durations(entries: Iterable[TimelineEntry], *, started_at: datetime | None = None) -> Durations:
+    """Measure the timeline; the start is `started_at`, or else its first entry."""
+    ordered = sorted(entries, key=order_key)
+    if not ordered:
+        return Durations(None, None, None, None)
+    start = started_at.astimezone(UTC) if started_at else ordered[0].occurred_at
+    trigger = _first(ordered, lambda entry: entry.kind == TRIGGER)
+    acknowledged = _first(ordered, lambda entry: entry.kind == ACKNOWLEDGED)
+    return Durations(
+        to_detect=_span(start, trigger),
+        to_acknowledge=_span(trigger, acknowledged),
+        to_mitigate=_span(start, _first(ordered, _is_mitigation)),
+        to_resolve=_span(start, _final_resolution(ordered)),
+    )
+
+
+def _first(
+    ordered: Sequence[TimelineEntry], matches: Callable[[TimelineEntry], bool]
+) -> datetime | None:
+    return next((entry.occurred_at for entry in ordered if matches(entry)), None)
+
+
+def _final_resolution(ordered: Sequence[TimelineEntry]) -> datetime | None:
+    """The last resolution, unless the incident was reopened after it."""
+    for entry in reversed(ordered):
+        if entry.kind == REOPENED:
+            return None
+        if entry.kind == RESOLVED:
+            return entry.occurred_at
+    return None
+
+
+def _span(start: datetime | None, end: datetime | None) -> timedelta | None:
+    if start is None or end is None or end < start:
+        return None
+    return end - start
+
+
+_MITIGATED_WORDS = re.compile(
+    r"\bmitigated\b|\bmitigation (?:is )?(?:deployed|applied|in place|live|done)\b", re.I
+)
+_NEGATION = re.compile(
+    r"(?:\bnot\b|n't\b|\bnever\b|\bno\b|\byet\b|\bonce\b|\bif\b|\bwhen\b|\buntil\b)", re.I
+)
+
+
+def _is_mitigation(entry: TimelineEntry) -> bool:
+    if entry.kind == MITIGATED:
+        return True
+    return entry.source in ("slack", "manual") and says_mitigated(entry.text)
+
+
+def says_mitigated(text: str) -> bool:
+    """Whether a message reports mitigation: "mitigated", not "not yet mitigated" or a question."""
+    for match in _MITIGATED_WORDS.finditer(text):
+        before = text[max(0, match.start() - 25) : match.start()]
+        after = text[match.end() : match.end() + 3]
+        if not _NEGATION.search(before) and "?" not in after:
+            return True
+    return False
+
+
+class GapKind(StrEnum):
+    PAGERDUTY_NOT_LINKED = "pagerduty_not_linked"
+    PAGERDUTY_NOT_CONFIGURED = "pagerduty_not_configured"
+    HISTORY_UNREADABLE = "history_unreadable"
+    MESSAGES_DELETED = "messages_deleted"
+    BACKFILL_CUT_SHORT = "backfill_cut_short"
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Something the timeline is missing; `describe()` says what, for the report."""
+
+    kind: GapKind
+    count: int = 0
+    where: str | None = None
+    reason: str | None = None
+
+    @classmethod
+    def pagerduty_not_linked(cls) -> Gap:
+        return cls(GapKind.PAGERDUTY_NOT_LINKED)
+
+    @classmethod
+    def pagerduty_not_configured(cls) -> Gap:
+        return cls(GapKind.PAGERDUTY_NOT_CONFIGURED)
+
+    @classmethod
+    def history_unreadable(cls, where: str | None = None) -> Gap:
+        return cls(GapKind.HISTORY_UNREADABLE, where=where)
+
+    @classmethod
+    def messages_deleted(cls, count: int) -> Gap:
+        return cls(GapKind.MESSAGES_DELETED, count=count)
+
+    @classmethod
+    def backfill_cut_short(cls, where: str, reason: str) -> Gap:
+        return cls(GapKind.BACKFILL_CUT_SHORT, where=where, reason=reason)
+
+    def describe(self) -> str:
+        return _DESCRIPTIONS[self.kind](self)
+
+
+def _deleted(gap: Gap) -> str:
+    if gap.count == 1:
+        return "1 message was deleted from the channel and is not in the timeline."
+    return f"{gap.count} messages were deleted from the channel and are not in the timeline."
+
+
+_DESCRIPTIONS: dict[GapKind, Callable[[Gap], str]] = {
+    GapKind.PAGERDUTY_NOT_LINKED: lambda gap: (
+        "No PagerDuty incident is linked, so pager events (triggered, acknowledged, "
+        "escalated, resolved) are not in the timeline."
+    ),
+    GapKind.PAGERDUTY_NOT_CONFIGURED: lambda gap: (
+        "The PagerDuty API is not configured (PAGERDUTY_API_TOKEN), so the incident's log "
+        "could not be read; only events PagerDuty delivered by webhook are in the timeline."
+    ),
+    GapKind.HISTORY_UNREADABLE: lambda gap: (
+        f"The history of {gap.where or 'the channel'} could not be read (the bot is not a "
+        "member, or the channel is private), so earlier messages are not in the timeline."
+    ),
+    GapKind.MESSAGES_DELETED: _deleted,
+    GapKind.BACKFILL_CUT_SHORT: lambda gap: (
+        f"Reading {gap.where or 'the history'} stopped early ({gap.reason or 'no reason given'}), "
+        "so the timeline may be incomplete."
+    ),
+}
+
+
+def format_utc_minute(moment: datetime) -> str:
+    """Show a time as UTC to the minute, "2026-11-24 14:05 UTC", as the method asks."""
+    if moment.utcoffset() is None:
+        raise ValueError("cannot show a time without a timezone as UTC")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
