@@ -109,6 +109,10 @@ class TimelineEvent(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     actor: Mapped[str | None] = mapped_column(String(200))
     kind: Mapped[str | None] = mapped_column(String(32))
+    # PagerDuty only: which feed brought it ("webhook" or "log") and for which incident,
+    # so the two reports of one happening can be told apart from two happenings.
+    via: Mapped[str | None] = mapped_column(String(8))
+    incident_id: Mapped[str | None] = mapped_column(String(64))
     thread_ts: Mapped[str | None] = mapped_column(String(32))
     is_key: Mapped[bool] = mapped_column(default=False)
     edited_at: Mapped[datetime | None]

@@ -96,6 +96,8 @@ def upgrade() -> None:
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("actor", sa.String(length=200), nullable=True),
         sa.Column("kind", sa.String(length=32), nullable=True),
+        sa.Column("via", sa.String(length=8), nullable=True),
+        sa.Column("incident_id", sa.String(length=64), nullable=True),
         sa.Column("thread_ts", sa.String(length=32), nullable=True),
         sa.Column("is_key", sa.Boolean(), nullable=False),
         sa.Column("edited_at", storage.models.UTCDateTime(timezone=True), nullable=True),
