@@ -1,50 +1,17 @@
-"""`/postmortem <subcommand>`: acknowledge at once, do the work after the ack."""
+"""`/postmortem start`: open the channel's post-mortem and post its opening message."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.errors import UserError
 from bot.listeners import command_line
 from bot.listeners.deps import deps_of
-from bot.listeners.errors import in_background
 from bot.services import postmortems
 from bot.slack import messages
-
-COMMAND = "/postmortem"
-
-
-def register(app: App) -> None:
-    app.command(COMMAND)(ack=acknowledge, lazy=[in_background(run_subcommand)])
-
-
-def acknowledge(ack: Ack, command: dict[str, Any]) -> None:
-    """Answer within Slack's 3 seconds: help and mistakes at once, everything else later."""
-    try:
-        parsed = command_line.parse(command.get("text", ""))
-    except UserError as error:
-        ack(response_type="ephemeral", text=str(error))
-        return
-    if parsed.name == "help":
-        ack(response_type="ephemeral", text=command_line.help_text())
-        return
-    ack()
-
-
-def run_subcommand(
-    body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
-) -> None:
-    try:
-        parsed = command_line.parse(body.get("text", ""))
-    except UserError:
-        return  # already answered by `acknowledge`
-    handler = HANDLERS.get(parsed.name)
-    if handler is not None:
-        handler(parsed, body, client, respond, context)
 
 
 def start(

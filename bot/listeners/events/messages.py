@@ -1,4 +1,4 @@
-"""Events API listeners: what happens in an incident channel while its post-mortem is open.
+"""Messages posted, edited and deleted in a watched channel become timeline events.
 
 Slack delivers an event again when it did not see our 2xx in time; the
 event id is claimed in the same transaction as the work, so a retry is a no-op.

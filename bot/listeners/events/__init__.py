@@ -1,0 +1,9 @@
+"""Events API listeners: what happens in an incident channel while its post-mortem is open."""
+
+from slack_bolt import App
+
+from bot.listeners.events import messages
+
+
+def register(app: App) -> None:
+    messages.register(app)
