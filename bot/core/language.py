@@ -1,0 +1,344 @@
+"""Blameless-language check: find sentences that make a person the subject of a failure.
+
+The method asks "what allowed this?", never "who did this?". A sentence is
+flagged when a failure predicate ("forgot to", "should have", "broke",
+"careless", "human error", ...) is attached to a person: a name, a Slack
+mention, a pronoun or a role. The same predicate with a system as its subject
+("the alert should have fired", "Kafka failed to rebalance") is the analysis
+we want, and passes. Plain facts about people ("Alice restarted the pods")
+carry no failure predicate and pass too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.core.wordlists import (
+    NOT_NAMES,
+    PERSON_PRONOUNS,
+    POSSESSIVE_PRONOUNS,
+    ROLE_NOUNS,
+    SKIPPED_BEFORE_VERB,
+)
+
+FindingKind = Literal["blame", "vague-action"]
+Needs = Literal["any", "person", "person_or_none", "who", "possessive", "clause"]
+
+MENTION = r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>"
+_WORD = re.compile(rf"{MENTION}|@[\w.-]+|[\w][\w'’-]*")
+_CLAUSE_BREAK = re.compile(
+    r"[.!?;:,()\"“”\n]|\b(?:and|but|so|because|since|when|while|after|before|although"
+    r"|though|if|until|or|then|which|who|whereas)\b",
+    re.IGNORECASE,
+)
+_NOT_NAME_ENDINGS = ("ing", "tion", "sion", "ment", "ness", "ity", "ies", "ics", "ure")
+_PLURAL = re.compile(r"[^aeiousy]s$")
+_POSSESSIVE_S = re.compile(r"(.+)['’]s")
+# A person named after a fixed word: "because of {who}", "caused by the new {who}".
+_WHO = (
+    r"(?P<who>(?:(?:the|a|an|our|my|that|this|new|junior|senior|poor)\s+){0,3}"
+    rf"(?:{MENTION}|@?[\w'’-]+))"
+)
+
+# A person named between two fixed words: "is on {the deploy team} for", "if {Hugo} had".
+_WHO_BEFORE = rf"(?P<who>(?:[\w'’-]+\s+){{0,3}}?(?:{MENTION}|@?[\w'’-]+))"
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: FindingKind
+    span: tuple[int, int]
+    phrase: str
+    why: str
+    suggestion: str
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """A failure predicate, and whose subject turns it into blame.
+
+    needs: "any" is blame on its own; "person" needs a person as subject;
+    "person_or_none" also fires with no subject at all ("Forgot to drain it");
+    "who" checks the person captured in the pattern's `who` group;
+    "possessive" also accepts something a person owns ("Sofia's deploy");
+    "clause" looks at the clause's first word, for phrases that trail the verb.
+    """
+
+    category: str
+    pattern: re.Pattern[str]
+    needs: Needs
+
+
+def _rule(category: str, needs: Needs, pattern: str) -> _Rule:
+    return _Rule(category, re.compile(pattern, re.IGNORECASE), needs)
+
+
+_NEG_EXEMPT = (
+    r"get|got|receive|received|have|had|know|knew|see|saw|hear|heard|need|needed"
+    r"|exist|existed|happen|happened|work|worked|apply|applied|fire|fired|been"
+)
+# Verbs for finding or undoing a bad change: "She reverted the bad config" is not blame.
+_REMEDIAL = (
+    r"identified|found|spotted|noticed|reverted|fixed|removed|replaced|flagged|caught|reported"
+    r"|located|isolated|diagnosed|traced|undid|corrected|rolled|disabled|saw|confirmed"
+    r"|is|was|were|are|be|been|had|has|have|got"
+)
+_RECIPIENTS = r"us|them|him|her|customers|users|everyone|people|it"
+_RULES: tuple[_Rule, ...] = (
+    _rule("human-error", "any", r"\b(?:human|operator|user|pilot|people)[ -](?:error|mistake)s?\b"),
+    _rule(
+        "character",
+        "any",
+        r"\b(?:careless(?:ly|ness)?|negligen(?:t|ce|tly)|slopp(?:y|iness|ily)"
+        r"|incompeten(?:t|ce)|lazy|laziness|lazily|reckless(?:ly|ness)?"
+        r"|irresponsib(?:le|ly|ility)|clueless|stupid(?:ity)?|idiot(?:ic|s)?|ashamed"
+        r"|asleep\s+at\s+the\s+wheel|dropped\s+the\s+ball|(?:bad|poor)\s+judge?ment"
+        r"|should(?:\s+have|['’]ve)\s+known\s+better"
+        r"|(?:not|never|had\s+been)\s+paying\s+attention)\b|n['’]t\s+paying\s+attention\b",
+    ),
+    _rule(
+        "attribution",
+        "any",
+        r"\b(?:fault\s+of|to\s+blame|blame\b[^.;]{0,40}?\b(?:lies|lay|rests|rested|falls|fell)\s+(?:with|on)"
+        r"|(?:held|hold|be)\s+(?:\S+\s+)?accountable"
+        r"|(?:my|his|her|their|your)\s+fault)\b",
+    ),
+    _rule("attribution", "possessive", r"\bfault\b"),
+    _rule("mistake", "possessive", r"\b(?:mistake|typo|blunder|oversight|screw-?up|slip-?up)s?\b"),
+    _rule("attribution", "who", rf"\b(?:because\s+of|caused\s+by|thanks\s+to)\s+{_WHO}"),
+    _rule("attribution", "who", rf"\b(?:is|was|it['’]s|that['’]s)\s+on\s+{_WHO_BEFORE}\s+for\b"),
+    _rule("attribution", "person", r"\b(?:is|was|are|were)\s+(?:\w+\s+)?at\s+fault\b"),
+    _rule("attribution", "who", rf"\broot\s+cause\s+(?:is|was)\s+(?:that\s+)?{_WHO}"),
+    _rule("attribution", "who", rf"\b(?:mistake|error|typo)s?\s+(?:by|from)\s+{_WHO}"),
+    _rule("should-have", "who", rf"\bif\s+{_WHO_BEFORE}\s+(?:had|hadn['’]t|would\s+have)\b"),
+    _rule(
+        "attribution",
+        "person",
+        r"\b(?:is|was|are|were)\s+(?:solely\s+|directly\s+)?responsible\s+for\s+(?:the\s+|this\s+)?"
+        r"(?:outage|incident|failure|downtime|breakage|mess|problem|data\s+loss|breaking|causing)",
+    ),
+    _rule(
+        "mistake",
+        "person_or_none",
+        r"\bmade\s+(?:a|an|another|the|some)\s+(?:\w+\s+)?"
+        r"(?:mistake|error|typo|blunder)s?\b",
+    ),
+    _rule(
+        "omission",
+        "person_or_none",
+        r"\b(?:forgot(?:ten)?(?:\s+to)?|neglected(?:\s+to)?|ignored|overlooked|fat[- ]?fingered"
+        r"|mistyped|screwed\s+up|messed\s+up|botched|slept\s+through"
+        r"|did(?:n['’]t|\s+not)\s+bother(?:\s+to)?)\b",
+    ),
+    _rule(
+        "omission",
+        "person",
+        rf"\b(?:didn['’]t|did\s+not|(?:had|has|have)(?:n['’]t|\s+not)|never|failed\s+to)\s+"
+        rf"(?!(?:{_NEG_EXEMPT})\b)\w+",
+    ),
+    _rule("omission", "person", r"\b(?:missed|(?:was|were)\s+supposed\s+to)\b"),
+    _rule(
+        "should-have",
+        "person",
+        r"\b(?:should|ought\s+to|could)(?:n['’]t|\s+not)?\s*(?:\s+have|['’]ve)\s+"
+        r"(?!(?:been|had|received|got|gotten)\b)\w+",
+    ),
+    _rule(
+        "outcome",
+        "possessive",
+        r"\b(?:caused|broke|took\s+down|brought\s+down|knocked\s+over|corrupted|wiped|crashed)\b",
+    ),
+    _rule("outcome", "person", r"\bmis(?:configured|read|handled|judged|typed|understood)\b"),
+    _rule(
+        "outcome",
+        "person",
+        rf"\b(?!(?:{_REMEDIAL})\b)[a-z]+\s+(?:(?:{_RECIPIENTS})\s+)?(?:the|a|an)\s+"
+        r"(?:wrong|bad|broken|faulty|buggy|incorrect|untested)\b",
+    ),
+    _rule("mistake", "person", r"\b(?:accidentally|inadvertently|mistakenly|wrongly)\b"),
+    _rule("mistake", "clause", r"\bby\s+(?:mistake|accident)\b"),
+)
+
+_WHY = {
+    "human-error": "“{phrase}” stops the analysis at a person",
+    "character": "“{phrase}” judges a person instead of the conditions they worked in",
+    "attribution": "“{phrase}” attributes the failure to a person",
+    "mistake": "“{phrase}” makes a person's mistake the explanation",
+    "omission": "“{phrase}” makes a person the subject of a missed step",
+    "should-have": "“{phrase}” judges a person with hindsight",
+    "outcome": "“{phrase}” names a person as the cause",
+}
+_SUGGESTION = {
+    "human-error": "Ask what allowed the mistake: which check, default or tool let it through?",
+    "character": "Describe the conditions: what allowed this to be easy to do and hard to notice?",
+    "attribution": "Drop the attribution and ask what allowed the failure: "
+    "which safeguard was missing?",
+    "mistake": "Ask what allowed the mistake to reach production: which validation, review or "
+    "default would have caught it?",
+    "omission": "Make the system the subject: what allowed “{rest}” to be skipped? "
+    "e.g. “Nothing in the process required or checked it.”",
+    "should-have": "Turn hindsight into a gap in the system: what allowed the work to go ahead "
+    "without “{rest}”? e.g. “The runbook did not call for it” or “No alert prompted it.”",
+    "outcome": "Name the change and the gap, not the person: what allowed “{rest}” "
+    "to happen without a check catching it?",
+}
+
+
+def find_blame(text: str) -> list[Finding]:
+    """Blame findings in `text`, in order, without overlapping spans."""
+    found = [finding for rule in _RULES for finding in _apply(rule, text)]
+    return _without_overlaps(found)
+
+
+def _apply(rule: _Rule, text: str) -> Iterator[Finding]:
+    blamed_start = _CHECKS[rule.needs]
+    for match in rule.pattern.finditer(text):
+        start = blamed_start(text, match)
+        if start is not None:
+            yield _finding(rule.category, text, (start, match.end()))
+
+
+def _needs_any(text: str, match: re.Match[str]) -> int | None:
+    return match.start()
+
+
+def _needs_who(text: str, match: re.Match[str]) -> int | None:
+    return match.start() if is_person_word(_WORD.findall(match["who"])[-1]) else None
+
+
+def _needs_person(text: str, match: re.Match[str], *, allow_none: bool = False) -> int | None:
+    words = _subject_words(text, match.start())
+    if not words:
+        return match.start() if allow_none else None
+    if _is_passive(words) or not is_person_word(words[-1][0]):
+        return None
+    return words[-1][1]
+
+
+def _needs_person_or_none(text: str, match: re.Match[str]) -> int | None:
+    return _needs_person(text, match, allow_none=True)
+
+
+def _needs_possessive(text: str, match: re.Match[str]) -> int | None:
+    """A person, or something a person owns: "Sofia's deploy caused", "her mistake"."""
+    words = _subject_words(text, match.start())
+    owners = [start for word, start in words if _is_person_possessive(word)]
+    if owners:
+        return owners[0]
+    return _needs_person(text, match)
+
+
+def _needs_clause(text: str, match: re.Match[str]) -> int | None:
+    """The clause's own subject, for phrases that trail the verb ("deleted it by mistake")."""
+    words = _clause_words(text, match.start())
+    content = [(word, start) for word, start in words if word.lower() not in _DETERMINERS]
+    if content and is_person_word(content[0][0]):
+        return content[0][1]
+    return None
+
+
+# Each check answers: where does the blamed phrase start, or None when this is not blame.
+_CHECKS: dict[Needs, Callable[[str, re.Match[str]], int | None]] = {
+    "any": _needs_any,
+    "who": _needs_who,
+    "person": _needs_person,
+    "person_or_none": _needs_person_or_none,
+    "possessive": _needs_possessive,
+    "clause": _needs_clause,
+}
+_DETERMINERS = frozenset({"the", "a", "an", "our", "this", "that", "one", "of"})
+_PASSIVE_AUX = frozenset({"was", "were", "been", "being", "is", "are", "be", "get", "got"})
+_ROLE_SUFFIXES = (("on", "call"), ("on", "duty"), ("in", "charge"))
+
+
+def _clause_words(text: str, end: int) -> list[tuple[str, int]]:
+    head = text[:end]
+    start = max((m.end() for m in _CLAUSE_BREAK.finditer(head)), default=0)
+    return [(m.group(), start + m.start()) for m in _WORD.finditer(head[start:])]
+
+
+def _subject_words(text: str, verb_start: int) -> list[tuple[str, int]]:
+    """The words before the predicate in its clause, minus adverbs and role suffixes."""
+    words = _clause_words(text, verb_start)
+    while words and words[-1][0].lower() in SKIPPED_BEFORE_VERB:
+        words.pop()
+    lowered = tuple(word.lower() for word, _ in words[-2:])
+    if lowered in _ROLE_SUFFIXES:
+        words = words[:-2]
+    return words
+
+
+def _is_passive(words: list[tuple[str, int]]) -> bool:
+    return any(word.lower() in _PASSIVE_AUX for word, _ in words[-2:])
+
+
+def is_person_word(word: str) -> bool:
+    """A mention, pronoun, role or name: something that refers to a person."""
+    if re.fullmatch(MENTION, word) or word.startswith("@"):
+        return True
+    lowered = word.lower()
+    if lowered in PERSON_PRONOUNS or lowered in ROLE_NOUNS:
+        return True
+    return _looks_like_name(word)
+
+
+def _looks_like_name(word: str) -> bool:
+    """Capitalised like a name (any script: "Zoë", "Łukasz", "Jean-Luc") and not a known thing."""
+    if not all(
+        part[:1].isupper() and part[1:].islower() and part.isalpha() for part in word.split("-")
+    ):
+        return False
+    lowered = word.lower()
+    if lowered in NOT_NAMES or lowered.endswith(_NOT_NAME_ENDINGS):
+        return False
+    return not _PLURAL.search(lowered)
+
+
+def _is_person_possessive(word: str) -> bool:
+    """ "his", "Sofia's", "<@U1>'s": a person owns what follows."""
+    if word.lower() in POSSESSIVE_PRONOUNS:
+        return True
+    owner = _POSSESSIVE_S.fullmatch(word)
+    return bool(owner) and is_person_word(owner.group(1))
+
+
+def _finding(category: str, text: str, span: tuple[int, int]) -> Finding:
+    phrase = text[span[0] : span[1]]
+    return Finding(
+        kind="blame",
+        span=span,
+        phrase=phrase,
+        why=_WHY[category].format(phrase=phrase),
+        suggestion=_SUGGESTION[category].format(
+            rest=_rest_of_clause(text, _quote_from(category, text, span))
+        ),
+    )
+
+
+def _quote_from(category: str, text: str, span: tuple[int, int]) -> int:
+    """Hindsight quotes the expected step with its verb ("checked the dashboard")."""
+    if category != "should-have":
+        return span[1]
+    last_word = list(_WORD.finditer(text, span[0], span[1]))[-1]
+    return last_word.start()
+
+
+def _rest_of_clause(text: str, start: int, limit: int = 60) -> str:
+    """What the predicate acted on ("the runbook"), to quote back in the suggestion."""
+    tail = text[start:]
+    end = next((m.start() for m in _CLAUSE_BREAK.finditer(tail) if m.start() > 0), len(tail))
+    rest = tail[:end].strip(" ,.;:!?")
+    if not rest:
+        return "this"
+    return rest if len(rest) <= limit else rest[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def _without_overlaps(findings: list[Finding]) -> list[Finding]:
+    kept: list[Finding] = []
+    for finding in sorted(findings, key=lambda f: (f.span[0], -(f.span[1] - f.span[0]))):
+        if not kept or finding.span[0] >= kept[-1].span[1]:
+            kept.append(finding)
+    return kept

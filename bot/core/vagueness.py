@@ -1,0 +1,238 @@
+"""Vague action items: "improve monitoring" is not an action, "add metric X to dashboard Y" is.
+
+An action is concrete when one of its clauses starts with a verb that names a
+change ("add", "set", "require", "document"...) and goes on to name a
+particular artefact: an identifier (`checkout-api`, `deploy.sh`, `#db-oncall`),
+a number or threshold, a quoted name, or an artefact noun made specific by a
+modifier or a following phrase ("the api dashboard", "a test for the retry
+path"). Activities ("look into", "review"), vigilance ("be more careful") and
+open-ended improvement ("improve", "harden") never are on their own.
+
+Callers pass text whose owner, deadline and priority are already blanked out
+(see `bot.core.action_items.find_vagueness`), so "by Dec 3" is not a number.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.core.language import Finding
+from bot.core.wordlists import (
+    ARTEFACT_NOUNS,
+    CONCRETE_VERBS,
+    GENERIC_NOUNS,
+    PHRASAL_CONCRETE_VERBS,
+    QUALIFYING_PREPOSITIONS,
+    VAGUE_MODIFIERS,
+)
+
+LeadKind = Literal["vigilance", "improve", "activity", "concrete", "other", "empty"]
+
+_WORD = re.compile(r"`[^`]*`|\"[^\"]*\"|“[^”]*”|[#/]?\w[\w'’./:#-]*")
+_CLAUSE_BOUNDARY = re.compile(
+    r";|\band\s+then\b|\band\b|\bthen\b|(?=\bby\s+\w+ing\b)|(?=\bso\s+that\b)", re.IGNORECASE
+)
+_FILLERS = frozenset(
+    [
+        "by",
+        "to",
+        "please",
+        "we",
+        "will",
+        "we'll",
+        "i",
+        "i'll",
+        "should",
+        "must",
+        "also",
+        "let's",
+        "lets",
+    ]
+)
+_VAGUE_LEADS: tuple[tuple[LeadKind, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(rf"(?:{pattern})\b", re.IGNORECASE))
+    for kind, pattern in (
+        (
+            "vigilance",
+            r"be|being|pay\w*|remember\w*|don['’]?t|do\s+not|double[\s-]?check\w*|make\s+sure"
+            r"|ensur\w*|keep\w*|watch\w*|try\w*|tri(?:es|ed)|monitor\w*|check\w*",
+        ),
+        (
+            "improve",
+            r"improv\w*|enhanc\w*|strengthen\w*|harden\w*|optimi[sz]\w*|better|clean\w*\s+up"
+            r"|tidy\w*|prevent\w*|avoid\w*|streamlin\w*|raise\s+awareness|continu\w*"
+            r"|maintain\w*|fix\w*\s+(?:it|this|that|things|everything)$",
+        ),
+        (
+            "activity",
+            r"look\w*\s+(?:into|at)|investigat\w*|consider\w*|explor\w*|think\w*|evaluat\w*"
+            r"|assess\w*|research\w*|discuss\w*|revisit\w*|review\w*|figur\w*\s+out|see\s+if"
+            r"|work\w*\s+on|follow\w*[\s-]+up|sync\w*|talk\w*|align\w*|brainstorm\w*"
+            r"|understand\w*|determin\w*|analy[sz]\w*|audit\w*|train\w*|educat\w*"
+            r"|communicat\w*|spend\w*|learn\w*|share\w*|spike\w*|plan\w*",
+        ),
+    )
+)
+_SPECIFIC_COMPOUND = 3
+_IDENTIFIER = re.compile(r"\d|^[`\"“#/]|\w[-_./:]\w")
+_VERIFY = "a change someone else could verify (what will be added, changed or removed, and where)"
+_ARTEFACT = "a concrete artefact (which dashboard, alert, runbook, test, config or service)"
+_REASONS: dict[LeadKind, str] = {
+    "vigilance": "“{phrase}” asks people to be more careful instead of changing the system",
+    "improve": "“{phrase}” has no finish line",
+    "activity": "“{phrase}” is an activity, not a deliverable",
+    "concrete": "“{phrase}” does not say which one, or what exactly changes",
+    "other": "“{phrase}” does not say what will change",
+    "empty": "no action given",
+}
+_SUGGESTIONS: dict[LeadKind, str] = {
+    "vigilance": "Replace vigilance with a guard someone can check, e.g. “make deploy.sh refuse "
+    "to run unless the canary error rate is below 1%”.",
+    "activity": "Say what the work delivers and where, e.g. “write the cause of the cache misses "
+    "into the INC-123 report and file each fix as its own action item”.",
+}
+_DEFAULT_SUGGESTION = (
+    "Name the artefact and the change, e.g. “add a p99 latency alert at 500ms "
+    "to the checkout-api dashboard”."
+)
+
+
+@dataclass(frozen=True)
+class _Clause:
+    span: tuple[int, int]
+    kind: LeadKind
+    object_words: tuple[str, ...]
+
+    @property
+    def concrete(self) -> bool:
+        return self.kind == "concrete" and is_specific(self.object_words)
+
+
+def vague_findings(action: str) -> list[Finding]:
+    """One finding saying what is missing, or nothing when the action is concrete."""
+    clauses = [clause for clause in _clauses(action) if clause.span[0] < clause.span[1]]
+    if any(clause.concrete for clause in clauses):
+        return []
+    if not clauses:
+        return [_vague(action, (0, len(action)), "empty", [_VERIFY, _ARTEFACT])]
+    worst = next((c for c in clauses if c.kind not in ("concrete", "other")), clauses[0])
+    return [_vague(action, worst.span, worst.kind, _missing(action, clauses))]
+
+
+def _missing(action: str, clauses: list[_Clause]) -> list[str]:
+    if any(clause.kind == "concrete" for clause in clauses):
+        return [_ARTEFACT]
+    all_words = tuple(_WORD.findall(action))
+    return [_VERIFY] if is_specific(all_words) else [_VERIFY, _ARTEFACT]
+
+
+def _vague(action: str, span: tuple[int, int], kind: LeadKind, missing: list[str]) -> Finding:
+    phrase = action[span[0] : span[1]]
+    return Finding(
+        kind="vague-action",
+        span=span,
+        phrase=phrase,
+        why=_REASONS[kind].format(phrase=phrase) + "; missing: " + " and ".join(missing),
+        suggestion=_SUGGESTIONS.get(kind, _DEFAULT_SUGGESTION),
+    )
+
+
+def _clauses(action: str) -> list[_Clause]:
+    edges = [0]
+    for boundary in _CLAUSE_BOUNDARY.finditer(action):
+        edges += [boundary.start(), boundary.end()]
+    edges.append(len(action))
+    clauses = [
+        _clause(action, start, end) for start, end in zip(edges[::2], edges[1::2], strict=True)
+    ]
+    return _merge_verbless(action, clauses)
+
+
+def _merge_verbless(action: str, clauses: list[_Clause]) -> list[_Clause]:
+    """Glue a clause with no verb back onto the one before: "rename the prod and staging X"."""
+    merged: list[_Clause] = []
+    for clause in clauses:
+        if merged and clause.kind == "other" and clause.span[0] < clause.span[1]:
+            previous = merged.pop()
+            span = (previous.span[0], clause.span[1])
+            words = previous.object_words + tuple(_WORD.findall(action, *clause.span))
+            clause = _Clause(span, previous.kind, words if previous.kind == "concrete" else ())
+        merged.append(clause)
+    return merged
+
+
+def _clause(action: str, start: int, end: int) -> _Clause:
+    words = list(_WORD.finditer(action, start, end))
+    span = (words[0].start(), words[-1].end()) if words else (start, start)
+    while words and words[0].group().lower() in _FILLERS:
+        words.pop(0)
+    if not words:
+        return _Clause(span, "other", ())
+    lead_text = action[words[0].start() : end].strip()
+    for kind, pattern in _VAGUE_LEADS:
+        if pattern.match(lead_text):
+            return _Clause(span, kind, ())
+    texts = [word.group() for word in words]
+    verb_length = _concrete_verb_length(texts)
+    if verb_length:
+        return _Clause(span, "concrete", tuple(texts[verb_length:]))
+    return _Clause(span, "other", ())
+
+
+def _concrete_verb_length(words: list[str]) -> int:
+    """How many leading words form a change verb ("add" 1, "set up" 2), or 0."""
+    if len(words) > 1 and _lemma_in(f"{words[0]}_{words[1]}", PHRASAL_CONCRETE_VERBS):
+        return 2
+    return 1 if _lemma_in(words[0], CONCRETE_VERBS) else 0
+
+
+def _lemma_in(word: str, lexicon: frozenset[str]) -> bool:
+    head, _, rest = word.lower().partition("_")
+    stems = {head, head[:-1], head[:-2], head[:-3], head[:-3] + "e", head[:-4], head[:-3] + "y"}
+    return any((f"{stem}_{rest}" if rest else stem) in lexicon for stem in stems if stem)
+
+
+def _is_artefact_noun(word: str) -> bool:
+    singulars = {word, word.removesuffix("s"), word.removesuffix("es"), word[:-3] + "y"}
+    return not singulars.isdisjoint(ARTEFACT_NOUNS)
+
+
+def is_specific(words: tuple[str, ...]) -> bool:
+    """Does this object name a particular thing: an identifier, number or qualified artefact?"""
+    if any(_IDENTIFIER.search(word) for word in words):
+        return True
+    lowered = [word.lower().strip(".:'’") for word in words]
+    if _longest_compound(lowered) >= _SPECIFIC_COMPOUND:
+        return True
+    return any(_is_qualified_artefact(lowered, index) for index in range(len(lowered)))
+
+
+def _longest_compound(words: list[str]) -> int:
+    """Longest run of content words: "staging kube contexts" names one particular thing."""
+    longest = run = 0
+    for word in words:
+        run = run + 1 if _is_content_word(word) else 0
+        longest = max(longest, run)
+    return longest
+
+
+def _is_qualified_artefact(words: list[str], index: int) -> bool:
+    if not _is_artefact_noun(words[index]):
+        return False
+    before = words[index - 1] if index > 0 else ""
+    if before and _is_content_word(before):
+        return True
+    after = words[index + 1 : index + 7]
+    if len(after) > 1 and after[0] not in QUALIFYING_PREPOSITIONS:
+        after = after[1:]  # a compound such as "runbook entry for ..."
+    if after and after[0] in QUALIFYING_PREPOSITIONS:
+        return any(_is_content_word(word) for word in after[1:5])
+    return False
+
+
+def _is_content_word(word: str) -> bool:
+    return word.isalpha() and not (
+        word in VAGUE_MODIFIERS or word in QUALIFYING_PREPOSITIONS or word in GENERIC_NOUNS
+    )

@@ -1,0 +1,122 @@
+"""Word lists behind the language checks: who counts as a person, what counts as an artefact.
+
+Kept apart from the rules so the rules stay readable. Each list is general
+vocabulary of incident write-ups, not a patch for one sentence.
+"""
+
+from __future__ import annotations
+
+
+def _words(block: str) -> frozenset[str]:
+    return frozenset(block.split())
+
+
+PERSON_PRONOUNS = _words("he she they i we you someone somebody whoever everyone everybody")
+POSSESSIVE_PRONOUNS = _words("his her their my your")
+
+ROLE_NOUNS = _words(
+    """
+    engineer engineers developer developers dev devs on-call oncall on-caller on-callers
+    operator operators admin admins administrator administrators sysadmin sysadmins
+    dba dbas sre sres intern interns hire hires newbie newbies reviewer reviewers
+    approver approvers author authors manager managers lead leads deployer deployers
+    contractor contractors employee employees person people guy guys team teams staff
+    coworker coworkers colleague colleagues teammate teammates folks responder responders
+    commander ic human humans programmer programmers architect architects owner owners
+    ops
+    """
+)
+
+# Adverbs and auxiliaries that sit between a subject and its verb ("he had just forgotten").
+SKIPPED_BEFORE_VERB = _words(
+    """
+    just simply also again clearly obviously probably apparently unfortunately accidentally
+    really actually completely totally basically repeatedly initially still already evidently
+    likely certainly definitely somehow even ever allegedly reportedly mistakenly
+    inadvertently wrongly had has have 'd would will must may might
+    """
+)
+
+# Capitalised words that are not people: sentence openers, calendar words and the
+# products that most often appear as the subject of an incident sentence.
+NOT_NAMES = _words(
+    """
+    the this that these those it its a an our we there here what why how who when where
+    nothing nobody everything something anything none each every all some no one both
+    also once later then after before during while because if so but and or yes
+    monday tuesday wednesday thursday friday saturday sunday
+    january february march april may june july august september october november december
+    today yesterday tomorrow utc
+    kafka postgres postgresql mysql mariadb redis memcached kubernetes k8s nginx envoy
+    haproxy terraform ansible puppet chef jenkins github gitlab circleci argo argocd helm
+    docker consul vault etcd zookeeper elasticsearch opensearch kibana grafana prometheus
+    alertmanager datadog pagerduty opsgenie sentry splunk cloudflare aws gcp azure lambda
+    dynamodb route53 cloudfront istio linkerd rabbitmq celery sidekiq airflow spark
+    hadoop cassandra mongodb mongo clickhouse snowflake bigquery stripe okta slack zoom
+    jira confluence heroku netlify fastly akamai varnish traefik caddy apache tomcat
+    linux windows chrome cron systemd coredns calico cilium flux spinnaker buildkite
+    bazel gradle maven npm pip dependabot renovate certbot nomad openstack ceph minio
+    grpc graphql python java golang node rails django
+    alert alarm page pager config cache database db queue cluster node network storage
+    replica primary secondary canary rollback release build pipeline script system
+    tooling automation staging production prod gateway proxy scheduler worker job
+    timeout certificate deploy deployment migration backup disk memory cpu traffic
+    latency load service server host dashboard runbook check probe test suite
+    """
+)
+
+# Verbs that name a change someone else can verify once it is done.
+CONCRETE_VERBS = _words(
+    """
+    add create write build set configure enable disable remove delete drop rename migrate
+    move upgrade downgrade bump pin raise lower increase decrease reduce cap limit replace
+    split merge automate block require enforce gate alert page route rotate renew schedule
+    backfill deploy ship patch fix document update change switch convert extend shorten
+    introduce implement publish archive restrict grant revoke tag label link wire instrument
+    expose emit log record make refactor install provision allocate resize scale run notify
+    send post retire deprecate separate isolate encrypt restore register subscribe store
+    generate codify lock validate reject cut tighten loosen attach assign file open close
+    """
+)
+PHRASAL_CONCRETE_VERBS = _words("set_up turn_on turn_off roll_out back_up wire_up hook_up")
+
+# Things an action can change and a reviewer can go and look at.
+ARTEFACT_NOUNS = _words(
+    """
+    dashboard panel alert alarm metric graph chart runbook playbook doc document page
+    section step stage test check probe job cron pipeline script config configuration setting
+    flag switch timeout limit threshold quota ttl index query table column field migration
+    rule lint hook ticket template checklist policy rotation schedule endpoint queue topic
+    bucket namespace cluster node instance image module key secret certificate cert breaker
+    retry backoff validation validator guard lock replica pool connection disk volume channel
+    reminder label tag owner variable var header trace report adr slo sli canary protection
+    approver approval permission role account webhook heartbeat monitor budget command
+    database db service server host client api cache store snapshot backup file repo
+    """
+)
+
+# Nouns that sound like an object but name no particular thing.
+GENERIC_NOUNS = _words(
+    """
+    this it that them these those everything things thing stuff issue issues problem problems
+    incident incidents outage outages future again now everyone us people process processes
+    monitoring alerting observability testing coverage documentation communication quality
+    reliability stability performance resilience code system systems infrastructure situation
+    experience toil debt way ways team teams handling
+    """
+)
+VAGUE_MODIFIERS = _words(
+    """
+    a an the this that these those some any all every each our their its my your more better
+    new additional extra proper good improved further other various several many relevant
+    necessary appropriate basic simple general enough
+    flaky noisy broken failing slow stale old unused legacy bad wrong missing existing current
+    important main problematic weak fragile
+    """
+)
+QUALIFYING_PREPOSITIONS = _words(
+    """
+    for to in on of at from with when whenever if that which under above below over around
+    per into across showing comparing covering after before during between as about
+    """
+)
