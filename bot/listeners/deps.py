@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from slack_bolt import BoltContext
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,6 +24,11 @@ class Deps:
     sessions: sessionmaker[Session]
     clock: Callable[[], datetime]
     templates: Templates
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Deps:
+        # Bolt deep-copies the context for lazy listeners; engines and template
+        # environments cannot be copied, and are shared by design anyway.
+        return self
 
 
 def deps_of(context: BoltContext) -> Deps:
