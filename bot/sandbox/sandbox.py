@@ -1,0 +1,107 @@
+"""`Sandbox`: the Slack and PagerDuty stand-ins on one local HTTP port.
+
+with Sandbox(rate_window_seconds=1.0) as sb:
+    sb.slack.add_channel("C0INC", "inc-checkout", members=["U0ALICE"])
+    ...point the bot at sb.slack_api_url and sb.pagerduty_api_url...
+    sb.wait_for(lambda: sb.slack.call_count("chat.postMessage") >= 1)
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from types import TracebackType
+from typing import TypeVar
+
+from bot.sandbox.pagerduty_api import PagerDutyState
+from bot.sandbox.rate_limits import PAGERDUTY_LIMIT, RateLimiter
+from bot.sandbox.server import Router, ServerThread
+from bot.sandbox.slack_state import SlackWorkspace
+
+T = TypeVar("T")
+
+SIGNING_SECRET = "sandbox-signing-secret"
+PAGERDUTY_WEBHOOK_SECRET = "sandbox-pagerduty-secret"
+
+
+class Sandbox:
+    """A local Slack Web API + PagerDuty REST API; `start()`/`stop()` or use as a context."""
+
+    signing_secret = SIGNING_SECRET
+    pagerduty_webhook_secret = PAGERDUTY_WEBHOOK_SECRET
+
+    def __init__(
+        self,
+        rate_window_seconds: float = 60.0,
+        rate_limits: bool | Mapping[str, int | None] = True,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        pagerduty_rate_limit: int | None = PAGERDUTY_LIMIT,
+        trigger_ttl_seconds: float | None = None,
+    ) -> None:
+        self._state = threading.Condition(threading.RLock())
+        self.limiter = RateLimiter(rate_window_seconds)
+        self.slack = SlackWorkspace(self._state, self.limiter, rate_limits)
+        self.slack.trigger_ttl_seconds = trigger_ttl_seconds
+        pd_limit = None if rate_limits is False else pagerduty_rate_limit
+        self.pagerduty = PagerDutyState(self._state, self.limiter, pd_limit)
+        self._host, self._port = host, port
+        self._server: ServerThread | None = None
+
+    def start(self) -> Sandbox:
+        if self._server is None:
+            self._server = ServerThread(self._host, self._port, Router(self.slack, self.pagerduty))
+            self._server.start()
+            self.slack.base_url = self.base_url
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the sandbox is not running; call start() first")
+        return f"http://{self._server.host}:{self._server.port}"
+
+    @property
+    def slack_api_url(self) -> str:
+        """The value for SLACK_API_URL (slack_sdk appends the method name)."""
+        return f"{self.base_url}/api/"
+
+    @property
+    def pagerduty_api_url(self) -> str:
+        """The value for PAGERDUTY_API_URL."""
+        return f"{self.base_url}/pagerduty"
+
+    def wait_for(self, predicate: Callable[[], T], timeout: float = 10.0) -> T:
+        """Re-check `predicate` (under the state lock) whenever state changes; return its value.
+
+        Raises TimeoutError if it is still falsy after `timeout` seconds. It is
+        also re-checked every 50 ms, so it may look at things outside the sandbox.
+        """
+        deadline = time.monotonic() + timeout
+        with self._state:
+            while True:
+                result = predicate()
+                if result:
+                    return result
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"sandbox condition still false after {timeout}s")
+                self._state.wait(min(remaining, 0.05))
