@@ -6,11 +6,12 @@ workspaces. Times are timezone-aware UTC everywhere (see `UTCDateTime`).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -153,3 +154,109 @@ class PagerDutyEvent(Base):
     summary: Mapped[str] = mapped_column(Text)
     payload: Mapped[dict] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Interview(Base):
+    """Where the thread interview of a post-mortem stands; one row per post-mortem."""
+
+    __tablename__ = "interviews"
+
+    postmortem_id: Mapped[int] = mapped_column(
+        ForeignKey("postmortems.id", ondelete="CASCADE"), primary_key=True
+    )
+    team_id: Mapped[str] = mapped_column(String(32))
+    stage: Mapped[str] = mapped_column(String(16), default="summary")
+    chain: Mapped[int] = mapped_column(default=1)
+    prompt_ts: Mapped[str | None] = mapped_column(String(32))
+    # Bumped on every transition: two answers racing for one question are both kept,
+    # and the loser of the update re-reads the state instead of overwriting it.
+    version: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Answer(Base):
+    """One reply in the interview thread, keyed on its Slack ts so an edit replaces it."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("postmortem_id", "message_ts", name="uq_answer_message"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    postmortem_id: Mapped[int] = mapped_column(ForeignKey("postmortems.id", ondelete="CASCADE"))
+    question: Mapped[str] = mapped_column(String(16))
+    chain: Mapped[int | None]
+    depth: Mapped[int | None]
+    text: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    skipped: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime | None]
+
+
+class Factor(Base):
+    """A contributing factor: one why-chain, its layer and its kind."""
+
+    __tablename__ = "factors"
+    __table_args__ = (UniqueConstraint("postmortem_id", "chain", name="uq_factor_chain"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    postmortem_id: Mapped[int] = mapped_column(ForeignKey("postmortems.id", ondelete="CASCADE"))
+    chain: Mapped[int]
+    layer: Mapped[str] = mapped_column(String(16), default="contributing")
+    kind: Mapped[str] = mapped_column(String(24), default="other")
+    text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ActionItem(Base):
+    """`AI-001`…: one owner, one deadline, one priority, tracked until done."""
+
+    __tablename__ = "action_items"
+    __table_args__ = (
+        UniqueConstraint("postmortem_id", "number", name="uq_action_item_number"),
+        Index("ix_action_items_owner_status", "team_id", "owner_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    postmortem_id: Mapped[int] = mapped_column(ForeignKey("postmortems.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    action: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[str | None] = mapped_column(String(32))
+    deadline: Mapped[date | None] = mapped_column(Date)
+    priority: Mapped[str | None] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    factor_id: Mapped[int | None] = mapped_column(ForeignKey("factors.id", ondelete="SET NULL"))
+    vague_kept: Mapped[bool] = mapped_column(default=False)
+    ticket_url: Mapped[str | None] = mapped_column(String(500))
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    snoozed_until: Mapped[date | None] = mapped_column(Date)
+    done_at: Mapped[datetime | None]
+    done_by: Mapped[str | None] = mapped_column(String(32))
+
+    @property
+    def code(self) -> str:
+        return f"AI-{self.number:03d}"
+
+
+class LanguageFinding(Base):
+    """Blaming or vague wording the bot pushed back on, and what became of it."""
+
+    __tablename__ = "language_findings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    postmortem_id: Mapped[int] = mapped_column(ForeignKey("postmortems.id", ondelete="CASCADE"))
+    answer_id: Mapped[int | None] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"))
+    action_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("action_items.id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    phrase: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    reply_ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

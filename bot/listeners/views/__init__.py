@@ -1,0 +1,7 @@
+"""Modal submissions (view_submission). Each module here has a `register(app)` for its family."""
+
+from slack_bolt import App
+
+
+def register(app: App) -> None:
+    """Families register themselves here as they are added."""
