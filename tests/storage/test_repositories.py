@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -77,3 +78,16 @@ def test_the_same_upstream_event_is_filed_once(sessions: sessionmaker[Session]) 
             timeline.add_unless_exists(session, event)
     with sessions.begin() as session:
         assert timeline.count_for(session, postmortem.id) == 1
+
+
+def test_many_first_requests_from_a_new_workspace_all_get_its_row(
+    sessions: sessionmaker[Session],
+) -> None:
+    def first_request() -> str:
+        with sessions.begin() as session:
+            return workspaces.ensure(session, "T0NEW").team_id
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _: first_request(), range(16)))
+
+    assert results == ["T0NEW"] * 16
