@@ -17,6 +17,12 @@ def _bot_messages(sandbox: Sandbox) -> list[dict]:
     return [m for m in sandbox.slack.messages(INCIDENT_CHANNEL) if m.get("bot_id")]
 
 
+def _with_thread(bot_db: sessionmaker[Session]) -> Postmortem | None:
+    """The post-mortem once the bot has recorded its opening message's ts."""
+    with bot_db() as session:
+        return session.scalars(select(Postmortem).where(Postmortem.thread_ts.is_not(None))).first()
+
+
 def _count(bot_db: sessionmaker[Session], model: type) -> int:
     with bot_db() as session:
         return session.scalar(select(func.count()).select_from(model)) or 0
@@ -26,15 +32,16 @@ def test_start_is_acknowledged_at_once_and_the_opening_message_appears(
     driver: Driver, sandbox: Sandbox, bot_db: sessionmaker[Session]
 ) -> None:
     began = time.monotonic()
-    response = driver.slash_command("U0ALICE", INCIDENT_CHANNEL, "start --severity P1 Checkout 500s")
+    response = driver.slash_command(
+        "U0ALICE", INCIDENT_CHANNEL, "start --severity P1 Checkout 500s"
+    )
     elapsed = time.monotonic() - began
 
     assert response.status_code == 200
     assert elapsed < 3.0, "Slack gives up on a slash command after 3 seconds"
     opening = sandbox.wait_for(lambda: _bot_messages(sandbox))[0]
     assert "Checkout 500s" in opening["text"]
-    with bot_db() as session:
-        postmortem = session.scalars(select(Postmortem)).one()
+    postmortem = sandbox.wait_for(lambda: _with_thread(bot_db))
     assert postmortem.severity == "P1" and postmortem.lead_user_id == "U0ALICE"
     assert postmortem.thread_ts == opening["ts"]
 
@@ -76,7 +83,9 @@ def test_help_and_mistakes_are_answered_privately_in_the_ack(driver: Driver) -> 
 def test_start_in_a_channel_the_bot_is_not_in_asks_to_be_invited(
     driver: Driver, sandbox: Sandbox, bot_db: sessionmaker[Session]
 ) -> None:
-    sandbox.slack.add_channel("C0OUTSIDE", "inc-elsewhere", members=("U0ALICE",), bot_is_member=False)
+    sandbox.slack.add_channel(
+        "C0OUTSIDE", "inc-elsewhere", members=("U0ALICE",), bot_is_member=False
+    )
 
     driver.slash_command("U0ALICE", "C0OUTSIDE", "start Elsewhere")
 
