@@ -101,6 +101,8 @@ class RateLimiter:
             if len(log) < limit:
                 log.append(now)
                 return None
+            if not log:  # a limit of 0: the method is closed for the whole window
+                return self.window
             return max(log[0] + self.window - now, 0.0)
 
     def remaining(self, key: str, limit: int) -> int:

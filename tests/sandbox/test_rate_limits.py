@@ -122,3 +122,8 @@ def test_the_limiter_slides_its_window_and_names_the_wait() -> None:
     assert limiter.remaining("m", 2) == 0
     assert retry_after_header(0.2) == "1" and retry_after_header(6.0) == "6"
     assert retry_after_header(6.01) == "7"
+
+
+def test_a_method_limited_to_zero_answers_429_for_the_whole_window() -> None:
+    limiter = RateLimiter(10.0, clock=lambda: 100.0)
+    assert limiter.acquire("conversations.history", 0) == 10.0
