@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -41,4 +44,54 @@ def list_for(session: Session, postmortem_id: int) -> list[TimelineEvent]:
 
 def count_for(session: Session, postmortem_id: int) -> int:
     query = select(func.count()).where(TimelineEvent.postmortem_id == postmortem_id)
+    return session.scalar(query) or 0
+
+
+def by_keys(
+    session: Session, postmortem_id: int, source: str, keys: Collection[str]
+) -> dict[str, TimelineEvent]:
+    """The stored events among `keys` of one source, by key (one query per call)."""
+    if not keys:
+        return {}
+    query = select(TimelineEvent).where(
+        TimelineEvent.postmortem_id == postmortem_id,
+        TimelineEvent.source == source,
+        TimelineEvent.source_key.in_(list(keys)),
+    )
+    return {event.source_key: event for event in session.scalars(query)}
+
+
+def add_all_unless_exist(session: Session, events: Sequence[TimelineEvent]) -> int:
+    """Insert events whose keys the caller found missing; returns how many went in.
+
+    One flush for the lot; if live capture filed one of them meanwhile, the unique key
+    refuses the batch and each event is tried on its own."""
+    if not events:
+        return 0
+    try:
+        with session.begin_nested():
+            session.add_all(events)
+    except IntegrityError:
+        return sum(add_unless_exists(session, _fresh_copy(event)) for event in events)
+    return len(events)
+
+
+def _fresh_copy(event: TimelineEvent) -> TimelineEvent:
+    """The rolled-back batch leaves its objects transient with stale state; start anew."""
+    columns = ("team_id", "postmortem_id", "occurred_at", "source", "source_key", "text")
+    more = ("actor", "kind", "via", "incident_id", "thread_ts", "is_key", "edited_at")
+    return TimelineEvent(**{name: getattr(event, name) for name in (*columns, *more)})
+
+
+def first_time_of_kind(session: Session, postmortem_id: int, kind: str) -> datetime | None:
+    query = select(func.min(TimelineEvent.occurred_at)).where(
+        TimelineEvent.postmortem_id == postmortem_id, TimelineEvent.kind == kind
+    )
+    return session.scalar(query)
+
+
+def count_deleted(session: Session, postmortem_id: int) -> int:
+    query = select(func.count()).where(
+        TimelineEvent.postmortem_id == postmortem_id, TimelineEvent.deleted_at.is_not(None)
+    )
     return session.scalar(query) or 0

@@ -1,0 +1,71 @@
+"""Gathering a timeline for `/postmortem start` and `/postmortem link`: not a listener, the
+steps both share (link the PagerDuty incident, read the channel's history, report back)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+from slack_bolt import BoltContext
+from slack_sdk import WebClient
+
+from bot.config import Settings
+from bot.listeners.deps import Deps
+from bot.pagerduty.client import PagerDutyClient
+from bot.services import backfill, incidents, postmortems
+from bot.slack import timeline_notes
+from bot.slack.progress import ProgressMessage
+from bot.slack.spoken import OwnBot
+
+
+@contextmanager
+def pagerduty_client(settings: Settings) -> Iterator[PagerDutyClient | None]:
+    """A REST client when PAGERDUTY_API_TOKEN is set, else None (the gap is recorded)."""
+    if not settings.pagerduty_api_token:
+        yield None
+        return
+    with PagerDutyClient(settings.pagerduty_api_url, settings.pagerduty_api_token) as client:
+        yield client
+
+
+def own_bot(context: BoltContext) -> OwnBot:
+    return OwnBot(user_id=context.bot_user_id, bot_id=context.bot_id)
+
+
+def link_incident(deps: Deps, postmortem_id: int, incident_id: str) -> str:
+    """Link the incident, file its webhook events and REST log; the line to tell people."""
+    with deps.sessions.begin() as session:
+        linked = incidents.link(session, postmortem_id, incident_id)
+    with pagerduty_client(deps.settings) as client:
+        log = incidents.backfill_log(deps.sessions, client, postmortem_id, incident_id)
+    return timeline_notes.incident_linked(linked, log)
+
+
+def gather(
+    deps: Deps,
+    client: WebClient,
+    context: BoltContext,
+    postmortem_id: int,
+    *,
+    incident_id: str | None = None,
+    since: datetime | None = None,
+) -> None:
+    """Link PagerDuty first (its trigger can open the window earlier), then read the channel;
+    progress and the final counts go to one message in the post-mortem's thread."""
+    with deps.sessions.begin() as session:
+        postmortem = postmortems.get_or_raise(session, postmortem_id)
+        if since is not None:
+            backfill.widen_window(session, postmortem, since)
+        channel, thread_ts = postmortem.channel_id, postmortem.thread_ts
+    lines = [link_incident(deps, postmortem_id, incident_id)] if incident_id else []
+    progress = ProgressMessage(client, channel, thread_ts)
+    outcome = backfill.backfill_channel(
+        deps.sessions,
+        client,
+        postmortem_id,
+        own=own_bot(context),
+        on_progress=lambda tally: progress.show(timeline_notes.reading(tally)),
+        clock=deps.clock,
+    )
+    progress.show("\n".join([timeline_notes.history_read(outcome), *lines]))

@@ -1,0 +1,90 @@
+"""The timeline of a post-mortem as readers see it: ordered entries, durations, and gaps.
+
+`view` is what `/postmortem timeline` shows and what the report carries: every stored
+line merged by `bot.core.timeline.merge` (deleted messages left out), the derived
+durations, and the gaps — recorded ones (history unreadable, a backfill cut short,
+PagerDuty not configured) and derived ones (no incident linked, messages deleted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.core.timeline import (
+    ACKNOWLEDGED,
+    MITIGATED,
+    REOPENED,
+    RESOLVED,
+    TRIGGER,
+    Durations,
+    Gap,
+    GapKind,
+    TimelineEntry,
+    durations,
+    merge,
+)
+from bot.services import postmortems
+from bot.services.timeline_rows import to_entry
+from storage.models import Postmortem, TimelineGap
+from storage.repositories import gaps, timeline
+
+# Milestones belong in the key timeline whether or not anyone marked them.
+MILESTONES = frozenset({TRIGGER, ACKNOWLEDGED, MITIGATED, RESOLVED, REOPENED})
+
+
+@dataclass(frozen=True)
+class TimelineView:
+    postmortem_id: int
+    team_id: str
+    channel_id: str
+    title: str
+    thread_ts: str | None
+    incident_id: str | None
+    started_at: datetime | None
+    entries: tuple[TimelineEntry, ...]
+    durations: Durations
+    gaps: tuple[Gap, ...]
+
+    @property
+    def key_entries(self) -> list[TimelineEntry]:
+        """Lines people marked (pins, the key reaction, manual entries) and the milestones."""
+        return [entry for entry in self.entries if is_key(entry)]
+
+    @property
+    def anything_marked(self) -> bool:
+        return any(entry.is_key for entry in self.entries)
+
+
+def is_key(entry: TimelineEntry) -> bool:
+    return entry.is_key or entry.kind in MILESTONES
+
+
+def view(session: Session, postmortem_id: int) -> TimelineView:
+    postmortem = postmortems.get_or_raise(session, postmortem_id)
+    rows = timeline.list_for(session, postmortem_id)
+    entries = merge(to_entry(row) for row in rows if row.deleted_at is None)
+    deleted = sum(1 for row in rows if row.deleted_at is not None)
+    return TimelineView(
+        postmortem_id=postmortem.id,
+        team_id=postmortem.team_id,
+        channel_id=postmortem.channel_id,
+        title=postmortem.title,
+        thread_ts=postmortem.thread_ts,
+        incident_id=postmortem.pagerduty_incident_id,
+        started_at=postmortem.incident_start,
+        entries=tuple(entries),
+        durations=durations(entries, started_at=postmortem.incident_start),
+        gaps=tuple(_gaps(gaps.list_for(session, postmortem_id), postmortem, deleted)),
+    )
+
+
+def _gaps(stored: list[TimelineGap], postmortem: Postmortem, deleted: int) -> list[Gap]:
+    found = [Gap(GapKind(row.kind), where=row.location, reason=row.reason) for row in stored]
+    if postmortem.pagerduty_incident_id is None:
+        found.insert(0, Gap.pagerduty_not_linked())
+    if deleted:
+        found.append(Gap.messages_deleted(deleted))
+    return found

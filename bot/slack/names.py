@@ -1,0 +1,46 @@
+"""What Slack says about people (name, timezone), asked once per user per run."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+logger = logging.getLogger(__name__)
+
+USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+
+
+class UserNames:
+    """Names for user ids (anything else, like a PagerDuty agent's name, passes through)."""
+
+    def __init__(self, client: WebClient) -> None:
+        self._client = client
+        self._users: dict[str, dict[str, Any] | None] = {}
+
+    def name(self, actor: str | None) -> str:
+        if not actor:
+            return ""
+        user = self._user(actor) if USER_ID.fullmatch(actor) else None
+        if user is None:
+            return actor
+        profile = user.get("profile") or {}
+        return profile.get("real_name") or user.get("real_name") or user.get("name") or actor
+
+    def zone_of(self, user_id: str) -> str | None:
+        """The user's IANA timezone from their Slack settings; None when Slack does not say."""
+        user = self._user(user_id)
+        return (user or {}).get("tz") or None
+
+    def _user(self, user_id: str) -> dict[str, Any] | None:
+        if user_id not in self._users:
+            try:
+                self._users[user_id] = self._client.users_info(user=user_id)["user"]
+            except SlackApiError as error:
+                code = error.response.get("error")
+                logger.info("users.info failed user=%s error=%s", user_id, code)
+                self._users[user_id] = None
+        return self._users[user_id]

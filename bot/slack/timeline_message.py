@@ -1,0 +1,161 @@
+"""The timeline as people read it: the key lines as a table in the thread, every line as Markdown.
+
+Message text from Slack arrives with its own markup (`<@U123>`, `<https://…|label>`,
+`&lt;`); it is turned back into plain words here, with user ids as names, and escaped
+again on the way out (the mrkdwn template does that for the thread reply).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, timedelta
+
+from bot.core.timeline import Durations, TimelineEntry
+from bot.services.timeline import TimelineView
+from bot.slack.names import UserNames
+from bot.templates import Templates
+
+SLACK_TEMPLATE = "slack/timeline.mrkdwn.j2"
+MARKDOWN_TEMPLATE = "timeline.md.j2"
+LATEST_WHEN_NOTHING_IS_KEY = 20
+MAX_TABLE_ROWS = 40
+MAX_TABLE_CELL = 60
+SOURCES = {"slack": "Slack", "pagerduty": "PagerDuty", "manual": "Manual"}
+HEADER = ("Time (UTC)", "Event", "Source", "Actor")
+
+_MARKUP = re.compile(r"<([@#!]?)([^<>|]*)(?:\|([^<>]*))?>")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Row:
+    time: str
+    event: str
+    source: str
+    actor: str
+    key: bool
+
+
+def slack_reply(view: TimelineView, names: UserNames, templates: Templates, reaction: str) -> str:
+    """The thread reply: the key table (or the latest lines), durations, gaps, a hint."""
+    key = view.key_entries
+    shown = key or list(view.entries[-LATEST_WHEN_NOTHING_IS_KEY:])
+    heading = "Key timeline" if key else f"Latest {len(shown)} lines (nothing is marked key yet)"
+    table_rows = rows(shown[-MAX_TABLE_ROWS:], names)
+    return templates.render(
+        SLACK_TEMPLATE,
+        heading=heading,
+        title=view.title,
+        table=table(table_rows) if table_rows else "",
+        more=max(0, len(shown) - MAX_TABLE_ROWS),
+        durations=duration_words(view.durations),
+        gaps=[gap.describe() for gap in view.gaps],
+        hint=None if view.anything_marked else how_to_mark(reaction),
+    )
+
+
+def markdown(view: TimelineView, names: UserNames, templates: Templates) -> str:
+    """The full timeline, every line, as a Markdown document."""
+    return templates.render(
+        MARKDOWN_TEMPLATE,
+        title=_markdown_cell(view.title),
+        rows=[_markdown_row(row) for row in rows(view.entries, names)],
+        durations=duration_words(view.durations),
+        started=_started(view),
+        gaps=[gap.describe() for gap in view.gaps],
+    )
+
+
+def how_to_mark(reaction: str) -> str:
+    return (
+        f"Mark the moments that matter with a :{reaction}: reaction or a pin, or add one "
+        "with `/postmortem event 14:05 what happened`."
+    )
+
+
+def rows(entries: Iterable[TimelineEntry], names: UserNames) -> list[Row]:
+    return [
+        Row(
+            time=entry.occurred_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
+            event=plain(entry.text, names) if entry.source == "slack" else _one_line(entry.text),
+            source=SOURCES.get(entry.source, entry.source),
+            actor=names.name(entry.actor),
+            key=entry.is_key,
+        )
+        for entry in entries
+    ]
+
+
+def table(table_rows: Sequence[Row]) -> str:
+    """Rows as aligned columns, for a code block (cells cut short, backticks defused)."""
+    cells = [HEADER, *((r.time, _cut(r.event), r.source, r.actor) for r in table_rows)]
+    cells = [tuple(cell.replace("`", "'") for cell in line) for line in cells]
+    widths = [max(len(line[column]) for line in cells) for column in range(3)]
+    return "\n".join(
+        "  ".join([*(line[i].ljust(widths[i]) for i in range(3)), line[3]]).rstrip()
+        for line in cells
+    )
+
+
+def plain(text: str, names: UserNames) -> str:
+    """Slack message text as plain words: mentions as names, links as their labels."""
+
+    def unwrap(match: re.Match[str]) -> str:
+        sigil, target, label = match.group(1), match.group(2), match.group(3)
+        if sigil == "@":
+            return "@" + (label or names.name(target))
+        if sigil == "#":
+            return "#" + (label or target)
+        if sigil == "!":
+            return label or "@" + target.split("^")[0]
+        return label or target
+
+    return _one_line(html.unescape(_MARKUP.sub(unwrap, text)))
+
+
+def duration_words(durations: Durations) -> dict[str, str]:
+    return {
+        "ttd": _minutes(durations.to_detect),
+        "tta": _minutes(durations.to_acknowledge),
+        "ttm": _minutes(durations.to_mitigate),
+        "ttr": _minutes(durations.to_resolve),
+    }
+
+
+def _minutes(span: timedelta | None) -> str:
+    if span is None:
+        return "unknown"
+    minutes = round(span.total_seconds() / 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+
+
+def _started(view: TimelineView) -> str:
+    if view.started_at is not None:
+        return view.started_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return "not set, so the first line of the timeline is used"
+
+
+def _one_line(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_TABLE_CELL else text[: MAX_TABLE_CELL - 1] + "…"
+
+
+def _markdown_cell(text: str) -> str:
+    return _one_line(text).replace("|", "\\|")
+
+
+def _markdown_row(row: Row) -> Row:
+    return Row(
+        time=row.time,
+        event=_markdown_cell(row.event),
+        source=row.source,
+        actor=_markdown_cell(row.actor),
+        key=row.key,
+    )

@@ -1,0 +1,55 @@
+"""What a post-mortem's timeline could not see. Functions take a Session and never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.models import TimelineGap, utcnow
+
+
+def get(session: Session, postmortem_id: int, kind: str, scope: str) -> TimelineGap | None:
+    query = select(TimelineGap).where(
+        TimelineGap.postmortem_id == postmortem_id,
+        TimelineGap.kind == kind,
+        TimelineGap.scope == scope,
+    )
+    return session.scalars(query).one_or_none()
+
+
+def record(session: Session, gap: TimelineGap) -> TimelineGap:
+    """Store `gap`, or refresh the one already stored for its (post-mortem, kind, scope)."""
+    existing = get(session, gap.postmortem_id, gap.kind, gap.scope)
+    if existing is None:
+        try:
+            with session.begin_nested():
+                session.add(gap)
+            return gap
+        except IntegrityError:
+            existing = get(session, gap.postmortem_id, gap.kind, gap.scope)
+            if existing is None:
+                raise
+    existing.location, existing.reason, existing.recorded_at = gap.location, gap.reason, utcnow()
+    return existing
+
+
+def clear(session: Session, postmortem_id: int, scope: str, kinds: Collection[str]) -> int:
+    """Forget the gaps of `kinds` in `scope`: that feed has since been read in full."""
+    statement = delete(TimelineGap).where(
+        TimelineGap.postmortem_id == postmortem_id,
+        TimelineGap.scope == scope,
+        TimelineGap.kind.in_(list(kinds)),
+    )
+    return session.execute(statement).rowcount or 0
+
+
+def list_for(session: Session, postmortem_id: int) -> list[TimelineGap]:
+    query = (
+        select(TimelineGap)
+        .where(TimelineGap.postmortem_id == postmortem_id)
+        .order_by(TimelineGap.recorded_at, TimelineGap.id)
+    )
+    return list(session.scalars(query))

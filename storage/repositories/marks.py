@@ -1,0 +1,35 @@
+"""Marks that make a timeline event key (a pin, a person's key reaction). Never commit."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.models import TimelineMark
+
+
+def add(session: Session, mark: TimelineMark) -> bool:
+    """Insert `mark`; False when the same marker already marks that message."""
+    try:
+        with session.begin_nested():
+            session.add(mark)
+    except IntegrityError:
+        return False
+    return True
+
+
+def remove(session: Session, postmortem_id: int, source_key: str, marked_by: str) -> bool:
+    statement = delete(TimelineMark).where(
+        TimelineMark.postmortem_id == postmortem_id,
+        TimelineMark.source_key == source_key,
+        TimelineMark.marked_by == marked_by,
+    )
+    return bool(session.execute(statement).rowcount)
+
+
+def count_for(session: Session, postmortem_id: int, source_key: str) -> int:
+    query = select(func.count()).where(
+        TimelineMark.postmortem_id == postmortem_id, TimelineMark.source_key == source_key
+    )
+    return session.scalar(query) or 0
