@@ -1,0 +1,109 @@
+"""Saying an interview `Outcome` in the post-mortem's thread, after its transaction committed.
+
+Shared by the interview's listeners (replies, buttons, the modal, the
+`interview` subcommand) and by `start`, which asks the first question.
+A question is posted only while it is still the open one: when two answers
+race, the later state asks its own question and the earlier one stays quiet.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import cache
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.listeners.deps import Deps
+from bot.services import interview, pushback
+from bot.services.interview_outcome import Outcome, QuestionView, Thread
+from bot.slack import interview_messages as say
+
+logger = logging.getLogger(__name__)
+
+ACCEPTED = "white_check_mark"
+DEFAULT_TZ = "UTC"
+
+
+def ask_current(client: WebClient, deps: Deps, postmortem_id: int) -> None:
+    """(Re-)ask the open question of a post-mortem's interview, opening it if need be."""
+    with deps.sessions.begin() as session:
+        outcome = interview.begin(session, postmortem_id)
+    deliver(client, deps, outcome)
+
+
+def ask_in_channel(client: WebClient, deps: Deps, team_id: str, channel_id: str) -> None:
+    with deps.sessions.begin() as session:
+        outcome = interview.begin_in_channel(session, team_id, channel_id)
+    deliver(client, deps, outcome)
+
+
+def deliver(client: WebClient, deps: Deps, outcome: Outcome) -> None:
+    thread = outcome.thread
+    if outcome.refusal:
+        _tell(client, thread, outcome.refused_user, outcome.refusal)
+    if outcome.accepted_ts:
+        _react(client, thread.channel_id, outcome.accepted_ts)
+    if outcome.note:
+        _post(client, thread, say.filed_under(outcome.note, deps.templates), None)
+    for finding in outcome.findings:
+        ts = _post(client, thread, *say.finding(finding, deps.templates))
+        with deps.sessions.begin() as session:
+            pushback.record_replies(session, [finding.finding_id], ts)
+    for factor in outcome.factors:
+        _post(client, thread, *say.factor(factor, deps.templates))
+    for item in outcome.items:
+        _post(client, thread, *say.item(item, deps.templates))
+    if outcome.question is not None:
+        _ask(client, deps, thread, outcome.question)
+
+
+def timezone_of(client: WebClient, user_id: str | None) -> Callable[[], str]:
+    """The author's IANA timezone, asked of Slack only if a deadline needs resolving."""
+
+    @cache
+    def lookup() -> str:
+        if not user_id:
+            return DEFAULT_TZ
+        try:
+            return client.users_info(user=user_id)["user"].get("tz") or DEFAULT_TZ
+        except SlackApiError as error:
+            logger.warning("users.info failed user=%s error=%s", user_id, error.response["error"])
+            return DEFAULT_TZ
+
+    return lookup
+
+
+def _ask(client: WebClient, deps: Deps, thread: Thread, view: QuestionView) -> None:
+    with deps.sessions() as session:
+        if not interview.is_current(session, thread.postmortem_id, view.version):
+            return
+    text, blocks = say.question(view, thread.postmortem_id, deps.templates)
+    ts = _post(client, thread, text, blocks)
+    with deps.sessions.begin() as session:
+        interview.record_prompt(session, thread.postmortem_id, ts, view.version)
+
+
+def _post(client: WebClient, thread: Thread, text: str, blocks: list | None) -> str:
+    posted = client.chat_postMessage(
+        channel=thread.channel_id, thread_ts=thread.thread_ts, text=text, blocks=blocks
+    )
+    return str(posted["ts"])
+
+
+def _tell(client: WebClient, thread: Thread, user_id: str | None, text: str) -> None:
+    if user_id is None:
+        return
+    client.chat_postEphemeral(
+        channel=thread.channel_id, user=user_id, thread_ts=thread.thread_ts, text=text
+    )
+
+
+def _react(client: WebClient, channel_id: str, ts: str) -> None:
+    # The reaction only acknowledges; a missing scope must not stop the next question.
+    try:
+        client.reactions_add(channel=channel_id, timestamp=ts, name=ACCEPTED)
+    except SlackApiError as error:
+        if error.response["error"] != "already_reacted":
+            logger.warning("reactions.add failed error=%s", error.response["error"])

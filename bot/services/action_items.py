@@ -1,0 +1,236 @@
+"""Action items written in the interview thread or the "Add action item" modal.
+
+A reply in the action-items stage is parsed for owner, deadline (in the
+author's timezone) and priority, numbered AI-001, AI-002…, and tied to the
+factor it addresses. A vague one is not recorded until its reply is edited
+into something verifiable, or the team answers `keep`. A reply that only
+gives fields ("AI-002 <@U1> by Friday", or just "<@U1> high" after an item
+that lacked them) completes an item instead. Done/snooze/deadline changes
+belong to `action_item_status`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from bot.core.action_items import ParsedActionItem, find_vagueness, parse_action_item
+from bot.core.language import Finding
+from bot.errors import BadArguments
+from bot.services import factors as factor_service
+from bot.services import pushback
+from bot.services.interview_outcome import FindingNotice, ItemNotice
+from storage.models import ActionItem, Answer, Factor
+from storage.repositories import action_items, factors, findings
+
+_COMPLETION = re.compile(
+    r"^\s*AI-(?P<number>\d{1,4})\b[\s:,.-]*(?P<rest>.*)$", re.IGNORECASE | re.DOTALL
+)
+_FACTOR_REF = re.compile(
+    r"[\s,;]*[(\[]?\b(?:for\s+)?(?:F|[Ff]actor\s*#?)(?P<chain>\d{1,2})\b[)\]]?"
+)
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+Timezone = Callable[[], str]
+Result = tuple[list[ItemNotice], list[FindingNotice]]
+
+
+@dataclass(frozen=True)
+class ItemForm:
+    """What the modal collected; every field but the factor is required there."""
+
+    action: str
+    owner_id: str
+    deadline: date
+    priority: str
+    factor_chain: int | None
+    keep_vague: bool
+
+
+def from_answer(session: Session, answer: Answer, *, now: datetime, tz: Timezone) -> Result:
+    """An action-items reply: complete an item, push back on a vague one, or record it."""
+    completion = _completion_target(session, answer, now=now, tz=tz)
+    if completion is not None:
+        item, parsed, chain = completion
+        return [_complete(session, item, parsed, chain)], []
+    text, chain = _without_factor_ref(answer.text)
+    vague = find_vagueness(text)
+    if vague:
+        return [], [pushback.add(session, answer, vague[0])]
+    return [_create(session, answer, now=now, tz=tz)], []
+
+
+def after_edit(session: Session, answer: Answer, *, now: datetime, tz: Timezone) -> Result:
+    """Re-read an edited action-items reply: refine its item, or accept it once concrete."""
+    item = action_items.get_by_answer(session, answer.id)
+    text, chain = _without_factor_ref(answer.text)
+    if item is None:
+        if not findings.for_answer(session, answer.id, pushback.VAGUE):
+            return from_answer(session, answer, now=now, tz=tz)
+        vague = find_vagueness(text)
+        if vague:
+            return [], _push_back_once(session, answer, vague[0].phrase, vague)
+        pushback.resolve_open(session, answer.id, pushback.VAGUE)
+        return [_create(session, answer, now=now, tz=tz)], []
+    parsed = parse_action_item(text, now=now, tz=tz())
+    item.action = parsed.action or item.action
+    notice = _complete(session, item, parsed, chain)
+    vague = [] if item.vague_kept else find_vagueness(text)
+    if not vague:
+        pushback.resolve_open(session, answer.id, pushback.VAGUE)
+        return [notice], []
+    return [notice], _push_back_once(session, answer, vague[0].phrase, vague)
+
+
+def keep_vague(session: Session, answer: Answer, *, now: datetime, tz: Timezone) -> ItemNotice:
+    """`keep` on a vague item: record it as written, marked vague for the report."""
+    existing = action_items.get_by_answer(session, answer.id)
+    if existing is not None:
+        existing.vague_kept = True
+        return ItemNotice.of(existing, _factor(session, existing), created=False)
+    return _create(session, answer, now=now, tz=tz, vague_kept=True)
+
+
+def from_form(
+    session: Session, *, postmortem_id: int, team_id: str, user_id: str, form: ItemForm
+) -> ItemNotice:
+    factor = None
+    if form.factor_chain is not None:
+        factor = factors.get_by_chain(session, postmortem_id, form.factor_chain)
+    factor = factor or factor_service.best_match(session, postmortem_id, form.action)
+    item = ActionItem(
+        team_id=team_id,
+        postmortem_id=postmortem_id,
+        action=form.action.strip(),
+        owner_id=form.owner_id,
+        deadline=form.deadline,
+        priority=form.priority,
+        factor_id=factor.id if factor else None,
+        vague_kept=form.keep_vague and bool(find_vagueness(form.action)),
+        created_by=user_id,
+    )
+    action_items.add_numbered(session, item)
+    return ItemNotice.of(item, factor, created=True)
+
+
+def form_problem(action: str, keep: bool) -> str | None:
+    """Why the modal's action cannot be accepted as it is, or None."""
+    if not action.strip():
+        return "Say what will be done."
+    vague = find_vagueness(_without_factor_ref(action)[0])
+    if vague and not keep:
+        return f"{vague[0].why}. {vague[0].suggestion}"
+    return None
+
+
+def _create(
+    session: Session, answer: Answer, *, now: datetime, tz: Timezone, vague_kept: bool = False
+) -> ItemNotice:
+    text, chain = _without_factor_ref(answer.text)
+    parsed = parse_action_item(text, now=now, tz=tz())
+    factor = _chosen_factor(session, answer.postmortem_id, chain, parsed.action or text)
+    owner, unknown = _owner(parsed)
+    item = ActionItem(
+        team_id=answer.team_id,
+        postmortem_id=answer.postmortem_id,
+        action=parsed.action or text.strip(),
+        owner_id=owner,
+        deadline=parsed.deadline,
+        priority=parsed.priority,
+        factor_id=factor.id if factor else None,
+        vague_kept=vague_kept,
+        created_by=answer.author_id,
+        answer_id=answer.id,
+    )
+    action_items.add_numbered(session, item)
+    for finding in findings.for_answer(session, answer.id, pushback.VAGUE):
+        finding.action_item_id = item.id  # the pushback is now about this item
+    return ItemNotice.of(item, factor, created=True, unknown_owner=unknown)
+
+
+def _completion_target(
+    session: Session, answer: Answer, *, now: datetime, tz: Timezone
+) -> tuple[ActionItem, ParsedActionItem, int | None] | None:
+    """The item a reply completes ("AI-002 by Friday", or bare fields), with the fields."""
+    match = _COMPLETION.match(answer.text)
+    if match:
+        item = action_items.get_by_number(session, answer.postmortem_id, int(match["number"]))
+        if item is None:
+            raise BadArguments(f"There is no AI-{int(match['number']):03d} in this post-mortem.")
+        rest, chain = _without_factor_ref(match["rest"])
+        return item, parse_action_item(rest, now=now, tz=tz()), chain
+    text, chain = _without_factor_ref(answer.text)
+    parsed = parse_action_item(text, now=now, tz=tz())
+    if _has_words(parsed.action) or (len(parsed.missing) == 3 and chain is None):
+        return None
+    item = action_items.latest_incomplete(session, answer.postmortem_id, answer.author_id)
+    return (item, parsed, chain) if item is not None else None
+
+
+def _complete(
+    session: Session, item: ActionItem, parsed: ParsedActionItem, chain: int | None
+) -> ItemNotice:
+    owner, unknown = _owner(parsed)
+    item.owner_id = owner or item.owner_id
+    item.deadline = parsed.deadline or item.deadline
+    item.priority = parsed.priority or item.priority
+    if chain is not None:
+        factor = factors.get_by_chain(session, item.postmortem_id, chain)
+        if factor is None:
+            raise BadArguments(f"There is no F{chain} in this post-mortem.")
+        item.factor_id = factor.id
+    return ItemNotice.of(item, _factor(session, item), created=False, unknown_owner=unknown)
+
+
+def _push_back_once(
+    session: Session, answer: Answer, phrase: str, vague: list[Finding]
+) -> list[FindingNotice]:
+    """Push back on an edit only when it is vague in a new way; one open finding per reply."""
+    open_ones = [
+        f
+        for f in findings.for_answer(session, answer.id, pushback.VAGUE)
+        if f.status == findings.OPEN
+    ]
+    if any(f.phrase == phrase for f in open_ones):
+        return []
+    for finding in open_ones:
+        finding.status = findings.RESOLVED
+    return [pushback.add(session, answer, vague[0])]
+
+
+def _chosen_factor(
+    session: Session, postmortem_id: int, chain: int | None, text: str
+) -> Factor | None:
+    if chain is not None:
+        factor = factors.get_by_chain(session, postmortem_id, chain)
+        if factor is not None:
+            return factor
+    return factor_service.best_match(session, postmortem_id, text)
+
+
+def _factor(session: Session, item: ActionItem) -> Factor | None:
+    return factors.get(session, item.factor_id) if item.factor_id else None
+
+
+def _owner(parsed: ParsedActionItem) -> tuple[str | None, str | None]:
+    """A Slack user id, or None and the name we could not place ("@bob" typed as text)."""
+    if parsed.owner is None:
+        return None, None
+    if _USER_ID.match(parsed.owner):
+        return parsed.owner, None
+    return None, parsed.owner
+
+
+def _without_factor_ref(text: str) -> tuple[str, int | None]:
+    match = _FACTOR_REF.search(text)
+    if match is None:
+        return text, None
+    return (text[: match.start()] + text[match.end() :]).strip(), int(match["chain"])
+
+
+def _has_words(text: str) -> bool:
+    return bool(re.search(r"[A-Za-z]{3,}", text))

@@ -1,0 +1,93 @@
+"""The "Add action item" modal: what it shows, and reading what was submitted.
+
+Owner, deadline and priority are pickers, so nothing needs parsing; the
+action text is checked for vagueness like a reply in the thread, and a
+checkbox plays the part of `keep`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bot.services.interview_outcome import FactorNotice
+from bot.slack import controls
+from bot.slack.interview_messages import LAYER_LABELS
+
+CALLBACK = "action_item_add"
+ACTION, OWNER, DEADLINE, PRIORITY, FACTOR, KEEP = (
+    "action", "owner", "deadline", "priority", "factor", "keep"
+)  # fmt: skip
+VALUE = "value"
+PRIORITIES = ("High", "Medium", "Low")
+
+
+@dataclass(frozen=True)
+class Submitted:
+    postmortem_id: int
+    action: str
+    owner_id: str | None
+    deadline: date | None
+    priority: str | None
+    factor_chain: int | None
+    keep_vague: bool
+
+
+def modal(postmortem_id: int, factors: list[FactorNotice]) -> dict[str, Any]:
+    blocks = [
+        controls.input_block(
+            ACTION,
+            "Action",
+            controls.text_input(VALUE, multiline=True, placeholder="What will change, and where"),
+            hint="Something someone else could verify: which dashboard, alert, test, runbook…",
+        ),
+        controls.input_block(OWNER, "Owner", controls.users_select(VALUE, "Who owns it")),
+        controls.input_block(DEADLINE, "Deadline", controls.datepicker(VALUE, "Due by")),
+        controls.input_block(
+            PRIORITY,
+            "Priority",
+            controls.static_select(VALUE, "Priority", [controls.option(p, p) for p in PRIORITIES]),
+        ),
+    ]
+    if factors:
+        options = [_factor_option(factor) for factor in factors]
+        select = controls.static_select(VALUE, "The factor it addresses", options)
+        blocks.append(controls.input_block(FACTOR, "Factor", select, optional=True))
+    keep = controls.option("Record it as written even if the bot finds it vague", "keep")
+    blocks.append(
+        controls.input_block(KEEP, "Vague?", controls.checkboxes(VALUE, [keep]), optional=True)
+    )
+    return {
+        "type": "modal",
+        "callback_id": CALLBACK,
+        "private_metadata": str(postmortem_id),
+        "title": controls.plain("Add action item"),
+        "submit": controls.plain("Add"),
+        "close": controls.plain("Cancel"),
+        "blocks": blocks,
+    }
+
+
+def read(view: dict[str, Any]) -> Submitted:
+    values = (view.get("state") or {}).get("values") or {}
+
+    def field(block_id: str) -> dict[str, Any]:
+        return (values.get(block_id) or {}).get(VALUE) or {}
+
+    deadline = field(DEADLINE).get("selected_date")
+    factor = (field(FACTOR).get("selected_option") or {}).get("value")
+    return Submitted(
+        postmortem_id=int(view.get("private_metadata") or 0),
+        action=(field(ACTION).get("value") or "").strip(),
+        owner_id=field(OWNER).get("selected_user"),
+        deadline=date.fromisoformat(deadline) if deadline else None,
+        priority=(field(PRIORITY).get("selected_option") or {}).get("value"),
+        factor_chain=int(factor) if factor and factor.isdigit() else None,
+        keep_vague=bool(field(KEEP).get("selected_options")),
+    )
+
+
+def _factor_option(factor: FactorNotice) -> dict[str, Any]:
+    label = f"F{factor.chain} · {LAYER_LABELS.get(factor.layer, factor.layer)} · {factor.text}"
+    return controls.option(label, str(factor.chain))

@@ -1,0 +1,137 @@
+"""The interview's messages in the thread, as (fallback text, blocks).
+
+Everything a person typed reaches Slack through a `*.mrkdwn.j2` template,
+which escapes it; only mentions and dates the bot builds are `SlackText`.
+Buttons carry "<post-mortem id>:<chain>" so a click names what it is about.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.interview import KINDS, LAYERS
+from bot.services.interview_outcome import FactorNotice, FindingNotice, ItemNotice, QuestionView
+from bot.slack import blocks, controls
+from bot.slack.text import mention
+from bot.templates import SlackText, Templates
+
+Message = tuple[str, list[blocks.Block]]
+
+SYSTEMIC = "interview_systemic"
+DEEPER = "interview_deeper"
+FACTOR_KIND = "factor_kind"
+FACTOR_LAYER = "factor_layer"
+ADD_ITEM = "action_item_add"
+LAYER_LABELS = {
+    "immediate": "the immediate cause",
+    "contributing": "a contributing factor",
+    "systemic": "a systemic issue",
+}
+
+
+def question(view: QuestionView, postmortem_id: int, templates: Templates) -> Message:
+    state = view.state
+    values = {
+        "stage": state.stage,
+        "chain": state.chain,
+        "depth": state.depth,
+        "about": _short(view.about),
+        "current": _short(view.current),
+        "chains": view.chains,
+        "can_close": view.can_close,
+        "sounds_systemic": view.sounds_systemic,
+    }
+    body = templates.render("slack/interview/question.mrkdwn.j2", **values)
+    hint = templates.render("slack/interview/hint.mrkdwn.j2", stage=state.stage).strip()
+    parts = [blocks.section(body), blocks.context(hint)]
+    buttons = _question_buttons(view, postmortem_id)
+    if buttons:
+        parts.append(controls.actions(f"interview-{view.version}", *buttons))
+    return body, parts
+
+
+def finding(notice: FindingNotice, templates: Templates) -> Message:
+    name = "blame" if notice.kind == "blame" else "vague"
+    author = SlackText(mention(notice.author_id)) if notice.author_id else None
+    values = {"author": author, "phrase": notice.phrase, "why": notice.why}
+    text = templates.render(
+        f"slack/interview/{name}.mrkdwn.j2", suggestion=notice.suggestion, **values
+    )
+    return text, [blocks.section(text)]
+
+
+def factor(notice: FactorNotice, templates: Templates) -> Message:
+    text = templates.render(
+        "slack/interview/factor.mrkdwn.j2",
+        chain=notice.chain,
+        layer_label=LAYER_LABELS.get(notice.layer, notice.layer),
+        kind=notice.kind,
+        kind_chosen=notice.kind_chosen,
+        text=_short(notice.text, 280),
+    )
+    value = f"{notice.postmortem_id}:{notice.chain}"
+    kinds = [controls.option(kind, f"{value}:{kind}") for kind in KINDS]
+    layers = [controls.option(LAYER_LABELS[layer], f"{value}:{layer}") for layer in LAYERS]
+    selects = controls.actions(
+        f"factor-{value}",
+        controls.static_select(
+            FACTOR_KIND, "Change the kind", kinds, initial=_initial(kinds, notice.kind)
+        ),
+        controls.static_select(
+            FACTOR_LAYER, "Change the layer", layers, initial=_initial(layers, notice.layer)
+        ),
+    )
+    return text, [blocks.section(text), selects]
+
+
+def item(notice: ItemNotice, templates: Templates) -> Message:
+    factor_label = None
+    if notice.factor_chain is not None:
+        factor_label = f"F{notice.factor_chain} ({notice.factor_kind})"
+    text = templates.render(
+        "slack/interview/item.mrkdwn.j2",
+        code=notice.code,
+        created=notice.created,
+        vague_kept=notice.vague_kept,
+        action=notice.action,
+        owner=SlackText(mention(notice.owner_id)) if notice.owner_id else None,
+        deadline=notice.deadline.isoformat() if notice.deadline else None,
+        priority=notice.priority,
+        factor=factor_label,
+        unknown_owner=notice.unknown_owner,
+        missing=list(notice.missing),
+    )
+    return text, [blocks.section(text)]
+
+
+def filed_under(slot: str, templates: Templates) -> str:
+    return templates.render("slack/interview/filed_under.mrkdwn.j2", slot=SlackText(slot))
+
+
+def _question_buttons(view: QuestionView, postmortem_id: int) -> list[controls.Element]:
+    state = view.state
+    if state.stage == "actions":
+        return [controls.button("Add action item", ADD_ITEM, str(postmortem_id), style="primary")]
+    if state.stage != "why":
+        return []
+    if state.asks_for_branch:
+        previous = f"{postmortem_id}:{state.chain - 1}"
+        return [controls.button(f"Go deeper on F{state.chain - 1}", DEEPER, previous)]
+    value = f"{postmortem_id}:{state.chain}"
+    buttons = []
+    if view.can_close:
+        buttons.append(controls.button("Go deeper", DEEPER, value))
+    if state.answered_levels >= 1:
+        buttons.append(controls.button("This is systemic", SYSTEMIC, value))
+    return buttons
+
+
+def _initial(options: list[dict[str, Any]], value: str) -> dict[str, Any] | None:
+    return next((o for o in options if o["value"].rsplit(":", 1)[-1] == value), None)
+
+
+def _short(text: str | None, limit: int = 200) -> str | None:
+    if text is None:
+        return None
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit].rsplit(" ", 1)[0] + "…"
