@@ -1,0 +1,16 @@
+"""The 48-hour nudge: a post-mortem whose report is not out gets its lead reminded daily."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+from bot.services import reminders
+from bot.services.reminder_delivery import Run
+
+NAME = "nudges"
+EVERY = timedelta(minutes=5)
+
+
+def run(run: Run) -> Counter[str]:
+    return reminders.send_nudges(run)

@@ -1,0 +1,61 @@
+"""`postmortem-bot remind`: run every reminder job once, as of now or a given time, and exit.
+
+For deployments that prefer cron to the scheduler inside `serve`, for operators
+who want to see what would go out (`--dry-run`, `--at`), and for tests, which
+set the clock with `--at` instead of waiting for it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from typing import TextIO
+
+from bot.app import build_client
+from bot.config import Settings
+from bot.errors import BadArguments, ConfigError
+from bot.jobs.runner import JobContext, run_job
+from bot.jobs.scheduler import JOBS
+from bot.templates import Templates
+from storage import schema
+from storage.db import make_engine, make_sessionmaker
+from storage.models import utcnow
+
+
+def parse_at(text: str) -> datetime:
+    """An ISO 8601 time; without an offset it is taken as UTC."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise BadArguments(
+            f"--at {text!r} is not an ISO time like 2026-03-02T09:00+01:00"
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def run(settings: Settings, *, at: datetime | None, dry_run: bool, out: TextIO) -> int:
+    """Run the jobs; 0 when every job ran (a reminder Slack refused is not a failed job)."""
+    if not settings.slack_bot_token:
+        raise ConfigError("SLACK_BOT_TOKEN", "missing; reminders are sent with the bot token")
+    engine = make_engine(settings.database_url)
+    schema.ensure_current(engine)
+    templates = Templates(settings.templates_dir)
+    templates.check()
+    context = JobContext(settings, make_sessionmaker(engine), build_client(settings), templates)
+    now = at or utcnow()
+    report = (lambda line: print(line, file=out, flush=True)) if dry_run else None
+    failed = 0
+    for job in JOBS:
+        tally = run_job(job.NAME, job.run, context, now=now, report=report)
+        failed += tally is None
+        print(_summary(job.NAME, tally, dry_run), file=out, flush=True)
+    engine.dispose()
+    return 1 if failed else 0
+
+
+def _summary(name: str, tally: Counter[str] | None, dry_run: bool) -> str:
+    if tally is None:
+        return f"{name}: failed (see the log)"
+    shown = {k: v for k, v in sorted(tally.items()) if k != "not due"}
+    parts = ", ".join(f"{count} {outcome}" for outcome, count in shown.items()) or "nothing due"
+    return f"{name}{' (dry run)' if dry_run else ''}: {parts}"

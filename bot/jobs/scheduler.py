@@ -1,0 +1,72 @@
+"""`build_scheduler`: APScheduler 3 in the `serve` process, ticking every job.
+
+Each process keeps its schedule in memory (APScheduler's FAQ: job stores must
+not be shared between processes); every replica ticks, and the database's
+claims decide which one sends each reminder.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.jobs import digests, nudges, reviews
+from bot.jobs.runner import Job, JobContext, run_job
+from bot.templates import Templates
+from storage.models import utcnow
+
+logger = logging.getLogger(__name__)
+
+JOBS = (digests, nudges, reviews)
+# Replicas started together should not all query at the same second.
+JITTER_SECONDS = 10
+
+
+def build_scheduler(
+    context: JobContext, *, clock: Callable[[], datetime] = utcnow
+) -> BackgroundScheduler:
+    # One worker thread: jobs take turns, so one process never races itself for Slack's limits.
+    scheduler = BackgroundScheduler(
+        jobstores={"default": MemoryJobStore()},
+        executors={"default": ThreadPoolExecutor(max_workers=1)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
+        timezone=UTC,
+    )
+    for job in JOBS:
+        scheduler.add_job(
+            _tick,
+            "interval",
+            seconds=job.EVERY.total_seconds(),
+            jitter=JITTER_SECONDS,
+            id=job.NAME,
+            name=job.NAME,
+            args=(job.NAME, job.run, context, clock),
+        )
+    return scheduler
+
+
+def _tick(name: str, job: Job, context: JobContext, clock: Callable[[], datetime]) -> None:
+    run_job(name, job, context, now=clock())
+
+
+def start(
+    settings: Settings, *, sessions: sessionmaker[Session], client: WebClient
+) -> Callable[[], None]:
+    """Start ticking for `serve`; returns the function that stops it."""
+    if not settings.slack_bot_token:
+        # Multi-workspace installs have no one token to send with; reminders need one.
+        logger.warning("reminders are off: they need SLACK_BOT_TOKEN")
+        return lambda: None
+    context = JobContext(settings, sessions, client, Templates(settings.templates_dir))
+    scheduler = build_scheduler(context)
+    scheduler.start()
+    logger.info("scheduler started jobs=%s worker=%s", [job.NAME for job in JOBS], context.worker)
+    return lambda: scheduler.shutdown(wait=False)

@@ -1,0 +1,68 @@
+"""The buttons under every listed action item: Done, Snooze a week, Change deadline.
+
+Each click is acknowledged at once; the work runs after the ack, and a refusal
+(not the owner or the lead) reaches the clicker privately through the error hook.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.core.followup import local_today
+from bot.listeners.deps import deps_of
+from bot.listeners.errors import in_background
+from bot.listeners.item_lists import Origin, redraw
+from bot.services import action_item_status, timezones
+from bot.slack import followup_messages
+
+
+def register(app: App) -> None:
+    app.action(followup_messages.DONE)(ack=acknowledge, lazy=[in_background(done)])
+    app.action(followup_messages.SNOOZE)(ack=acknowledge, lazy=[in_background(snooze)])
+    app.action(followup_messages.DEADLINE)(ack=acknowledge, lazy=[in_background(ask_deadline)])
+
+
+def acknowledge(ack: Ack) -> None:
+    ack()
+
+
+def done(body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
+    """Mark the item done, say so in the post-mortem's thread, re-draw the list."""
+    deps = deps_of(context)
+    origin = Origin.from_click(body)
+    with deps.sessions.begin() as session:
+        change = action_item_status.mark_done(
+            session, origin.team_id, origin.item_id, origin.user_id, deps.clock()
+        )
+    if change.changed:
+        action_item_status.announce_done(client, change, deps.templates)
+    redraw(origin, change.notice, deps, client)
+
+
+def snooze(body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
+    deps = deps_of(context)
+    origin = Origin.from_click(body)
+    now = deps.clock()
+    tz = timezones.timezone_of(deps.sessions, client, origin.team_id, origin.user_id, now=now)
+    with deps.sessions.begin() as session:
+        change = action_item_status.snooze(
+            session, origin.team_id, origin.item_id, origin.user_id, local_today(now, tz)
+        )
+    redraw(origin, change.notice, deps, client)
+
+
+def ask_deadline(
+    body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
+    """Open the date picker; the list to re-draw travels in the modal's metadata."""
+    deps = deps_of(context)
+    origin = Origin.from_click(body)
+    with deps.sessions() as session:
+        item, _ = action_item_status.get_open(
+            session, origin.team_id, origin.item_id, origin.user_id
+        )
+        view = followup_messages.deadline_modal(item, origin.to_json())
+    client.views_open(trigger_id=body["trigger_id"], view=view)

@@ -1,0 +1,99 @@
+"""Where a list of action items was shown, and re-drawing it after a change.
+
+Shared by the buttons (`actions/action_items.py`) and the deadline modal
+(`views/deadline.py`): a digest DM is updated in place with `chat.update`; an
+ephemeral `/postmortem actions` list can only be replaced through its response URL.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session
+
+from bot.core.followup import local_today
+from bot.errors import BadArguments
+from bot.listeners.deps import Deps
+from bot.services import action_item_lists, timezones
+from bot.slack import followup_messages
+
+
+@dataclass(frozen=True)
+class Origin:
+    """A click on an item's button, and the list it came from."""
+
+    team_id: str
+    user_id: str
+    item_id: int
+    listing: str
+    channel_id: str | None
+    message_ts: str | None  # set when the list is a message we can update in place
+    item_ids: tuple[int, ...]
+    response_url: str | None
+
+    @classmethod
+    def from_click(cls, body: dict[str, Any]) -> Origin:
+        item_id, listing = followup_messages.parse_item_value(body["actions"][0]["value"])
+        container = body.get("container") or {}
+        message = body.get("message")
+        in_place = bool(
+            listing == followup_messages.DIGEST and message and not container.get("is_ephemeral")
+        )
+        return cls(
+            team_id=(body.get("team") or {}).get("id") or body["user"].get("team_id", ""),
+            user_id=body["user"]["id"],
+            item_id=item_id,
+            listing=listing,
+            channel_id=container.get("channel_id"),
+            message_ts=container.get("message_ts") if in_place else None,
+            item_ids=tuple(followup_messages.item_ids(message.get("blocks") or []))
+            if in_place
+            else (),
+            response_url=body.get("response_url"),
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> Origin:
+        try:
+            fields = json.loads(text)
+            return cls(**{**fields, "item_ids": tuple(fields["item_ids"])})
+        except (ValueError, TypeError, KeyError):
+            raise BadArguments("That form is out of date; open it again from the list.") from None
+
+
+def redraw(origin: Origin, notice: str, deps: Deps, client: WebClient) -> None:
+    """Show the list again as it stands now, with `notice` on top."""
+    now = deps.clock()
+    tz = timezones.timezone_of(deps.sessions, client, origin.team_id, origin.user_id, now=now)
+    today = local_today(now, tz)
+    with deps.sessions() as session:
+        if origin.message_ts:
+            rows = action_item_lists.same_items(session, origin.item_ids)
+            text, blocks = followup_messages.refreshed(deps.templates, rows, today, notice)
+        else:
+            heading, rows = _listing(session, origin)
+            text, blocks = followup_messages.item_list(
+                deps.templates, rows, today, heading=heading, listing=origin.listing, notice=notice
+            )
+    if origin.message_ts:
+        client.chat_update(
+            channel=origin.channel_id, ts=origin.message_ts, text=text, blocks=blocks
+        )
+    elif origin.response_url:
+        answer = Respond(response_url=origin.response_url)
+        answer(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
+
+
+def _listing(session: Session, origin: Origin) -> tuple[str, list[followup_messages.ItemRow]]:
+    row = action_item_lists.same_items(session, [origin.item_id])
+    postmortem_id = row[0][1].id if row else 0
+    return action_item_lists.listing(
+        session, origin.listing, origin.team_id, origin.user_id, postmortem_id
+    )

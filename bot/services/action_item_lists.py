@@ -1,0 +1,43 @@
+"""The lists `/postmortem actions` shows, and the rows a clicked message is re-drawn from."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from bot.errors import NotFound
+from bot.slack.followup_messages import ALL
+from storage.repositories import open_items, postmortems
+from storage.repositories.open_items import ItemRow
+
+
+def mine(session: Session, team_id: str, user_id: str) -> list[ItemRow]:
+    return open_items.open_for_owner(session, team_id, user_id)
+
+
+def of_channel(session: Session, team_id: str, channel_id: str) -> tuple[str, list[ItemRow]]:
+    """(heading, every item of the channel's post-mortem, done ones too)."""
+    postmortem = postmortems.get_by_channel(session, team_id, channel_id)
+    if postmortem is None:
+        raise NotFound(
+            "There is no post-mortem in this channel yet: start one with `/postmortem start`."
+        )
+    items = open_items.for_postmortem(session, postmortem.id)
+    return f"Action items of {postmortem.title}", [(item, postmortem) for item in items]
+
+
+def listing(
+    session: Session, listing_name: str, team_id: str, user_id: str, item_postmortem: int
+) -> tuple[str, list[ItemRow]]:
+    """Re-read the list a button came from: the clicker's open items, or a post-mortem's."""
+    if listing_name == ALL:
+        postmortem = postmortems.get(session, item_postmortem)
+        if postmortem is None:
+            return "Action items", []
+        return of_channel(session, team_id, postmortem.channel_id)
+    return "Your open action items", mine(session, team_id, user_id)
+
+
+def same_items(session: Session, item_ids: Sequence[int]) -> list[ItemRow]:
+    return open_items.by_ids(session, item_ids)

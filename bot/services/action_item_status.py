@@ -1,0 +1,111 @@
+"""Changing an action item from follow-up: done, snoozed a week, a new deadline.
+
+Only the item's owner or its post-mortem's lead may change it; anyone else
+gets `NotAllowed`, which the error hook shows them privately.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from bot.core.followup import snooze_until
+from bot.errors import BadArguments, NotFound, UserError
+from bot.slack import followup_messages
+from bot.slack.text import mention
+from bot.templates import Templates
+from storage.models import ActionItem, Postmortem
+from storage.repositories import open_items
+from storage.repositories.open_items import ItemRow
+
+logger = logging.getLogger(__name__)
+
+UNREACHABLE = frozenset({"channel_not_found", "is_archived", "not_in_channel", "thread_not_found"})
+
+
+class NotAllowed(UserError):
+    """The person may not change this item."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a click changed; `changed` is False when it was already so (a double click)."""
+
+    item: ActionItem
+    postmortem: Postmortem
+    by: str
+    changed: bool
+    notice: str
+
+
+def get_changeable(session: Session, team_id: str, item_id: int, user_id: str) -> ItemRow:
+    """The item and its post-mortem, if `user_id` may change it."""
+    row = open_items.get(session, item_id)
+    if row is None or row[0].team_id != team_id:
+        raise NotFound("That action item no longer exists.")
+    item, postmortem = row
+    if user_id not in (item.owner_id, postmortem.lead_user_id):
+        owner = mention(item.owner_id) if item.owner_id else "its owner"
+        raise NotAllowed(
+            f"Only {owner} (the owner) or {mention(postmortem.lead_user_id)} "
+            f"(the post-mortem lead) can change {item.code}."
+        )
+    return row
+
+
+def mark_done(session: Session, team_id: str, item_id: int, user_id: str, now: datetime) -> Change:
+    item, postmortem = get_changeable(session, team_id, item_id, user_id)
+    if item.status == "done":
+        return Change(item, postmortem, user_id, False, f"{item.code} was already done.")
+    item.status, item.done_at, item.done_by = "done", now, user_id
+    return Change(item, postmortem, user_id, True, f":white_check_mark: {item.code} is done.")
+
+
+def snooze(session: Session, team_id: str, item_id: int, user_id: str, today: date) -> Change:
+    """Leave the item out of digests for a week (it stays open)."""
+    item, postmortem = get_open(session, team_id, item_id, user_id)
+    item.snoozed_until = snooze_until(today)
+    notice = (
+        f":zzz: {item.code} is snoozed through {followup_messages.day_label(item.snoozed_until)}."
+    )
+    return Change(item, postmortem, user_id, True, notice)
+
+
+def change_deadline(
+    session: Session, team_id: str, item_id: int, user_id: str, deadline: date, today: date
+) -> Change:
+    if deadline < today:
+        raise BadArguments("Pick today or a later date.")
+    item, postmortem = get_open(session, team_id, item_id, user_id)
+    changed = item.deadline != deadline
+    item.deadline = deadline
+    notice = f":calendar: {item.code} is now due {followup_messages.day_label(deadline)}."
+    return Change(item, postmortem, user_id, changed, notice)
+
+
+def get_open(session: Session, team_id: str, item_id: int, user_id: str) -> ItemRow:
+    """Like `get_changeable`, for changes only an open item takes."""
+    row = get_changeable(session, team_id, item_id, user_id)
+    if row[0].status != "open":
+        raise BadArguments(f"{row[0].code} is already done.")
+    return row
+
+
+def announce_done(client: WebClient, change: Change, templates: Templates) -> None:
+    """`AI-003 done, by …` in the post-mortem's thread (in the channel if it has none)."""
+    postmortem = change.postmortem
+    text = followup_messages.item_done_line(templates, change.item, change.by)
+    try:
+        client.chat_postMessage(
+            channel=postmortem.channel_id, thread_ts=postmortem.thread_ts, text=text
+        )
+    except SlackApiError as error:
+        # The item is done either way; a channel the bot left cannot stop that.
+        if error.response.get("error") not in UNREACHABLE:
+            raise
+        logger.warning("cannot announce %s error=%s", change.item.code, error.response["error"])

@@ -1,0 +1,222 @@
+"""Sending one reminder exactly once: claim it, post it, confirm it.
+
+Each reminder is its own pair of short transactions around its Slack call,
+never one transaction around a batch: a claim must be visible to the other
+replicas at once, and a crash must cost one reminder, not all of them.
+
+A claim left behind by a process that died is taken over once it is older
+than `STALE_AFTER`, at most `MAX_ATTEMPTS - 1` times. Before posting again the
+taker looks in the conversation for the message the dead process may have
+posted (every reminder carries its key in Slack message metadata), so a crash
+between Slack's answer and the confirmation does not double the message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.slack.blocks import Block
+from bot.templates import Templates
+from storage.repositories import reminders
+from storage.repositories.reminders import Claim, Key
+
+logger = logging.getLogger(__name__)
+
+STALE_AFTER = timedelta(minutes=10)
+MAX_ATTEMPTS = 2
+METADATA_TYPE = "postmortem_reminder"
+# Refusals that will not change on a retry: the reminder is recorded as failed.
+PERMANENT_ERRORS = frozenset(
+    {
+        "account_inactive",
+        "cannot_dm_bot",
+        "channel_not_found",
+        "invalid_blocks",
+        "is_archived",
+        "messages_tab_disabled",
+        "msg_too_long",
+        "no_text",
+        "not_in_channel",
+        "restricted_action",
+        "user_disabled",
+        "user_not_found",
+    }
+)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message: a DM to `user_id`, or a post in `channel_id` (in `thread_ts`'s thread)."""
+
+    text: str
+    blocks: list[Block]
+    user_id: str | None = None
+    channel_id: str | None = None
+    thread_ts: str | None = None
+
+    @property
+    def target(self) -> str:
+        where = self.user_id or self.channel_id or "?"
+        return f"{where} (thread)" if self.thread_ts else where
+
+
+@dataclass(frozen=True)
+class Run:
+    """One pass of the reminder jobs: its clock, its worker name, its Slack and database."""
+
+    sessions: sessionmaker[Session]
+    client: WebClient
+    templates: Templates
+    now: datetime
+    worker: str
+    weekday: int
+    hour: int
+    # Set by `remind --dry-run`: each due reminder is described here instead of sent.
+    report: Callable[[str], None] | None = None
+
+    @property
+    def stale_before(self) -> datetime:
+        return self.now - STALE_AFTER
+
+
+Compose = Callable[[Session], Outgoing | None]
+
+
+def deliver(run: Run, key: Key, compose: Compose, *, postmortem_id: int | None = None) -> str:
+    """Send the reminder `key` once; returns what happened (sent, taken, skipped, ...)."""
+    if run.report is not None:
+        return _describe(run, key, compose, run.report)
+    # The claim commits with the message it will send, before any Slack call; if
+    # composing fails, the claim is rolled back with it and the next tick retries.
+    with run.sessions.begin() as session:
+        claim = reminders.claim(
+            session,
+            key,
+            now=run.now,
+            worker=run.worker,
+            stale_before=run.stale_before,
+            max_attempts=MAX_ATTEMPTS,
+            postmortem_id=postmortem_id,
+        )
+        if claim is None:
+            return "taken"
+        outgoing = compose(session)
+        if outgoing is None:
+            reminders.settle(session, claim.id, reminders.SKIPPED)
+            return "skipped"
+    return _send(run, claim, outgoing)
+
+
+def _send(run: Run, claim: Claim, outgoing: Outgoing) -> str:
+    try:
+        channel = _channel(run.client, outgoing)
+        ts = _already_posted(run.client, channel, outgoing, claim) if claim.attempts > 1 else None
+        outcome = "recovered" if ts else "sent"
+        if ts is None:
+            ts = _post(run.client, channel, outgoing, claim.key)
+    except SlackApiError as error:
+        return _refused(run, claim, error)
+    with run.sessions.begin() as session:
+        reminders.confirm(session, claim.id, channel_id=channel, message_ts=ts, now=run.now)
+    return outcome
+
+
+def _channel(client: WebClient, outgoing: Outgoing) -> str:
+    if outgoing.user_id is None:
+        return str(outgoing.channel_id)
+    return client.conversations_open(users=outgoing.user_id)["channel"]["id"]
+
+
+def _post(client: WebClient, channel: str, outgoing: Outgoing, key: Key) -> str:
+    posted = client.chat_postMessage(
+        channel=channel,
+        text=outgoing.text,
+        blocks=outgoing.blocks,
+        thread_ts=outgoing.thread_ts,
+        metadata={"event_type": METADATA_TYPE, "event_payload": {"reminder": str(key)}},
+    )
+    return posted["ts"]
+
+
+def _already_posted(
+    client: WebClient, channel: str, outgoing: Outgoing, claim: Claim
+) -> str | None:
+    """The ts of this reminder's message if an earlier attempt did post it."""
+    try:
+        if outgoing.thread_ts:
+            answer = client.conversations_replies(
+                channel=channel, ts=outgoing.thread_ts, limit=1000, include_all_metadata=True
+            )
+        else:
+            answer = client.conversations_history(
+                channel=channel, limit=200, include_all_metadata=True
+            )
+    except SlackApiError as error:
+        if error.response.get("error") == "ratelimited":
+            raise
+        # Without history (a missing im:history scope, say) the one resend goes ahead.
+        logger.warning(
+            "cannot look for an earlier send key=%s error=%s",
+            claim.key,
+            error.response.get("error"),
+        )
+        return None
+    for message in answer.get("messages") or []:
+        if _carries(message, claim.key):
+            return message["ts"]
+    return None
+
+
+def _carries(message: dict[str, Any], key: Key) -> bool:
+    metadata = message.get("metadata") or {}
+    payload = metadata.get("event_payload") or {}
+    return metadata.get("event_type") == METADATA_TYPE and payload.get("reminder") == str(key)
+
+
+def _refused(run: Run, claim: Claim, error: SlackApiError) -> str:
+    code = str(error.response.get("error"))
+    if code == "ratelimited":
+        # Slack took nothing: hand the claim back so the next tick tries afresh.
+        with run.sessions.begin() as session:
+            reminders.release(session, claim.id)
+        return "deferred"
+    if code not in PERMANENT_ERRORS:
+        raise error
+    with run.sessions.begin() as session:
+        reminders.settle(session, claim.id, reminders.FAILED, code)
+    logger.warning("reminder refused by Slack key=%s error=%s", claim.key, code)
+    return "failed"
+
+
+def _describe(run: Run, key: Key, compose: Compose, report: Callable[[str], None]) -> str:
+    with run.sessions() as session:
+        if reminders.is_settled(
+            session, key, stale_before=run.stale_before, max_attempts=MAX_ATTEMPTS
+        ):
+            return "taken"
+        outgoing = compose(session)
+    if outgoing is None:
+        return "skipped"
+    report(f"{key.kind:<13} {key.period:<10} to {outgoing.target}: {outgoing.text}")
+    return "would send"
+
+
+def each(things: Iterable[T], work: Callable[[T], str], tally: Counter[str]) -> Counter[str]:
+    """Run `work` on every thing; one failure is logged with its traceback, the rest go on."""
+    for thing in things:
+        try:
+            tally[work(thing)] += 1
+        except Exception:
+            logger.exception("reminder failed for %s", thing)
+            tally["error"] += 1
+    return tally

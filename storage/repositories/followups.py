@@ -1,0 +1,36 @@
+"""Post-mortems that follow-up watches: unpublished ones, and ones with a review ahead.
+
+Functions take a Session and never commit.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from storage.models import Postmortem
+
+OPEN, PUBLISHED = "open", "published"
+
+
+def unpublished(session: Session) -> list[Postmortem]:
+    """Open post-mortems whose report is not out yet: candidates for the 48-hour nudge."""
+    query = (
+        select(Postmortem)
+        .where(Postmortem.status == OPEN, Postmortem.published_at.is_(None))
+        .order_by(Postmortem.id)
+    )
+    return list(session.scalars(query))
+
+
+def awaiting_review(session: Session) -> list[Postmortem]:
+    """Post-mortems with a follow-up review set or implied, not yet confirmed as held."""
+    query = (
+        select(Postmortem)
+        .where(
+            Postmortem.review_confirmed_at.is_(None),
+            or_(Postmortem.published_at.is_not(None), Postmortem.followup_review_on.is_not(None)),
+        )
+        .order_by(Postmortem.id)
+    )
+    return list(session.scalars(query))

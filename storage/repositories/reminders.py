@@ -1,0 +1,186 @@
+"""Reminder claims: who sends what, decided by the database. Functions never commit.
+
+A reminder is claimed by inserting its unique key (PostgreSQL and SQLite both
+answer `ON CONFLICT DO NOTHING`, so exactly one inserter gets the row back),
+confirmed once Slack accepted it, and re-claimed at most `max_attempts - 1`
+times when its claim went stale because the claiming process died.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import ColumnElement, Insert, and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.models import Reminder
+
+CLAIMED, SENT, SKIPPED, FAILED = "claimed", "sent", "skipped", "failed"
+KEY_COLUMNS = ("team_id", "kind", "subject", "period")
+RELEASED_AT = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Key:
+    """A reminder's identity: e.g. ("T1", "digest", "U0BOB", "2026-W10")."""
+
+    team_id: str
+    kind: str
+    subject: str
+    period: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.subject}:{self.period}"
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: int
+    key: Key
+    attempts: int
+
+
+def claim(
+    session: Session,
+    key: Key,
+    *,
+    now: datetime,
+    worker: str,
+    stale_before: datetime,
+    max_attempts: int,
+    postmortem_id: int | None = None,
+) -> Claim | None:
+    """Claim `key` for `worker`; None when another worker holds it or it is settled."""
+    values = {name: getattr(key, name) for name in KEY_COLUMNS}
+    values.update(postmortem_id=postmortem_id, status=CLAIMED, attempts=1, created_at=now)
+    values.update(claimed_at=now, claimed_by=worker)
+    inserted = session.execute(_insert_new(session, values)).scalar_one_or_none()
+    if inserted is not None:
+        return Claim(inserted, key, 1)
+    return _take_over(
+        session, key, now=now, worker=worker, stale_before=stale_before, max_attempts=max_attempts
+    )
+
+
+def _insert_new(session: Session, values: dict[str, object]) -> Insert:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(Reminder).values(**values)
+    return statement.on_conflict_do_nothing(index_elements=list(KEY_COLUMNS)).returning(Reminder.id)
+
+
+def _take_over(
+    session: Session,
+    key: Key,
+    *,
+    now: datetime,
+    worker: str,
+    stale_before: datetime,
+    max_attempts: int,
+) -> Claim | None:
+    """A compare-and-set on the stale claim: of several workers, one updates the row."""
+    statement = (
+        update(Reminder)
+        .where(_is_key(key), Reminder.status == CLAIMED)
+        .where(Reminder.claimed_at < stale_before, Reminder.attempts < max_attempts)
+        .values(attempts=Reminder.attempts + 1, claimed_at=now, claimed_by=worker)
+        .returning(Reminder.id, Reminder.attempts)
+        .execution_options(synchronize_session=False)
+    )
+    row = session.execute(statement).one_or_none()
+    return None if row is None else Claim(row.id, key, row.attempts)
+
+
+def confirm(
+    session: Session, claim_id: int, *, channel_id: str, message_ts: str, now: datetime
+) -> None:
+    session.execute(
+        update(Reminder)
+        .where(Reminder.id == claim_id)
+        .values(status=SENT, sent_at=now, channel_id=channel_id, message_ts=message_ts)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def release(session: Session, claim_id: int) -> None:
+    """Give a claim back untried (Slack asked us to slow down): claimable at once, and
+    this attempt does not count."""
+    session.execute(
+        update(Reminder)
+        .where(Reminder.id == claim_id, Reminder.status == CLAIMED)
+        .values(attempts=Reminder.attempts - 1, claimed_at=RELEASED_AT)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def settle(session: Session, claim_id: int, status: str, error: str | None = None) -> None:
+    """End a claim without a message: nothing left to say (skipped) or Slack refused (failed)."""
+    session.execute(
+        update(Reminder)
+        .where(Reminder.id == claim_id)
+        .values(status=status, error=error[:200] if error else None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def settled(
+    session: Session,
+    team_id: str,
+    kind: str,
+    periods: Collection[str],
+    *,
+    stale_before: datetime,
+    max_attempts: int,
+) -> set[tuple[str, str]]:
+    """(subject, period) of the reminders nobody may claim now: done, held, or given up."""
+    query = select(Reminder.subject, Reminder.period).where(
+        Reminder.team_id == team_id,
+        Reminder.kind == kind,
+        Reminder.period.in_(list(periods)),
+        _not_claimable(stale_before, max_attempts),
+    )
+    return {(row.subject, row.period) for row in session.execute(query)}
+
+
+def is_settled(session: Session, key: Key, *, stale_before: datetime, max_attempts: int) -> bool:
+    query = select(Reminder.id).where(_is_key(key), _not_claimable(stale_before, max_attempts))
+    return session.scalar(query) is not None
+
+
+def count_for(session: Session, postmortem_id: int, kind: str) -> int:
+    query = select(func.count()).where(
+        Reminder.postmortem_id == postmortem_id, Reminder.kind == kind
+    )
+    return session.scalar(query) or 0
+
+
+def last_for(session: Session, postmortem_id: int, kind: str) -> Reminder | None:
+    query = (
+        select(Reminder)
+        .where(Reminder.postmortem_id == postmortem_id, Reminder.kind == kind)
+        .order_by(Reminder.created_at.desc(), Reminder.id.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
+def list_all(session: Session, kind: str | None = None) -> list[Reminder]:
+    query = select(Reminder).order_by(Reminder.id)
+    if kind is not None:
+        query = query.where(Reminder.kind == kind)
+    return list(session.scalars(query))
+
+
+def _is_key(key: Key) -> ColumnElement[bool]:
+    return and_(*(getattr(Reminder, name) == getattr(key, name) for name in KEY_COLUMNS))
+
+
+def _not_claimable(stale_before: datetime, max_attempts: int) -> ColumnElement[bool]:
+    return or_(
+        Reminder.status != CLAIMED,
+        Reminder.claimed_at >= stale_before,
+        Reminder.attempts >= max_attempts,
+    )

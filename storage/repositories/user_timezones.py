@@ -1,0 +1,32 @@
+"""People's timezones as Slack last reported them. Functions take a Session and never commit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.models import UserTimezone
+
+
+def get(session: Session, team_id: str, user_id: str) -> UserTimezone | None:
+    return session.get(UserTimezone, (team_id, user_id))
+
+
+def for_team(session: Session, team_id: str) -> dict[str, UserTimezone]:
+    query = select(UserTimezone).where(UserTimezone.team_id == team_id)
+    return {row.user_id: row for row in session.scalars(query)}
+
+
+def save(session: Session, team_id: str, user_id: str, tz: str, now: datetime) -> None:
+    """Insert or refresh; two replicas looking the same person up both succeed."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(UserTimezone).values(team_id=team_id, user_id=user_id, tz=tz, fetched_at=now)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["team_id", "user_id"], set_={"tz": tz, "fetched_at": now}
+        )
+    )
