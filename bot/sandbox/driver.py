@@ -27,6 +27,7 @@ from bot.sandbox import payloads
 from bot.sandbox.sandbox import Sandbox
 from bot.sandbox.signing import pagerduty_signature, slack_signature
 from bot.sandbox.slack_model import key_ts, now_key
+from bot.sandbox.slack_state import SlackWorkspace
 
 SLACK_PATH = "/slack/events"
 PAGERDUTY_PATH = "/pagerduty/webhook"
@@ -94,10 +95,13 @@ class Driver:
         event_id: str | None = None,
         retry_num: int | None = None,
         retry_reason: str = "http_timeout",
+        team: str | None = None,
     ) -> httpx.Response:
-        """Wrap `event` in an event_callback envelope and deliver it (as a retry if asked)."""
+        """Wrap `event` in an event_callback envelope and deliver it (as a retry if asked);
+        `team` sends it from another workspace than `sb.slack`."""
         event_id = event_id or f"Ev0SANDBOX{next(self._event_ids):06d}"
-        body = json.dumps(payloads.envelope(self.sb.slack, event, event_id)).encode()
+        ws = self.sb.team(team) if team else self.sb.slack
+        body = json.dumps(payloads.envelope(ws, event, event_id)).encode()
         headers: dict[str, str] = {}
         if retry_num is not None:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
@@ -106,11 +110,19 @@ class Driver:
     # -- commands and interactivity -----------------------------------------------
 
     def slash_command(
-        self, user_id: str, channel_id: str, text: str, *, command: str = "/postmortem"
+        self,
+        user_id: str,
+        channel_id: str,
+        text: str,
+        *,
+        command: str = "/postmortem",
+        team: str | None = None,
     ) -> httpx.Response:
+        """A slash command; `team` sends it from another workspace than `sb.slack`."""
+        ws = self.sb.team(team) if team else self.sb.slack
         context = {"kind": "command", "command": command, "text": text}
-        urls = self._interaction_urls(dict(context, channel_id=channel_id, user_id=user_id))
-        form = payloads.slash_command_form(self.sb.slack, user_id, channel_id, text, command, urls)
+        urls = self._interaction_urls(dict(context, channel_id=channel_id, user_id=user_id), ws)
+        form = payloads.slash_command_form(ws, user_id, channel_id, text, command, urls)
         return self.signed_post(SLACK_PATH, urlencode(form).encode(), FORM)
 
     def block_action(
@@ -223,8 +235,10 @@ class Driver:
 
     # -- helpers ----------------------------------------------------------------
 
-    def _interaction_urls(self, context: dict[str, Any]) -> dict[str, str]:
-        ws = self.sb.slack
+    def _interaction_urls(
+        self, context: dict[str, Any], ws: SlackWorkspace | None = None
+    ) -> dict[str, str]:
+        ws = ws or self.sb.slack
         urls = {"trigger_id": ws.new_trigger_id(), "response_url": ws.new_response_url(context)}
         self.last_trigger_id, self.last_response_url = urls["trigger_id"], urls["response_url"]
         return urls

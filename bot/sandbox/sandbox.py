@@ -4,19 +4,24 @@ with Sandbox(rate_window_seconds=1.0) as sb:
     sb.slack.add_channel("C0INC", "inc-checkout", members=["U0ALICE"])
     ...point the bot at sb.slack_api_url and sb.pagerduty_api_url...
     sb.wait_for(lambda: sb.slack.call_count("chat.postMessage") >= 1)
+
+`sb.slack` is the workspace the app starts installed in; `sb.authorize_install`
+adds others the way Slack's OAuth v2 does (see `bot.sandbox.slack_oauth`).
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from bot.sandbox.pagerduty_api import PagerDutyState
 from bot.sandbox.rate_limits import PAGERDUTY_LIMIT, RateLimiter
 from bot.sandbox.server import Router, ServerThread
+from bot.sandbox.slack_oauth import SlackInstalls
 from bot.sandbox.slack_state import SlackWorkspace
 
 T = TypeVar("T")
@@ -43,8 +48,10 @@ class Sandbox:
     ) -> None:
         self._state = threading.Condition(threading.RLock())
         self.limiter = RateLimiter(rate_window_seconds)
-        self.slack = SlackWorkspace(self._state, self.limiter, rate_limits)
+        self._rate_limits, self._ids = rate_limits, itertools.count(1)
+        self.slack = SlackWorkspace(self._state, self.limiter, rate_limits, ids=self._ids)
         self.slack.trigger_ttl_seconds = trigger_ttl_seconds
+        self.installs = SlackInstalls(self.slack, self._state, self._new_team)
         pd_limit = None if rate_limits is False else pagerduty_rate_limit
         self.pagerduty = PagerDutyState(self._state, self.limiter, pd_limit)
         self._host, self._port = host, port
@@ -52,9 +59,12 @@ class Sandbox:
 
     def start(self) -> Sandbox:
         if self._server is None:
-            self._server = ServerThread(self._host, self._port, Router(self.slack, self.pagerduty))
+            self._server = ServerThread(
+                self._host, self._port, Router(self.installs, self.pagerduty)
+            )
             self._server.start()
-            self.slack.base_url = self.base_url
+            for ws in self.installs.teams.values():
+                ws.base_url = self.base_url
         return self
 
     def stop(self) -> None:
@@ -88,6 +98,24 @@ class Sandbox:
     def pagerduty_api_url(self) -> str:
         """The value for PAGERDUTY_API_URL."""
         return f"{self.base_url}/pagerduty"
+
+    def authorize_install(self, team_id: str, team_name: str, **grant: Any) -> str:
+        """An admin of `team_id` (a new workspace unless known) approves installing the app;
+        returns the code Slack would send to the redirect URL. See `SlackInstalls.authorize`."""
+        return self.installs.authorize(team_id, team_name, **grant)
+
+    def team(self, team_id: str) -> SlackWorkspace:
+        """A workspace by id: `slack` itself, or one made by `authorize_install`."""
+        return self.installs.team(team_id)
+
+    def _new_team(self, team_id: str, team_name: str) -> SlackWorkspace:
+        # Slack limits each workspace separately, so each gets its own limiter.
+        limiter = RateLimiter(self.limiter.window)
+        ws = SlackWorkspace(
+            self._state, limiter, self._rate_limits, team=(team_id, team_name), ids=self._ids
+        )
+        ws.base_url, ws.trigger_ttl_seconds = self.slack.base_url, self.slack.trigger_ttl_seconds
+        return ws
 
     def wait_for(self, predicate: Callable[[], T], timeout: float = 10.0) -> T:
         """Re-check `predicate` (under the state lock) whenever state changes; return its value.

@@ -1,7 +1,8 @@
 """The sandbox's HTTP server: a threading stdlib server in a background thread.
 
 Routes (all on one port):
-    /api/<method>        the Slack Web API (GET or POST; query, form or JSON)
+    /api/<method>        the Slack Web API (GET or POST; query, form or JSON); the
+                         bot token picks the workspace, oauth.v2.access needs none
     /upload/v1/<file>    where files_upload_v2 sends file bytes
     /response/<id>       response URLs handed to slash commands and actions
     /pagerduty/...       the PagerDuty REST API
@@ -23,8 +24,16 @@ from bot.sandbox import slack_api, slack_files, slack_interactive
 from bot.sandbox.pagerduty_api import PagerDutyState
 from bot.sandbox.rate_limits import rate_key, retry_after_header
 from bot.sandbox.slack_model import SlackFailure
+from bot.sandbox.slack_oauth import SlackInstalls
 from bot.sandbox.slack_state import Call, SlackWorkspace
-from bot.sandbox.wire import BadBody, Request, Response, bearer_token, request_params
+from bot.sandbox.wire import (
+    BadBody,
+    Request,
+    Response,
+    basic_credentials,
+    bearer_token,
+    request_params,
+)
 
 SLACK_METHODS: dict[str, slack_api.Handler] = {
     **slack_api.METHODS,
@@ -36,8 +45,9 @@ SLACK_METHODS: dict[str, slack_api.Handler] = {
 class Router:
     """Turns a Request into a Response; all state is touched under the sandbox lock."""
 
-    def __init__(self, slack: SlackWorkspace, pagerduty: PagerDutyState) -> None:
-        self.slack = slack
+    def __init__(self, installs: SlackInstalls, pagerduty: PagerDutyState) -> None:
+        self.installs = installs
+        self.slack = installs.first
         self.pagerduty = pagerduty
 
     def __call__(self, request: Request) -> Response:
@@ -49,10 +59,9 @@ class Router:
                 return self.pagerduty.handle(request, path[len("/pagerduty") :])
         if path.startswith("/upload/v1/") and request.method == "POST":
             with self.slack.lock:
-                status, text = slack_files.receive_upload(self.slack, path[11:], request.body)
-                self.slack.record_call(
-                    Call("upload", {"file_id": path[11:]}, status, None, time.time())
-                )
+                ws = self.installs.owning(lambda team: path[11:] in team.uploads)
+                status, text = slack_files.receive_upload(ws, path[11:], request.body)
+                ws.record_call(Call("upload", {"file_id": path[11:]}, status, None, time.time()))
             return Response.text(status, text)
         if path.startswith("/response/") and request.method == "POST":
             return self.response_url(request, path[len("/response/") :])
@@ -65,21 +74,33 @@ class Router:
             params = request_params(request)
         except BadBody as bad:
             return Response.json(200, {"ok": False, "error": str(bad)})
+        credentials = basic_credentials(request)
         token = bearer_token(request, params)
-        ws = self.slack
-        with ws.lock:
-            status, body, headers = self._slack_answer(method, token, params)
+        with self.slack.lock:
+            # Calls no installed token identifies are kept with the first workspace.
+            ws = self.installs.by_token(token) or self.slack
+            if method == "oauth.v2.access":
+                status, body, headers = self._oauth_answer(params, credentials)
+            else:
+                status, body, headers = self._slack_answer(ws, method, token, params)
             response = Response.json(status, body, headers)
-            ws.record_call(Call(method, params, status, body.get("error"), time.time()))
+            ws.record_call(Call(method, params, status, body.get("error"), time.time(), token))
         return response
 
-    def _slack_answer(
-        self, method: str, token: str | None, params: dict[str, Any]
+    def _oauth_answer(
+        self, params: dict[str, Any], credentials: tuple[str, str] | None
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
-        ws = self.slack
+        try:
+            return 200, {"ok": True, **self.installs.exchange(params, credentials)}, {}
+        except SlackFailure as failure:
+            return 200, {"ok": False, "error": failure.error}, {}
+
+    def _slack_answer(
+        self, ws: SlackWorkspace, method: str, token: str | None, params: dict[str, Any]
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         if not token:
             return 200, {"ok": False, "error": "not_authed"}, {}
-        if token != ws.bot_token:
+        if self.installs.by_token(token) is None:
             return 200, {"ok": False, "error": "invalid_auth"}, {}
         handler = SLACK_METHODS.get(method)
         if handler is None:
@@ -103,7 +124,8 @@ class Router:
         except ValueError:
             return Response.text(400, "invalid_payload")
         with self.slack.lock:
-            status, text = slack_interactive.answer_response_url(self.slack, command_id, payload)
+            ws = self.installs.owning(lambda team: command_id in team.response_contexts)
+            status, text = slack_interactive.answer_response_url(ws, command_id, payload)
         return Response.text(status, text)
 
 

@@ -9,10 +9,11 @@ public method takes the sandbox lock; the Web API handlers run with it held.
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 import time
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +42,7 @@ class Call:
     status: int
     error: str | None
     at: float
+    token: str | None = None
 
 
 class SlackWorkspace:
@@ -61,7 +63,14 @@ class SlackWorkspace:
         lock: threading.Condition,
         limiter: RateLimiter,
         limits: bool | Mapping[str, int | None],
+        *,
+        team: tuple[str, str] | None = None,
+        ids: Iterator[int] | None = None,
     ) -> None:
+        """`team` (id, name) makes another workspace, one the app is installed in by OAuth;
+        workspaces sharing `ids` never hand out the same message, file or response id."""
+        if team is not None:
+            self._become(*team)
         self.lock = lock
         self.limiter = limiter
         self.limits: dict[str, int | None] = slack_limits(limits)
@@ -78,8 +87,15 @@ class SlackWorkspace:
         self.triggers: dict[str, float] = {}
         self.used_triggers: set[str] = set()
         self.response_contexts: dict[str, dict[str, Any]] = {}
-        self._ids = itertools.count(1)
+        self._ids = ids or itertools.count(1)
         self.add_user(self.bot_user_id, self.bot_name, real_name="Post-mortem bot", is_bot=True)
+
+    def _become(self, team_id: str, team_name: str) -> None:
+        tag = team_id[1:]
+        self.team_id, self.team_name = team_id, team_name
+        self.team_domain = re.sub(r"[^a-z0-9]+", "-", team_name.lower()).strip("-") or tag.lower()
+        self.bot_user_id, self.bot_id = f"U{tag}BOT", f"B{tag}BOT"
+        self.bot_token = f"xoxb-{tag.lower()}-sandbox-token"
 
     # -- arranging the world -------------------------------------------------
 

@@ -7,6 +7,7 @@ token may come as `Authorization: Bearer ...` or as the `token` parameter.
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass, field
 from email.parser import BytesParser
@@ -99,3 +100,15 @@ def bearer_token(request: Request, params: dict[str, Any]) -> str | None:
     if auth.lower().startswith("bearer "):
         return auth[7:].strip()
     return str(from_param) if from_param else None
+
+
+def basic_credentials(request: Request) -> tuple[str, str] | None:
+    """`Authorization: Basic` (how slack_sdk sends an app's client id and secret), decoded."""
+    auth = request.header("authorization")
+    if not auth.lower().startswith("basic "):
+        return None
+    try:
+        user, _, password = base64.b64decode(auth[6:].strip()).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return user, password

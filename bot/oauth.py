@@ -1,0 +1,215 @@
+"""Multi-workspace install: Bolt's OAuth flow, with installs and states in the bot's database.
+
+`GET /slack/install` sends the admin's browser to Slack's consent screen with a
+one-time `state`; Slack sends it back to `GET /slack/oauth_redirect` with a
+code, which the flow exchanges (`oauth.v2.access`) for the workspace's bot
+token. From then on Bolt looks up that token for every request from the
+workspace. The flow makes its Web API calls with the App's own client, so they
+go to SLACK_API_URL like every other call.
+
+slack_sdk's SQLAlchemy stores are not used: under SQLAlchemy 2.1 they cannot be
+imported without the asyncio extra (greenlet), and their tables would live
+outside `storage.models`, where Alembic would not see them.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from slack_bolt.error import BoltError
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk.oauth.installation_store import Bot, Installation, InstallationStore
+from slack_sdk.oauth.state_store import OAuthStateStore
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.errors import ConfigError
+from storage.models import SlackInstallation, utcnow
+from storage.repositories import installations, oauth_states
+
+logger = logging.getLogger(__name__)
+
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+# Where the admin's browser goes: Slack's own page, whatever SLACK_API_URL says.
+AUTHORIZE_URL = "https://slack.com/oauth/v2/authorize"
+STATE_SECONDS = 600
+# The bot scopes of manifest.yml; tests/unit/test_oauth.py keeps the two in step.
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "channels:history",
+    "groups:history",
+    "channels:read",
+    "groups:read",
+    "reactions:read",
+    "reactions:write",
+    "pins:read",
+    "users:read",
+    "im:write",
+    "im:history",
+    "files:write",
+    "app_mentions:read",
+)
+NOT_INSTALLED = (
+    ":wave: Postmortem is not installed in this workspace, or it was removed. "
+    "Ask a workspace admin to install it, then try again."
+)
+
+
+def build_oauth_settings(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    *,
+    clock: Callable[[], datetime] = utcnow,
+) -> OAuthSettings:
+    if not settings.slack_client_id or not settings.slack_client_secret:
+        raise ConfigError("SLACK_CLIENT_SECRET", "required when SLACK_CLIENT_ID is set")
+    return OAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
+        scopes=list(BOT_SCOPES),
+        user_scopes=[],
+        install_path=INSTALL_PATH,
+        redirect_uri_path=REDIRECT_PATH,
+        # /slack/install is a link to hand out: it goes straight on to Slack.
+        install_page_rendering_enabled=False,
+        authorization_url=AUTHORIZE_URL,
+        installation_store=DatabaseInstallationStore(sessions),
+        installation_store_bot_only=True,
+        state_store=DatabaseStateStore(sessions, seconds=STATE_SECONDS, clock=clock),
+        state_expiration_seconds=STATE_SECONDS,
+        logger=logger,
+    )
+
+
+class DatabaseInstallationStore(InstallationStore):
+    """One bot token per workspace. The app asks for no user scopes, so there are no
+    user tokens to keep, and Bolt is told to look up bots only."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    @property
+    def logger(self) -> logging.Logger:
+        return logger
+
+    def save(self, installation: Installation) -> None:
+        self.save_bot(installation.to_bot())
+
+    def save_bot(self, bot: Bot) -> None:
+        key = installations.install_id(bot.enterprise_id, bot.team_id, bot.is_enterprise_install)
+        if key is None:
+            # BoltError: the flow answers it with its failure page instead of a 500.
+            raise BoltError("an installation names neither a team nor an enterprise")
+        with self._sessions.begin() as session:
+            installations.save(session, _row(key, bot))
+        logger.info("installed team=%s enterprise=%s", bot.team_id, bot.enterprise_id)
+
+    def find_bot(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        is_enterprise_install: bool | None = False,
+    ) -> Bot | None:
+        key = installations.install_id(enterprise_id, team_id, bool(is_enterprise_install))
+        if key is None:
+            return None
+        with self._sessions() as session:
+            row = installations.get(session, key)
+            return None if row is None else _bot(row)
+
+    def delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        key = installations.install_id(enterprise_id, team_id, False)
+        if key is None:
+            return
+        with self._sessions.begin() as session:
+            removed = installations.remove(session, key)
+        if removed:
+            logger.info("uninstalled team=%s enterprise=%s", team_id, enterprise_id)
+
+    def delete_installation(
+        self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
+    ) -> None:
+        # A person's revoked token leaves nothing to delete: only bot tokens are kept.
+        if user_id is None:
+            self.delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+
+    def delete_all(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        self.delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+
+
+class DatabaseStateStore(OAuthStateStore):
+    """States in the database, so any replica can finish an install another one began."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        seconds: int,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._sessions = sessions
+        self._lifetime = timedelta(seconds=seconds)
+        self._clock = clock
+
+    @property
+    def logger(self) -> logging.Logger:
+        return logger
+
+    def issue(self, *args: Any, **kwargs: Any) -> str:
+        state = secrets.token_urlsafe(32)
+        now = self._clock()
+        with self._sessions.begin() as session:
+            oauth_states.purge_expired(session, now)
+            oauth_states.add(session, state, now + self._lifetime)
+        return state
+
+    def consume(self, state: str) -> bool:
+        if not state:
+            return False
+        with self._sessions.begin() as session:
+            return oauth_states.consume(session, state, self._clock())
+
+
+def _row(key: str, bot: Bot) -> dict[str, Any]:
+    expires = bot.bot_token_expires_at
+    return {
+        "install_id": key,
+        "enterprise_id": bot.enterprise_id,
+        "enterprise_name": bot.enterprise_name,
+        "team_id": bot.team_id,
+        "team_name": bot.team_name,
+        "is_enterprise_install": bot.is_enterprise_install,
+        "app_id": bot.app_id,
+        "bot_id": bot.bot_id,
+        "bot_user_id": bot.bot_user_id,
+        "bot_token": bot.bot_token,
+        "bot_scopes": ",".join(bot.bot_scopes),
+        "bot_refresh_token": bot.bot_refresh_token,
+        "bot_token_expires_at": None if expires is None else datetime.fromtimestamp(expires, UTC),
+        "installed_at": datetime.fromtimestamp(bot.installed_at, UTC),
+    }
+
+
+def _bot(row: SlackInstallation) -> Bot:
+    return Bot(
+        app_id=row.app_id,
+        enterprise_id=row.enterprise_id,
+        enterprise_name=row.enterprise_name,
+        team_id=row.team_id,
+        team_name=row.team_name,
+        bot_token=row.bot_token,
+        bot_id=row.bot_id,
+        bot_user_id=row.bot_user_id,
+        bot_scopes=row.bot_scopes,
+        bot_refresh_token=row.bot_refresh_token,
+        bot_token_expires_at=row.bot_token_expires_at,
+        is_enterprise_install=row.is_enterprise_install,
+        installed_at=row.installed_at,
+    )
