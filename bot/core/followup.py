@@ -18,8 +18,6 @@ DIGEST_WINDOW = timedelta(hours=24)
 NUDGE_AFTER = timedelta(hours=48)
 NUDGE_EVERY = timedelta(hours=24)
 NUDGE_MAX = 5
-# After an outage the missed nudges are not fired back to back.
-NUDGE_MIN_GAP = timedelta(hours=12)
 REVIEW_AFTER = timedelta(weeks=4)
 SNOOZE = timedelta(weeks=1)
 
@@ -64,17 +62,19 @@ def nudge_base(
     return incident_end or incident_start or created_at
 
 
-def nudge_due(
-    base: datetime, now: datetime, *, sent: int, last_sent_at: datetime | None
-) -> int | None:
-    """The number (1..NUDGE_MAX) of the nudge due at `now`, or None."""
-    if sent >= NUDGE_MAX:
+def nudge_due(base: datetime, now: datetime) -> int | None:
+    """The number (1..NUDGE_MAX) of the nudge due at `now`, or None.
+
+    The number follows from the clock alone, never from what was sent: every
+    replica ticking on the same day names the same nudge, and its unique key
+    lets one of them send it. After an outage the day's nudge goes out, not
+    the missed ones back to back.
+    """
+    late = now - base - NUDGE_AFTER
+    if late < timedelta(0):
         return None
-    if now < base + NUDGE_AFTER + sent * NUDGE_EVERY:
-        return None
-    if last_sent_at is not None and now < last_sent_at + NUDGE_MIN_GAP:
-        return None
-    return sent + 1
+    number = late // NUDGE_EVERY + 1
+    return number if number <= NUDGE_MAX else None
 
 
 def review_day(published_at: datetime | None, moved_to: date | None) -> date | None:

@@ -92,8 +92,6 @@ class _Unpublished:
     team_id: str
     lead_user_id: str
     base: datetime
-    sent: int
-    last_sent_at: datetime | None
 
 
 def send_nudges(run: Run) -> Counter[str]:
@@ -104,7 +102,6 @@ def send_nudges(run: Run) -> Counter[str]:
 
 
 def _unpublished(session: Session, postmortem: Postmortem) -> _Unpublished:
-    last = reminders.last_for(session, postmortem.id, NUDGE)
     return _Unpublished(
         id=postmortem.id,
         team_id=postmortem.team_id,
@@ -112,13 +109,11 @@ def _unpublished(session: Session, postmortem: Postmortem) -> _Unpublished:
         base=followup.nudge_base(
             postmortem.incident_end, postmortem.incident_start, postmortem.created_at
         ),
-        sent=reminders.count_for(session, postmortem.id, NUDGE),
-        last_sent_at=last.created_at if last else None,
     )
 
 
 def _nudge(run: Run, pm: _Unpublished) -> str:
-    number = followup.nudge_due(pm.base, run.now, sent=pm.sent, last_sent_at=pm.last_sent_at)
+    number = followup.nudge_due(pm.base, run.now)
     if number is None:
         return "not due"
     tz = _timezone(run, pm.team_id, pm.lead_user_id)

@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, Insert, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Insert, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -148,23 +148,6 @@ def settled(
 def is_settled(session: Session, key: Key, *, stale_before: datetime, max_attempts: int) -> bool:
     query = select(Reminder.id).where(_is_key(key), _not_claimable(stale_before, max_attempts))
     return session.scalar(query) is not None
-
-
-def count_for(session: Session, postmortem_id: int, kind: str) -> int:
-    query = select(func.count()).where(
-        Reminder.postmortem_id == postmortem_id, Reminder.kind == kind
-    )
-    return session.scalar(query) or 0
-
-
-def last_for(session: Session, postmortem_id: int, kind: str) -> Reminder | None:
-    query = (
-        select(Reminder)
-        .where(Reminder.postmortem_id == postmortem_id, Reminder.kind == kind)
-        .order_by(Reminder.created_at.desc(), Reminder.id.desc())
-        .limit(1)
-    )
-    return session.scalars(query).first()
 
 
 def list_all(session: Session, kind: str | None = None) -> list[Reminder]:

@@ -49,21 +49,18 @@ def test_a_sunday_evening_digest_keeps_its_week_past_midnight() -> None:
 
 def test_the_nudge_comes_48_hours_on_then_daily_five_at_most() -> None:
     base = utc(2030, 3, 1, 12)
-    assert followup.nudge_due(base, base + timedelta(hours=47), sent=0, last_sent_at=None) is None
-    assert followup.nudge_due(base, base + timedelta(hours=48), sent=0, last_sent_at=None) == 1
-    second = base + timedelta(hours=72)
-    assert (
-        followup.nudge_due(base, second - timedelta(minutes=1), sent=1, last_sent_at=base) is None
-    )
-    assert followup.nudge_due(base, second, sent=1, last_sent_at=base + timedelta(hours=48)) == 2
-    assert followup.nudge_due(base, base + timedelta(days=30), sent=5, last_sent_at=base) is None
+    assert followup.nudge_due(base, base + timedelta(hours=47)) is None
+    assert followup.nudge_due(base, base + timedelta(hours=48)) == 1
+    assert followup.nudge_due(base, base + timedelta(hours=71, minutes=59)) == 1
+    assert followup.nudge_due(base, base + timedelta(hours=72)) == 2
+    assert followup.nudge_due(base, base + timedelta(hours=48 + 4 * 24)) == 5
+    assert followup.nudge_due(base, base + timedelta(days=30)) is None
 
 
-def test_missed_nudges_are_not_fired_back_to_back() -> None:
+def test_every_sender_on_the_same_day_names_the_same_nudge() -> None:
     base = utc(2030, 3, 1, 12)
-    late = base + timedelta(days=6)
-    assert followup.nudge_due(base, late, sent=1, last_sent_at=late - timedelta(hours=1)) is None
-    assert followup.nudge_due(base, late, sent=1, last_sent_at=late - timedelta(hours=13)) == 2
+    late = base + timedelta(days=6)  # after an outage: the day's nudge, not the missed ones
+    assert {followup.nudge_due(base, late + timedelta(minutes=m)) for m in range(0, 600, 7)} == {5}
 
 
 def test_the_nudge_counts_from_the_end_else_the_start_else_the_post_mortem() -> None:
