@@ -1,0 +1,210 @@
+"""Publishing the report: not a listener, the steps `/postmortem publish`, the Publish button
+and `/postmortem share revoke` share.
+
+The channel gets one summary message and the Markdown file. Publishing again
+edits that message (chat.update) and puts the new file in its thread, so the
+channel never holds two versions side by side; the announcements channel, when
+set, gets the same summary and the same treatment.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.config import Settings
+from bot.core.report import Report
+from bot.listeners.deps import Deps
+from bot.report_render import Names, markdown_document, names_for
+from bot.services import report as report_service
+from bot.services.report import Posted, Publishing, Target
+from bot.slack import report_blocks
+from bot.slack.names import UserNames
+from bot.slack.text import channel_link, escape
+
+logger = logging.getLogger(__name__)
+
+GONE = ("message_not_found", "cant_update_message", "channel_not_found")
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    channel_id: str
+    permalink: str | None
+    updated: bool
+    announce_channel: str | None
+    announce_problem: str | None
+
+    def words(self) -> str:
+        """What the person who published is told."""
+        where = f"<{self.permalink}|the summary>" if self.permalink else "the summary"
+        channel = channel_link(self.channel_id)
+        if self.updated:
+            said = f"Updated {where} in {channel}; the new Markdown file is in its thread."
+        else:
+            said = f"Published {where} and the Markdown report in {channel}."
+        if self.announce_problem and self.announce_channel:
+            said += (
+                f" I could not post it to {channel_link(self.announce_channel)} "
+                f"(`{escape(self.announce_problem)}`): invite me there and publish again."
+            )
+        return said
+
+
+def share_url(settings: Settings, token: str | None) -> str | None:
+    return f"{settings.public_base_url.rstrip('/')}/postmortems/{token}" if token else None
+
+
+def names_of(client: WebClient, report: Report) -> Names:
+    return names_for(report, UserNames(client).name)
+
+
+def publish(
+    deps: Deps, client: WebClient, *, team_id: str, postmortem_id: int, user_id: str
+) -> Outcome:
+    """Claim, post or update, record; a failed Slack call leaves the claim free again."""
+    now, claimer = deps.clock(), uuid.uuid4().hex
+    with deps.sessions.begin() as session:
+        target = report_service.begin_publish(
+            session, team_id, postmortem_id, now=now, claimer=claimer
+        )
+        report = report_service.assemble(
+            session, postmortem_id, now=now, publishing=Publishing(now, user_id)
+        )
+    try:
+        people = names_of(client, report)
+        posted, updated, problem = _post(deps, client, target, report, people)
+    except BaseException:
+        with deps.sessions.begin() as session:
+            report_service.abandon_publish(session, postmortem_id, claimer=claimer)
+        raise
+    with deps.sessions.begin() as session:
+        report_service.finish_publish(
+            session, postmortem_id, posted, by=user_id, now=now, names=people.known, claimer=claimer
+        )
+    return Outcome(
+        channel_id=target.channel_id,
+        permalink=_permalink(client, target.channel_id, posted.channel_ts),
+        updated=updated,
+        announce_channel=deps.settings.report_announce_channel,
+        announce_problem=problem,
+    )
+
+
+def redraw(deps: Deps, client: WebClient, postmortem_id: int) -> None:
+    """Redraw the published summary as the database has it now (after a revoke: no link)."""
+    with deps.sessions.begin() as session:
+        target = report_service.target(session, postmortem_id)
+        if target.channel_ts is None:
+            return
+        report = report_service.assemble(session, postmortem_id, now=deps.clock())
+    text, blocks = _summary(deps, target, report, names_of(client, report))
+    _update(client, target.channel_id, target.channel_ts, text, blocks)
+    if target.announce_channel and target.announce_ts:
+        try:
+            _update(client, target.announce_channel, target.announce_ts, text, blocks)
+        except SlackApiError as error:
+            logger.warning("announcement redraw failed error=%s", error.response.get("error"))
+
+
+def _post(
+    deps: Deps, client: WebClient, target: Target, report: Report, people: Names
+) -> tuple[Posted, bool, str | None]:
+    text, blocks = _summary(deps, target, report, people)
+    ts = _update(client, target.channel_id, target.channel_ts, text, blocks)
+    updated = ts is not None
+    if ts is None:
+        posted = client.chat_postMessage(
+            channel=target.channel_id, text=text, blocks=blocks, unfurl_links=False
+        )
+        ts = posted["ts"]
+    content = markdown_document(
+        report, people, deps.templates, link=share_url(deps.settings, target.share_token)
+    )
+    file_id = _upload(client, target, report, content, thread_ts=ts if updated else None)
+    announce_channel, announce_ts, problem = _announce(deps, client, target, text, blocks)
+    return Posted(ts, file_id, announce_channel, announce_ts), updated, problem
+
+
+def _summary(
+    deps: Deps, target: Target, report: Report, people: Names
+) -> tuple[str, list[dict[str, Any]]]:
+    return report_blocks.summary(
+        report,
+        people,
+        deps.templates,
+        postmortem_id=target.postmortem_id,
+        url=share_url(deps.settings, target.share_token),
+    )
+
+
+def _update(
+    client: WebClient, channel: str, ts: str | None, text: str, blocks: list[dict[str, Any]]
+) -> str | None:
+    """Edit the message at `ts`; None when there is none, or it was deleted meanwhile."""
+    if ts is None:
+        return None
+    try:
+        client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+    except SlackApiError as error:
+        if error.response.get("error") in GONE:
+            return None
+        raise
+    return ts
+
+
+def _upload(
+    client: WebClient, target: Target, report: Report, content: str, *, thread_ts: str | None
+) -> str | None:
+    comment = f"Updated report (publish #{target.publish_count + 1})" if thread_ts else None
+    response = client.files_upload_v2(
+        channel=target.channel_id,
+        thread_ts=thread_ts,
+        content=content,
+        filename=filename(report),
+        title=f"Post-mortem report: {report.header.dated_title}",
+        initial_comment=comment,
+    )
+    files = response.get("files") or [response.get("file") or {}]
+    return files[0].get("id")
+
+
+def _announce(
+    deps: Deps, client: WebClient, target: Target, text: str, blocks: list[dict[str, Any]]
+) -> tuple[str | None, str | None, str | None]:
+    """(channel, ts, problem): the summary in the announcements channel, if one is set.
+    A refusal there does not undo the publish; the person is told instead."""
+    channel = deps.settings.report_announce_channel
+    if channel is None:
+        return target.announce_channel, target.announce_ts, None
+    previous = target.announce_ts if target.announce_channel == channel else None
+    try:
+        ts = _update(client, channel, previous, text, blocks)
+        if ts is None:
+            ts = client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, unfurl_links=False
+            )["ts"]
+    except SlackApiError as error:
+        code = str(error.response.get("error") or "error")
+        logger.warning("announcement failed channel=%s error=%s", channel, code)
+        return target.announce_channel, target.announce_ts, code
+    return channel, ts, None
+
+
+def _permalink(client: WebClient, channel: str, ts: str) -> str | None:
+    try:
+        return client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+    except SlackApiError:
+        return None
+
+
+def filename(report: Report) -> str:
+    slug = _SLUG.sub("-", report.header.title.lower()).strip("-")[:60] or "incident"
+    return f"postmortem-{slug}-{report.header.day.isoformat()}.md"

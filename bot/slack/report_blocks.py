@@ -1,0 +1,147 @@
+"""The report's post in Slack: a Block Kit summary with a link to the full report.
+
+Severity, duration, impact, root cause, action items with their owners and the
+checklist score. People's words reach Slack as plain text (mentions turned into
+names, so a quoted `<!channel>` pings nobody) through `slack/report/*.mrkdwn.j2`,
+which escape them; only the owners' mentions and the link are built by the bot.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.report import Answered, Report
+from bot.report_render import ANSWER_STATES, Names, span_words, when, window_words
+from bot.slack import blocks, controls
+from bot.slack.text import escape, link, mention
+from bot.templates import SlackText, Templates
+
+Message = tuple[str, list[blocks.Block]]
+PUBLISH = "report_publish"
+# Marks the report's own post among the bot's messages (the opening one has a header too).
+HEADER_BLOCK = "report-header"
+MAX_ITEMS = 10
+MAX_CHAINS = 8
+SHORT = 200
+LONG = 600
+# Slack refuses a section whose text is longer than this.
+SECTION_LIMIT = 3000
+
+
+def summary(
+    report: Report,
+    names: Names,
+    templates: Templates,
+    *,
+    postmortem_id: int,
+    url: str | None,
+    preview: bool = False,
+) -> Message:
+    """The channel post (or, with `preview`, what it would say, with a Publish button)."""
+    header = report.header
+    title = f"Post-mortem: {header.dated_title}"
+    parts = [
+        {**blocks.header(f"Preview · {title}" if preview else title), "block_id": HEADER_BLOCK},
+        _section(_render(templates, "overview", **_overview(report, names))),
+        _section(_render(templates, "root_cause", **_root_cause(report, names))),
+        _section(_render(templates, "action_items", **_items(report, names))),
+        _section(_checklist(report, templates, every=preview)),
+        blocks.context(_footer(report, templates, url=url, preview=preview)),
+    ]
+    if preview:
+        button = controls.button("Publish", PUBLISH, str(postmortem_id), style="primary")
+        parts.append(controls.actions(f"report-{postmortem_id}", button))
+    fallback = (
+        f"Post-mortem report: {escape(header.dated_title)} · checklist {report.checklist.score}"
+    )
+    return fallback, parts
+
+
+def _section(text: str) -> blocks.Block:
+    """A section, cut at a line end if need be (a cut never splits a mention)."""
+    if len(text) > SECTION_LIMIT:
+        text = text[: SECTION_LIMIT - 2].rsplit("\n", 1)[0] + "\n…"
+    return blocks.section(text)
+
+
+def _render(templates: Templates, name: str, **values: Any) -> str:
+    return templates.render(f"slack/report/{name}.mrkdwn.j2", **values).strip()
+
+
+def _overview(report: Report, names: Names) -> dict[str, Any]:
+    window = report.header.window
+    return {
+        "severity": report.header.severity,
+        "duration": f"{window_words(window)} ({span_words(window.duration)})",
+        "score": report.checklist.score,
+        "summary": _short(names, report.summary.text, LONG),
+        "impact": _short(names, report.impact.text, LONG),
+        "impact_state": _state(report.impact),
+    }
+
+
+def _root_cause(report: Report, names: Names) -> dict[str, Any]:
+    immediate = report.root_cause.immediate
+    chains = [
+        {
+            "label": chain.label,
+            "layer": chain.layer,
+            "kind": chain.kind,
+            "text": _short(names, chain.text, SHORT),
+        }
+        for chain in report.root_cause.chains[:MAX_CHAINS]
+    ]
+    return {
+        "immediate": _short(names, immediate.text, SHORT),
+        "immediate_state": _state(immediate),
+        "chains": chains,
+        "more": len(report.root_cause.chains) - len(chains),
+    }
+
+
+def _items(report: Report, names: Names) -> dict[str, Any]:
+    shown = report.items[:MAX_ITEMS]
+    return {
+        "items": [
+            {
+                "code": item.code,
+                "action": _short(names, item.action, SHORT),
+                "owner": SlackText(mention(item.owner_id)) if item.owner_id else None,
+                "deadline": item.deadline.isoformat() if item.deadline else None,
+                "priority": item.priority,
+                "status": item.status,
+            }
+            for item in shown
+        ],
+        "more": len(report.items) - len(shown),
+    }
+
+
+def _checklist(report: Report, templates: Templates, *, every: bool) -> str:
+    """Every item in a preview; in the channel only the ones that do not hold yet."""
+    checks = report.checklist.checks if every else report.checklist.failed
+    return _render(templates, "checklist", score=report.checklist.score, checks=checks)
+
+
+def _footer(report: Report, templates: Templates, *, url: str | None, preview: bool) -> str:
+    header = report.header
+    return _render(
+        templates,
+        "footer",
+        preview=preview,
+        link=SlackText(link(url, "Read the full report")) if url else None,
+        published_by=SlackText(mention(header.published_by)) if header.published_by else "someone",
+        published_at=when(header.published_at),
+        updated=when(header.updated_at) if header.updated_at else None,
+    )
+
+
+def _short(names: Names, text: str | None, limit: int) -> str | None:
+    if not text:
+        return None
+    flat = " ".join(names.plain(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def _state(answered: Answered) -> str:
+    return ANSWER_STATES.get(answered.state, "")
