@@ -17,6 +17,7 @@ from bot import listeners
 from bot.config import Settings
 from bot.listeners.deps import Deps
 from bot.listeners.errors import on_listener_error
+from bot.oauth import NOT_INSTALLED, build_oauth_settings
 from bot.templates import Templates
 from storage.models import utcnow
 
@@ -44,13 +45,19 @@ def build_app(
     # process_before_response: ack-time listeners run in the request thread and
     # answer at once; slow work goes to lazy listeners. Bolt's other mode
     # polls for the ack with sleep(0.01), which caps throughput (DESIGN.md).
+    # With OAuth, Bolt gives each request a copy of `client` (base URL, retry
+    # handlers) carrying the token its workspace installed the app with.
     app = App(
         client=client or build_client(settings),
         signing_secret=settings.slack_signing_secret or "",
         # Socket Mode messages arrive over an authenticated WebSocket, unsigned.
         request_verification_enabled=not settings.socket_mode,
         process_before_response=True,
+        oauth_settings=build_oauth_settings(settings, sessions) if settings.oauth else None,
+        user_facing_authorize_error_message=NOT_INSTALLED,
     )
+    if settings.oauth:
+        app.enable_token_revocation_listeners()
     templates = templates or Templates(settings.templates_dir)
     templates.check()
     deps = Deps(settings=settings, sessions=sessions, clock=clock, templates=templates)

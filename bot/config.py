@@ -7,6 +7,7 @@ the CLI, and tests build `Settings` directly.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,11 +17,15 @@ from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.core.followup import WEEKDAYS, weekday_number
 from bot.errors import ConfigError
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PAGERDUTY_API_URL = "https://api.pagerduty.com"
 DEFAULT_DATABASE_URL = "sqlite:///postmortem.db"
+DEFAULT_KEY_REACTION = "pushpin"
+# Slack emoji names: lower-case letters, digits, and - _ + ' (skin tones as ::skin-tone-2).
+_EMOJI_NAME = re.compile(r"[a-z0-9_+'-]+(::skin-tone-[2-6])?")
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,11 @@ class Settings:
     pagerduty_api_url: str = DEFAULT_PAGERDUTY_API_URL
     templates_dir: Path | None = None
     port: int = 3000
+    key_reaction: str = DEFAULT_KEY_REACTION
+    reminder_weekday: int = 0  # Monday; digests go out on this weekday in each owner's timezone
+    reminder_hour: int = 9
+    public_url: str | None = None  # where people reach the bot's pages; see `public_base_url`
+    report_announce_channel: str | None = None
 
     @classmethod
     def from_env(
@@ -60,6 +70,11 @@ class Settings:
             pagerduty_api_url=_url(environ, "PAGERDUTY_API_URL", DEFAULT_PAGERDUTY_API_URL),
             templates_dir=_directory(environ, "TEMPLATES_DIR"),
             port=_port(environ),
+            key_reaction=_key_reaction(environ),
+            reminder_weekday=_reminder_weekday(environ),
+            reminder_hour=_reminder_hour(environ),
+            public_url=_public_url(environ),
+            report_announce_channel=_channel_id(environ, "REPORT_ANNOUNCE_CHANNEL"),
         )
 
     @property
@@ -69,6 +84,11 @@ class Settings:
     @property
     def oauth(self) -> bool:
         return self.slack_client_id is not None
+
+    @property
+    def public_base_url(self) -> str:
+        """The base of links to the bot's pages (`PUBLIC_URL`, else this host and port)."""
+        return self.public_url or f"http://localhost:{self.port}"
 
     @property
     def pagerduty_webhook_secrets(self) -> tuple[str, ...]:
@@ -150,3 +170,40 @@ def _port(environ: Mapping[str, str]) -> int:
     if not value.isdigit() or not 0 < int(value) < 65536:
         raise ConfigError("PORT", f"{value!r} is not a port number (1-65535)")
     return int(value)
+
+
+def _key_reaction(environ: Mapping[str, str]) -> str:
+    """The emoji that marks a message as key; `:pushpin:` and `pushpin` both work."""
+    value = (_optional(environ, "KEY_REACTION") or DEFAULT_KEY_REACTION).strip(":").lower()
+    if not _EMOJI_NAME.fullmatch(value):
+        raise ConfigError("KEY_REACTION", f"{value!r} is not an emoji name like pushpin or star")
+    return value
+
+
+def _reminder_weekday(environ: Mapping[str, str]) -> int:
+    value = _optional(environ, "REMINDER_WEEKDAY") or "monday"
+    try:
+        return weekday_number(value)
+    except ValueError:
+        raise ConfigError(
+            "REMINDER_WEEKDAY", f"{value!r} is not a weekday; use {', '.join(WEEKDAYS)}"
+        ) from None
+
+
+def _reminder_hour(environ: Mapping[str, str]) -> int:
+    value = _optional(environ, "REMINDER_HOUR") or "9"
+    if not value.isdigit() or not 0 <= int(value) <= 23:
+        raise ConfigError("REMINDER_HOUR", f"{value!r} is not an hour of the day (0-23)")
+    return int(value)
+
+
+def _public_url(environ: Mapping[str, str]) -> str | None:
+    return _url(environ, "PUBLIC_URL", "") if _optional(environ, "PUBLIC_URL") else None
+
+
+def _channel_id(environ: Mapping[str, str], name: str) -> str | None:
+    """A channel id (C…/G…): chat.update needs the id, a #name would break re-publishing."""
+    value = _optional(environ, name)
+    if value is not None and not re.fullmatch(r"[CG][A-Z0-9]{2,}", value):
+        raise ConfigError(name, f"{value!r} is not a channel id; use the id (C…), not the name")
+    return value

@@ -24,9 +24,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot import report_page
 from bot.app import build_app
 from bot.config import Settings
 from bot.errors import BadArguments, UpstreamError
+from bot.jobs import scheduler
 from bot.pagerduty.webhook import parse_webhook, verify_signature
 from bot.services import pagerduty_events
 from storage import schema
@@ -73,6 +75,7 @@ def build_asgi(
     routes = [
         Route("/pagerduty/webhook", pagerduty_webhook, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
+        report_page.route(settings, sessions),
     ]
     if bolt is not None:
         routes.append(Route("/slack/events", slack_events, methods=["POST"]))
@@ -121,7 +124,11 @@ def run(settings: Settings, *, host: str) -> None:
     else:
         asgi = build_asgi(settings, engine=engine, sessions=sessions, bolt=bolt)
     logger.info("serving port=%s socket_mode=%s", settings.port, settings.socket_mode)
-    uvicorn.run(asgi, host=host, port=settings.port, log_config=None, access_log=False)
+    stop_jobs = scheduler.start(settings, sessions=sessions, client=bolt.client)
+    try:
+        uvicorn.run(asgi, host=host, port=settings.port, log_config=None, access_log=False)
+    finally:
+        stop_jobs()
 
 
 def _build_bolt(settings: Settings, sessions: sessionmaker[Session]) -> App:

@@ -84,6 +84,14 @@ class Postmortem(Base):
     created_by: Mapped[str] = mapped_column(String(32))
     thread_ts: Mapped[str | None] = mapped_column(String(32))
     pagerduty_incident_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The earliest `--since` anyone gave `start`: the history backfill reads from there or earlier.
+    history_since: Mapped[datetime | None]
+    # Follow-up: publishing sets `published_at`; the review is four weeks later
+    # unless `/postmortem followup` moved it to `followup_review_on`.
+    published_at: Mapped[datetime | None]
+    followup_review_on: Mapped[date | None] = mapped_column(Date)
+    review_confirmed_at: Mapped[datetime | None]
+    review_confirmed_by: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -167,6 +175,8 @@ class Interview(Base):
     team_id: Mapped[str] = mapped_column(String(32))
     stage: Mapped[str] = mapped_column(String(16), default="summary")
     chain: Mapped[int] = mapped_column(default=1)
+    # In the "why" stage: the level of `chain` being asked for (1 = the first why).
+    depth: Mapped[int] = mapped_column(default=1, server_default="1")
     prompt_ts: Mapped[str | None] = mapped_column(String(32))
     # Bumped on every transition: two answers racing for one question are both kept,
     # and the loser of the update re-reads the state instead of overwriting it.
@@ -206,6 +216,8 @@ class Factor(Base):
     chain: Mapped[int]
     layer: Mapped[str] = mapped_column(String(16), default="contributing")
     kind: Mapped[str] = mapped_column(String(24), default="other")
+    # Who picked the kind; while None the bot re-suggests it as the chain grows.
+    kind_chosen_by: Mapped[str | None] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -229,6 +241,8 @@ class ActionItem(Base):
     priority: Mapped[str | None] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(8), default="open")
     factor_id: Mapped[int | None] = mapped_column(ForeignKey("factors.id", ondelete="SET NULL"))
+    # The thread reply it was written in, so an edit of that reply re-parses the item.
+    answer_id: Mapped[int | None] = mapped_column(ForeignKey("answers.id", ondelete="SET NULL"))
     vague_kept: Mapped[bool] = mapped_column(default=False)
     ticket_url: Mapped[str | None] = mapped_column(String(500))
     created_by: Mapped[str | None] = mapped_column(String(32))
@@ -260,3 +274,154 @@ class LanguageFinding(Base):
     status: Mapped[str] = mapped_column(String(8), default="open")
     reply_ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TimelineGap(Base):
+    """Something the timeline could not see, recorded when it happened (method step 1).
+
+    `scope` names the feed ("slack:C123", "pagerduty:PT4KHLK") so a later successful
+    read of that feed can clear the gap; `location` and `reason` are for people."""
+
+    __tablename__ = "timeline_gaps"
+    __table_args__ = (UniqueConstraint("postmortem_id", "kind", "scope", name="uq_timeline_gap"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    postmortem_id: Mapped[int] = mapped_column(ForeignKey("postmortems.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    scope: Mapped[str] = mapped_column(String(200), default="")
+    location: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TimelineMark(Base):
+    """Who or what marks a message as key: one row per pin or per person's key reaction.
+
+    A message stays key while any mark is left, so one person removing their
+    reaction does not undo another's pin."""
+
+    __tablename__ = "timeline_marks"
+    __table_args__ = (
+        UniqueConstraint("postmortem_id", "source_key", "marked_by", name="uq_timeline_mark"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    postmortem_id: Mapped[int] = mapped_column(ForeignKey("postmortems.id", ondelete="CASCADE"))
+    source_key: Mapped[str] = mapped_column(String(128))
+    marked_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Reminder(Base):
+    """A reminder owed to someone, claimed before its Slack call and confirmed after.
+
+    Its identity is unique, so one replica sends it however many tick: a digest
+    is (owner, ISO week), a nudge (post-mortem, number), a review (post-mortem,
+    day). `attempts` lets a claim whose process died be taken over once."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        UniqueConstraint("team_id", "kind", "subject", "period", name="uq_reminder"),
+        Index("ix_reminders_postmortem_kind", "postmortem_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(16))
+    postmortem_id: Mapped[int | None] = mapped_column(
+        ForeignKey("postmortems.id", ondelete="CASCADE")
+    )
+    status: Mapped[str] = mapped_column(String(8), default="claimed")
+    attempts: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime]
+    claimed_by: Mapped[str] = mapped_column(String(128))
+    sent_at: Mapped[datetime | None]
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(String(200))
+
+
+class UserTimezone(Base):
+    """A person's timezone as Slack's users.info last gave it, so ticks need not ask again."""
+
+    __tablename__ = "user_timezones"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tz: Mapped[str] = mapped_column(String(64))
+    fetched_at: Mapped[datetime]
+
+
+class SlackInstallation(Base):
+    """The bot token a workspace gave the app when it installed it (multi-workspace mode).
+
+    One row per workspace, keyed by its team id (by the enterprise id for an
+    org-wide install); installing again replaces the row.
+    """
+
+    __tablename__ = "slack_installations"
+
+    install_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))
+    enterprise_name: Mapped[str | None] = mapped_column(String(200))
+    team_id: Mapped[str | None] = mapped_column(String(32))
+    team_name: Mapped[str | None] = mapped_column(String(200))
+    is_enterprise_install: Mapped[bool] = mapped_column(default=False)
+    app_id: Mapped[str | None] = mapped_column(String(32))
+    bot_id: Mapped[str] = mapped_column(String(32))
+    bot_user_id: Mapped[str] = mapped_column(String(32))
+    bot_token: Mapped[str] = mapped_column(String(200))
+    bot_scopes: Mapped[str] = mapped_column(Text, default="")
+    bot_refresh_token: Mapped[str | None] = mapped_column(String(200))
+    bot_token_expires_at: Mapped[datetime | None]
+    installed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OAuthState(Base):
+    """A `state` given to a browser starting an install; the redirect back consumes it once."""
+
+    __tablename__ = "oauth_states"
+
+    state: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ReportRecord(Base):
+    """The report of a post-mortem as distributed: its channel post, file and share link.
+
+    `published_at`/`published_by` are the latest publish (the first one is
+    `Postmortem.published_at`, which the 48-hour rule and the follow-up read).
+    `names` keeps the display names Slack gave at the last publish or share, so
+    the shared page is drawn without asking Slack. `claimed_at` keeps two
+    publishes from both posting a new channel message.
+    """
+
+    __tablename__ = "reports"
+    __table_args__ = (UniqueConstraint("share_token", name="uq_report_share_token"),)
+
+    postmortem_id: Mapped[int] = mapped_column(
+        ForeignKey("postmortems.id", ondelete="CASCADE"), primary_key=True
+    )
+    team_id: Mapped[str] = mapped_column(String(32))
+    published_at: Mapped[datetime | None]
+    published_by: Mapped[str | None] = mapped_column(String(32))
+    publish_count: Mapped[int] = mapped_column(default=0)
+    channel_ts: Mapped[str | None] = mapped_column(String(32))
+    file_id: Mapped[str | None] = mapped_column(String(32))
+    announce_channel: Mapped[str | None] = mapped_column(String(32))
+    announce_ts: Mapped[str | None] = mapped_column(String(32))
+    share_token: Mapped[str | None] = mapped_column(String(64))
+    share_created_at: Mapped[datetime | None]
+    share_created_by: Mapped[str | None] = mapped_column(String(32))
+    share_revoked_at: Mapped[datetime | None]
+    share_revoked_by: Mapped[str | None] = mapped_column(String(32))
+    names: Mapped[dict] = mapped_column(JSON, default=dict)
+    claimed_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
+from bot.core.manual_time import EXAMPLES, TimeNotUnderstood, parse_moment
 from bot.errors import BadArguments
 from bot.slack.text import escape
 
@@ -20,9 +22,46 @@ class Subcommand:
 SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
         "start",
-        "start [--severity P1] [title]",
-        "open the post-mortem of this channel",
-        options=("severity",),
+        'start [--severity P1] [--since "2026-11-24 13:50"] [PagerDuty incident id or URL] [title]',
+        "open the post-mortem of this channel and gather its timeline",
+        options=("severity", "since"),
+    ),
+    Subcommand(
+        "event",
+        "event [time] [what happened]",
+        "add a line to the timeline (in your timezone, or say UTC)",
+    ),
+    Subcommand(
+        "link",
+        "link [PagerDuty incident id or URL]",
+        "add a PagerDuty incident's events to the timeline",
+    ),
+    Subcommand("timeline", "timeline", "show the key timeline and attach the full one"),
+    Subcommand("interview", "interview", "ask the interview's open question again in the thread"),
+    Subcommand(
+        "actions",
+        "actions [all]",
+        "your open action items; `all`: every item of this channel's post-mortem",
+    ),
+    Subcommand(
+        "followup",
+        "followup [date]",
+        "move the follow-up review of this channel's post-mortem (lead only)",
+    ),
+    Subcommand(
+        "report",
+        "report [here]",
+        "preview the report: only to you, or `here` in the post-mortem's thread",
+    ),
+    Subcommand(
+        "publish",
+        "publish",
+        "post the report's summary and Markdown file here (again: update that message)",
+    ),
+    Subcommand(
+        "share",
+        "share [revoke]",
+        "a link to a read-only page of the report; `revoke` turns it off",
     ),
     Subcommand("help", "help", "list what /postmortem can do"),
 )
@@ -73,7 +112,17 @@ def severity(value: str) -> str:
     return normalised
 
 
-OPTION_PARSERS = {"severity": severity}
+def since(value: str) -> str:
+    """Checked now so a typo is answered at once; read in the person's timezone later."""
+    try:
+        parse_moment(value, now=datetime.now(UTC), zone=UTC)
+    except TimeNotUnderstood as error:
+        examples = ", ".join(f'`--since "{example}"`' for example in EXAMPLES)
+        raise BadArguments(f"{escape(str(error))} Try {examples}.") from None
+    return value.strip()
+
+
+OPTION_PARSERS = {"severity": severity, "since": since}
 
 
 def _split(text: str) -> list[str]:
@@ -87,6 +136,8 @@ def _split(text: str) -> list[str]:
 def _options(name: str, args: list[str]) -> tuple[dict[str, str], list[str]]:
     options: dict[str, str] = {}
     rest: list[str] = []
+    if not BY_NAME[name].options:
+        return options, args  # free text, like an event's, may well contain "--"
     items = iter(args)
     for word in items:
         if not word.startswith("--"):

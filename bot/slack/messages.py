@@ -10,8 +10,10 @@ from storage.models import Postmortem
 Message = tuple[str, list[blocks.Block]]
 
 
-def opening(postmortem: Postmortem, templates: Templates) -> Message:
-    body = templates.render("slack/opening.mrkdwn.j2", severity=postmortem.severity)
+def opening(postmortem: Postmortem, templates: Templates, key_reaction: str) -> Message:
+    body = templates.render(
+        "slack/opening.mrkdwn.j2", severity=postmortem.severity, key_reaction=key_reaction
+    )
     started = (
         f"Started by {mention(postmortem.created_by)} · lead {mention(postmortem.lead_user_id)}"
     )

@@ -2,6 +2,12 @@
 
 from slack_bolt import App
 
+from bot.listeners.actions import action_items, followup_review, interview, report
+
 
 def register(app: App) -> None:
     """Families register themselves here as they are added."""
+    action_items.register(app)
+    followup_review.register(app)
+    interview.register(app)
+    report.register(app)

@@ -13,11 +13,17 @@ from slack_sdk import WebClient
 
 from bot.errors import UserError
 from bot.listeners import command_line
-from bot.listeners.commands import start
+from bot.listeners.commands import actions, interview, report, start, timeline
 from bot.listeners.errors import in_background
 
 COMMAND = "/postmortem"
-HANDLERS = {**start.HANDLERS}
+HANDLERS = {
+    **start.HANDLERS,
+    **timeline.HANDLERS,
+    **actions.HANDLERS,
+    **interview.HANDLERS,
+    **report.HANDLERS,
+}
 
 
 def register(app: App) -> None:

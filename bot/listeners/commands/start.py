@@ -1,17 +1,25 @@
-"""`/postmortem start`: open the channel's post-mortem and post its opening message."""
+"""`/postmortem start`: open the channel's post-mortem, post its opening message, gather its timeline."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.listeners import command_line
-from bot.listeners.deps import deps_of
+from bot.core.manual_time import TimeNotUnderstood, parse_moment
+from bot.errors import BadArguments
+from bot.listeners import command_line, gathering, interview_thread
+from bot.listeners.deps import Deps, deps_of
+from bot.pagerduty.webhook import INCIDENT_ID, parse_incident_ref
 from bot.services import postmortems
 from bot.slack import messages
+from bot.slack.names import UserNames
+from bot.slack.text import escape
+from storage.models import Postmortem
 
 
 def start(
@@ -21,8 +29,12 @@ def start(
     respond: Respond,
     context: BoltContext,
 ) -> None:
+    """Open the post-mortem (or point to the open one), then gather its timeline; a second
+    start gathers again, which adds only what is new."""
     deps = deps_of(context)
-    title = parsed.rest or _default_title(client, body["channel_id"])
+    incident_id, words = _incident_and_title(parsed.words)
+    since = _since(parsed, body, client, deps)
+    title = " ".join(words) or _default_title(client, body["channel_id"])
     with deps.sessions.begin() as session:
         postmortem, created = postmortems.start(
             session,
@@ -35,8 +47,17 @@ def start(
         )
     if not created:
         respond(text=messages.already_running(postmortem, _permalink(client, postmortem)))
+    elif not _post_opening(client, respond, deps, postmortem):
         return
-    text, blocks = messages.opening(postmortem, deps.templates)
+    else:
+        # Ask first: reading a long history takes a minute, and the team is here now.
+        interview_thread.ask_current(client, deps, postmortem.id)
+    gathering.gather(deps, client, context, postmortem.id, incident_id=incident_id, since=since)
+
+
+def _post_opening(client: WebClient, respond: Respond, deps: Deps, postmortem: Postmortem) -> bool:
+    """Post the opening message and keep its thread; False (and nothing kept) if Slack refused."""
+    text, blocks = messages.opening(postmortem, deps.templates, deps.settings.key_reaction)
     try:
         posted = client.chat_postMessage(channel=postmortem.channel_id, text=text, blocks=blocks)
     except SlackApiError as error:
@@ -44,10 +65,39 @@ def start(
             postmortems.abandon_start(session, postmortem.id)
         if error.response.get("error") in ("not_in_channel", "channel_not_found"):
             respond(text=messages.NOT_IN_CHANNEL)
-            return
+            return False
         raise
     with deps.sessions.begin() as session:
         postmortems.record_thread(session, postmortem.id, posted["ts"])
+    return True
+
+
+def _incident_and_title(words: tuple[str, ...]) -> tuple[str | None, list[str]]:
+    """A PagerDuty incident named first ("PT4KHLK" or its URL), then the title."""
+    if words and _looks_like_incident(words[0]):
+        return parse_incident_ref(words[0]), list(words[1:])
+    return None, list(words)
+
+
+def _looks_like_incident(word: str) -> bool:
+    # PagerDuty ids start with P or Q and carry a digit; a title word like "CHECKOUT" does not.
+    if "/incidents/" in word:
+        return True
+    return bool(INCIDENT_ID.fullmatch(word)) and word[0] in "PQ" and any(c.isdigit() for c in word)
+
+
+def _since(
+    parsed: command_line.Command, body: dict[str, Any], client: WebClient, deps: Deps
+) -> datetime | None:
+    """`--since`, read in the person's own Slack timezone."""
+    value = parsed.options.get("since")
+    if value is None:
+        return None
+    zone_name = UserNames(client).zone_of(body["user_id"]) or "UTC"
+    try:
+        return parse_moment(value, now=deps.clock(), zone=ZoneInfo(zone_name))
+    except (TimeNotUnderstood, ZoneInfoNotFoundError) as error:
+        raise BadArguments(f"--since: {escape(str(error))}") from None
 
 
 def _default_title(client: WebClient, channel_id: str) -> str:

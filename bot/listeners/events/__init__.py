@@ -2,8 +2,9 @@
 
 from slack_bolt import App
 
-from bot.listeners.events import messages
+from bot.listeners.events import marks, messages
 
 
 def register(app: App) -> None:
     messages.register(app)
+    marks.register(app)

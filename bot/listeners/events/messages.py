@@ -12,17 +12,18 @@ from slack_bolt import App, BoltContext
 from sqlalchemy.orm import Session
 
 from bot.listeners.deps import deps_of
+from bot.listeners.errors import in_background
+from bot.listeners.events import interview
 from bot.services import capture
 from bot.services.capture import ChannelMessage
+from bot.slack.spoken import TOMBSTONE, OwnBot, actor_of, is_spoken, text_of, thread_of
 from bot.slack.text import ts_to_datetime
 from storage.repositories import deliveries
 
-# Subtypes that carry what someone said; the rest (joins, topic changes…) is noise.
-SPOKEN_SUBTYPES = frozenset({None, "thread_broadcast", "file_share", "me_message", "bot_message"})
-
 
 def register(app: App) -> None:
-    app.event("message")(on_message)
+    # Bolt runs only the first listener matching an event: interview replies are routed here.
+    app.event("message")(ack=on_message, lazy=[in_background(interview.on_thread_message)])
     app.event("app_mention")(ignore)
 
 
@@ -32,26 +33,38 @@ def on_message(body: dict[str, Any], event: dict[str, Any], context: BoltContext
     with deps.sessions.begin() as session:
         if not capture.is_watched(session, team_id, channel_id):
             return
+        if interview.is_thread_message(session, team_id, event):
+            return  # an interview answer, not a timeline event: filed after the ack
         if not _first_delivery(session, body):
             return
-        _route_message(session, team_id, event)
+        _route_message(session, team_id, event, OwnBot(context.bot_user_id, context.bot_id))
 
 
 def ignore() -> None:
     """Acknowledged so Slack does not retry; mentions are answered in the thread flow."""
 
 
-def _route_message(session: Session, team_id: str, event: dict[str, Any]) -> None:
+def _route_message(session: Session, team_id: str, event: dict[str, Any], own: OwnBot) -> None:
+    """The bot's own messages (and their edits, like a progress line) and noise such as
+    joins are not timeline events; a deletion is kept as a gap unless it removed one."""
     subtype = event.get("subtype")
-    if subtype == "message_changed":
-        message = _channel_message(team_id, event["channel"], event["message"])
-        capture.record_edit(session, message, ts_to_datetime(event["ts"]))
-    elif subtype == "message_deleted":
-        deleted_ts = event.get("deleted_ts") or event["previous_message"]["ts"]
+    if subtype == "message_changed" and event["message"].get("subtype") == TOMBSTONE:
+        # A thread parent deleted while its replies stay arrives as an edit into a tombstone.
         capture.record_deletion(
-            session, team_id, event["channel"], deleted_ts, ts_to_datetime(event["ts"])
+            session, team_id, event["channel"], event["message"]["ts"], ts_to_datetime(event["ts"])
         )
-    elif subtype in SPOKEN_SUBTYPES:
+    elif subtype == "message_changed":
+        if is_spoken(event["message"], own):
+            message = _channel_message(team_id, event["channel"], event["message"])
+            capture.record_edit(session, message, ts_to_datetime(event["ts"]))
+    elif subtype == "message_deleted":
+        previous = event.get("previous_message")
+        if previous is None or is_spoken(previous, own):
+            deleted_ts = event.get("deleted_ts") or event["previous_message"]["ts"]
+            capture.record_deletion(
+                session, team_id, event["channel"], deleted_ts, ts_to_datetime(event["ts"])
+            )
+    elif is_spoken(event, own):
         capture.record_message(session, _channel_message(team_id, event["channel"], event))
 
 
@@ -60,9 +73,9 @@ def _channel_message(team_id: str, channel_id: str, message: dict[str, Any]) -> 
         team_id=team_id,
         channel_id=channel_id,
         ts=message["ts"],
-        text=message.get("text", ""),
-        user_id=message.get("user") or message.get("bot_id"),
-        thread_ts=message.get("thread_ts"),
+        text=text_of(message),
+        user_id=actor_of(message),
+        thread_ts=thread_of(message),
     )
 
 

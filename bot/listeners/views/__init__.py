@@ -2,6 +2,10 @@
 
 from slack_bolt import App
 
+from bot.listeners.views import action_item, deadline
+
 
 def register(app: App) -> None:
     """Families register themselves here as they are added."""
+    deadline.register(app)
+    action_item.register(app)
