@@ -1,96 +1,218 @@
 """`postmortem-bot demo`: a scripted incident, played offline against the bundled sandbox.
 
-The bot under demonstration is the real `serve` process; the sandbox stands
-in for Slack and PagerDuty, and the driver plays the people in the channel.
+The bot under demonstration is the real `serve` process; the sandbox stands in
+for Slack and PagerDuty, and the driver plays the people in the channel.
 """
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from bot.sandbox import Sandbox
-from bot.sandbox.bot_process import running_bot
+from bot.sandbox.bot_process import BotProcess, bot_environment, running_bot
 from bot.sandbox.demo import PEOPLE, seed_demo_workspace
 from bot.sandbox.driver import Driver
 from bot.slack.text import ts_to_datetime
 
 NAMES = {user_id: name for user_id, name, _, _ in PEOPLE}
+ALICE, BOB, CARMEN = "U0ALICE", "U0BOB", "U0CARMEN"
+MENTION = re.compile(r"<@(U[A-Z0-9]+)(?:\|[^>]*)?>")
+LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
 
 
 def run(out: TextIO) -> int:
     with Sandbox(rate_window_seconds=1.0) as sandbox:
         seeded = seed_demo_workspace(sandbox)
-        channel = seeded["channel"]
-        say = _Printer(out, sandbox)
-        say.heading(f"An incident in #{sandbox.slack.channel(channel).name}, so far")
-        say.messages(channel, sandbox.slack.messages(channel))
+        play = _Play(out, sandbox, seeded["channel"])
+        play.heading(f"An incident in #{sandbox.slack.channel(play.channel).name}, so far")
+        play.show(sandbox.slack.messages(play.channel))
         with (
             running_bot(sandbox) as bot,
-            Driver(bot_url=bot.url, signing_secret=bot.signing_secret, sandbox=sandbox) as driver,
+            Driver(bot.url, bot.signing_secret, sandbox, bot.pagerduty_secret) as driver,
         ):
-            say.heading(f"The bot is serving at {bot.url}")
-            _play(driver, sandbox, say, channel)
+            play.heading(f"The bot is serving at {bot.url}")
+            play.driver = driver
+            _start(play, seeded["incident"])
+            _interview(play)
+            _report(play)
+            _follow_up(play, bot, sandbox)
     return 0
 
 
-def _play(driver: Driver, sandbox: Sandbox, say: _Printer, channel: str) -> None:
-    say.command("alice", "/postmortem help")
-    say.ack(driver.slash_command("U0ALICE", channel, "help"))
-
-    command = "start --severity P2 Checkout 5xx after deploy 2024.06.1"
-    say.command("alice", f"/postmortem {command}")
-    say.ack(driver.slash_command("U0ALICE", channel, command))
-    opening = sandbox.wait_for(lambda: _from_bot(sandbox.slack.messages(channel)))
-    say.heading("The bot posted in the channel")
-    say.messages(channel, opening)
-
-    say.command("bob", "/postmortem start")
-    say.ack(driver.slash_command("U0BOB", channel, "start"))
-    answer = sandbox.wait_for(lambda: sandbox.slack.responses)[-1]
-    say.line(f"  (only bob sees) {answer['body']['text']}")
-
-
-def _from_bot(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [m for m in messages if m.get("bot_id")]
+def _start(play: _Play, incident: str) -> None:
+    play.command(ALICE, "help")
+    play.command(ALICE, f"start --severity P2 {incident} Checkout 5xx after deploy 2024.06.1")
+    opening = play.sandbox.wait_for(
+        lambda: play.from_bot(play.sandbox.slack.messages(play.channel))
+    )
+    play.heading("The bot posts in the channel, then asks in its thread")
+    play.show(opening)
+    play.thread_ts = opening[0]["ts"]
+    play.wait_in_thread("*Summary.*")
+    play.wait_in_thread("messages", settled=True)
+    deploy = play.sandbox.slack.messages(play.channel)[1]
+    play.line(f"\nbob reacts :pushpin: to “{deploy['text']}”")
+    play.driver.user_reacts(BOB, play.channel, deploy["ts"], "pushpin")
+    play.command(BOB, "start")
 
 
-class _Printer:
-    def __init__(self, out: TextIO, sandbox: Sandbox) -> None:
-        self.out, self.sandbox = out, sandbox
+def _interview(play: _Play) -> None:
+    play.heading("The interview, in the thread")
+    play.reply(ALICE, "Checkout returned 5xx for 17 minutes after deploy 2024.06.1", "*Impact.*")
+    play.reply(BOB, "About 9% of checkouts failed, roughly 1,400 orders", "*Detection.*")
+    play.reply(
+        CARMEN, "A customer report reached support; no alert fired for 6 minutes", "*Trigger.*"
+    )
+    play.reply(BOB, "The deploy lowered the checkout DB pool size to 5", "why #1")
+    play.reply(ALICE, "The pipeline does not validate pool sizes", "why #2")
+    blaming = play.reply(BOB, "Because Carmen forgot to run the config check", "why #3")
+    play.wait_in_thread("makes a person the subject", after=blaming["ts"])
+    play.edit(blaming, "The config check is a manual step the runbook does not require", "why #3")
+    play.reply(ALICE, "The runbook predates the pipeline", "why #4")
+    play.reply(CARMEN, "Nobody owns keeping the runbook current", "why #5")
+    play.reply(ALICE, "Runbook upkeep is not part of any team's planned work", "5 levels deep")
+    play.reply(BOB, "next", "*What went well?*")
+    play.reply(CARMEN, "The rollback took 4 minutes once we knew", "*Lessons learned.*")
+    play.reply(ALICE, "Validate config values in the pipeline, not by hand", "*Action items.*")
+    vague = play.reply(BOB, "improve monitoring", "I have not recorded")
+    play.edit(
+        vague,
+        "add a DB pool saturation alert to the checkout-api dashboard | <@U0BOB> | next Friday | High",
+        "*AI-001* recorded",
+    )
+    play.reply(
+        ALICE,
+        "<@U0ALICE> add pool-size validation to the deploy pipeline by end of month, medium",
+        "*AI-002* recorded",
+    )
+    play.reply(ALICE, "done", "*The interview is complete.*")
+
+
+def _report(play: _Play) -> None:
+    play.command(ALICE, "timeline")
+    play.wait_in_thread("*Durations*", settled=True)
+    play.command(ALICE, "publish")
+    summary = play.sandbox.wait_for(
+        lambda: [m for m in play.from_bot(play.sandbox.slack.messages(play.channel))[1:]]
+    )
+    play.heading("The published report, in the channel")
+    play.show(summary)
+    uploads = play.sandbox.wait_for(
+        lambda: len(play.sandbox.slack.files) >= 2 and play.sandbox.slack.files
+    )
+    for upload in uploads:
+        play.line(f"  file {upload['filename']}: {len(upload['content'])} bytes")
+    play.command(ALICE, "share")
+
+
+def _follow_up(play: _Play, bot: BotProcess, sandbox: Sandbox) -> None:
+    monday = datetime.now(UTC).date() + timedelta(days=7 - datetime.now(UTC).weekday())
+    at = f"{monday.isoformat()}T18:00:00"
+    play.heading(f"Next week's follow-up, as `postmortem-bot remind --at {at} --dry-run` sees it")
+    env = bot_environment(sandbox, bot.database_url, int(bot.url.rsplit(":", 1)[1]))
+    command = [sys.executable, "-m", "bot", "remind", "--at", at, "--dry-run"]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    for line in (result.stdout if result.returncode == 0 else result.stderr).splitlines():
+        play.line(f"  {line}")
+
+
+class _Play:
+    def __init__(self, out: TextIO, sandbox: Sandbox, channel: str) -> None:
+        self.out, self.sandbox, self.channel = out, sandbox, channel
+        self.driver: Driver
+        self.thread_ts = ""
+        self.shown: set[str] = set()
 
     def line(self, text: str = "") -> None:
-        print(text, file=self.out, flush=True)
+        print(_readable(text), file=self.out, flush=True)
 
     def heading(self, text: str) -> None:
-        self.line()
-        self.line(f"== {text}")
+        self.line(f"\n== {text}")
 
-    def command(self, who: str, text: str) -> None:
-        self.line(f"\n{who} types: {text}")
-        self._started = time.monotonic()
-
-    def ack(self, response: Any) -> None:
-        elapsed_ms = (time.monotonic() - self._started) * 1000
-        self.line(f"  Slack got HTTP {response.status_code} in {elapsed_ms:.0f} ms")
+    def command(self, user: str, text: str) -> None:
+        self.line(f"\n{NAMES[user]} types: /postmortem {text}")
+        before = len(self.sandbox.slack.responses)
+        began = time.monotonic()
+        response = self.driver.slash_command(user, self.channel, text)
+        self.line(
+            f"  Slack got HTTP {response.status_code} in {(time.monotonic() - began) * 1000:.0f} ms"
+        )
         if response.headers.get("content-type", "").startswith("application/json"):
-            for text_line in response.json().get("text", "").splitlines():
-                self.line(f"  (only you see) {text_line}")
+            self.private(response.json().get("text", ""))
+        if text.split()[0] in ("start", "publish", "share"):
+            self._print_responses(before)
 
-    def messages(self, channel: str, messages: list[dict[str, Any]]) -> None:
-        for message in messages:
-            at = ts_to_datetime(message["ts"]).strftime("%H:%M UTC")
-            who = (
-                "Postmortem (bot)" if message.get("bot_id") else NAMES.get(message.get("user"), "?")
+    def _print_responses(self, before: int) -> None:
+        try:
+            answers = self.sandbox.wait_for(
+                lambda: self.sandbox.slack.responses[before:], timeout=5
             )
-            self.line(f"  [{at}] {who}: {_plain(message)}")
+        except TimeoutError:
+            return
+        for answer in answers:
+            self.private(answer["body"].get("text", ""))
+
+    def private(self, text: str) -> None:
+        for text_line in text.splitlines():
+            self.line(f"  (only they see) {text_line}")
+
+    def reply(self, user: str, text: str, expect: str) -> dict[str, Any]:
+        self.line(f"\n{NAMES[user]} replies: {text}")
+        message, _ = self.driver.user_posts(self.channel, user, text, thread_ts=self.thread_ts)
+        self.wait_in_thread(expect, after=message["ts"])
+        return message
+
+    def edit(self, message: dict[str, Any], text: str, expect: str) -> None:
+        self.line(f"\n{NAMES[message['user']]} edits that reply to: {text}")
+        self.driver.user_edits(self.channel, message["ts"], text)
+        self.wait_in_thread(expect, after=message["ts"])
+
+    def wait_in_thread(self, expect: str, *, after: str = "0", settled: bool = False) -> None:
+        def arrived() -> list[dict[str, Any]]:
+            replies = self.from_bot(self.sandbox.slack.replies(self.channel, self.thread_ts)[1:])
+            return [m for m in replies if float(m["ts"]) > float(after) and expect in _text(m)]
+
+        self.sandbox.wait_for(arrived, timeout=30)
+        fresh = [
+            m
+            for m in self.from_bot(self.sandbox.slack.replies(self.channel, self.thread_ts)[1:])
+            if m["ts"] not in self.shown and (settled or float(m["ts"]) > float(after))
+        ]
+        self.show(fresh)
+
+    def from_bot(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [m for m in messages if m.get("bot_id")]
+
+    def show(self, messages: list[dict[str, Any]]) -> None:
+        for message in messages:
+            self.shown.add(message["ts"])
+            if not _text(message):
+                continue  # a file share: listed with the files
+            at = ts_to_datetime(message["ts"]).strftime("%H:%M")
+            who = "bot" if message.get("bot_id") else NAMES.get(message.get("user", ""), "?")
+            body = _text(message).replace("\n", "\n        ")
+            self.line(f"  [{at}] {who}: {body}")
 
 
-def _plain(message: dict[str, Any]) -> str:
-    texts = [message.get("text", "")]
+def _text(message: dict[str, Any]) -> str:
+    """What a person sees: the blocks' text when there are blocks, else the fallback."""
+    texts: list[str] = []
     for block in message.get("blocks") or []:
-        if block.get("type") in ("section", "header"):
+        if block.get("type") in ("section", "header") and block.get("text"):
             texts.append(block["text"]["text"])
+        for field in block.get("fields") or []:
+            texts.append(field["text"])
         if block.get("type") == "context":
             texts.extend(element.get("text", "") for element in block["elements"])
-    return "\n      ".join(t for t in texts[1:] or texts if t)
+    return "\n".join(t for t in texts if t) or message.get("text", "")
+
+
+def _readable(text: str) -> str:
+    text = MENTION.sub(lambda m: "@" + NAMES.get(m.group(1), m.group(1)), text)
+    text = LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
