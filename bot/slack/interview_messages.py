@@ -12,6 +12,7 @@ from typing import Any
 from bot.core.interview import KINDS, LAYERS
 from bot.services.interview_outcome import FactorNotice, FindingNotice, ItemNotice, QuestionView
 from bot.slack import blocks, controls
+from bot.slack.report_blocks import PUBLISH
 from bot.slack.text import mention
 from bot.templates import SlackText, Templates
 
@@ -110,6 +111,8 @@ def filed_under(slot: str, templates: Templates) -> str:
 
 def _question_buttons(view: QuestionView, postmortem_id: int) -> list[controls.Element]:
     state = view.state
+    if state.stage == "done":
+        return [controls.button("Publish the report", PUBLISH, str(postmortem_id), style="primary")]
     if state.stage == "actions":
         return [controls.button("Add action item", ADD_ITEM, str(postmortem_id), style="primary")]
     if state.stage != "why":

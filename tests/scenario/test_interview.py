@@ -180,7 +180,20 @@ def write_action_items(thread: InterviewThread) -> None:
         expect="Still missing: owner, deadline, priority",
     )
     thread.say(ALICE, "AI-003 <@U0ALICE> end of month, low", expect="*AI-003* updated")
-    thread.say(BOB, "done", expect="*The interview is complete.*")
+    done = thread.say(BOB, "done", expect="*The interview is complete.*")
+    publish_from_the_end_of_the_interview(thread, done)
+
+
+def publish_from_the_end_of_the_interview(thread: InterviewThread, done: dict) -> None:
+    complete = thread.wait_for_reply("*The interview is complete.*", after=done["ts"])
+    click(thread, complete, "report_publish")
+
+    def summaries() -> list[dict]:
+        channel = thread.sb.slack.messages(CHANNEL)
+        return [m for m in channel if m.get("bot_id") and m["ts"] != thread.ts and m.get("blocks")]
+
+    summary = thread.sb.wait_for(summaries)
+    assert len(summary) == 1 and "Checkout 500s" in str(summary[0]["blocks"])
 
 
 def check_what_was_filed(sessions: sessionmaker[Session]) -> None:

@@ -20,7 +20,7 @@ def test_start_takes_a_quoted_title_and_a_severity() -> None:
 
 
 def test_an_unbalanced_quote_in_a_title_is_not_an_error() -> None:
-    assert command_line.parse('start Bob\'s "deploy').rest == "Bob's \"deploy"
+    assert command_line.parse("start Bob's \"deploy").rest == "Bob's \"deploy"
 
 
 def test_an_unknown_subcommand_says_what_would_work() -> None:

@@ -28,7 +28,9 @@ def test_serving_without_a_token_names_the_setting() -> None:
 def test_http_mode_needs_the_signing_secret_but_socket_mode_does_not() -> None:
     with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET"):
         Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1"}).check_for_serving()
-    Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}).check_for_serving()
+    Settings.from_env(
+        {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}
+    ).check_for_serving()
 
 
 def test_a_user_token_in_place_of_the_bot_token_is_refused() -> None:
@@ -38,7 +40,9 @@ def test_a_user_token_in_place_of_the_bot_token_is_refused() -> None:
 
 def test_oauth_needs_both_halves() -> None:
     with pytest.raises(ConfigError, match="SLACK_CLIENT_SECRET"):
-        Settings.from_env({"SLACK_CLIENT_ID": "1.2", "SLACK_SIGNING_SECRET": "s"}).check_for_serving()
+        Settings.from_env(
+            {"SLACK_CLIENT_ID": "1.2", "SLACK_SIGNING_SECRET": "s"}
+        ).check_for_serving()
 
 
 @pytest.mark.parametrize(
