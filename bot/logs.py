@@ -37,3 +37,5 @@ def configure(level: str = "INFO") -> None:
     # slack_sdk logs request headers at DEBUG; keep them out whatever the level.
     logging.getLogger("slack_sdk").setLevel(logging.WARNING)
     logging.getLogger("slack_bolt").setLevel(logging.WARNING)
+    # Alembic narrates every context it opens; the start-up check is not news.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
