@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
+import wrk_load
 
 from bot.sandbox import Sandbox
 from bot.sandbox.bot_process import SIGNING_SECRET, free_port, running_bot
@@ -119,17 +120,29 @@ def _fire_sync(url: str, bodies: list[bytes], concurrency: int) -> tuple[list[fl
     return asyncio.run(fire(url, bodies, concurrency))
 
 
+def load(name: str, url: str, bodies: list[bytes], args: argparse.Namespace) -> dict[str, float]:
+    if not wrk_load.available():
+        return report(name, *measure(url, bodies, args.concurrency))
+    figures = wrk_load.run(
+        url, bodies, secret=SIGNING_SECRET, concurrency=args.concurrency, seconds=args.seconds
+    )
+    print(
+        f"{name:<28} p50 {figures['p50']:7.1f} ms   p99 {figures['p99']:7.1f} ms   "
+        f"{figures['rps']:7.1f} req/s   non-2xx: {figures['non2xx']:.0f}"
+    )
+    return figures
+
+
 def compare(
     sandbox: Sandbox, bot_url: str, bare_url: str, text: str, args: argparse.Namespace
 ) -> None:
     tag = text.split()[0].upper()
     ours_bodies = command_bodies(sandbox, args.requests, f"O{tag}", text)
     bare_bodies = command_bodies(sandbox, args.requests, f"B{tag}", text)
-    print(
-        f"\n{args.requests} signed `/postmortem {text.format(n='N')}`, {args.concurrency} concurrent"
-    )
-    ours = report("postmortem-bot serve", *measure(bot_url, ours_bodies, args.concurrency))
-    base = report("bare Bolt, Starlette adapter", *measure(bare_url, bare_bodies, args.concurrency))
+    client = f"wrk, {args.seconds} s" if wrk_load.available() else "Python client (install wrk)"
+    print(f"\nsigned `/postmortem {text.format(n='N')}`, {args.concurrency} concurrent, {client}")
+    ours = load("postmortem-bot serve", bot_url, ours_bodies, args)
+    base = load("bare Bolt, Starlette adapter", bare_url, bare_bodies, args)
     print(
         f"bare / ours: p50 {base['p50'] / ours['p50']:.1f}x, p99 {base['p99'] / ours['p99']:.1f}x;"
         f" throughput ours / bare {ours['rps'] / base['rps']:.1f}x"
@@ -138,8 +151,9 @@ def compare(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--requests", type=int, default=6000, help="distinct signed requests")
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=15, help="wrk run length per server")
     args = parser.parse_args()
     with Sandbox(rate_limits=False) as sandbox:
         sandbox.slack.add_user("U0ALICE", "alice")
@@ -150,19 +164,30 @@ def main() -> None:
                 measure(bot.url, warm, 5), measure(bare_url, warm, 5)
                 compare(sandbox, bot.url, bare_url, "help", args)
                 compare(sandbox, bot.url, bare_url, "start bench {n}", args)
-                started = sandbox.wait_for(
-                    lambda: len(_opened(sandbox)) >= args.requests or None, timeout=300
+                opened, seconds = drain(sandbox)
+                print(
+                    f"post-mortems opened by the work after the acks: {opened}, done {seconds:.0f} s after the load stopped"
                 )
-                print(f"post-mortems opened by the work after the acks: {len(started)}")
         finally:
             bare.terminate()
             bare.wait()
 
 
+def drain(sandbox: Sandbox) -> tuple[int, float]:
+    """Wait for the work queued behind the acks to finish: until the count stops growing."""
+    began, last, still = time.monotonic(), -1, 0
+    while still < 3 and time.monotonic() - began < 300:
+        opened = len(_opened(sandbox))
+        still = still + 1 if opened == last else 0
+        last = opened
+        time.sleep(1)
+    return last, time.monotonic() - began - 3
+
+
 def _opened(sandbox: Sandbox) -> list[str]:
-    return [
-        c for c in sandbox.slack.channels if c.startswith("OSTART") and sandbox.slack.messages(c)
-    ]
+    with sandbox.slack.lock:
+        channels = list(sandbox.slack.channels)
+    return [c for c in channels if c.startswith("COSTART") and sandbox.slack.messages(c)]
 
 
 if __name__ == "__main__":
