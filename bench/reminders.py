@@ -19,14 +19,10 @@ import random
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert
 
 from bot.sandbox import Sandbox
 from bot.sandbox.bot_process import bot_environment, free_port
@@ -43,7 +39,10 @@ ITEMS_PER_POSTMORTEM = 20
 
 def main() -> int:
     args = _arguments()
-    with _postgres_schema(args.database_url) as url, Sandbox(args.rate_window) as sandbox:
+    with (
+        schema.scratch_postgres_schema(args.database_url, "bench") as url,
+        Sandbox(args.rate_window) as sandbox,
+    ):
         owners = [f"U{n:08d}" for n in range(args.owners)]
         for n, owner in enumerate(owners):
             sandbox.slack.add_user(owner, owner.lower(), tz=ZONES[n % len(ZONES)])
@@ -71,24 +70,6 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--senders", type=int, default=3)
     parser.add_argument("--rate-window", type=float, default=0.5, metavar="SECONDS")
     return parser.parse_args()
-
-
-@contextmanager
-def _postgres_schema(base: str) -> Iterator[str]:
-    """A schema of its own, migrated, dropped afterwards."""
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{name}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={name}"})
-    url_text = url.render_as_string(hide_password=False)
-    schema.upgrade(make_engine(url_text))
-    try:
-        yield url_text
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
-        admin.dispose()
 
 
 def _seed(url: str, owners: list[str], items: int) -> None:

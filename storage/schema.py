@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
 
 from bot.errors import SchemaBehind
+from storage.db import make_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -55,3 +60,25 @@ def ensure_current(engine: Engine) -> None:
             f"database schema is at {current or 'nothing'}, code needs {head}: "
             "run `postmortem-bot migrate`"
         )
+
+
+@contextmanager
+def scratch_postgres_schema(base_url: str, prefix: str = "t") -> Iterator[str]:
+    """A migrated PostgreSQL schema of its own, dropped afterwards; yields its URL.
+
+    Tests and benchmarks share one server without sharing tables: the URL sets
+    the connection's search_path to the new schema.
+    """
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(base_url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{name}"'))
+    url = make_url(base_url).update_query_dict({"options": f"-csearch_path={name}"})
+    url_text = url.render_as_string(hide_password=False)
+    upgrade(make_engine(url_text))
+    try:
+        yield url_text
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
+        admin.dispose()

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import schema
@@ -49,23 +47,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     base = _postgres_url()
     if base is None:
         pytest.skip("TEST_DATABASE_URL is not set")
-    yield from _postgres_schema(base)
-
-
-def _postgres_schema(base: str) -> Iterator[str]:
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{name}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={name}"})
-    url_text = url.render_as_string(hide_password=False)
-    schema.upgrade(make_engine(url_text))
-    try:
-        yield url_text
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
-        admin.dispose()
+    with schema.scratch_postgres_schema(base) as url:
+        yield url
 
 
 @pytest.fixture

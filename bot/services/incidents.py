@@ -18,7 +18,8 @@ from bot.core.timeline import Gap, GapKind, TimelineEntry
 from bot.pagerduty.client import PAGE_SIZE, PagerDutyClient
 from bot.pagerduty.errors import PagerDutyError
 from bot.pagerduty.log_entries import LogEntry
-from bot.pagerduty.timeline import SYSTEM_ACTOR, event_kind, from_log_entry
+from bot.pagerduty.timeline import from_log_entry, from_webhook
+from bot.pagerduty.webhook import WebhookEvent
 from bot.services import postmortems
 from bot.services.backfill import stored_gap
 from bot.services.timeline_rows import to_row
@@ -59,17 +60,19 @@ def link(session: Session, postmortem_id: int, incident_id: str) -> Linked:
 
 
 def webhook_entry(stored: PagerDutyEvent) -> TimelineEntry:
-    """A kept webhook event as the timeline line `bot.pagerduty.timeline.from_webhook` makes."""
-    return TimelineEntry(
+    """A kept webhook event as the timeline line it made when it arrived."""
+    event = WebhookEvent(
+        event_id=stored.event_id,
+        event_type=stored.event_type,
+        resource_type="incident",
         occurred_at=stored.occurred_at,
-        source="pagerduty",
-        source_key=stored.event_id,
-        text=stored.summary,
-        actor=stored.agent_name or SYSTEM_ACTOR,
-        kind=event_kind(stored.event_type),
         incident_id=stored.incident_id,
-        via="webhook",
+        incident_url=None,
+        incident_title=None,
+        agent_name=stored.agent_name,
+        summary=stored.summary,
     )
+    return from_webhook(event)
 
 
 def backfill_log(
