@@ -174,7 +174,9 @@ def _file_page(
         ]
         tally.added += timeline.add_all_unless_exist(session, fresh)
         for ts in deleted:
-            capture.record_deletion(session, target.team_id, target.channel_id, ts, now)
+            capture.record_deletion(
+                session, target.postmortem_id, target.team_id, target.channel_id, ts, now
+            )
     tally.pages += 1
     tally.messages += len(spoken)
     tally.threads += page.starts_thread

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.slack.text import ts_to_datetime
-from storage.models import TimelineEvent
+from storage.models import Postmortem, TimelineEvent
 from storage.repositories import postmortems, timeline
 
 
@@ -26,20 +26,20 @@ class ChannelMessage:
         return f"{self.channel_id}:{self.ts}"
 
 
-def is_watched(session: Session, team_id: str, channel_id: str) -> bool:
-    """Whether this channel has a post-mortem that is still collecting its timeline."""
+def watched(session: Session, team_id: str, channel_id: str) -> Postmortem | None:
+    """The channel's post-mortem while it is still collecting its timeline, else None.
+
+    Looked up once per event by the caller; the record_ functions take its id.
+    """
     postmortem = postmortems.get_by_channel(session, team_id, channel_id)
-    return postmortem is not None and postmortem.status == "open"
+    return postmortem if postmortem is not None and postmortem.status == "open" else None
 
 
-def record_message(session: Session, message: ChannelMessage) -> bool:
-    """File a channel message on the channel's post-mortem; False if none or already filed."""
-    postmortem = postmortems.get_by_channel(session, message.team_id, message.channel_id)
-    if postmortem is None or postmortem.status != "open":
-        return False
+def record_message(session: Session, postmortem_id: int, message: ChannelMessage) -> bool:
+    """File a channel message on the post-mortem; False if already filed."""
     event = TimelineEvent(
         team_id=message.team_id,
-        postmortem_id=postmortem.id,
+        postmortem_id=postmortem_id,
         occurred_at=ts_to_datetime(message.ts),
         source="slack",
         source_key=message.source_key,
@@ -50,14 +50,13 @@ def record_message(session: Session, message: ChannelMessage) -> bool:
     return timeline.add_unless_exists(session, event)
 
 
-def record_edit(session: Session, message: ChannelMessage, edited_at: datetime) -> bool:
+def record_edit(
+    session: Session, postmortem_id: int, message: ChannelMessage, edited_at: datetime
+) -> bool:
     """Apply an edit to the filed message (filing it if it was missed)."""
-    postmortem = postmortems.get_by_channel(session, message.team_id, message.channel_id)
-    if postmortem is None:
-        return False
-    event = timeline.get_by_key(session, postmortem.id, "slack", message.source_key)
+    event = timeline.get_by_key(session, postmortem_id, "slack", message.source_key)
     if event is None:
-        return record_message(session, message)
+        return record_message(session, postmortem_id, message)
     if event.edited_at is not None and event.edited_at > edited_at:
         return False  # a later edit arrived first
     event.text, event.edited_at = message.text, edited_at
@@ -65,18 +64,20 @@ def record_edit(session: Session, message: ChannelMessage, edited_at: datetime) 
 
 
 def record_deletion(
-    session: Session, team_id: str, channel_id: str, ts: str, deleted_at: datetime
+    session: Session,
+    postmortem_id: int,
+    team_id: str,
+    channel_id: str,
+    ts: str,
+    deleted_at: datetime,
 ) -> bool:
     """Drop the text of a deleted message but keep the row, so the gap can be reported."""
-    postmortem = postmortems.get_by_channel(session, team_id, channel_id)
-    if postmortem is None:
-        return False
     key = f"{channel_id}:{ts}"
-    event = timeline.get_by_key(session, postmortem.id, "slack", key)
+    event = timeline.get_by_key(session, postmortem_id, "slack", key)
     if event is None:
         tombstone = TimelineEvent(
             team_id=team_id,
-            postmortem_id=postmortem.id,
+            postmortem_id=postmortem_id,
             occurred_at=ts_to_datetime(ts),
             source="slack",
             source_key=key,

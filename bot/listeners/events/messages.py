@@ -31,41 +31,46 @@ def on_message(body: dict[str, Any], event: dict[str, Any], context: BoltContext
     deps = deps_of(context)
     team_id, channel_id = body["team_id"], event.get("channel", "")
     with deps.sessions.begin() as session:
-        if not capture.is_watched(session, team_id, channel_id):
+        postmortem = capture.watched(session, team_id, channel_id)
+        if postmortem is None:
             return
         if interview.is_thread_message(session, team_id, event):
             return  # an interview answer, not a timeline event: filed after the ack
         if not _first_delivery(session, body):
             return
-        _route_message(session, team_id, event, OwnBot(context.bot_user_id, context.bot_id))
+        own = OwnBot(context.bot_user_id, context.bot_id)
+        _route_message(session, postmortem.id, team_id, event, own)
 
 
 def ignore() -> None:
     """Acknowledged so Slack does not retry; mentions are answered in the thread flow."""
 
 
-def _route_message(session: Session, team_id: str, event: dict[str, Any], own: OwnBot) -> None:
+def _route_message(
+    session: Session, postmortem_id: int, team_id: str, event: dict[str, Any], own: OwnBot
+) -> None:
     """The bot's own messages (and their edits, like a progress line) and noise such as
     joins are not timeline events; a deletion is kept as a gap unless it removed one."""
     subtype = event.get("subtype")
     if subtype == "message_changed" and event["message"].get("subtype") == TOMBSTONE:
         # A thread parent deleted while its replies stay arrives as an edit into a tombstone.
-        capture.record_deletion(
-            session, team_id, event["channel"], event["message"]["ts"], ts_to_datetime(event["ts"])
-        )
+        deleted_ts, at = event["message"]["ts"], ts_to_datetime(event["ts"])
+        capture.record_deletion(session, postmortem_id, team_id, event["channel"], deleted_ts, at)
     elif subtype == "message_changed":
         if is_spoken(event["message"], own):
             message = _channel_message(team_id, event["channel"], event["message"])
-            capture.record_edit(session, message, ts_to_datetime(event["ts"]))
+            capture.record_edit(session, postmortem_id, message, ts_to_datetime(event["ts"]))
     elif subtype == "message_deleted":
         previous = event.get("previous_message")
         if previous is None or is_spoken(previous, own):
             deleted_ts = event.get("deleted_ts") or event["previous_message"]["ts"]
+            at = ts_to_datetime(event["ts"])
             capture.record_deletion(
-                session, team_id, event["channel"], deleted_ts, ts_to_datetime(event["ts"])
+                session, postmortem_id, team_id, event["channel"], deleted_ts, at
             )
     elif is_spoken(event, own):
-        capture.record_message(session, _channel_message(team_id, event["channel"], event))
+        message = _channel_message(team_id, event["channel"], event)
+        capture.record_message(session, postmortem_id, message)
 
 
 def _channel_message(team_id: str, channel_id: str, message: dict[str, Any]) -> ChannelMessage:
