@@ -12,21 +12,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage import schema
 from storage.db import make_engine, make_sessionmaker
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def fixtures_dir() -> Path:
-    """The real Slack and PagerDuty payloads kept beside the repository (see SOURCES.md)."""
-    return Path(os.environ.get("POSTMORTEM_FIXTURES", REPO.parent / "shared" / "fixtures"))
+from tests import published
 
 
 @pytest.fixture
 def fixtures() -> Path:
-    path = fixtures_dir()
-    if not path.is_dir():
-        pytest.fail(f"fixtures not found at {path}; set POSTMORTEM_FIXTURES")
-    return path
+    """The folder of published Slack and PagerDuty payloads (see `tests/published.py`)."""
+    return published.FIXTURES
 
 
 def _postgres_url() -> str | None:

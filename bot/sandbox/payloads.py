@@ -1,7 +1,7 @@
 """What Slack sends an app: event_callback envelopes, events, and interaction payloads.
 
 Shapes follow Slack's Events API and interactivity docs (and the recorded
-fixtures under /work/shared/fixtures). Builders are pure: the Driver fills
+fixtures under tests/fixtures). Builders are pure: the Driver fills
 in ids and timestamps from the sandbox and sends them.
 """
 

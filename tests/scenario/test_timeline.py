@@ -1,7 +1,7 @@
 """The timeline end to end: the real bot against the sandbox, fed signed Slack and PagerDuty traffic.
 
 The channel's past sits around the incident of the recorded PagerDuty webhooks
-(`../shared/fixtures`, 2025-04-07 03:47–03:49 UTC), which are delivered with their
+(`tests/fixtures`, 2025-04-07 03:47–03:49 UTC), which are delivered with their
 own signatures; the bot runs with those fixture secrets.
 """
 

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,9 +18,8 @@ from bot.pagerduty.errors import (
     PagerDutyRateLimited,
     PagerDutyUnavailable,
 )
+from tests import published
 
-REPO = Path(__file__).resolve().parents[2]
-FIXTURES = Path(os.environ.get("POSTMORTEM_FIXTURES", REPO.parent / "shared" / "fixtures"))
 TOKEN = "u+secret-token-value"
 BASE_URL = "https://api.pagerduty.test"
 
@@ -31,7 +27,7 @@ Handler = Callable[[httpx.Request], httpx.Response]
 
 
 def fixture_json(name: str) -> dict[str, Any]:
-    return json.loads((FIXTURES / name).read_text())
+    return published.read_json(name)
 
 
 class Recorder:

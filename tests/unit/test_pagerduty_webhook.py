@@ -5,18 +5,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.errors import BadArguments
 from bot.pagerduty.webhook import parse_incident_ref, parse_webhook, verify_signature
+from tests import published
 
-REPO = Path(__file__).resolve().parents[2]
-FIXTURES = Path(os.environ.get("POSTMORTEM_FIXTURES", REPO.parent / "shared" / "fixtures"))
 BODIES = (
     "pagerduty_v3_incident.triggered.aldaviva.body.json",
     "pagerduty_v3_incident.acknowledged.aldaviva.body.json",
@@ -30,13 +27,11 @@ NEW_SECRET = "new-secret"
 BEN = {"id": "PVE0ZR9", "summary": "Ben", "type": "user_reference"}
 
 
-def fixture_bytes(name: str) -> bytes:
-    return (FIXTURES / name).read_bytes()
+fixture_bytes = published.read_bytes
 
 
 def signature_vectors() -> list[dict[str, Any]]:
-    path = FIXTURES / "pagerduty_v3_signature_vectors.json"
-    return json.loads(path.read_text())
+    return published.read_json("pagerduty_v3_signature_vectors.json")
 
 
 def sign(secret: str, body: bytes) -> str:

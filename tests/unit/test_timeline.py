@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
@@ -23,9 +21,8 @@ from bot.core.timeline import (
 from bot.pagerduty.log_entries import LogEntry
 from bot.pagerduty.timeline import event_kind, from_log_entry, from_webhook, log_entry_kind
 from bot.pagerduty.webhook import parse_webhook
+from tests import published
 
-REPO = Path(__file__).resolve().parents[2]
-FIXTURES = Path(os.environ.get("POSTMORTEM_FIXTURES", REPO.parent / "shared" / "fixtures"))
 T0 = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
 
 
@@ -163,7 +160,7 @@ def test_slack_messages_are_never_collapsed_into_pager_events() -> None:
 
 
 def test_the_recorded_trigger_and_its_log_entry_merge_into_one_timeline_line() -> None:
-    body = (FIXTURES / "pagerduty_v3_incident.triggered.aldaviva.body.json").read_bytes()
+    body = published.read_bytes("pagerduty_v3_incident.triggered.aldaviva.body.json")
     webhook = from_webhook(parse_webhook(body))
     log = from_log_entry(
         LogEntry(
