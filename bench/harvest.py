@@ -12,7 +12,7 @@ Slack's Tier 3 budgets over a short rate window. Printed beside each figure:
 - peak memory of the harvesting process (tracemalloc). The sandbox runs in a child
   process so its in-memory workspace is not counted.
 With `--backfill`, the same channels are also written to a fresh SQLite database through
-`bot.services.backfill`, a page per transaction. Figures only: nothing here passes or fails.
+`bot.flows.channel_history`, a page per transaction. Figures only: nothing here passes or fails.
 """
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ from multiprocessing.connection import Connection
 
 from bot.app import build_client
 from bot.config import Settings
+from bot.flows import channel_history
 from bot.sandbox import Sandbox
-from bot.services import backfill, postmortems
+from bot.services import postmortems
 from bot.slack import harvest
 from bot.slack.spoken import OwnBot
 from storage import schema
@@ -156,7 +157,7 @@ def into_sqlite(url: str, token: str, workdir: str) -> Callable[[], int]:
     own = OwnBot("U0BOT", "B0BOT")
 
     def run() -> int:
-        outcome = backfill.backfill_channel(sessions, client, postmortem_id, own=own)
+        outcome = channel_history.backfill_channel(sessions, client, postmortem_id, own=own)
         return outcome.tally.messages
 
     return run

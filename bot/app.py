@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import listeners
 from bot.config import Settings
-from bot.listeners.deps import Deps
+from bot.flows.deps import Deps
 from bot.listeners.errors import on_listener_error
 from bot.oauth import NOT_INSTALLED, build_oauth_settings
 from bot.templates import Templates

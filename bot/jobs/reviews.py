@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from bot.services import reminders
-from bot.services.reminder_delivery import Run
+from bot.flows import reminders
+from bot.flows.reminder_delivery import Run
 
 NAME = "reviews"
 EVERY = timedelta(minutes=5)

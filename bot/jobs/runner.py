@@ -3,7 +3,7 @@
 The wrapper hands the job a `Run` (sessions, Slack client, templates, `now`)
 and keeps its failures from reaching the scheduler: an exception is logged
 with its traceback and the next tick runs as usual. Transactions are opened by
-the job, one short pair per reminder (see `bot.services.reminder_delivery`):
+the job, one short pair per reminder (see `bot.flows.reminder_delivery`):
 one transaction around a whole batch would hide its claims from the other
 replicas until the end and lose all of them in a crash.
 """
@@ -23,7 +23,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
-from bot.services.reminder_delivery import Run
+from bot.flows.reminder_delivery import Run
 from bot.templates import Templates
 
 logger = logging.getLogger(__name__)

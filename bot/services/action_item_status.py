@@ -6,26 +6,18 @@ gets `NotAllowed`, which the error hook shows them privately.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.core.followup import snooze_until
 from bot.errors import BadArguments, NotFound, UserError
 from bot.slack import followup_messages
 from bot.slack.text import mention
-from bot.templates import Templates
 from storage.models import ActionItem, Postmortem
 from storage.repositories import open_items
 from storage.repositories.open_items import ItemRow
-
-logger = logging.getLogger(__name__)
-
-UNREACHABLE = frozenset({"channel_not_found", "is_archived", "not_in_channel", "thread_not_found"})
 
 
 class NotAllowed(UserError):
@@ -94,18 +86,3 @@ def get_open(session: Session, team_id: str, item_id: int, user_id: str) -> Item
     if row[0].status != "open":
         raise BadArguments(f"{row[0].code} is already done.")
     return row
-
-
-def announce_done(client: WebClient, change: Change, templates: Templates) -> None:
-    """`AI-003 done, by …` in the post-mortem's thread (in the channel if it has none)."""
-    postmortem = change.postmortem
-    text = followup_messages.item_done_line(templates, change.item, change.by)
-    try:
-        client.chat_postMessage(
-            channel=postmortem.channel_id, thread_ts=postmortem.thread_ts, text=text
-        )
-    except SlackApiError as error:
-        # The item is done either way; a channel the bot left cannot stop that.
-        if error.response.get("error") not in UNREACHABLE:
-            raise
-        logger.warning("cannot announce %s error=%s", change.item.code, error.response["error"])

@@ -1,7 +1,7 @@
 """What an interview use case decided, for the Slack adapter to say in the thread.
 
 Services return these plain values; `bot.slack.interview_messages` turns them
-into messages and `bot.listeners.interview_thread` posts them, so no service
+into messages and `bot.flows.interview_thread` posts them, so no service
 talks to Slack and no listener decides anything.
 """
 

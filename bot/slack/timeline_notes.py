@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC
 
+from bot.core.gathering import HistoryOutcome, Linked, LogOutcome, Tally
 from bot.core.timeline import Gap
-from bot.services.backfill import Outcome, Tally
-from bot.services.incidents import Linked, LogOutcome
 from bot.slack.text import escape
 
 
@@ -17,7 +16,7 @@ def reading(tally: Tally) -> str:
     )
 
 
-def history_read(outcome: Outcome) -> str:
+def history_read(outcome: HistoryOutcome) -> str:
     tally = outcome.tally
     counts = (
         f"{count(tally.messages, 'message')}, {count(tally.threads, 'thread')} "

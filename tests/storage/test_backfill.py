@@ -12,11 +12,12 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core.gathering import Tally
 from bot.core.timeline import GapKind
+from bot.flows import channel_history
 from bot.sandbox import Sandbox
 from bot.services import backfill, postmortems
 from bot.services import timeline as timeline_service
-from bot.services.backfill import Tally
 from bot.slack.spoken import OwnBot
 from storage.models import TimelineEvent
 from storage.repositories import gaps
@@ -98,8 +99,8 @@ def test_messages_and_thread_replies_are_filed_once_and_a_rerun_adds_nothing(
     _seed(sb)
     postmortem_id = _start(sessions)
 
-    first = backfill.backfill_channel(sessions, _client(sb), postmortem_id, own=OWN)
-    again = backfill.backfill_channel(sessions, _client(sb), postmortem_id, own=OWN)
+    first = channel_history.backfill_channel(sessions, _client(sb), postmortem_id, own=OWN)
+    again = channel_history.backfill_channel(sessions, _client(sb), postmortem_id, own=OWN)
 
     texts = [row.text for row in _rows(sessions, postmortem_id)]
     assert texts == [
@@ -118,11 +119,11 @@ def test_an_edit_the_live_feed_missed_is_caught_up_and_a_deleted_parent_noted(
 ) -> None:
     ts = _seed(sb)
     postmortem_id = _start(sessions)
-    backfill.backfill_channel(sessions, _client(sb), postmortem_id, own=OWN)
+    channel_history.backfill_channel(sessions, _client(sb), postmortem_id, own=OWN)
     sb.slack.edit_message(CHANNEL, ts["rollback"], "rolled back 2024.06.1")
     sb.slack.delete_message(CHANNEL, ts["first"])  # has replies: leaves a tombstone
 
-    backfill.backfill_channel(sessions, _client(sb), postmortem_id, own=OWN)
+    channel_history.backfill_channel(sessions, _client(sb), postmortem_id, own=OWN)
 
     with sessions() as session:
         view = timeline_service.view(session, postmortem_id)
@@ -140,7 +141,7 @@ def test_a_failure_mid_way_keeps_what_was_read_and_records_the_gap_until_a_full_
     postmortem_id = _start(sessions)
     _client(sb).conversations_replies(channel=CHANNEL, ts=ts["first"])  # spends the minute's one
 
-    cut = backfill.backfill_channel(sessions, _client(sb, retries=0), postmortem_id, own=OWN)
+    cut = channel_history.backfill_channel(sessions, _client(sb, retries=0), postmortem_id, own=OWN)
 
     assert cut.gap is not None and cut.gap.kind is GapKind.BACKFILL_CUT_SHORT
     assert "rate-limiting" in cut.gap.describe() and "#inc-checkout" in cut.gap.describe()
@@ -149,7 +150,7 @@ def test_a_failure_mid_way_keeps_what_was_read_and_records_the_gap_until_a_full_
         assert [g.kind for g in gaps.list_for(session, postmortem_id)] == ["backfill_cut_short"]
 
     sb.slack.set_rate_limit("conversations.replies", None)
-    whole = backfill.backfill_channel(sessions, _client(sb), postmortem_id, own=OWN)
+    whole = channel_history.backfill_channel(sessions, _client(sb), postmortem_id, own=OWN)
 
     assert whole.gap is None and whole.tally.added == 2
     with sessions() as session:
@@ -164,7 +165,7 @@ def test_a_channel_the_bot_cannot_read_is_a_gap_not_a_crash(
         sb.slack.channel("C0SECRET").members.remove("U0BOT")
     postmortem_id = _start(sessions, "C0SECRET")
 
-    outcome = backfill.backfill_channel(sessions, _client(sb), postmortem_id, own=OWN)
+    outcome = channel_history.backfill_channel(sessions, _client(sb), postmortem_id, own=OWN)
 
     assert outcome.gap is not None and outcome.gap.kind is GapKind.HISTORY_UNREADABLE
     with sessions() as session:
@@ -185,7 +186,7 @@ def test_the_window_opens_at_the_earliest_of_since_trigger_and_creation(
         backfill.widen_window(session, postmortem, since)
         backfill.widen_window(session, postmortem, datetime(2025, 4, 7, 3, 30, tzinfo=UTC))
 
-    outcome = backfill.backfill_channel(sessions, _client(sb), postmortem_id, own=OWN)
+    outcome = channel_history.backfill_channel(sessions, _client(sb), postmortem_id, own=OWN)
 
     assert outcome.oldest == since
     history = [c for c in sb.slack.calls if c.method == "conversations.history"]
@@ -202,7 +203,7 @@ def test_progress_is_reported_every_few_pages(sb: Sandbox, sessions: sessionmake
     def on_progress(tally: Tally) -> None:
         seen.append(tally.messages)
 
-    outcome = backfill.backfill_channel(
+    outcome = channel_history.backfill_channel(
         sessions, _client(sb), postmortem_id, own=OWN, on_progress=on_progress, progress_every=1
     )
 
@@ -220,7 +221,7 @@ def test_the_postmortems_own_thread_is_not_read_into_the_timeline(
     with sessions.begin() as session:
         postmortems.record_thread(session, postmortem_id, opening)
 
-    outcome = backfill.backfill_channel(sessions, _client(sb), postmortem_id, own=OWN)
+    outcome = channel_history.backfill_channel(sessions, _client(sb), postmortem_id, own=OWN)
 
     assert "the summary: checkout failed" not in [r.text for r in _rows(sessions, postmortem_id)]
     assert outcome.tally.threads == 1

@@ -14,8 +14,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.flows.reminder_delivery import METADATA_TYPE
 from bot.sandbox import Sandbox
-from bot.services.reminder_delivery import METADATA_TYPE, STALE_AFTER
+from bot.services.reminder_claims import STALE_AFTER
 from storage.models import Reminder
 from storage.repositories import reminders
 from tests.followup_seed import (

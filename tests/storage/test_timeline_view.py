@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.timeline import MITIGATED, RESOLVED, TRIGGER, GapKind
+from bot.flows import incident_log
 from bot.pagerduty.client import PagerDutyClient
 from bot.pagerduty.webhook import parse_webhook
 from bot.sandbox import Sandbox
@@ -81,7 +82,7 @@ def test_linking_files_kept_webhooks_and_the_log_as_one_ordered_timeline(
     with sessions.begin() as session:
         linked = incidents.link(session, postmortem_id, INCIDENT)
     with PagerDutyClient(pd_sandbox.pagerduty_api_url, pd_sandbox.pagerduty.token) as client:
-        log = incidents.backfill_log(sessions, client, postmortem_id, INCIDENT)
+        log = incident_log.backfill_log(sessions, client, postmortem_id, INCIDENT)
 
     with sessions() as session:
         view = timeline_service.view(session, postmortem_id)
@@ -103,9 +104,9 @@ def test_without_a_token_or_with_an_unknown_incident_the_gap_says_so(
 ) -> None:
     with sessions.begin() as session:
         incidents.link(session, postmortem_id, "PNOSUCH1")
-    unconfigured = incidents.backfill_log(sessions, None, postmortem_id, "PNOSUCH1")
+    unconfigured = incident_log.backfill_log(sessions, None, postmortem_id, "PNOSUCH1")
     with PagerDutyClient(pd_sandbox.pagerduty_api_url, pd_sandbox.pagerduty.token) as client:
-        missing = incidents.backfill_log(sessions, client, postmortem_id, "PNOSUCH1")
+        missing = incident_log.backfill_log(sessions, client, postmortem_id, "PNOSUCH1")
 
     with sessions() as session:
         kinds = [gap.kind for gap in timeline_service.view(session, postmortem_id).gaps]

@@ -12,10 +12,11 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.core.followup import local_today
+from bot.flows import item_done, timezones
+from bot.flows.item_lists import Origin, redraw
 from bot.listeners.deps import deps_of
 from bot.listeners.errors import in_background
-from bot.listeners.item_lists import Origin, redraw
-from bot.services import action_item_status, timezones
+from bot.services import action_item_status
 from bot.slack import followup_messages
 
 
@@ -38,7 +39,7 @@ def done(body: dict[str, Any], client: WebClient, respond: Respond, context: Bol
             session, origin.team_id, origin.item_id, origin.user_id, deps.clock()
         )
     if change.changed:
-        action_item_status.announce_done(client, change, deps.templates)
+        item_done.announce_done(client, change, deps.templates)
     redraw(origin, change.notice, deps, client)
 
 

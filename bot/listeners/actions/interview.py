@@ -9,9 +9,9 @@ from slack_sdk import WebClient
 
 from bot.core.interview import Command
 from bot.errors import BadArguments
+from bot.flows.interview_thread import deliver
 from bot.listeners.deps import deps_of
 from bot.listeners.errors import in_background
-from bot.listeners.interview_thread import deliver
 from bot.services import interview
 from bot.slack import interview_messages as say
 from bot.slack.action_item_modal import modal

@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import BadArguments
-from bot.listeners import publishing
+from bot.flows import publishing
 from bot.listeners.deps import deps_of
 from bot.listeners.errors import in_background
 from bot.slack.controls import chosen_value

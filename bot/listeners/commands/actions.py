@@ -10,9 +10,11 @@ from slack_sdk import WebClient
 
 from bot.core.followup import local_today, parse_day
 from bot.errors import BadArguments
+from bot.flows import timezones
+from bot.flows.deps import Deps
 from bot.listeners import command_line
-from bot.listeners.deps import Deps, deps_of
-from bot.services import action_item_lists, followup_review, timezones
+from bot.listeners.deps import deps_of
+from bot.services import action_item_lists, followup_review
 from bot.slack import followup_messages
 from bot.slack.text import escape
 

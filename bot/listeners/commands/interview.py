@@ -7,9 +7,9 @@ from typing import Any
 from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.flows.interview_thread import ask_in_channel
 from bot.listeners import command_line
 from bot.listeners.deps import deps_of
-from bot.listeners.interview_thread import ask_in_channel
 
 
 def resume(

@@ -8,7 +8,8 @@ from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import BadArguments
-from bot.listeners import command_line, publishing
+from bot.flows import publishing
+from bot.listeners import command_line
 from bot.listeners.deps import deps_of
 from bot.report_render import markdown_document
 from bot.services import report as report_service

@@ -12,8 +12,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core.manual_time import TimeNotUnderstood, parse_moment
 from bot.errors import BadArguments
-from bot.listeners import command_line, gathering, interview_thread
-from bot.listeners.deps import Deps, deps_of
+from bot.flows import gathering, interview_thread
+from bot.flows.deps import Deps
+from bot.listeners import command_line
+from bot.listeners.deps import deps_of
 from bot.pagerduty.webhook import INCIDENT_ID, parse_incident_ref
 from bot.services import postmortems
 from bot.slack import messages

@@ -12,7 +12,8 @@ from slack_sdk import WebClient
 from bot.core.manual_time import EXAMPLES, TimeNotUnderstood, split_when
 from bot.core.timeline import format_utc_minute
 from bot.errors import BadArguments
-from bot.listeners import command_line, gathering
+from bot.flows import gathering
+from bot.listeners import command_line
 from bot.listeners.deps import deps_of
 from bot.pagerduty.webhook import parse_incident_ref
 from bot.services import manual_entries, postmortems

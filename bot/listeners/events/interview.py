@@ -15,8 +15,9 @@ from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot.listeners.deps import Deps, deps_of
-from bot.listeners.interview_thread import deliver, timezone_of
+from bot.flows.deps import Deps
+from bot.flows.interview_thread import deliver, timezone_of
+from bot.listeners.deps import deps_of
 from bot.services import interview
 from bot.services.interview import Reply
 from bot.slack.text import ts_to_datetime

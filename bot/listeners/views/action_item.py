@@ -8,9 +8,9 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.flows.interview_thread import deliver
 from bot.listeners.deps import deps_of
 from bot.listeners.errors import in_background
-from bot.listeners.interview_thread import deliver
 from bot.services import interview
 from bot.services.action_items import ItemForm, form_problem
 from bot.slack import action_item_modal as form

@@ -10,9 +10,9 @@ from slack_sdk import WebClient
 
 from bot.core.followup import local_today
 from bot.errors import BadArguments, UserError
+from bot.flows.item_lists import Origin, redraw
 from bot.listeners.deps import deps_of
 from bot.listeners.errors import in_background
-from bot.listeners.item_lists import Origin, redraw
 from bot.services import action_item_status, timezones
 from bot.slack import followup_messages
 from bot.slack.followup_messages import DEADLINE_BLOCK, DEADLINE_INPUT, DEADLINE_VIEW

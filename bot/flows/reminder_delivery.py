@@ -4,11 +4,11 @@ Each reminder is its own pair of short transactions around its Slack call,
 never one transaction around a batch: a claim must be visible to the other
 replicas at once, and a crash must cost one reminder, not all of them.
 
-A claim left behind by a process that died is taken over once it is older
-than `STALE_AFTER`, at most `MAX_ATTEMPTS - 1` times. Before posting again the
-taker looks in the conversation for the message the dead process may have
-posted (every reminder carries its key in Slack message metadata), so a crash
-between Slack's answer and the confirmation does not double the message.
+A claim left behind by a process that died is taken over (`bot.services.reminder_claims`
+says when). Before posting again the taker looks in the conversation for the
+message the dead process may have posted (every reminder carries its key in
+Slack message metadata), so a crash between Slack's answer and the confirmation
+does not double the message.
 """
 
 from __future__ import annotations
@@ -17,22 +17,20 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.services import reminder_claims
 from bot.slack.blocks import Block
 from bot.templates import Templates
-from storage.repositories import reminders
 from storage.repositories.reminders import Claim, Key
 
 logger = logging.getLogger(__name__)
 
-STALE_AFTER = timedelta(minutes=10)
-MAX_ATTEMPTS = 2
 METADATA_TYPE = "postmortem_reminder"
 # Refusals that will not change on a retry: the reminder is recorded as failed.
 PERMANENT_ERRORS = frozenset(
@@ -84,10 +82,6 @@ class Run:
     # Set by `remind --dry-run`: each due reminder is described here instead of sent.
     report: Callable[[str], None] | None = None
 
-    @property
-    def stale_before(self) -> datetime:
-        return self.now - STALE_AFTER
-
 
 Compose = Callable[[Session], Outgoing | None]
 
@@ -99,20 +93,14 @@ def deliver(run: Run, key: Key, compose: Compose, *, postmortem_id: int | None =
     # The claim commits with the message it will send, before any Slack call; if
     # composing fails, the claim is rolled back with it and the next tick retries.
     with run.sessions.begin() as session:
-        claim = reminders.claim(
-            session,
-            key,
-            now=run.now,
-            worker=run.worker,
-            stale_before=run.stale_before,
-            max_attempts=MAX_ATTEMPTS,
-            postmortem_id=postmortem_id,
+        claim = reminder_claims.claim(
+            session, key, now=run.now, worker=run.worker, postmortem_id=postmortem_id
         )
         if claim is None:
             return "taken"
         outgoing = compose(session)
         if outgoing is None:
-            reminders.settle(session, claim.id, reminders.SKIPPED)
+            reminder_claims.skip(session, claim.id)
             return "skipped"
     return _send(run, claim, outgoing)
 
@@ -127,7 +115,7 @@ def _send(run: Run, claim: Claim, outgoing: Outgoing) -> str:
     except SlackApiError as error:
         return _refused(run, claim, error)
     with run.sessions.begin() as session:
-        reminders.confirm(session, claim.id, channel_id=channel, message_ts=ts, now=run.now)
+        reminder_claims.confirm(session, claim.id, channel_id=channel, message_ts=ts, now=run.now)
     return outcome
 
 
@@ -188,21 +176,19 @@ def _refused(run: Run, claim: Claim, error: SlackApiError) -> str:
     if code == "ratelimited":
         # Slack took nothing: hand the claim back so the next tick tries afresh.
         with run.sessions.begin() as session:
-            reminders.release(session, claim.id)
+            reminder_claims.release(session, claim.id)
         return "deferred"
     if code not in PERMANENT_ERRORS:
         raise error
     with run.sessions.begin() as session:
-        reminders.settle(session, claim.id, reminders.FAILED, code)
+        reminder_claims.fail(session, claim.id, code)
     logger.warning("reminder refused by Slack key=%s error=%s", claim.key, code)
     return "failed"
 
 
 def _describe(run: Run, key: Key, compose: Compose, report: Callable[[str], None]) -> str:
     with run.sessions() as session:
-        if reminders.is_settled(
-            session, key, stale_before=run.stale_before, max_attempts=MAX_ATTEMPTS
-        ):
+        if reminder_claims.is_settled(session, key, now=run.now):
             return "taken"
         outgoing = compose(session)
     if outgoing is None:

@@ -15,7 +15,7 @@ from functools import cache
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.listeners.deps import Deps
+from bot.flows.deps import Deps
 from bot.services import interview, pushback
 from bot.services.interview_outcome import Outcome, QuestionView, Thread
 from bot.slack import interview_messages as say

@@ -1,5 +1,5 @@
-"""Publishing the report: not a listener, the steps `/postmortem publish`, the Publish button
-and `/postmortem share revoke` share.
+"""Publishing the report: the steps `/postmortem publish`, the Publish button and
+`/postmortem share revoke` share.
 
 The channel gets one summary message and the Markdown file. Publishing again
 edits that message (chat.update) and puts the new file in its thread, so the
@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 from bot.core.report import Report
-from bot.listeners.deps import Deps
+from bot.flows.deps import Deps
 from bot.report_render import Names, markdown_document, names_for
 from bot.services import report as report_service
 from bot.services.report import Posted, Publishing, Target

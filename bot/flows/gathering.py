@@ -1,5 +1,5 @@
-"""Gathering a timeline for `/postmortem start` and `/postmortem link`: not a listener, the
-steps both share (link the PagerDuty incident, read the channel's history, report back)."""
+"""Gathering a timeline for `/postmortem start` and `/postmortem link`: the steps both
+share (link the PagerDuty incident, read the channel's history, report back)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot.config import Settings
-from bot.listeners.deps import Deps
+from bot.flows import channel_history, incident_log
+from bot.flows.deps import Deps
 from bot.pagerduty.client import PagerDutyClient
 from bot.services import backfill, incidents, postmortems
 from bot.slack import timeline_notes
@@ -38,7 +39,7 @@ def link_incident(deps: Deps, postmortem_id: int, incident_id: str) -> str:
     with deps.sessions.begin() as session:
         linked = incidents.link(session, postmortem_id, incident_id)
     with pagerduty_client(deps.settings) as client:
-        log = incidents.backfill_log(deps.sessions, client, postmortem_id, incident_id)
+        log = incident_log.backfill_log(deps.sessions, client, postmortem_id, incident_id)
     return timeline_notes.incident_linked(linked, log)
 
 
@@ -60,7 +61,7 @@ def gather(
         channel, thread_ts = postmortem.channel_id, postmortem.thread_ts
     lines = [link_incident(deps, postmortem_id, incident_id)] if incident_id else []
     progress = ProgressMessage(client, channel, thread_ts)
-    outcome = backfill.backfill_channel(
+    outcome = channel_history.backfill_channel(
         deps.sessions,
         client,
         postmortem_id,

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from bot.core.followup import local_today
 from bot.errors import BadArguments
-from bot.listeners.deps import Deps
-from bot.services import action_item_lists, timezones
+from bot.flows import timezones
+from bot.flows.deps import Deps
+from bot.services import action_item_lists
 from bot.slack import followup_messages
 
 

@@ -1,63 +1,42 @@
 """What follow-up is due at `run.now`, and sending it: digests, nudges, reviews.
 
-Each use case lists its candidates in one read, decides per candidate whether a
-reminder is due (pure rules in `bot.core.followup`), and hands each due one to
-`reminder_delivery.deliver`, which claims it so that one replica sends it.
-The message is composed after the claim, from the database as it is then.
+Each use case lists its candidates in one read (`bot.services.reminder_candidates`),
+decides per candidate whether a reminder is due (pure rules in `bot.core.followup`),
+and hands each due one to `reminder_delivery.deliver`, which claims it so that one
+replica sends it. The message is composed after the claim, from the database as it
+is then.
 """
 
 from __future__ import annotations
 
 import random
 from collections import Counter
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
 from bot.core import followup
-from bot.services import timezones
-from bot.services.reminder_delivery import MAX_ATTEMPTS, Outgoing, Run, deliver, each
+from bot.flows import timezones
+from bot.flows.reminder_delivery import Outgoing, Run, deliver, each
+from bot.services import reminder_candidates as candidates
+from bot.services import reminder_claims
+from bot.services.reminder_candidates import DIGEST, NUDGE, NUDGE_THREAD, REVIEW, Unpublished
 from bot.slack import followup_messages, followup_notices
-from storage.models import Postmortem
-from storage.repositories import followups, open_items, postmortems, reminders
 from storage.repositories.reminders import Key
-
-DIGEST, NUDGE, NUDGE_THREAD, REVIEW = "digest", "nudge", "nudge-thread", "review"
-# A reader's local date is within a day of UTC's, and a digest window may start
-# the week before: the ISO weeks a digest due now can belong to.
-_DIGEST_DAY_OFFSETS = (-8, -1, 0, 1)
 
 
 def send_digests(run: Run) -> Counter[str]:
     """One DM per owner with open items, once per ISO week, at their local weekday and hour."""
     with run.sessions() as session:
-        owners = open_items.owners_with_open_items(session)
-        owners = [(team, owner) for team, owner in owners if followup_messages.is_user_id(owner)]
+        owners = candidates.digest_owners(session)
         teams = {team for team, _ in owners}
         # Read once for the whole pass: thousands of owners, not thousands of queries.
-        known = {
-            (team, user): tz
-            for team in teams
-            for user, tz in timezones.fresh_for_team(session, team, run.now).items()
-        }
-        settled = _settled_digests(run, session, teams)
+        known = candidates.known_timezones(session, teams, run.now)
+        settled = candidates.settled_digests(session, teams, run.now)
     if run.report is None:
         # Replicas walk the owners in different orders, so they rarely queue on one claim.
         random.shuffle(owners)
     return each(owners, lambda owner: _digest(run, *owner, settled, known), Counter())
-
-
-def _settled_digests(run: Run, session: Session, teams: set[str]) -> set[tuple[str, str, str]]:
-    """Digests nobody may send again this week or last."""
-    weeks = {followup.iso_week(run.now.date() + timedelta(days=d)) for d in _DIGEST_DAY_OFFSETS}
-    found: set[tuple[str, str, str]] = set()
-    for team in teams:
-        pairs = reminders.settled(
-            session, team, DIGEST, weeks, stale_before=run.stale_before, max_attempts=MAX_ATTEMPTS
-        )
-        found.update((team, subject, period) for subject, period in pairs)
-    return found
 
 
 def _digest(
@@ -76,8 +55,7 @@ def _digest(
     today = followup.local_today(run.now, tz)
 
     def compose(session: Session) -> Outgoing | None:
-        rows = open_items.open_for_owner(session, team_id, owner_id)
-        rows = [row for row in rows if not followup.is_snoozed(row[0].snoozed_until, today)]
+        rows = candidates.digest_items(session, team_id, owner_id, today)
         if not rows:
             return None
         text, body = followup_messages.digest(run.templates, rows, today)
@@ -86,40 +64,21 @@ def _digest(
     return deliver(run, Key(team_id, DIGEST, owner_id, week), compose)
 
 
-@dataclass(frozen=True)
-class _Unpublished:
-    id: int
-    team_id: str
-    lead_user_id: str
-    base: datetime
-
-
 def send_nudges(run: Run) -> Counter[str]:
     """The lead's DM and a line in the thread, 48 hours on and daily until published, 5 at most."""
     with run.sessions() as session:
-        candidates = [_unpublished(session, pm) for pm in followups.unpublished(session)]
-    return each(candidates, lambda pm: _nudge(run, pm), Counter())
+        due = candidates.unpublished(session)
+    return each(due, lambda pm: _nudge(run, pm), Counter())
 
 
-def _unpublished(session: Session, postmortem: Postmortem) -> _Unpublished:
-    return _Unpublished(
-        id=postmortem.id,
-        team_id=postmortem.team_id,
-        lead_user_id=postmortem.lead_user_id,
-        base=followup.nudge_base(
-            postmortem.incident_end, postmortem.incident_start, postmortem.created_at
-        ),
-    )
-
-
-def _nudge(run: Run, pm: _Unpublished) -> str:
+def _nudge(run: Run, pm: Unpublished) -> str:
     number = followup.nudge_due(pm.base, run.now)
     if number is None:
         return "not due"
     tz = _timezone(run, pm.team_id, pm.lead_user_id)
 
     def compose_dm(session: Session) -> Outgoing | None:
-        postmortem = _still_unpublished(session, pm.id)
+        postmortem = candidates.still_unpublished(session, pm.id)
         if postmortem is None:
             return None
         text, body = followup_notices.nudge_dm(
@@ -128,7 +87,7 @@ def _nudge(run: Run, pm: _Unpublished) -> str:
         return Outgoing(text, body, user_id=postmortem.lead_user_id)
 
     def compose_thread(session: Session) -> Outgoing | None:
-        postmortem = _still_unpublished(session, pm.id)
+        postmortem = candidates.still_unpublished(session, pm.id)
         if postmortem is None:
             return None
         text, body = followup_notices.nudge_thread(
@@ -146,21 +105,10 @@ def _nudge(run: Run, pm: _Unpublished) -> str:
     return outcome
 
 
-def _still_unpublished(session: Session, postmortem_id: int) -> Postmortem | None:
-    postmortem = postmortems.get(session, postmortem_id)
-    if postmortem is None or postmortem.published_at is not None or postmortem.status != "open":
-        return None
-    return postmortem
-
-
 def send_reviews(run: Run) -> Counter[str]:
     """On the review day, the channel gets every item's status and the lead a button."""
     with run.sessions() as session:
-        due = [
-            (pm.id, pm.team_id, pm.lead_user_id, day)
-            for pm in followups.awaiting_review(session)
-            if (day := followup.review_day(pm.published_at, pm.followup_review_on))
-        ]
+        due = candidates.awaiting_review(session)
     return each(due, lambda entry: _review(run, *entry), Counter())
 
 
@@ -170,18 +118,16 @@ def _review(run: Run, postmortem_id: int, team_id: str, lead: str, day: date) ->
         return "not due"
     key = Key(team_id, REVIEW, str(postmortem_id), day.isoformat())
     with run.sessions() as session:
-        if reminders.is_settled(
-            session, key, stale_before=run.stale_before, max_attempts=MAX_ATTEMPTS
-        ):
+        if reminder_claims.is_settled(session, key, now=run.now):
             return "taken"
     if not followup.review_due(day, run.now, _timezone(run, team_id, lead), hour=run.hour):
         return "not due"
 
     def compose(session: Session) -> Outgoing | None:
-        postmortem = postmortems.get(session, postmortem_id)
-        if postmortem is None or postmortem.review_confirmed_at is not None:
+        found = candidates.review_contents(session, postmortem_id)
+        if found is None:
             return None
-        items = open_items.for_postmortem(session, postmortem_id)
+        postmortem, items = found
         today = run.now.date()
         text, body = followup_notices.review(run.templates, postmortem, items, today)
         return Outgoing(text, body, channel_id=postmortem.channel_id)

@@ -1,0 +1,110 @@
+"""What the reminder jobs read: who may be due a reminder, and what each one would say.
+
+`bot.flows.reminders` lists candidates here in one read per pass, decides per
+candidate whether a reminder is due (pure rules in `bot.core.followup`), and,
+once it holds the claim, reads the rows the message is composed from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from bot.core import followup
+from bot.services import reminder_claims, timezones
+from bot.slack.followup_messages import is_user_id
+from storage.models import ActionItem, Postmortem
+from storage.repositories import followups, open_items, postmortems
+from storage.repositories.open_items import ItemRow
+
+DIGEST, NUDGE, NUDGE_THREAD, REVIEW = "digest", "nudge", "nudge-thread", "review"
+# A reader's local date is within a day of UTC's, and a digest window may start
+# the week before: the ISO weeks a digest due now can belong to.
+_DIGEST_DAY_OFFSETS = (-8, -1, 0, 1)
+
+
+def digest_owners(session: Session) -> list[tuple[str, str]]:
+    """(team, owner) of everyone with open items who is a Slack user (not a typed name)."""
+    owners = open_items.owners_with_open_items(session)
+    return [(team, owner) for team, owner in owners if is_user_id(owner)]
+
+
+def known_timezones(
+    session: Session, teams: Iterable[str], now: datetime
+) -> dict[tuple[str, str], str]:
+    """Every fresh cached timezone of `teams`, read once for the whole pass."""
+    return {
+        (team, user): tz
+        for team in teams
+        for user, tz in timezones.fresh_for_team(session, team, now).items()
+    }
+
+
+def settled_digests(
+    session: Session, teams: Iterable[str], now: datetime
+) -> set[tuple[str, str, str]]:
+    """(team, owner, week) of the digests nobody may send again this week or last."""
+    weeks = {followup.iso_week(now.date() + timedelta(days=d)) for d in _DIGEST_DAY_OFFSETS}
+    found: set[tuple[str, str, str]] = set()
+    for team in teams:
+        pairs = reminder_claims.settled(session, team, DIGEST, weeks, now=now)
+        found.update((team, subject, period) for subject, period in pairs)
+    return found
+
+
+def digest_items(session: Session, team_id: str, owner_id: str, today: date) -> list[ItemRow]:
+    """The owner's open items that are not snoozed on their `today`."""
+    rows = open_items.open_for_owner(session, team_id, owner_id)
+    return [row for row in rows if not followup.is_snoozed(row[0].snoozed_until, today)]
+
+
+@dataclass(frozen=True)
+class Unpublished:
+    id: int
+    team_id: str
+    lead_user_id: str
+    base: datetime
+
+
+def unpublished(session: Session) -> list[Unpublished]:
+    """Post-mortems whose report is not out yet, with the moment their nudges count from."""
+    return [
+        Unpublished(
+            id=postmortem.id,
+            team_id=postmortem.team_id,
+            lead_user_id=postmortem.lead_user_id,
+            base=followup.nudge_base(
+                postmortem.incident_end, postmortem.incident_start, postmortem.created_at
+            ),
+        )
+        for postmortem in followups.unpublished(session)
+    ]
+
+
+def still_unpublished(session: Session, postmortem_id: int) -> Postmortem | None:
+    postmortem = postmortems.get(session, postmortem_id)
+    if postmortem is None or postmortem.published_at is not None or postmortem.status != "open":
+        return None
+    return postmortem
+
+
+def awaiting_review(session: Session) -> list[tuple[int, str, str, date]]:
+    """(post-mortem, team, lead, review day) of every published post-mortem not reviewed yet."""
+    return [
+        (pm.id, pm.team_id, pm.lead_user_id, day)
+        for pm in followups.awaiting_review(session)
+        if (day := followup.review_day(pm.published_at, pm.followup_review_on))
+    ]
+
+
+def review_contents(
+    session: Session, postmortem_id: int
+) -> tuple[Postmortem, list[ActionItem]] | None:
+    """The post-mortem and all its items, unless its review was confirmed meanwhile."""
+    postmortem = postmortems.get(session, postmortem_id)
+    if postmortem is None or postmortem.review_confirmed_at is not None:
+        return None
+    return postmortem, open_items.for_postmortem(session, postmortem_id)
