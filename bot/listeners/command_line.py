@@ -1,105 +1,144 @@
-"""Parsing the text after `/postmortem`: a subcommand, then its arguments."""
+"""The text after `/postmortem`: how a subcommand is declared, parsed and handed to its handler.
+
+A family module declares each subcommand it handles once, on the handler itself:
+
+    FAMILY = Family(__name__)
+
+    @FAMILY.subcommand("timeline", usage="timeline", summary="show the key timeline")
+    def timeline(invocation: Invocation) -> None: ...
+
+`bot.listeners.commands.registry` collects the families; `help`, parsing and
+dispatch all read that one registry.
+"""
 
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt import BoltContext
+from slack_sdk import WebClient
 
 from bot.core.manual_time import EXAMPLES, TimeNotUnderstood, parse_moment
-from bot.errors import BadArguments
-from bot.slack.text import escape
+from bot.core.slack_text import escape
+from bot.errors import BadArguments, BotError
+from bot.flows.deps import Deps
+
+SEVERITIES = ("P1", "P2", "P3", "P4", "P5", "SEV1", "SEV2", "SEV3", "SEV4", "SEV5")
+
+OptionParser = Callable[[str], str]
+Handler = Callable[["Invocation"], None]
+
+
+class RegistryError(BotError):
+    """A subcommand declared without a handler, twice, or not so that it could be typed."""
 
 
 @dataclass(frozen=True)
 class Subcommand:
+    """One subcommand as `help` shows it and the parser reads it, with the function that runs it.
+
+    `handler` is None only while declared and not yet given one: the registry refuses that.
+    `in_ack`: answered inside Slack's 3 seconds (so it must be instant); the rest run after.
+    """
+
     name: str
     usage: str
     summary: str
-    options: tuple[str, ...] = ()
-
-
-SUBCOMMANDS: tuple[Subcommand, ...] = (
-    Subcommand(
-        "start",
-        'start [--severity P1] [--since "2026-11-24 13:50"] [PagerDuty incident id or URL] [title]',
-        "open the post-mortem of this channel and gather its timeline",
-        options=("severity", "since"),
-    ),
-    Subcommand(
-        "event",
-        "event [time] [what happened]",
-        "add a line to the timeline (in your timezone, or say UTC)",
-    ),
-    Subcommand(
-        "link",
-        "link [PagerDuty incident id or URL]",
-        "add a PagerDuty incident's events to the timeline",
-    ),
-    Subcommand("timeline", "timeline", "show the key timeline and attach the full one"),
-    Subcommand("interview", "interview", "ask the interview's open question again in the thread"),
-    Subcommand(
-        "actions",
-        "actions [all]",
-        "your open action items; `all`: every item of this channel's post-mortem",
-    ),
-    Subcommand(
-        "followup",
-        "followup [date]",
-        "move the follow-up review of this channel's post-mortem (lead only)",
-    ),
-    Subcommand(
-        "report",
-        "report [here]",
-        "preview the report: only to you, or `here` in the post-mortem's thread",
-    ),
-    Subcommand(
-        "publish",
-        "publish",
-        "post the report's summary and Markdown file here (again: update that message)",
-    ),
-    Subcommand(
-        "share",
-        "share [revoke]",
-        "a link to a read-only page of the report; `revoke` turns it off",
-    ),
-    Subcommand("help", "help", "list what /postmortem can do"),
-)
-BY_NAME = {sub.name: sub for sub in SUBCOMMANDS}
-SEVERITIES = ("P1", "P2", "P3", "P4", "P5", "SEV1", "SEV2", "SEV3", "SEV4", "SEV5")
+    handler: Handler | None = None
+    options: Mapping[str, OptionParser] = field(default_factory=dict)
+    in_ack: bool = False
 
 
 @dataclass(frozen=True)
 class Command:
+    """What the person typed, parsed: `typed` is what followed the name, exactly as typed."""
+
     name: str
     words: tuple[str, ...]
     options: dict[str, str]
+    usage: str = ""
+    typed: str = ""
 
     @property
     def rest(self) -> str:
         return " ".join(self.words)
 
 
-def parse(text: str) -> Command:
-    """Split `text` into a known subcommand, its `--options` and its words."""
+@dataclass(frozen=True)
+class Invocation:
+    """Everything a handler gets: the parsed command, who and where, and how to answer."""
+
+    command: Command
+    team_id: str
+    user_id: str
+    channel_id: str
+    client: WebClient
+    respond: Callable[..., Any]  # Bolt's `respond`; `ack` itself for an `in_ack` subcommand
+    deps: Deps
+    context: BoltContext  # `gathering.gather` reads the bot's own user and bot ids from it
+    trigger_id: str | None = None  # unique per invocation: `event` keys its timeline line on it
+
+
+class Family:
+    """The subcommands one module handles, each declared on its handler with `@subcommand`."""
+
+    def __init__(self, module: str) -> None:
+        self.module = module  # where they are declared, for the registry's errors
+        self._declared: dict[str, Subcommand] = {}
+
+    @property
+    def subcommands(self) -> tuple[Subcommand, ...]:
+        return tuple(self._declared.values())
+
+    def subcommand(
+        self,
+        name: str,
+        *,
+        usage: str,
+        summary: str,
+        options: Mapping[str, OptionParser] | None = None,
+    ) -> Callable[[Handler], Handler]:
+        """Declare `name` now; the function this decorates becomes its handler."""
+        if name in self._declared:
+            raise RegistryError(f"{self.module} declares `/postmortem {name}` twice")
+        declared = Subcommand(name, usage, summary, options=dict(options or {}))
+        self._declared[name] = declared
+
+        def handled_by(handler: Handler) -> Handler:
+            if self._declared[name].handler is not None:
+                raise RegistryError(
+                    f"{self.module} gives `/postmortem {name}` a second handler, {handler.__name__}"
+                )
+            self._declared[name] = replace(declared, handler=handler)
+            return handler
+
+        return handled_by
+
+
+def parse(text: str, known: Mapping[str, Subcommand]) -> Command:
+    """Split `text` into one of the `known` subcommands, its `--options` and its words."""
     words = _split(text)
     if not words:
-        return Command("help", (), {})
+        return Command("help", (), {}, usage=known["help"].usage)
     name, *args = words
     name = name.lower()
-    if name not in BY_NAME:
-        raise BadArguments(f"I don't know `{_quote(name)}`. {help_hint()}")
-    options, rest = _options(name, args)
-    return Command(name, tuple(rest), options)
+    if name not in known:
+        raise BadArguments(f"I don't know `{_quote(name)}`. {help_hint(known.values())}")
+    options, rest = _options(known[name], args)
+    return Command(name, tuple(rest), options, usage=known[name].usage, typed=_typed(text))
 
 
-def help_text() -> str:
-    lines = [f"• `/postmortem {sub.usage}` — {sub.summary}" for sub in SUBCOMMANDS]
+def help_text(subcommands: Iterable[Subcommand]) -> str:
+    lines = [f"• `/postmortem {sub.usage}` — {sub.summary}" for sub in subcommands]
     return "*What `/postmortem` can do*\n" + "\n".join(lines)
 
 
-def help_hint() -> str:
-    names = ", ".join(f"`{sub.name}`" for sub in SUBCOMMANDS)
+def help_hint(subcommands: Iterable[Subcommand]) -> str:
+    names = ", ".join(f"`{sub.name}`" for sub in subcommands)
     return f"Try one of {names}, or `/postmortem help`."
 
 
@@ -122,9 +161,6 @@ def since(value: str) -> str:
     return value.strip()
 
 
-OPTION_PARSERS = {"severity": severity, "since": since}
-
-
 def _split(text: str) -> list[str]:
     try:
         return shlex.split(text.strip())
@@ -133,10 +169,16 @@ def _split(text: str) -> list[str]:
         return text.split()
 
 
-def _options(name: str, args: list[str]) -> tuple[dict[str, str], list[str]]:
+def _typed(text: str) -> str:
+    """What follows the subcommand's name, exactly as typed (quotes and all)."""
+    parts = text.strip().split(maxsplit=1)
+    return parts[1] if len(parts) == 2 else ""
+
+
+def _options(sub: Subcommand, args: list[str]) -> tuple[dict[str, str], list[str]]:
     options: dict[str, str] = {}
     rest: list[str] = []
-    if not BY_NAME[name].options:
+    if not sub.options:
         return options, args  # free text, like an event's, may well contain "--"
     items = iter(args)
     for word in items:
@@ -144,16 +186,14 @@ def _options(name: str, args: list[str]) -> tuple[dict[str, str], list[str]]:
             rest.append(word)
             continue
         key = word[2:].lower()
-        if key not in BY_NAME[name].options:
+        if key not in sub.options:
             raise BadArguments(
-                f"`{name}` has no option `{_quote(word)}`. Usage: `/postmortem {BY_NAME[name].usage}`"
+                f"`{sub.name}` has no option `{_quote(word)}`. Usage: `/postmortem {sub.usage}`"
             )
         value = next(items, None)
         if value is None:
-            raise BadArguments(
-                f"`{_quote(word)}` needs a value. Usage: `/postmortem {BY_NAME[name].usage}`"
-            )
-        options[key] = OPTION_PARSERS.get(key, str.strip)(value)
+            raise BadArguments(f"`{_quote(word)}` needs a value. Usage: `/postmortem {sub.usage}`")
+        options[key] = sub.options[key](value)
     return options, rest
 
 

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from slack_bolt import BoltContext, Respond
-from slack_sdk import WebClient
-
 from bot.flows.interview_thread import ask_in_channel
-from bot.listeners import command_line
-from bot.listeners.deps import deps_of
+from bot.listeners.command_line import Family, Invocation
+
+FAMILY = Family(__name__)
 
 
-def resume(
-    parsed: command_line.Command,
-    body: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    context: BoltContext,
-) -> None:
-    ask_in_channel(client, deps_of(context), body["team_id"], body["channel_id"])
-
-
-HANDLERS = {"interview": resume}
+@FAMILY.subcommand(
+    "interview",
+    usage="interview",
+    summary="ask the interview's open question again in the thread",
+)
+def resume(invocation: Invocation) -> None:
+    ask_in_channel(invocation.client, invocation.deps, invocation.team_id, invocation.channel_id)

@@ -6,59 +6,63 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.manual_time import TimeNotUnderstood, parse_moment
+from bot.core.slack_text import escape
 from bot.errors import BadArguments
 from bot.flows import gathering, interview_thread
-from bot.flows.deps import Deps
-from bot.listeners import command_line
-from bot.listeners.deps import deps_of
+from bot.listeners.command_line import Family, Invocation, severity, since
 from bot.pagerduty.webhook import INCIDENT_ID, parse_incident_ref
 from bot.services import postmortems
 from bot.slack import messages
 from bot.slack.names import UserNames
-from bot.slack.text import escape
 from storage.models import Postmortem
 
+FAMILY = Family(__name__)
 
-def start(
-    parsed: command_line.Command,
-    body: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    context: BoltContext,
-) -> None:
+
+@FAMILY.subcommand(
+    "start",
+    usage='start [--severity P1] [--since "2026-11-24 13:50"] [PagerDuty incident id or URL] [title]',
+    summary="open the post-mortem of this channel and gather its timeline",
+    options={"severity": severity, "since": since},
+)
+def start(invocation: Invocation) -> None:
     """Open the post-mortem (or point to the open one), then gather its timeline; a second
     start gathers again, which adds only what is new."""
-    deps = deps_of(context)
+    deps, client, parsed = invocation.deps, invocation.client, invocation.command
     incident_id, words = _incident_and_title(parsed.words)
-    since = _since(parsed, body, client, deps)
-    title = " ".join(words) or _default_title(client, body["channel_id"])
+    window_from = _since(invocation)
+    title = " ".join(words) or _default_title(client, invocation.channel_id)
     with deps.sessions.begin() as session:
         postmortem, created = postmortems.start(
             session,
-            team_id=body["team_id"],
-            channel_id=body["channel_id"],
-            user_id=body["user_id"],
+            team_id=invocation.team_id,
+            channel_id=invocation.channel_id,
+            user_id=invocation.user_id,
             title=title,
             severity=parsed.options.get("severity"),
             now=deps.clock(),
         )
     if not created:
-        respond(text=messages.already_running(postmortem, _permalink(client, postmortem)))
-    elif not _post_opening(client, respond, deps, postmortem):
+        invocation.respond(
+            text=messages.already_running(postmortem, _permalink(client, postmortem))
+        )
+    elif not _post_opening(invocation, postmortem):
         return
     else:
         # Ask first: reading a long history takes a minute, and the team is here now.
         interview_thread.ask_current(client, deps, postmortem.id)
-    gathering.gather(deps, client, context, postmortem.id, incident_id=incident_id, since=since)
+    gathering.gather(
+        deps, client, invocation.context, postmortem.id, incident_id=incident_id, since=window_from
+    )
 
 
-def _post_opening(client: WebClient, respond: Respond, deps: Deps, postmortem: Postmortem) -> bool:
+def _post_opening(invocation: Invocation, postmortem: Postmortem) -> bool:
     """Post the opening message and keep its thread; False (and nothing kept) if Slack refused."""
+    deps, client = invocation.deps, invocation.client
     text, blocks = messages.opening(postmortem, deps.templates, deps.settings.key_reaction)
     try:
         posted = client.chat_postMessage(channel=postmortem.channel_id, text=text, blocks=blocks)
@@ -66,7 +70,7 @@ def _post_opening(client: WebClient, respond: Respond, deps: Deps, postmortem: P
         with deps.sessions.begin() as session:
             postmortems.abandon_start(session, postmortem.id)
         if error.response.get("error") in ("not_in_channel", "channel_not_found"):
-            respond(text=messages.NOT_IN_CHANNEL)
+            invocation.respond(text=messages.NOT_IN_CHANNEL)
             return False
         raise
     with deps.sessions.begin() as session:
@@ -88,16 +92,14 @@ def _looks_like_incident(word: str) -> bool:
     return bool(INCIDENT_ID.fullmatch(word)) and word[0] in "PQ" and any(c.isdigit() for c in word)
 
 
-def _since(
-    parsed: command_line.Command, body: dict[str, Any], client: WebClient, deps: Deps
-) -> datetime | None:
+def _since(invocation: Invocation) -> datetime | None:
     """`--since`, read in the person's own Slack timezone."""
-    value = parsed.options.get("since")
+    value = invocation.command.options.get("since")
     if value is None:
         return None
-    zone_name = UserNames(client).zone_of(body["user_id"]) or "UTC"
+    zone_name = UserNames(invocation.client).zone_of(invocation.user_id) or "UTC"
     try:
-        return parse_moment(value, now=deps.clock(), zone=ZoneInfo(zone_name))
+        return parse_moment(value, now=invocation.deps.clock(), zone=ZoneInfo(zone_name))
     except (TimeNotUnderstood, ZoneInfoNotFoundError) as error:
         raise BadArguments(f"--since: {escape(str(error))}") from None
 
@@ -120,6 +122,3 @@ def _permalink(client: WebClient, postmortem: Any) -> str | None:
     except SlackApiError:
         return None
     return answer["permalink"]
-
-
-HANDLERS = {"start": start}
