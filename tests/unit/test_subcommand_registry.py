@@ -6,11 +6,12 @@ import re
 from typing import Any
 
 import pytest
-from slack_bolt import BoltContext
+from slack_bolt import App, BoltContext
+from slack_bolt.authorization import AuthorizeResult
 
 from bot.listeners import commands
 from bot.listeners.command_line import Family, Invocation, RegistryError, Subcommand
-from bot.listeners.commands import actions, interview, start, timeline
+from bot.listeners.commands import actions, interview, registry, start, timeline
 from bot.listeners.commands.registry import Registry, build
 
 TEAM, USER, CHANNEL = "T0TEAM", "U0ALICE", "C0INCIDENT"
@@ -24,6 +25,10 @@ def _family_with(*names: str) -> tuple[Family, list[Invocation]]:
             calls.append
         )
     return family, calls
+
+
+def _authorize(team_id: str | None) -> AuthorizeResult:
+    return AuthorizeResult(enterprise_id=None, team_id=team_id, bot_token="xoxb-test")
 
 
 class FakeAck:
@@ -56,6 +61,18 @@ def test_a_subcommand_built_without_a_handler_stops_the_build() -> None:
 
     with pytest.raises(RegistryError, match="nothing handles it"):
         Registry([Listed("tests.retro")])
+
+
+def test_building_the_bolt_app_stops_at_a_subcommand_nothing_handles(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    family = Family("bot.listeners.commands.retro")
+    family.subcommand("retro", usage="retro", summary="hold a retro")
+    monkeypatch.setattr(registry, "FAMILIES", (*registry.FAMILIES, family))
+    app = App(signing_secret="secret", authorize=_authorize, request_verification_enabled=False)
+
+    with pytest.raises(RegistryError, match="`/postmortem retro` but nothing handles it"):
+        commands.register(app)
 
 
 def test_a_family_module_the_registry_does_not_list_stops_the_build() -> None:

@@ -67,11 +67,12 @@ class Registry:
         invocation.respond(response_type="ephemeral", text=self.help_text())
 
 
-def build(families: Iterable[Family] = FAMILIES) -> Registry:
-    """The registry `/postmortem` answers from; every family in this package must be listed."""
-    families = tuple(families)
-    _check_listed(families)
-    return Registry(families)
+def build(families: Iterable[Family] | None = None) -> Registry:
+    """The registry `/postmortem` answers from (`FAMILIES` unless told); every family in this
+    package must be listed."""
+    listed = tuple(FAMILIES if families is None else families)
+    _check_listed(listed)
+    return Registry(listed)
 
 
 def _checked(declared: list[tuple[str, Subcommand]]) -> dict[str, Subcommand]:
