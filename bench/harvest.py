@@ -31,11 +31,11 @@ from multiprocessing.connection import Connection
 
 from bot.app import build_client
 from bot.config import Settings
+from bot.core.spoken import OwnBot
 from bot.flows import channel_history
 from bot.sandbox import Sandbox
 from bot.services import postmortems
 from bot.slack import harvest
-from bot.slack.spoken import OwnBot
 from storage import schema
 from storage.db import make_engine, make_sessionmaker
 

@@ -13,11 +13,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
+from bot.core.slack_text import ts_to_datetime
 from bot.sandbox import Sandbox
 from bot.sandbox.bot_process import BotProcess, bot_environment, running_bot
 from bot.sandbox.demo import PEOPLE, seed_demo_workspace
 from bot.sandbox.driver import Driver
-from bot.slack.text import ts_to_datetime
 
 NAMES = {user_id: name for user_id, name, _, _ in PEOPLE}
 ALICE, BOB, CARMEN = "U0ALICE", "U0BOB", "U0CARMEN"

@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 from bot.core import markdown
 from bot.core.report import Answered, Report
 from bot.core.report_facts import Window
+from bot.core.report_text import is_user_id, mentioned, to_plain
 from bot.core.timeline import TimelineEntry
 from bot.core.timeline_chart import Chart, chart
-from bot.slack.report_text import is_user_id, mentioned, to_plain
 from bot.slack.timeline_message import SOURCES, duration_words
 from bot.templates import Templates
 

@@ -21,8 +21,8 @@ from jinja2 import (
     select_autoescape,
 )
 
+from bot.core.slack_text import escape
 from bot.errors import ConfigError
-from bot.slack.text import escape
 
 
 class SlackText(str):

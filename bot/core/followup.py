@@ -102,6 +102,11 @@ def is_snoozed(snoozed_until: date | None, today: date) -> bool:
     return snoozed_until is not None and today <= snoozed_until
 
 
+def day_label(day: date) -> str:
+    """How follow-up messages write a day: "Mon 2 Mar 2026"."""
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
 def snooze_until(today: date) -> date:
     return today + SNOOZE
 

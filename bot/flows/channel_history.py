@@ -19,11 +19,11 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.gathering import HistoryOutcome, Tally
+from bot.core.spoken import OwnBot
 from bot.core.timeline import Gap
 from bot.services import backfill
 from bot.services.backfill import Target, window_start
 from bot.slack import harvest
-from bot.slack.spoken import OwnBot
 from storage.models import utcnow
 
 logger = logging.getLogger(__name__)

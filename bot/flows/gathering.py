@@ -11,13 +11,13 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot.config import Settings
+from bot.core.spoken import OwnBot
 from bot.flows import channel_history, incident_log
 from bot.flows.deps import Deps
 from bot.pagerduty.client import PagerDutyClient
 from bot.services import backfill, incidents, postmortems
 from bot.slack import timeline_notes
 from bot.slack.progress import ProgressMessage
-from bot.slack.spoken import OwnBot
 
 
 @contextmanager

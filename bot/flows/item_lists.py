@@ -93,8 +93,11 @@ def redraw(origin: Origin, notice: str, deps: Deps, client: WebClient) -> None:
 
 
 def _listing(session: Session, origin: Origin) -> tuple[str, list[followup_messages.ItemRow]]:
+    """Re-read the list a button came from: the clicker's open items, or a post-mortem's."""
+    if origin.listing != followup_messages.ALL:
+        return "Your open action items", action_item_lists.mine(
+            session, origin.team_id, origin.user_id
+        )
     row = action_item_lists.same_items(session, [origin.item_id])
     postmortem_id = row[0][1].id if row else 0
-    return action_item_lists.listing(
-        session, origin.listing, origin.team_id, origin.user_id, postmortem_id
-    )
+    return action_item_lists.of_postmortem(session, origin.team_id, postmortem_id)

@@ -20,13 +20,13 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 from bot.core.report import Report
+from bot.core.slack_text import channel_link, escape
 from bot.flows.deps import Deps
 from bot.report_render import Names, markdown_document, names_for
 from bot.services import report as report_service
 from bot.services.report import Posted, Publishing, Target
 from bot.slack import report_blocks
 from bot.slack.names import UserNames
-from bot.slack.text import channel_link, escape
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session
 
 from bot.errors import NotFound
-from bot.slack.followup_messages import ALL
 from storage.repositories import open_items, postmortems
 from storage.repositories.open_items import ItemRow
 
@@ -27,16 +26,12 @@ def of_channel(session: Session, team_id: str, channel_id: str) -> tuple[str, li
     return f"Action items of {postmortem.title}", [(item, postmortem) for item in items]
 
 
-def listing(
-    session: Session, listing_name: str, team_id: str, user_id: str, item_postmortem: int
-) -> tuple[str, list[ItemRow]]:
-    """Re-read the list a button came from: the clicker's open items, or a post-mortem's."""
-    if listing_name == ALL:
-        postmortem = postmortems.get(session, item_postmortem)
-        if postmortem is None:
-            return "Action items", []
-        return of_channel(session, team_id, postmortem.channel_id)
-    return "Your open action items", mine(session, team_id, user_id)
+def of_postmortem(session: Session, team_id: str, postmortem_id: int) -> tuple[str, list[ItemRow]]:
+    """(heading, every item of the post-mortem), for re-drawing an `all` list after a click."""
+    postmortem = postmortems.get(session, postmortem_id)
+    if postmortem is None:
+        return "Action items", []
+    return of_channel(session, team_id, postmortem.channel_id)
 
 
 def same_items(session: Session, item_ids: Sequence[int]) -> list[ItemRow]:

@@ -11,10 +11,9 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from bot.core.followup import snooze_until
+from bot.core.followup import day_label, snooze_until
+from bot.core.slack_text import mention
 from bot.errors import BadArguments, NotFound, UserError
-from bot.slack import followup_messages
-from bot.slack.text import mention
 from storage.models import ActionItem, Postmortem
 from storage.repositories import open_items
 from storage.repositories.open_items import ItemRow
@@ -62,9 +61,7 @@ def snooze(session: Session, team_id: str, item_id: int, user_id: str, today: da
     """Leave the item out of digests for a week (it stays open)."""
     item, postmortem = get_open(session, team_id, item_id, user_id)
     item.snoozed_until = snooze_until(today)
-    notice = (
-        f":zzz: {item.code} is snoozed through {followup_messages.day_label(item.snoozed_until)}."
-    )
+    notice = f":zzz: {item.code} is snoozed through {day_label(item.snoozed_until)}."
     return Change(item, postmortem, user_id, True, notice)
 
 
@@ -76,7 +73,7 @@ def change_deadline(
     item, postmortem = get_open(session, team_id, item_id, user_id)
     changed = item.deadline != deadline
     item.deadline = deadline
-    notice = f":calendar: {item.code} is now due {followup_messages.day_label(deadline)}."
+    notice = f":calendar: {item.code} is now due {day_label(deadline)}."
     return Change(item, postmortem, user_id, changed, notice)
 
 

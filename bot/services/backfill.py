@@ -13,10 +13,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.core.slack_text import ts_to_datetime
+from bot.core.spoken import TOMBSTONE, Message, OwnBot, actor_of, is_spoken, text_of, thread_of
 from bot.core.timeline import TRIGGER, Gap, GapKind
 from bot.services import capture, postmortems
-from bot.slack.spoken import TOMBSTONE, Message, OwnBot, actor_of, is_spoken, text_of, thread_of
-from bot.slack.text import ts_to_datetime
 from storage.models import Postmortem, TimelineEvent, TimelineGap
 from storage.repositories import gaps, timeline
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.slack.text import ts_to_datetime
+from bot.core.slack_text import ts_to_datetime
 from storage.models import Postmortem, TimelineEvent
 from storage.repositories import postmortems, timeline
 

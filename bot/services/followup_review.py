@@ -6,9 +6,9 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from bot.core.slack_text import mention
 from bot.errors import BadArguments, NotFound
 from bot.services.action_item_status import NotAllowed
-from bot.slack.text import mention
 from storage.models import Postmortem
 from storage.repositories import postmortems
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from bot.core.spoken import Message, OwnBot, is_spoken
 from bot.services.backfill import message_row
-from bot.slack.spoken import Message, OwnBot, is_spoken
 from storage.models import Postmortem, TimelineEvent, TimelineMark
 from storage.repositories import marks, postmortems, timeline
 

@@ -14,8 +14,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.core import followup
+from bot.core.report_text import is_user_id
 from bot.services import reminder_claims, timezones
-from bot.slack.followup_messages import is_user_id
 from storage.models import ActionItem, Postmortem
 from storage.repositories import followups, open_items, postmortems
 from storage.repositories.open_items import ItemRow

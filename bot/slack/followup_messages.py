@@ -12,10 +12,11 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from bot.core.followup import is_overdue, is_snoozed, zone
+from bot.core.followup import day_label, is_overdue, is_snoozed, zone
+from bot.core.report_text import is_user_id
+from bot.core.slack_text import channel_link, mention
 from bot.errors import BadArguments
 from bot.slack import blocks
-from bot.slack.text import channel_link, mention
 from bot.templates import SlackText, Templates
 from storage.models import ActionItem, Postmortem
 
@@ -33,10 +34,6 @@ LISTINGS = (DIGEST, MINE, ALL)
 MAX_ITEMS = 20
 ACTION_CHARS = 500
 _ITEM_BLOCK = re.compile(r"ai-(\d+)")
-
-
-def day_label(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b %Y}"
 
 
 def time_label(moment: datetime, tz: str | None) -> str:
@@ -173,10 +170,6 @@ def _person(user_id: str | None) -> str | None:
     # An owner the interview could not resolve to a Slack id is a typed name: the
     # template escapes a plain str.
     return SlackText(mention(user_id)) if is_user_id(user_id) else user_id
-
-
-def is_user_id(value: str) -> bool:
-    return bool(re.fullmatch(r"[UW][A-Z0-9]{2,}", value))
 
 
 def _snoozed(item: ActionItem, today: date) -> str | None:

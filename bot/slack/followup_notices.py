@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from bot.core.followup import NUDGE_MAX, is_overdue
+from bot.core.followup import NUDGE_MAX, day_label, is_overdue
+from bot.core.slack_text import channel_link, escape, mention
 from bot.slack import blocks
-from bot.slack.followup_messages import REVIEW_CONFIRM, day_label, item_blocks, time_label
-from bot.slack.text import channel_link, escape, mention
+from bot.slack.followup_messages import REVIEW_CONFIRM, item_blocks, time_label
 from bot.templates import SlackText, Templates
 from storage.models import ActionItem, Postmortem
 

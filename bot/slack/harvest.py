@@ -17,7 +17,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack.spoken import Message
+from bot.core.spoken import Message
 
 HISTORY_LIMIT = 999
 REPLIES_LIMIT = 1000

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.interview import KINDS, LAYERS
+from bot.core.slack_text import mention
 from bot.services.interview_outcome import FactorNotice, FindingNotice, ItemNotice, QuestionView
 from bot.slack import blocks, controls
 from bot.slack.report_blocks import PUBLISH
-from bot.slack.text import mention
 from bot.templates import SlackText, Templates
 
 Message = tuple[str, list[blocks.Block]]

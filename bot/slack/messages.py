@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.core.slack_text import escape, mention
 from bot.slack import blocks
-from bot.slack.text import escape, mention
 from bot.templates import Templates
 from storage.models import Postmortem
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-logger = logging.getLogger(__name__)
+from bot.core.report_text import is_user_id
 
-USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+logger = logging.getLogger(__name__)
 
 
 class UserNames:
@@ -24,7 +23,7 @@ class UserNames:
     def name(self, actor: str | None) -> str:
         if not actor:
             return ""
-        user = self._user(actor) if USER_ID.fullmatch(actor) else None
+        user = self._user(actor) if is_user_id(actor) else None
         if user is None:
             return actor
         profile = user.get("profile") or {}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC
 
 from bot.core.gathering import HistoryOutcome, Linked, LogOutcome, Tally
+from bot.core.slack_text import escape
 from bot.core.timeline import Gap
-from bot.slack.text import escape
 
 
 def reading(tally: Tally) -> str:

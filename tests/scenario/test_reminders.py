@@ -17,10 +17,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core.followup import day_label
 from bot.sandbox import Sandbox
 from bot.sandbox.bot_process import BotProcess
 from bot.sandbox.driver import Driver
-from bot.slack.followup_messages import day_label
 from storage.db import make_engine, make_sessionmaker
 from storage.models import ActionItem, Postmortem, Reminder
 from tests.followup_seed import add_item, add_postmortem, dms, remind

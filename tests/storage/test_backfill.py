@@ -13,12 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.gathering import Tally
+from bot.core.spoken import OwnBot
 from bot.core.timeline import GapKind
 from bot.flows import channel_history
 from bot.sandbox import Sandbox
 from bot.services import backfill, postmortems
 from bot.services import timeline as timeline_service
-from bot.slack.spoken import OwnBot
 from storage.models import TimelineEvent
 from storage.repositories import gaps
 

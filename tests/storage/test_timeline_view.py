@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core.spoken import OwnBot
 from bot.core.timeline import MITIGATED, RESOLVED, TRIGGER, GapKind
 from bot.flows import incident_log
 from bot.pagerduty.client import PagerDutyClient
@@ -19,7 +20,6 @@ from bot.services import incidents, manual_entries, marks, pagerduty_events, pos
 from bot.services import timeline as timeline_service
 from bot.services.backfill import message_row
 from bot.services.marks import MarkRequest
-from bot.slack.spoken import OwnBot
 from storage.repositories import timeline
 
 TEAM, CHANNEL, ALICE, BOB = "T0SANDBOX", "C0INC", "U0ALICE", "U0BOB"

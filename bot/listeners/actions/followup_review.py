@@ -7,13 +7,13 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.core.slack_text import utc_minute
 from bot.errors import BadArguments
 from bot.listeners.deps import deps_of
 from bot.listeners.errors import in_background
 from bot.services import followup_review
 from bot.slack import followup_notices
 from bot.slack.followup_messages import REVIEW_CONFIRM
-from bot.slack.text import utc_minute
 
 
 def register(app: App) -> None:

@@ -15,12 +15,12 @@ from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from bot.core.slack_text import ts_to_datetime
 from bot.flows.deps import Deps
 from bot.flows.interview_thread import deliver, timezone_of
 from bot.listeners.deps import deps_of
 from bot.services import interview
 from bot.services.interview import Reply
-from bot.slack.text import ts_to_datetime
 
 # Subtypes of something a person said in the thread; joins, bots and the rest are not answers.
 ANSWER_SUBTYPES = frozenset({None, "thread_broadcast", "file_share", "me_message"})

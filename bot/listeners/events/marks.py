@@ -14,12 +14,12 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.core.spoken import Message, OwnBot
 from bot.listeners.deps import deps_of
 from bot.listeners.errors import in_background
 from bot.services import marks
 from bot.services.marks import MarkRequest
 from bot.slack import harvest
-from bot.slack.spoken import Message, OwnBot
 from storage.repositories import deliveries
 
 logger = logging.getLogger(__name__)

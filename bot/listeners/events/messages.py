@@ -11,13 +11,13 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from sqlalchemy.orm import Session
 
+from bot.core.slack_text import ts_to_datetime
+from bot.core.spoken import TOMBSTONE, OwnBot, actor_of, is_spoken, text_of, thread_of
 from bot.listeners.deps import deps_of
 from bot.listeners.errors import in_background
 from bot.listeners.events import interview
 from bot.services import capture
 from bot.services.capture import ChannelMessage
-from bot.slack.spoken import TOMBSTONE, OwnBot, actor_of, is_spoken, text_of, thread_of
-from bot.slack.text import ts_to_datetime
 from storage.repositories import deliveries
 
 

@@ -8,13 +8,12 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.core.followup import local_today
+from bot.core.followup import day_label, local_today
 from bot.errors import BadArguments, UserError
 from bot.flows.item_lists import Origin, redraw
 from bot.listeners.deps import deps_of
 from bot.listeners.errors import in_background
 from bot.services import action_item_status, timezones
-from bot.slack import followup_messages
 from bot.slack.followup_messages import DEADLINE_BLOCK, DEADLINE_INPUT, DEADLINE_VIEW
 
 
@@ -59,6 +58,6 @@ def redraw_list(
         item, _ = action_item_status.get_changeable(
             session, origin.team_id, origin.item_id, origin.user_id
         )
-        due = followup_messages.day_label(item.deadline) if item.deadline else "undated"
+        due = day_label(item.deadline) if item.deadline else "undated"
         notice = f":calendar: {item.code} is now due {due}."
     redraw(origin, notice, deps, client)

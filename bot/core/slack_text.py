@@ -1,7 +1,8 @@
-"""Text that goes back into Slack.
+"""Slack's text conventions: mrkdwn escaping, mentions, links, message timestamps.
 
 Whatever a person typed is escaped before the bot posts it, so an echoed
-`<!channel>` or `<@U123>` is shown, not acted upon.
+`<!channel>` or `<@U123>` is shown, not acted upon. Pure string work, so the
+templates and the services use it as well as the Block Kit builders.
 """
 
 from __future__ import annotations
