@@ -14,6 +14,8 @@ from storage import schema
 from storage.db import make_engine, make_sessionmaker
 from tests import published
 
+REPO = Path(__file__).resolve().parents[1]
+
 
 @pytest.fixture
 def fixtures() -> Path:
