@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 
@@ -22,11 +23,12 @@ from bot.templates import Templates
 from storage.models import utcnow
 
 
-def build_client(settings: Settings) -> WebClient:
+def build_client(settings: Settings, *, logger: logging.Logger | None = None) -> WebClient:
     """The one Web API client; 429s wait for Retry-After instead of failing."""
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
+        logger=logger,
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
             RateLimitErrorRetryHandler(max_retry_count=10),
@@ -47,6 +49,9 @@ def build_app(
     # polls for the ack with sleep(0.01), which caps throughput (DESIGN.md).
     # With OAuth, Bolt gives each request a copy of `client` (base URL, retry
     # handlers) carrying the token its workspace installed the app with.
+    # Bolt falls back to SLACK_BOT_TOKEN from the process environment and warns that
+    # it "will be unused" beside `client`: `serve` takes the settings out of the
+    # environment once read (config.forget_environment).
     app = App(
         client=client or build_client(settings),
         signing_secret=settings.slack_signing_secret or "",

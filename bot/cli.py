@@ -9,12 +9,21 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 
 from bot import logs
-from bot.config import Settings
+from bot.config import Settings, forget_environment
 from bot.errors import BotError, ConfigError
 
 EXIT_USAGE = 2
+DESCRIPTION = (
+    "A Slack app for blameless incident post-mortems: it gathers the timeline, "
+    "interviews the team, writes the report and follows up on the action items."
+)
+EPILOG = (
+    "Settings come from the environment (or a .env file in the working folder); "
+    "run `postmortem-bot COMMAND --help` for a command's options."
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -32,43 +41,118 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="postmortem-bot", description=__doc__)
-    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    parser = argparse.ArgumentParser(prog="postmortem-bot", description=DESCRIPTION, epilog=EPILOG)
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"%(prog)s {_version()}",
+        help="print the version and exit",
+    )
+    commands = parser.add_subparsers(
+        required=True, metavar="COMMAND", title="commands", help="what to do"
+    )
 
-    serve = commands.add_parser("serve", help="serve Slack (HTTP or Socket Mode) and PagerDuty")
-    serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
+    _add_serve(commands)
+    _add_migrate(commands)
+    _add_demo(commands)
+    _add_sandbox(commands)
+    _add_lint(commands)
+    _add_remind(commands)
+    return parser
+
+
+def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="serve Slack (HTTP or Socket Mode) and PagerDuty",
+        description="Serve Slack's commands, events and buttons (over HTTP, or over Socket "
+        "Mode when SLACK_APP_TOKEN is set), PagerDuty webhooks and the report pages, and "
+        "send the follow-up reminders. Run `postmortem-bot migrate` first.",
+    )
+    serve.add_argument(
+        "--host",
+        default="0.0.0.0",
+        help="the address to listen on; PORT sets the port (default: 0.0.0.0, every interface)",
+    )
+    serve.add_argument(
+        "--migrate",
+        action="store_true",
+        help="bring the database schema up to date before serving, as `migrate` does "
+        "(for a single instance; with several replicas run `migrate` once instead)",
+    )
     serve.set_defaults(run=_serve)
 
-    migrate = commands.add_parser("migrate", help="bring the database schema up to date")
+
+def _add_migrate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    migrate = commands.add_parser(
+        "migrate",
+        help="bring the database schema up to date",
+        description="Create or upgrade the tables in DATABASE_URL; run it before the first "
+        "`serve` and after each upgrade of the bot. It takes no options.",
+    )
     migrate.set_defaults(run=_migrate)
 
-    demo = commands.add_parser("demo", help="play a scripted incident against the sandbox")
+
+def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    demo = commands.add_parser(
+        "demo",
+        help="play a scripted incident against the sandbox",
+        description="Play a scripted incident offline: the real bot against the bundled "
+        "Slack and PagerDuty sandbox. Your .env and bot settings are not used; Ctrl-C stops "
+        "it and cleans up.",
+    )
     demo.set_defaults(run=_demo)
 
-    sandbox = commands.add_parser("sandbox", help="run the local Slack and PagerDuty stand-ins")
-    sandbox.add_argument("--port", type=int, default=4000)
-    sandbox.add_argument("--rate-window", type=float, default=60.0, metavar="SECONDS")
-    sandbox.set_defaults(run=_sandbox)
 
-    lint = commands.add_parser("lint", help="check text for blaming language and vague actions")
-    lint.add_argument("--actions", action="store_true", help="treat each line as an action item")
-    lint.add_argument("file", nargs="?", default="-", help="a file, or - for standard input")
+def _add_lint(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    lint = commands.add_parser(
+        "lint",
+        help="check text for blaming language and vague actions",
+        description="Check a post-mortem written elsewhere for blaming language: one JSON "
+        "object per line with findings; the exit status is 1 when there were any.",
+    )
+    lint.add_argument(
+        "--actions",
+        action="store_true",
+        help='read each line as an action item and also flag vague ones ("improve monitoring")',
+    )
+    lint.add_argument(
+        "file",
+        nargs="?",
+        default="-",
+        help="the text file to check; - or none reads standard input",
+    )
     lint.set_defaults(run=_lint)
 
-    remind = commands.add_parser("remind", help="run the reminder jobs once, then exit")
+
+def _add_remind(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    remind = commands.add_parser(
+        "remind",
+        help="run the reminder jobs once, then exit",
+        description="Send every follow-up that is due (weekly digests to owners, nudges "
+        "about late reports, four-week reviews) once, then exit: for cron, instead of the "
+        "scheduler inside `serve`. Each reminder goes out once however often it runs.",
+    )
     when = remind.add_mutually_exclusive_group(required=True)
-    when.add_argument("--now", action="store_true", help="as of the current time")
-    when.add_argument("--at", metavar="ISO-TIME", help="as of this time (UTC without an offset)")
-    remind.add_argument("--dry-run", action="store_true", help="print who would get what")
+    when.add_argument("--now", action="store_true", help="send what is due now")
+    when.add_argument(
+        "--at",
+        metavar="ISO-TIME",
+        help="send what is due at this time, e.g. 2026-03-02T09:00+01:00 (UTC without an offset)",
+    )
+    remind.add_argument(
+        "--dry-run", action="store_true", help="print who would get what, and send nothing"
+    )
     remind.set_defaults(run=_remind)
-    return parser
 
 
 def _serve(args: argparse.Namespace) -> int:
     from bot import server
 
-    logs.configure()
-    server.run(Settings.from_env(), host=args.host)
+    settings = Settings.from_env()
+    forget_environment()  # so Bolt cannot read them again; see `forget_environment`
+    logs.configure(settings.log_level)
+    server.run(settings, host=args.host, migrate=args.migrate)
     return 0
 
 
@@ -88,11 +172,101 @@ def _demo(args: argparse.Namespace) -> int:
     return demo.run(out=sys.stdout)
 
 
+def _add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="run the local Slack and PagerDuty stand-ins, or act as a person in them",
+        description="Without an ACTION: run the Slack and PagerDuty sandbox (a demo workspace "
+        "with an incident channel) until Ctrl-C, printing the environment to start a bot "
+        "against it. With one: act as a person in the running sandbox.",
+    )
+    sandbox.add_argument(
+        "--port", type=int, default=4000, help="port the sandbox listens on (default 4000)"
+    )
+    sandbox.add_argument(
+        "--rate-window",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="length of the rate-limit windows (default 60, like Slack's per-minute limits)",
+    )
+    sandbox.add_argument(
+        "--bot-url",
+        default="http://127.0.0.1:3000",
+        metavar="URL",
+        help="where your bot listens; the sandbox delivers people's messages, commands and "
+        "clicks there (default http://127.0.0.1:3000)",
+    )
+    sandbox.set_defaults(run=_sandbox)
+    _add_sandbox_hands(sandbox.add_subparsers(dest="hand", metavar="ACTION"))
+
+
+def _hand_parents() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """The options every sandbox ACTION takes, and those plus --as for the ones a person does."""
+    where = argparse.ArgumentParser(add_help=False)
+    where.add_argument(
+        "--sandbox-url",
+        default="http://127.0.0.1:4000",
+        metavar="URL",
+        help="the running sandbox (default http://127.0.0.1:4000)",
+    )
+    where.add_argument(
+        "--channel",
+        help="a channel id, #name or name, or a person's name for their DM with the bot "
+        "(default: the incident channel)",
+    )
+    who = argparse.ArgumentParser(add_help=False, parents=[where])
+    who.add_argument(
+        "--as",
+        dest="person",
+        required=True,
+        metavar="NAME",
+        help="who acts: alice, bob, carmen or daisuke (or a user id)",
+    )
+    return where, who
+
+
+def _add_sandbox_hands(hands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    where, who = _hand_parents()
+
+    def hand(name: str, help: str, parent: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        parser = hands.add_parser(name, help=help, description=help, parents=[parent])
+        parser.set_defaults(run=_sandbox_hand, hand=name)
+        return parser
+
+    say = hand("say", "post a message in the channel (or a thread)", who)
+    say.add_argument("--thread", metavar="TS", help="reply in the thread of this message")
+    say.add_argument("text", help="the message, in quotes")
+    reply = hand("reply", "reply in a message's thread", who)
+    reply.add_argument("ts", metavar="TS", help="the thread's first message, as `show` lists it")
+    reply.add_argument("text", help="the reply, in quotes")
+    slash = hand("slash", "type a slash command", who)
+    slash.add_argument("text", help='the command, in quotes: "/postmortem start Checkout errors"')
+    react = hand("react", "react to a message with an emoji", who)
+    react.add_argument("ts", metavar="TS", help="the message, as `show` lists it")
+    react.add_argument("reaction", help="the emoji's name, e.g. pushpin")
+    click = hand("click", "press the newest button (or use the select) with this action id", who)
+    click.add_argument("action_id", metavar="ACTION_ID", help="as `show` lists it")
+    click.add_argument(
+        "--value", help="the button with this value; for a select or date picker, the choice"
+    )
+    submit = hand("submit", "fill in and submit the modal the bot opened last", who)
+    submit.add_argument("fields", nargs="*", metavar="FIELD=VALUE", help="a field's new value")
+    show = hand("show", "print the channel's messages with their ts and buttons", where)
+    show.add_argument("--thread", metavar="TS", help="print this message's thread instead")
+
+
 def _sandbox(args: argparse.Namespace) -> int:
     from bot.sandbox import serve_forever
 
-    serve_forever(port=args.port, rate_window_seconds=args.rate_window)
+    serve_forever(port=args.port, rate_window_seconds=args.rate_window, bot_url=args.bot_url)
     return 0
+
+
+def _sandbox_hand(args: argparse.Namespace) -> int:
+    from bot.sandbox import hands
+
+    return hands.act(args.sandbox_url, args.hand, vars(args), out=sys.stdout)
 
 
 def _lint(args: argparse.Namespace) -> int:
@@ -104,6 +278,14 @@ def _lint(args: argparse.Namespace) -> int:
 def _remind(args: argparse.Namespace) -> int:
     from bot.jobs import remind
 
-    logs.configure()
+    settings = Settings.from_env()
+    logs.configure(settings.log_level)
     at = remind.parse_at(args.at) if args.at else None
-    return remind.run(Settings.from_env(), at=at, dry_run=args.dry_run, out=sys.stdout)
+    return remind.run(settings, at=at, dry_run=args.dry_run, out=sys.stdout)
+
+
+def _version() -> str:
+    try:
+        return version("postmortem-bot")
+    except PackageNotFoundError:
+        return "(not installed; run it from an installed package to see its version)"

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass, fields
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -24,11 +24,44 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PAGERDUTY_API_URL = "https://api.pagerduty.com"
 DEFAULT_DATABASE_URL = "sqlite:///postmortem.db"
 DEFAULT_KEY_REACTION = "pushpin"
+# Every environment variable the bot reads; `demo` strips them all from its child bot.
+SETTING_NAMES = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+    "SLACK_API_URL",
+    "DATABASE_URL",
+    "PAGERDUTY_WEBHOOK_SECRET",
+    "PAGERDUTY_API_TOKEN",
+    "PAGERDUTY_API_URL",
+    "TEMPLATES_DIR",
+    "PORT",
+    "PUBLIC_URL",
+    "KEY_REACTION",
+    "REMINDER_WEEKDAY",
+    "REMINDER_HOUR",
+    "REPORT_ANNOUNCE_CHANNEL",
+    "LOG_LEVEL",
+)
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# Shown as [redacted] by repr(Settings); the password in DATABASE_URL is hidden too.
+_SECRETS = frozenset(
+    {
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "slack_client_secret",
+        "pagerduty_webhook_secret",
+        "pagerduty_api_token",
+    }
+)
 # Slack emoji names: lower-case letters, digits, and - _ + ' (skin tones as ::skin-tone-2).
 _EMOJI_NAME = re.compile(r"[a-z0-9_+'-]+(::skin-tone-[2-6])?")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Settings:
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
@@ -47,6 +80,7 @@ class Settings:
     reminder_hour: int = 9
     public_url: str | None = None  # where people reach the bot's pages; see `public_base_url`
     report_announce_channel: str | None = None
+    log_level: str = "INFO"
 
     @classmethod
     def from_env(
@@ -75,7 +109,20 @@ class Settings:
             reminder_hour=_reminder_hour(environ),
             public_url=_public_url(environ),
             report_announce_channel=_channel_id(environ, "REPORT_ANNOUNCE_CHANNEL"),
+            log_level=_log_level(environ),
         )
+
+    def __repr__(self) -> str:
+        """Every field, but never a secret: logs and tracebacks may show settings."""
+        shown = []
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if item.name in _SECRETS and value is not None:
+                value = "[redacted]"
+            elif item.name == "database_url":
+                value = _without_password(value)
+            shown.append(f"{item.name}={value!r}")
+        return f"Settings({', '.join(shown)})"
 
     @property
     def socket_mode(self) -> bool:
@@ -114,6 +161,19 @@ class Settings:
                 "SLACK_SIGNING_SECRET",
                 "missing; required unless SLACK_APP_TOKEN selects Socket Mode",
             )
+
+
+def forget_environment(environ: MutableMapping[str, str] = os.environ) -> None:
+    """Take the bot's settings out of the process environment once `Settings` holds them.
+
+    Settings (which also reads `.env`) is their one reader. Bolt would read some again
+    behind its back: it falls back to SLACK_BOT_TOKEN and then warns that the token
+    "will be unused" beside the client `build_app` gives it, and it switches to OAuth
+    on SLACK_CLIENT_ID/SLACK_CLIENT_SECRET. Gone from the environment, they are also
+    not inherited by anything the bot starts.
+    """
+    for name in SETTING_NAMES:
+        environ.pop(name, None)
 
 
 def _read_env_file(path: str) -> dict[str, str]:
@@ -199,6 +259,20 @@ def _reminder_hour(environ: Mapping[str, str]) -> int:
 
 def _public_url(environ: Mapping[str, str]) -> str | None:
     return _url(environ, "PUBLIC_URL", "") if _optional(environ, "PUBLIC_URL") else None
+
+
+def _log_level(environ: Mapping[str, str]) -> str:
+    value = _optional(environ, "LOG_LEVEL") or "INFO"
+    if value.upper() not in LOG_LEVELS:
+        raise ConfigError("LOG_LEVEL", f"{value!r} is not a log level; use {', '.join(LOG_LEVELS)}")
+    return value.upper()
+
+
+def _without_password(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "[redacted]"
 
 
 def _channel_id(environ: Mapping[str, str], name: str) -> str | None:

@@ -6,7 +6,9 @@
     │   └── NotFound         the thing they named does not exist
     ├── ConfigError          a setting is missing or malformed (the CLI exits 2)
     ├── SchemaBehind         the database needs `postmortem-bot migrate`
-    └── UpstreamError        Slack or PagerDuty answered with an error we could not recover from
+    ├── UpstreamError        Slack or PagerDuty answered with an error we could not recover from
+    └── Unavailable          something needed at start is not there: the database or Slack
+                             cannot be reached, the port is taken (the CLI exits 2)
 
 Errors are raised where they are found and turned into words for a person at
 the edge: the Slack error hook, an HTTP route, or the CLI.
@@ -46,3 +48,7 @@ class SchemaBehind(BotError):
 
 class UpstreamError(BotError):
     """Slack or PagerDuty refused a call in a way retrying will not fix."""
+
+
+class Unavailable(BotError):
+    """Something the bot needs to start cannot be reached or used; the message says what to do."""

@@ -29,13 +29,15 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure(level: str = "INFO") -> None:
+    """JSON lines on stderr from `level` (LOG_LEVEL: DEBUG, INFO, WARNING or ERROR) up."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
     # slack_sdk logs request headers at DEBUG; keep them out whatever the level.
-    logging.getLogger("slack_sdk").setLevel(logging.WARNING)
-    logging.getLogger("slack_bolt").setLevel(logging.WARNING)
     # Alembic narrates every context it opens; the start-up check is not news.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    # These loggers' own level decides for them, so it is never below the root's.
+    quiet = max(logging.WARNING, root.level)
+    for name in ("slack_sdk", "slack_bolt", "alembic"):
+        logging.getLogger(name).setLevel(quiet)

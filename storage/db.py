@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from bot.errors import Unavailable
+
+# A server that does not answer stops start-up in seconds, not in the OS's minutes.
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for `url`, with SQLite set up for a multi-threaded server."""
-    if make_url(url).get_backend_name() != "sqlite":
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        if "connect_timeout" not in parsed.query and "connect_args" not in kwargs:
+            kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
         return create_engine(url, pool_pre_ping=True, **kwargs)
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
     event.listen(engine, "connect", _tune_sqlite)
@@ -40,3 +51,38 @@ def _begin_sqlite(connection: Connection) -> None:
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def check_connection(engine: Engine) -> None:
+    """Connect once: a database that cannot be reached is one Unavailable that says what to do."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except OperationalError as error:
+        shown = engine.url.render_as_string(hide_password=True)
+        advice = (
+            "check DATABASE_URL and that its folder exists and is writable"
+            if engine.url.get_backend_name() == "sqlite"
+            else "check DATABASE_URL and that the database server is running and reachable"
+        )
+        reason = _connect_failure(error)
+        raise Unavailable(
+            f"cannot connect to the database at {shown} ({reason}): {advice}"
+        ) from None
+
+
+def _connect_failure(error: OperationalError) -> str:
+    """The driver's reason on one line, without its `connection to server ... failed:` preamble."""
+    lines = str(error.orig).strip().splitlines() or [type(error.orig).__name__]
+    reason = lines[0].rsplit(" failed: ", 1)[-1]
+    return re.sub(r"^FATAL:\s*|\[Errno -?\d+\]\s*", "", reason).strip()
+
+
+def missing_sqlite_file(url: URL) -> Path | None:
+    """The SQLite file `url` names when it does not exist yet (connecting would create it)."""
+    if url.get_backend_name() != "sqlite" or url.query.get("uri"):
+        return None
+    if not url.database or url.database == ":memory:":
+        return None
+    path = Path(url.database)
+    return None if path.exists() else path

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from bot.errors import SchemaBehind
-from storage.db import make_engine
+from storage.db import check_connection, make_engine, missing_sqlite_file
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -37,6 +37,7 @@ def current_revision(engine: Engine) -> str | None:
 
 def upgrade(engine: Engine) -> tuple[str | None, str | None]:
     """Bring the schema to head; returns (revision before, revision after)."""
+    check_connection(engine)
     before = current_revision(engine)
     with engine.begin() as connection:
         config = _config()
@@ -54,6 +55,14 @@ def revise(engine: Engine, message: str) -> None:
 
 
 def ensure_current(engine: Engine) -> None:
+    """Raise SchemaBehind unless the schema is at head; a SQLite file that does not exist
+    yet is reported, not created (a refused `serve` leaves no empty database behind)."""
+    missing = missing_sqlite_file(engine.url)
+    if missing is not None:
+        raise SchemaBehind(
+            f"database file {missing} does not exist yet: run `postmortem-bot migrate` first"
+        )
+    check_connection(engine)
     current, head = current_revision(engine), head_revision()
     if current != head:
         raise SchemaBehind(

@@ -16,6 +16,7 @@ def test_defaults_follow_the_contract() -> None:
     assert settings.database_url == "sqlite:///postmortem.db"
     assert settings.pagerduty_api_url == "https://api.pagerduty.com"
     assert settings.port == 3000
+    assert settings.log_level == "INFO"
     assert not settings.socket_mode and not settings.pagerduty_webhook_secrets
 
 
@@ -54,6 +55,7 @@ def test_oauth_needs_both_halves() -> None:
         ("DATABASE_URL", "not a url"),
         ("DATABASE_URL", "mysql://localhost/db"),
         ("TEMPLATES_DIR", "/no/such/dir"),
+        ("LOG_LEVEL", "verbose"),
     ],
 )
 def test_a_malformed_setting_is_named(name: str, value: str) -> None:
@@ -71,3 +73,34 @@ def test_the_slack_api_url_gets_the_trailing_slash_slack_sdk_expects() -> None:
 def test_two_pagerduty_secrets_overlap_during_rotation() -> None:
     settings = Settings.from_env({"PAGERDUTY_WEBHOOK_SECRET": "old, new"})
     assert settings.pagerduty_webhook_secrets == ("old", "new")
+
+
+def test_the_log_level_is_one_of_four_in_any_case() -> None:
+    assert Settings.from_env({"LOG_LEVEL": "debug"}).log_level == "DEBUG"
+    with pytest.raises(ConfigError, match="DEBUG, INFO, WARNING, ERROR"):
+        Settings.from_env({"LOG_LEVEL": "TRACE"})
+
+
+def test_no_secret_appears_in_the_repr_of_settings() -> None:
+    settings = Settings.from_env(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-bot-secret",
+            "SLACK_SIGNING_SECRET": "signing-secret",
+            "SLACK_APP_TOKEN": "xapp-app-secret",
+            "SLACK_CLIENT_ID": "1.2",
+            "SLACK_CLIENT_SECRET": "client-secret",
+            "PAGERDUTY_WEBHOOK_SECRET": "webhook-secret-old,webhook-secret-new",
+            "PAGERDUTY_API_TOKEN": "pd-api-secret",
+            "DATABASE_URL": "postgresql+psycopg://bot:db-password@db.internal:5432/pm",
+        }
+    )
+    shown = repr(settings)
+    for value in ("bot-secret", "signing-secret", "app-secret", "client-secret"):
+        assert value not in shown
+    assert "webhook-secret" not in shown and "pd-api-secret" not in shown
+    assert "db-password" not in shown
+    assert str(settings) == shown
+    assert "slack_bot_token='[redacted]'" in shown
+    assert "database_url='postgresql+psycopg://bot:***@db.internal:5432/pm'" in shown
+    assert "slack_client_id='1.2'" in shown and "slack_app_token='[redacted]'" in shown
+    assert "slack_bot_token=None" in repr(Settings())
