@@ -8,13 +8,25 @@ BIN = $(VENV)/bin
 
 install: $(VENV)/.installed
 
+# The dev install (the app plus pytest, ruff, playwright) for test, lint and bench.
+# It is a runtime install too, so it also satisfies the runtime stamp.
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed-runtime
+
+# The runtime install (the app's own dependencies only), enough for `make demo`.
+$(VENV)/.installed-runtime: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-demo: install
+# A virtualenv with the dev install (CI stamps only .installed) serves the demo as is.
+DEMO_INSTALL = $(if $(wildcard $(VENV)/.installed),$(VENV)/.installed,$(VENV)/.installed-runtime)
+
+demo: $(DEMO_INSTALL)
 	$(BIN)/postmortem-bot demo
 
 test: install

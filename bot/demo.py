@@ -1,12 +1,14 @@
 """`postmortem-bot demo`: a scripted incident, played offline against the bundled sandbox.
 
 The bot under demonstration is the real `serve` process; the sandbox stands in
-for Slack and PagerDuty, and the driver plays the people in the channel.
+for Slack and PagerDuty, and the driver plays the people in the channel. The
+demo ignores the caller's bot settings and `.env` (the bot runs in a temp
+folder), and Ctrl-C, SIGTERM or SIGHUP stop it cleanly: the bot process and the
+temp folder go, and the exit status is 128 + the signal number.
 """
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 import time
@@ -14,18 +16,26 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from bot.core.slack_text import ts_to_datetime
-from bot.sandbox import Sandbox
+from bot.sandbox import Sandbox, stopping
 from bot.sandbox.bot_process import BotProcess, bot_environment, running_bot
 from bot.sandbox.demo import PEOPLE, seed_demo_workspace
 from bot.sandbox.driver import Driver
+from bot.sandbox.reading import readable, visible_text
 
 NAMES = {user_id: name for user_id, name, _, _ in PEOPLE}
 ALICE, BOB, CARMEN = "U0ALICE", "U0BOB", "U0CARMEN"
-MENTION = re.compile(r"<@(U[A-Z0-9]+)(?:\|[^>]*)?>")
-LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
 
 
 def run(out: TextIO) -> int:
+    """Play the demo; 0 when it played through, 128 + N when signal N stopped it."""
+    try:
+        with stopping.stop_on_signals():
+            return _play_through(out)
+    except stopping.Stopped as stop:
+        return stop.exit_status
+
+
+def _play_through(out: TextIO) -> int:
     with Sandbox(rate_window_seconds=1.0) as sandbox:
         seeded = seed_demo_workspace(sandbox)
         play = _Play(out, sandbox, seeded["channel"])
@@ -116,7 +126,9 @@ def _follow_up(play: _Play, bot: BotProcess, sandbox: Sandbox) -> None:
     play.heading(f"Next week's follow-up, as `postmortem-bot remind --at {at} --dry-run` sees it")
     env = bot_environment(sandbox, bot.database_url, int(bot.url.rsplit(":", 1)[1]))
     command = [sys.executable, "-m", "bot", "remind", "--at", at, "--dry-run"]
-    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        command, env=env, cwd=bot.workdir, capture_output=True, text=True, timeout=60
+    )
     for line in (result.stdout if result.returncode == 0 else result.stderr).splitlines():
         play.line(f"  {line}")
 
@@ -200,19 +212,8 @@ class _Play:
 
 
 def _text(message: dict[str, Any]) -> str:
-    """What a person sees: the blocks' text when there are blocks, else the fallback."""
-    texts: list[str] = []
-    for block in message.get("blocks") or []:
-        if block.get("type") in ("section", "header") and block.get("text"):
-            texts.append(block["text"]["text"])
-        for field in block.get("fields") or []:
-            texts.append(field["text"])
-        if block.get("type") == "context":
-            texts.extend(element.get("text", "") for element in block["elements"])
-    return "\n".join(t for t in texts if t) or message.get("text", "")
+    return visible_text(message)
 
 
 def _readable(text: str) -> str:
-    text = MENTION.sub(lambda m: "@" + NAMES.get(m.group(1), m.group(1)), text)
-    text = LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return readable(text, NAMES)

@@ -1,7 +1,9 @@
 """Run the real bot (`postmortem-bot serve`) as a child process pointed at a sandbox.
 
 The demo and the integration tests use this: the bot under test is the same
-program a deployment runs, configured only through its environment.
+program a deployment runs, configured only through its environment. It runs in
+a temp folder of its own, with none of the caller's bot settings: a `.env` in
+the caller's folder or a `SLACK_APP_TOKEN` in the caller's shell does not reach it.
 """
 
 from __future__ import annotations
@@ -16,15 +18,23 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
+from bot.config import SETTING_NAMES
+from bot.sandbox import stopping
+from bot.sandbox.pagerduty_api import PagerDutyState
+from bot.sandbox.slack_state import SlackWorkspace
 from storage import schema
 from storage.db import make_engine
 
 SIGNING_SECRET = "sandbox-signing-secret"
 PAGERDUTY_SECRET = "sandbox-pagerduty-secret"
-OWN_SETTINGS = ("SLACK_", "PAGERDUTY_", "DATABASE_URL", "TEMPLATES_DIR", "PORT")
+# What the child bot must not inherit: every setting (LOG_LEVEL too), and anything
+# else under the Slack and PagerDuty prefixes.
+STRIPPED_NAMES = frozenset((*SETTING_NAMES, "LOG_LEVEL"))
+STRIPPED_PREFIXES = ("SLACK_", "PAGERDUTY_")
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,7 @@ class BotProcess:
     pagerduty_secret: str
     process: subprocess.Popen[bytes]
     log_path: Path
+    workdir: Path  # the bot's working directory (a temp folder), where its log is
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -46,57 +57,79 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def bot_environment(sandbox: object, database_url: str, port: int) -> dict[str, str]:
-    """The process environment, less any real Slack settings, plus the sandbox's."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(OWN_SETTINGS)}
-    env.update(
-        SLACK_BOT_TOKEN=sandbox.slack.bot_token,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=sandbox.slack_api_url,
-        PAGERDUTY_WEBHOOK_SECRET=PAGERDUTY_SECRET,
-        PAGERDUTY_API_TOKEN=sandbox.pagerduty.token,
-        PAGERDUTY_API_URL=sandbox.pagerduty_api_url,
-        DATABASE_URL=database_url,
-        PORT=str(port),
-    )
+def sandbox_settings(sandbox: Any) -> dict[str, str]:
+    """The settings pointing a bot at `sandbox` (a running Sandbox, or the base URL of one)."""
+    base = (sandbox if isinstance(sandbox, str) else sandbox.base_url).rstrip("/")
+    return {
+        "SLACK_API_URL": f"{base}/api/",
+        "SLACK_BOT_TOKEN": SlackWorkspace.bot_token,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "PAGERDUTY_API_URL": f"{base}/pagerduty",
+        "PAGERDUTY_API_TOKEN": PagerDutyState.token,
+        "PAGERDUTY_WEBHOOK_SECRET": PAGERDUTY_SECRET,
+    }
+
+
+def without_settings(environ: Mapping[str, str]) -> dict[str, str]:
+    """`environ` less every bot setting."""
+    return {
+        k: v
+        for k, v in environ.items()
+        if k not in STRIPPED_NAMES and not k.startswith(STRIPPED_PREFIXES)
+    }
+
+
+def bot_environment(sandbox: Any, database_url: str, port: int) -> dict[str, str]:
+    """The process environment, less every bot setting, plus the sandbox's."""
+    env = without_settings(os.environ)
+    env.update(sandbox_settings(sandbox), DATABASE_URL=database_url, PORT=str(port))
     return env
 
 
 @contextmanager
 def running_bot(
-    sandbox: object,
+    sandbox: Any,
     *,
     database_url: str | None = None,
     extra_env: Mapping[str, str] | None = None,
     start_timeout: float = 30.0,
+    port: int | None = None,
 ) -> Iterator[BotProcess]:
-    """Migrate the database, start `serve`, wait for /healthz; stop the bot on exit."""
-    with tempfile.TemporaryDirectory(prefix="postmortem-bot-") as workdir:
+    """Migrate the database, start `serve`, wait for /healthz; stop the bot on exit.
+
+    `sandbox` is a running Sandbox or the base URL of one (e.g. `postmortem-bot sandbox`'s);
+    the bot listens on `port` (default: a free one) and works in a temp folder.
+    """
+    with stopping.held():  # a stop signal waits until the child is known, then stops it
+        scratch = tempfile.TemporaryDirectory(prefix="postmortem-bot-")
+    with scratch as workdir:
         database_url = database_url or f"sqlite:///{workdir}/bot.db"
         schema.upgrade(make_engine(database_url))
-        port = free_port()
+        port = port or free_port()
         env = {**bot_environment(sandbox, database_url, port), **(extra_env or {})}
-        log_path = Path(workdir) / "bot.log"
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1"],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        bot = BotProcess(
-            f"http://127.0.0.1:{port}",
-            database_url,
-            SIGNING_SECRET,
-            PAGERDUTY_SECRET,
-            process,
-            log_path,
-        )
+        with stopping.held():
+            bot = _start(Path(workdir), env, database_url, port)
         try:
             _wait_until_healthy(bot, start_timeout)
             yield bot
         finally:
-            _stop(process)
+            _stop(bot.process)
+
+
+def _start(workdir: Path, env: dict[str, str], database_url: str, port: int) -> BotProcess:
+    log_path = workdir / "bot.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1"],
+            env=env,
+            cwd=workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    return BotProcess(
+        url, database_url, SIGNING_SECRET, PAGERDUTY_SECRET, process, log_path, workdir
+    )
 
 
 def _wait_until_healthy(bot: BotProcess, timeout: float) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
+from urllib.parse import urlsplit
 
+from bot.errors import Unavailable
 from bot.sandbox.sandbox import Sandbox
 
 PEOPLE = (
@@ -58,26 +61,49 @@ def seed_demo_workspace(sb: Sandbox, *, start: datetime | None = None) -> dict[s
     return {"channel": INCIDENT_CHANNEL, "incident": INCIDENT_ID}
 
 
-def describe(sb: Sandbox, seeded: dict[str, str] | None) -> str:
-    lines = [
-        f"Slack and PagerDuty sandbox listening on {sb.base_url}",
-        "Point a bot at it with:",
-        f"  SLACK_API_URL={sb.slack_api_url}",
-        f"  SLACK_BOT_TOKEN={sb.slack.bot_token}",
-        f"  SLACK_SIGNING_SECRET={sb.signing_secret}",
-        f"  PAGERDUTY_API_URL={sb.pagerduty_api_url}",
-        f"  PAGERDUTY_API_TOKEN={sb.pagerduty.token}",
-        f"  PAGERDUTY_WEBHOOK_SECRET={sb.pagerduty_webhook_secret}",
-        f"Workspace {sb.slack.team_id}, bot user {sb.slack.bot_user_id}",
-    ]
+DEFAULT_BOT_URL = "http://127.0.0.1:3000"
+HANDS = (  # (command, comment): the banner's how-to, as a person would type it
+    ('slash --as alice "/postmortem start Checkout errors"', ""),
+    ("show", "the messages, their ts and buttons"),
+    ("show --thread TS", "a thread"),
+    ('reply --as carmen TS "About 9% of checkouts failed"', ""),
+    ('say --as bob "Rolled back deploy 2024.06.1"', ""),
+    ("react --as bob TS pushpin", ""),
+    ("click --as alice ACTION_ID [--value V]", "a button `show` lists"),
+    ("submit --as alice FIELD=VALUE ...", "the modal the bot opened"),
+)
+
+
+def describe(sb: Sandbox, seeded: dict[str, str] | None, *, bot_url: str = DEFAULT_BOT_URL) -> str:
+    """The banner of `postmortem-bot sandbox`: where it is, how to start a bot, what to type."""
+    lines = [f"Slack and PagerDuty sandbox listening on {sb.base_url}"]
+    lines.append(f"Workspace {sb.slack.team_id}, bot user {sb.slack.bot_user_id}")
     if seeded:
         people = ", ".join(f"{name} ({user_id}, {tz})" for user_id, name, _, tz in PEOPLE)
         lines.append(f"People: {people}")
         lines.append(
             f"Incident channel {seeded['channel']}, PagerDuty incident {seeded['incident']}"
         )
+    lines.append("")
+    lines.append("Start a bot against it in another terminal, from an empty folder:")
+    lines += [f"  export {name}={value}" for name, value in _bot_settings(sb, bot_url).items()]
+    lines += ["  postmortem-bot migrate", "  postmortem-bot serve"]
+    lines.append(
+        f"(the export lines also work as a .env there). The sandbox delivers to {bot_url}."
+    )
+    lines.append("")
+    lines.append("Then act as the people, from any terminal:")
+    for command, comment in HANDS:
+        lines.append(f"  postmortem-bot sandbox {command:<38} # {comment}".rstrip(" #"))
     lines.append("Press Ctrl-C to stop.")
     return "\n".join(lines)
+
+
+def _bot_settings(sb: Sandbox, bot_url: str) -> dict[str, str]:
+    from bot.sandbox.bot_process import sandbox_settings
+
+    port = urlsplit(bot_url).port or 3000
+    return {**sandbox_settings(sb), "DATABASE_URL": "sqlite:///sandbox-bot.db", "PORT": str(port)}
 
 
 def serve_forever(
@@ -86,16 +112,39 @@ def serve_forever(
     *,
     seed: bool = True,
     rate_window_seconds: float = 60.0,
+    bot_url: str = DEFAULT_BOT_URL,
     print_to: TextIO = sys.stdout,
     until: threading.Event | None = None,
 ) -> None:
-    """Run a sandbox until Ctrl-C (or until `until` is set), printing how to reach it."""
+    """Run a sandbox until Ctrl-C (or until `until` is set), printing how to reach it.
+
+    People's actions (`postmortem-bot sandbox say` …) arrive on its `/_sandbox/` routes
+    and are delivered to the bot at `bot_url`."""
+    from bot.sandbox.control import PREFIX, Control
+
     stop = until or threading.Event()
-    with Sandbox(rate_window_seconds, host=host, port=port) as sb:
+    with _started(rate_window_seconds, host, port) as sb:
         seeded = seed_demo_workspace(sb) if seed else None
-        print(describe(sb, seeded), file=print_to, flush=True)
+        channel = seeded["channel"] if seeded else None
+        sb.mount(PREFIX, Control(sb, bot_url, channel=channel))
+        print(describe(sb, seeded, bot_url=bot_url), file=print_to, flush=True)
         try:
             while not stop.wait(0.5):
                 pass
         except KeyboardInterrupt:
             print("sandbox stopped", file=print_to, flush=True)
+
+
+def _started(rate_window_seconds: float, host: str, port: int) -> Sandbox:
+    """A listening sandbox; a port it cannot listen on is one Unavailable saying what to do."""
+    try:
+        return Sandbox(rate_window_seconds, host=host, port=port).start()
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise Unavailable(
+                f"port {port} on {host} is already in use: stop the program listening there "
+                "or give --port a free one"
+            ) from None
+        raise Unavailable(
+            f"cannot listen on {host}:{port} ({error.strerror or error}): check --port"
+        ) from None

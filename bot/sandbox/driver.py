@@ -135,16 +135,25 @@ class Driver:
         message_ts: str | None = None,
         thread_ts: str | None = None,
         block_id: str = "b",
+        choice: dict[str, Any] | None = None,
     ) -> httpx.Response:
-        """A button click; without `message_ts` it comes from an ephemeral message."""
+        """A button click; without `message_ts` it comes from an ephemeral message.
+
+        `choice` makes it a select or picker instead: what the element sends, e.g.
+        {"type": "static_select", "selected_option": {...}} (see `bot.sandbox.modals.answer`).
+        """
         message = self.sb.slack.message(channel_id, message_ts) if message_ts else None
         context: dict[str, Any] = {"kind": "block_actions", "command": None, "text": value}
         context.update(channel_id=channel_id, user_id=user_id, message_ts=message_ts)
         context.update(self._interaction_urls(context))
         context.update(message=message, thread_ts=thread_ts)
         context["message_ts"] = message_ts or key_ts(now_key())
-        action = {"action_id": action_id, "block_id": block_id, "value": value, "type": "button"}
-        action["text"] = {"type": "plain_text", "text": value, "emoji": True}
+        action: dict[str, Any] = {"action_id": action_id, "block_id": block_id}
+        if choice is None:
+            action.update(value=value, type="button")
+            action["text"] = {"type": "plain_text", "text": value, "emoji": True}
+        else:
+            action.update(choice)
         action["action_ts"] = f"{time.time():.6f}"
         payload = payloads.block_actions(self.sb.slack, action, context)
         return self._post_payload(payload)

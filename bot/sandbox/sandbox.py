@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from bot.sandbox.pagerduty_api import PagerDutyState
 from bot.sandbox.rate_limits import PAGERDUTY_LIMIT, RateLimiter
-from bot.sandbox.server import Router, ServerThread
+from bot.sandbox.server import Route, Router, ServerThread
 from bot.sandbox.slack_oauth import SlackInstalls
 from bot.sandbox.slack_state import SlackWorkspace
 
@@ -56,16 +56,22 @@ class Sandbox:
         self.pagerduty = PagerDutyState(self._state, self.limiter, pd_limit)
         self._host, self._port = host, port
         self._server: ServerThread | None = None
+        self._mounts: dict[str, Route] = {}
 
     def start(self) -> Sandbox:
         if self._server is None:
             self._server = ServerThread(
-                self._host, self._port, Router(self.installs, self.pagerduty)
+                self._host, self._port, Router(self.installs, self.pagerduty, self._mounts)
             )
             self._server.start()
             for ws in self.installs.teams.values():
                 ws.base_url = self.base_url
         return self
+
+    def mount(self, prefix: str, route: Route) -> None:
+        """Serve requests whose path starts with `prefix` with `route` (called without the
+        sandbox lock held, so it may wait on the bot); e.g. `bot.sandbox.control`'s."""
+        self._mounts[prefix] = route
 
     def stop(self) -> None:
         if self._server is not None:

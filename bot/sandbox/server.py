@@ -6,6 +6,8 @@ Routes (all on one port):
     /upload/v1/<file>    where files_upload_v2 sends file bytes
     /response/<id>       response URLs handed to slash commands and actions
     /pagerduty/...       the PagerDuty REST API
+    /_sandbox/...        when mounted (`postmortem-bot sandbox`): act as a person, see
+                         `bot.sandbox.control`
 Connections are kept alive (HTTP/1.1) and closed on `stop()`.
 """
 
@@ -17,6 +19,7 @@ import socket
 import threading
 import time
 import traceback
+from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -40,18 +43,28 @@ SLACK_METHODS: dict[str, slack_api.Handler] = {
     **slack_files.METHODS,
     **slack_interactive.METHODS,
 }
+Route = Callable[[Request], Response]
 
 
 class Router:
     """Turns a Request into a Response; all state is touched under the sandbox lock."""
 
-    def __init__(self, installs: SlackInstalls, pagerduty: PagerDutyState) -> None:
+    def __init__(
+        self,
+        installs: SlackInstalls,
+        pagerduty: PagerDutyState,
+        mounts: Mapping[str, Route] | None = None,
+    ) -> None:
         self.installs = installs
         self.slack = installs.first
         self.pagerduty = pagerduty
+        self.mounts = mounts if mounts is not None else {}  # path prefix -> route (no lock held)
 
     def __call__(self, request: Request) -> Response:
         path = request.path
+        for prefix, route in self.mounts.items():
+            if path.startswith(prefix):
+                return route(request)
         if path.startswith("/api/"):
             return self.slack_call(request, path[len("/api/") :])
         if path.startswith("/pagerduty"):
@@ -81,6 +94,8 @@ class Router:
             ws = self.installs.by_token(token) or self.slack
             if method == "oauth.v2.access":
                 status, body, headers = self._oauth_answer(params, credentials)
+            elif method == "apps.connections.open":  # an app-level token, not a bot token
+                status, body, headers = 200, slack_api.apps_connections_open(ws, token), {}
             else:
                 status, body, headers = self._slack_answer(ws, method, token, params)
             response = Response.json(status, body, headers)

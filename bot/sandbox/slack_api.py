@@ -35,6 +35,8 @@ from bot.sandbox.slack_pages import (
 )
 from bot.sandbox.slack_state import SlackWorkspace
 
+# The app-level token (Socket Mode) of the sandbox's app; not a bot token.
+APP_TOKEN = "xapp-1-A0SANDBOX-1-sandbox-app-token"
 Params = Mapping[str, Any]
 Body = dict[str, Any]
 Handler = Callable[[SlackWorkspace, Params], Body]
@@ -188,6 +190,19 @@ def auth_test(ws: SlackWorkspace, params: Params) -> Body:
     body.update(user=ws.bot_name, team_id=ws.team_id, user_id=ws.bot_user_id)
     body.update(bot_id=ws.bot_id, is_enterprise_install=False)
     return body
+
+
+def apps_connections_open(ws: SlackWorkspace, token: str | None) -> Body:
+    """Socket Mode's WebSocket URL, for the app-level token only; the whole answer, `ok`
+    included (the sandbox serves no WebSocket: connecting to the URL fails)."""
+    if not token:
+        return {"ok": False, "error": "not_authed"}
+    if token != APP_TOKEN:
+        error = "not_allowed_token_type" if token.startswith("xox") else "invalid_auth"
+        return {"ok": False, "error": error}
+    ticket = f"{ws.app_id}-{len(ws.calls)}"
+    url = f"ws{ws.base_url.removeprefix('http')}/link/?ticket={ticket}&app_id={ws.app_id}"
+    return {"ok": True, "url": url}
 
 
 def conversations_info(ws: SlackWorkspace, params: Params) -> Body:

@@ -123,7 +123,9 @@ def test_serve_forever_prints_how_to_reach_it_and_stops_when_told() -> None:
     try:
         assert screen.ready.wait(10)
         settings = dict(
-            line.strip().split("=", 1) for line in screen.getvalue().splitlines() if "=" in line
+            line.strip().removeprefix("export ").split("=", 1)
+            for line in screen.getvalue().splitlines()
+            if line.strip().startswith("export ")
         )
         history = httpx.get(
             f"{settings['SLACK_API_URL']}conversations.history",
