@@ -425,3 +425,43 @@ class ReportRecord(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class InboxItem(Base):
+    """A request the bot answered 2xx, recorded before the answer; a worker processes it.
+
+    `(source, delivery_key)` is the sender's own id (Slack event_id, PagerDuty
+    webhook id), so a re-delivery is recorded once. Items sharing an
+    `order_key` (one interview thread) run one at a time in `id` order. The
+    claim protocol is in `storage.repositories.inbox`.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("source", "delivery_key", name="uq_inbox_delivery"),
+        # The claim query: what is due, and what a lease that ran out left behind.
+        Index("ix_inbox_status_available", "status", "available_at"),
+        Index("ix_inbox_status_lease", "status", "lease_until"),
+        # "Is an earlier item of this thread still open?"
+        Index("ix_inbox_order_key", "order_key", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    delivery_key: Mapped[str] = mapped_column(String(128))
+    team_id: Mapped[str | None] = mapped_column(String(32))
+    handler: Mapped[str] = mapped_column(String(64))
+    order_key: Mapped[str | None] = mapped_column(String(200))
+    payload: Mapped[str] = mapped_column(Text)
+    # JSON object of the request headers a replay needs (signature, timestamp, retry count).
+    headers: Mapped[str] = mapped_column(Text, default="{}")
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(8), default="pending")
+    # Failed runs so far: errors, retries, and leases that ran out under a dead process.
+    attempts: Mapped[int] = mapped_column(default=0)
+    available_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    done_at: Mapped[datetime | None]
