@@ -15,9 +15,10 @@ from functools import cache
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.core.interview_views import QuestionView
 from bot.flows.deps import Deps
 from bot.services import interview, pushback
-from bot.services.interview_outcome import Outcome, QuestionView, Thread
+from bot.services.interview_outcome import Outcome, Thread
 from bot.slack import interview_messages as say
 
 logger = logging.getLogger(__name__)

@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.core.followup import local_today
+from bot.core.followup_views import ItemRow
 from bot.errors import BadArguments
 from bot.flows import timezones
 from bot.flows.deps import Deps
@@ -92,7 +93,7 @@ def redraw(origin: Origin, notice: str, deps: Deps, client: WebClient) -> None:
         answer(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
 
 
-def _listing(session: Session, origin: Origin) -> tuple[str, list[followup_messages.ItemRow]]:
+def _listing(session: Session, origin: Origin) -> tuple[str, list[ItemRow]]:
     """Re-read the list a button came from: the clicker's open items, or a post-mortem's."""
     if origin.listing != followup_messages.ALL:
         return "Your open action items", action_item_lists.mine(

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
+from bot.core.followup_views import ItemRow
 from bot.errors import NotFound
+from bot.services.item_views import row_view, row_views
 from storage.repositories import open_items, postmortems
-from storage.repositories.open_items import ItemRow
 
 
 def mine(session: Session, team_id: str, user_id: str) -> list[ItemRow]:
-    return open_items.open_for_owner(session, team_id, user_id)
+    return row_views(open_items.open_for_owner(session, team_id, user_id))
 
 
 def of_channel(session: Session, team_id: str, channel_id: str) -> tuple[str, list[ItemRow]]:
@@ -23,7 +24,7 @@ def of_channel(session: Session, team_id: str, channel_id: str) -> tuple[str, li
             "There is no post-mortem in this channel yet: start one with `/postmortem start`."
         )
     items = open_items.for_postmortem(session, postmortem.id)
-    return f"Action items of {postmortem.title}", [(item, postmortem) for item in items]
+    return f"Action items of {postmortem.title}", [row_view(item, postmortem) for item in items]
 
 
 def of_postmortem(session: Session, team_id: str, postmortem_id: int) -> tuple[str, list[ItemRow]]:
@@ -35,4 +36,4 @@ def of_postmortem(session: Session, team_id: str, postmortem_id: int) -> tuple[s
 
 
 def same_items(session: Session, item_ids: Sequence[int]) -> list[ItemRow]:
-    return open_items.by_ids(session, item_ids)
+    return row_views(open_items.by_ids(session, item_ids))

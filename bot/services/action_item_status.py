@@ -12,11 +12,12 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from bot.core.followup import day_label, snooze_until
+from bot.core.followup_views import ItemRow, ItemView, PostmortemView
 from bot.core.slack_text import mention
 from bot.errors import BadArguments, NotFound, UserError
+from bot.services.item_views import item_view, postmortem_view, row_view
 from storage.models import ActionItem, Postmortem
 from storage.repositories import open_items
-from storage.repositories.open_items import ItemRow
 
 
 class NotAllowed(UserError):
@@ -27,8 +28,8 @@ class NotAllowed(UserError):
 class Change:
     """What a click changed; `changed` is False when it was already so (a double click)."""
 
-    item: ActionItem
-    postmortem: Postmortem
+    item: ItemView
+    postmortem: PostmortemView
     by: str
     changed: bool
     notice: str
@@ -36,6 +37,17 @@ class Change:
 
 def get_changeable(session: Session, team_id: str, item_id: int, user_id: str) -> ItemRow:
     """The item and its post-mortem, if `user_id` may change it."""
+    return row_view(*_changeable(session, team_id, item_id, user_id))
+
+
+def get_open(session: Session, team_id: str, item_id: int, user_id: str) -> ItemRow:
+    """Like `get_changeable`, for changes only an open item takes."""
+    return row_view(*_open(session, team_id, item_id, user_id))
+
+
+def _changeable(
+    session: Session, team_id: str, item_id: int, user_id: str
+) -> tuple[ActionItem, Postmortem]:
     row = open_items.get(session, item_id)
     if row is None or row[0].team_id != team_id:
         raise NotFound("That action item no longer exists.")
@@ -50,19 +62,19 @@ def get_changeable(session: Session, team_id: str, item_id: int, user_id: str) -
 
 
 def mark_done(session: Session, team_id: str, item_id: int, user_id: str, now: datetime) -> Change:
-    item, postmortem = get_changeable(session, team_id, item_id, user_id)
+    item, postmortem = _changeable(session, team_id, item_id, user_id)
     if item.status == "done":
-        return Change(item, postmortem, user_id, False, f"{item.code} was already done.")
+        return _change(item, postmortem, user_id, False, f"{item.code} was already done.")
     item.status, item.done_at, item.done_by = "done", now, user_id
-    return Change(item, postmortem, user_id, True, f":white_check_mark: {item.code} is done.")
+    return _change(item, postmortem, user_id, True, f":white_check_mark: {item.code} is done.")
 
 
 def snooze(session: Session, team_id: str, item_id: int, user_id: str, today: date) -> Change:
     """Leave the item out of digests for a week (it stays open)."""
-    item, postmortem = get_open(session, team_id, item_id, user_id)
+    item, postmortem = _open(session, team_id, item_id, user_id)
     item.snoozed_until = snooze_until(today)
     notice = f":zzz: {item.code} is snoozed through {day_label(item.snoozed_until)}."
-    return Change(item, postmortem, user_id, True, notice)
+    return _change(item, postmortem, user_id, True, notice)
 
 
 def change_deadline(
@@ -70,16 +82,24 @@ def change_deadline(
 ) -> Change:
     if deadline < today:
         raise BadArguments("Pick today or a later date.")
-    item, postmortem = get_open(session, team_id, item_id, user_id)
+    item, postmortem = _open(session, team_id, item_id, user_id)
     changed = item.deadline != deadline
     item.deadline = deadline
     notice = f":calendar: {item.code} is now due {day_label(deadline)}."
-    return Change(item, postmortem, user_id, changed, notice)
+    return _change(item, postmortem, user_id, changed, notice)
 
 
-def get_open(session: Session, team_id: str, item_id: int, user_id: str) -> ItemRow:
-    """Like `get_changeable`, for changes only an open item takes."""
-    row = get_changeable(session, team_id, item_id, user_id)
+def _open(
+    session: Session, team_id: str, item_id: int, user_id: str
+) -> tuple[ActionItem, Postmortem]:
+    row = _changeable(session, team_id, item_id, user_id)
     if row[0].status != "open":
         raise BadArguments(f"{row[0].code} is already done.")
     return row
+
+
+def _change(
+    item: ActionItem, postmortem: Postmortem, by: str, changed: bool, notice: str
+) -> Change:
+    """The change as it stands once applied (the views are read after the edit)."""
+    return Change(item_view(item), postmortem_view(postmortem), by, changed, notice)

@@ -19,11 +19,12 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from bot.core.action_items import ParsedActionItem, find_vagueness, parse_action_item
+from bot.core.interview_views import FindingNotice, ItemNotice
 from bot.core.language import Finding
 from bot.errors import BadArguments
 from bot.services import factors as factor_service
 from bot.services import pushback
-from bot.services.interview_outcome import FindingNotice, ItemNotice
+from bot.services.interview_outcome import item_notice
 from storage.models import ActionItem, Answer, Factor
 from storage.repositories import action_items, factors, findings
 
@@ -91,7 +92,7 @@ def keep_vague(session: Session, answer: Answer, *, now: datetime, tz: Timezone)
     existing = action_items.get_by_answer(session, answer.id)
     if existing is not None:
         existing.vague_kept = True
-        return ItemNotice.of(existing, _factor(session, existing), created=False)
+        return item_notice(existing, _factor(session, existing), created=False)
     return _create(session, answer, now=now, tz=tz, vague_kept=True)
 
 
@@ -114,7 +115,7 @@ def from_form(
         created_by=user_id,
     )
     action_items.add_numbered(session, item)
-    return ItemNotice.of(item, factor, created=True)
+    return item_notice(item, factor, created=True)
 
 
 def form_problem(action: str, keep: bool) -> str | None:
@@ -149,7 +150,7 @@ def _create(
     action_items.add_numbered(session, item)
     for finding in findings.for_answer(session, answer.id, pushback.VAGUE):
         finding.action_item_id = item.id  # the pushback is now about this item
-    return ItemNotice.of(item, factor, created=True, unknown_owner=unknown)
+    return item_notice(item, factor, created=True, unknown_owner=unknown)
 
 
 def _completion_target(
@@ -183,7 +184,7 @@ def _complete(
         if factor is None:
             raise BadArguments(f"There is no F{chain} in this post-mortem.")
         item.factor_id = factor.id
-    return ItemNotice.of(item, _factor(session, item), created=False, unknown_owner=unknown)
+    return item_notice(item, _factor(session, item), created=False, unknown_owner=unknown)
 
 
 def _push_back_once(

@@ -12,8 +12,9 @@ import re
 from sqlalchemy.orm import Session
 
 from bot.core.interview import IMMEDIATE_CHAIN, KINDS, LAYERS, suggest_kind, suggest_layer
+from bot.core.interview_views import FactorNotice
 from bot.errors import BadArguments, NotFound
-from bot.services.interview_outcome import FactorNotice
+from bot.services.interview_outcome import factor_notice
 from storage.models import Answer, Factor
 from storage.repositories import factors, interviews
 
@@ -84,7 +85,7 @@ def choose(
         if layer not in LAYERS:
             raise BadArguments(f"`{layer}` is not a layer; use one of {', '.join(LAYERS)}.")
         factor.layer = layer
-    return FactorNotice.of(factor)
+    return factor_notice(factor)
 
 
 def best_match(session: Session, postmortem_id: int, text: str) -> Factor | None:

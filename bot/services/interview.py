@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 
 from bot.core import interview as machine
 from bot.core.interview import Command, State, Step
+from bot.core.interview_views import FactorNotice, QuestionView
 from bot.errors import BadArguments, NotFound
 from bot.services import action_items, factors, postmortems, pushback
 from bot.services.action_items import ItemForm
-from bot.services.interview_outcome import FactorNotice, Outcome, QuestionView, Thread
+from bot.services.interview_outcome import Outcome, Thread, factor_notice
 from storage.models import Answer, Interview, Postmortem
 from storage.repositories import deliveries, interviews
 from storage.repositories import factors as factor_rows
@@ -165,7 +166,7 @@ def choose_factor(
 
 def factors_of(session: Session, postmortem_id: int, team_id: str) -> list[FactorNotice]:
     _owned(session, postmortem_id, team_id)
-    return [FactorNotice.of(factor) for factor in factor_rows.list_for(session, postmortem_id)]
+    return [factor_notice(factor) for factor in factor_rows.list_for(session, postmortem_id)]
 
 
 def add_item(
@@ -289,7 +290,7 @@ def _settle_chains(session: Session, postmortem_id: int, step: Step, outcome: Ou
     if step.closed_chain is not None:
         factor = factors.close(session, postmortem_id, step.closed_chain, systemic=step.systemic)
         if factor is not None:
-            outcome.factors.append(FactorNotice.of(factor))
+            outcome.factors.append(factor_notice(factor))
 
 
 def _keep(

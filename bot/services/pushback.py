@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from bot.core.interview_views import FindingNotice
 from bot.core.language import Finding, find_blame
-from bot.services.interview_outcome import FindingNotice
 from storage.models import Answer, LanguageFinding
 from storage.repositories import findings
 

@@ -14,11 +14,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.core import followup
+from bot.core.followup_views import ItemRow, ItemView, PostmortemView
 from bot.core.report_text import is_user_id
 from bot.services import reminder_claims, timezones
-from storage.models import ActionItem, Postmortem
+from bot.services.item_views import item_view, postmortem_view, row_views
 from storage.repositories import followups, open_items, postmortems
-from storage.repositories.open_items import ItemRow
 
 DIGEST, NUDGE, NUDGE_THREAD, REVIEW = "digest", "nudge", "nudge-thread", "review"
 # A reader's local date is within a day of UTC's, and a digest window may start
@@ -58,7 +58,7 @@ def settled_digests(
 def digest_items(session: Session, team_id: str, owner_id: str, today: date) -> list[ItemRow]:
     """The owner's open items that are not snoozed on their `today`."""
     rows = open_items.open_for_owner(session, team_id, owner_id)
-    return [row for row in rows if not followup.is_snoozed(row[0].snoozed_until, today)]
+    return row_views(row for row in rows if not followup.is_snoozed(row[0].snoozed_until, today))
 
 
 @dataclass(frozen=True)
@@ -84,11 +84,11 @@ def unpublished(session: Session) -> list[Unpublished]:
     ]
 
 
-def still_unpublished(session: Session, postmortem_id: int) -> Postmortem | None:
+def still_unpublished(session: Session, postmortem_id: int) -> PostmortemView | None:
     postmortem = postmortems.get(session, postmortem_id)
     if postmortem is None or postmortem.published_at is not None or postmortem.status != "open":
         return None
-    return postmortem
+    return postmortem_view(postmortem)
 
 
 def awaiting_review(session: Session) -> list[tuple[int, str, str, date]]:
@@ -102,9 +102,10 @@ def awaiting_review(session: Session) -> list[tuple[int, str, str, date]]:
 
 def review_contents(
     session: Session, postmortem_id: int
-) -> tuple[Postmortem, list[ActionItem]] | None:
+) -> tuple[PostmortemView, list[ItemView]] | None:
     """The post-mortem and all its items, unless its review was confirmed meanwhile."""
     postmortem = postmortems.get(session, postmortem_id)
     if postmortem is None or postmortem.review_confirmed_at is not None:
         return None
-    return postmortem, open_items.for_postmortem(session, postmortem_id)
+    items = open_items.for_postmortem(session, postmortem_id)
+    return postmortem_view(postmortem), [item_view(item) for item in items]

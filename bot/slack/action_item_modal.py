@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot.services.interview_outcome import FactorNotice
+from bot.core.interview_views import FactorNotice
 from bot.slack import controls
 from bot.slack.interview_messages import LAYER_LABELS
 

@@ -13,15 +13,14 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
 from bot.core.followup import day_label, is_overdue, is_snoozed, zone
+from bot.core.followup_views import ItemRow, ItemView, PostmortemView
 from bot.core.report_text import is_user_id
 from bot.core.slack_text import channel_link, mention
 from bot.errors import BadArguments
 from bot.slack import blocks
 from bot.templates import SlackText, Templates
-from storage.models import ActionItem, Postmortem
 
 Message = tuple[str, list[blocks.Block]]
-ItemRow = tuple[ActionItem, Postmortem]
 
 DONE, SNOOZE, DEADLINE = "action_item_done", "action_item_snooze", "action_item_deadline"
 REVIEW_CONFIRM = "followup_review_confirm"
@@ -119,8 +118,8 @@ def _items(
 
 def item_blocks(
     templates: Templates,
-    item: ActionItem,
-    postmortem: Postmortem,
+    item: ItemView,
+    postmortem: PostmortemView,
     today: date,
     listing: str,
     show_owner: bool,
@@ -172,13 +171,13 @@ def _person(user_id: str | None) -> str | None:
     return SlackText(mention(user_id)) if is_user_id(user_id) else user_id
 
 
-def _snoozed(item: ActionItem, today: date) -> str | None:
+def _snoozed(item: ItemView, today: date) -> str | None:
     if item.snoozed_until is None or not is_snoozed(item.snoozed_until, today):
         return None
     return day_label(item.snoozed_until)
 
 
-def deadline_modal(item: ActionItem, metadata: str) -> blocks.Block:
+def deadline_modal(item: ItemView, metadata: str) -> blocks.Block:
     """A modal with a date picker; `metadata` says which message to re-draw after."""
     picker: blocks.Block = {"type": "datepicker", "action_id": DEADLINE_INPUT}
     if item.deadline:
@@ -196,7 +195,7 @@ def deadline_modal(item: ActionItem, metadata: str) -> blocks.Block:
     }
 
 
-def item_done_line(templates: Templates, item: ActionItem, user_id: str) -> str:
+def item_done_line(templates: Templates, item: ItemView, user_id: str) -> str:
     return templates.render(
         "slack/followup/item_done.mrkdwn.j2",
         code=item.code,

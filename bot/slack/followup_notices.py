@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from bot.core.followup import NUDGE_MAX, day_label, is_overdue
+from bot.core.followup_views import ItemView, PostmortemView
 from bot.core.slack_text import channel_link, escape, mention
 from bot.slack import blocks
 from bot.slack.followup_messages import REVIEW_CONFIRM, item_blocks, time_label
 from bot.templates import SlackText, Templates
-from storage.models import ActionItem, Postmortem
 
 Message = tuple[str, list[blocks.Block]]
 REVIEW_ACTIONS = "review-confirm"
@@ -22,7 +22,7 @@ REVIEW_ACTIONS = "review-confirm"
 MAX_REVIEW_ITEMS = 45
 
 
-def _since_what(postmortem: Postmortem) -> str:
+def _since_what(postmortem: PostmortemView) -> str:
     if postmortem.incident_end:
         return "ended"
     return "started" if postmortem.incident_start else "was opened here"
@@ -30,7 +30,7 @@ def _since_what(postmortem: Postmortem) -> str:
 
 def nudge_dm(
     templates: Templates,
-    postmortem: Postmortem,
+    postmortem: PostmortemView,
     *,
     number: int,
     base: datetime,
@@ -53,7 +53,7 @@ def nudge_dm(
 
 
 def nudge_thread(
-    templates: Templates, postmortem: Postmortem, *, number: int, base: datetime, now: datetime
+    templates: Templates, postmortem: PostmortemView, *, number: int, base: datetime, now: datetime
 ) -> Message:
     body = templates.render(
         "slack/followup/nudge_thread.mrkdwn.j2",
@@ -68,7 +68,7 @@ def nudge_thread(
 
 
 def review(
-    templates: Templates, postmortem: Postmortem, items: Sequence[ActionItem], today: date
+    templates: Templates, postmortem: PostmortemView, items: Sequence[ItemView], today: date
 ) -> Message:
     """Every item's status, then a button only the lead may press."""
     head = templates.render(

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.interview import KINDS, LAYERS
+from bot.core.interview_views import FactorNotice, FindingNotice, ItemNotice, QuestionView
 from bot.core.slack_text import mention
-from bot.services.interview_outcome import FactorNotice, FindingNotice, ItemNotice, QuestionView
 from bot.slack import blocks, controls
 from bot.slack.report_blocks import PUBLISH
 from bot.templates import SlackText, Templates

@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from bot.core.slack_text import escape, mention
 from bot.slack import blocks
 from bot.templates import Templates
-from storage.models import Postmortem
 
 Message = tuple[str, list[blocks.Block]]
 
 
-def opening(postmortem: Postmortem, templates: Templates, key_reaction: str) -> Message:
+class Started(Protocol):
+    """What these messages say of a post-mortem (its stored row has all of it)."""
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def severity(self) -> str | None: ...
+
+    @property
+    def created_by(self) -> str: ...
+
+    @property
+    def lead_user_id(self) -> str: ...
+
+
+def opening(postmortem: Started, templates: Templates, key_reaction: str) -> Message:
     body = templates.render(
         "slack/opening.mrkdwn.j2", severity=postmortem.severity, key_reaction=key_reaction
     )
@@ -24,7 +41,7 @@ def opening(postmortem: Postmortem, templates: Templates, key_reaction: str) -> 
     ]
 
 
-def already_running(postmortem: Postmortem, permalink: str | None) -> str:
+def already_running(postmortem: Started, permalink: str | None) -> str:
     where = (
         f"<{permalink}|{escape(postmortem.title)}>"
         if permalink

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, timedelta
 
 from bot.core.timeline import Durations, TimelineEntry
-from bot.services.timeline import TimelineView
+from bot.core.timeline_view import TimelineView
 from bot.slack.names import UserNames
 from bot.templates import Templates
 

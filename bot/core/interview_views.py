@@ -1,0 +1,69 @@
+"""What the interview says in its thread, as plain values: the open question and the notices.
+
+Services build these from the stored rows (`bot.services.interview_outcome`) and
+`bot.slack.interview_messages` turns them into messages, so the Slack builders
+never see a database row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from bot.core.interview import State
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    """The open question, with what it refers to; `version` is the state that asked it."""
+
+    state: State
+    version: int
+    about: str | None = None
+    current: str | None = None
+    chains: int = 0
+    can_close: bool = False
+    sounds_systemic: bool = False
+
+
+@dataclass(frozen=True)
+class FindingNotice:
+    """Wording pushed back on: a blaming phrase, or an action too vague to accept."""
+
+    finding_id: int
+    kind: str
+    phrase: str
+    why: str
+    suggestion: str
+    author_id: str | None
+
+
+@dataclass(frozen=True)
+class FactorNotice:
+    postmortem_id: int
+    chain: int
+    layer: str
+    kind: str
+    text: str
+    kind_chosen: bool
+
+
+@dataclass(frozen=True)
+class ItemNotice:
+    """An action item as recorded, and what it still lacks."""
+
+    code: str
+    action: str
+    owner_id: str | None
+    deadline: date | None
+    priority: str | None
+    factor_chain: int | None
+    factor_kind: str | None
+    vague_kept: bool
+    created: bool
+    unknown_owner: str | None = None
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        given = {"owner": self.owner_id, "deadline": self.deadline, "priority": self.priority}
+        return tuple(name for name, value in given.items() if value is None)
