@@ -20,12 +20,12 @@ from bot.core import interview as machine
 from bot.core.interview import Command, State, Step
 from bot.core.interview_views import FactorNotice, QuestionView
 from bot.errors import BadArguments, NotFound
-from bot.services import action_items, factors, postmortems, pushback
+from bot.services import action_items, deliveries, factors, postmortems, pushback
 from bot.services.action_items import ItemForm
 from bot.services.interview_outcome import Outcome, Thread, factor_notice
 from storage.models import Answer, Interview, Postmortem
-from storage.repositories import deliveries, interviews
 from storage.repositories import factors as factor_rows
+from storage.repositories import interviews
 from storage.repositories import postmortems as postmortem_rows
 
 ATTEMPTS = 8
@@ -86,7 +86,7 @@ def take_reply(
         return None
     interview = _ensure(session, postmortem)
     interviews.take_writer_lock(session, interview.postmortem_id)
-    if event_id and not deliveries.claim(session, "slack", event_id, team_id=reply.team_id):
+    if not deliveries.first_time(session, "slack", event_id, team_id=reply.team_id):
         return None
     if interviews.answer_by_message(session, postmortem.id, reply.ts) is not None:
         return None

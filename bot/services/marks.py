@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from bot.core.spoken import Message, OwnBot, is_spoken
+from bot.services import deliveries
 from bot.services.backfill import message_row
 from storage.models import Postmortem, TimelineEvent, TimelineMark
 from storage.repositories import marks, postmortems, timeline
@@ -43,8 +44,18 @@ def needs_message(session: Session, request: MarkRequest) -> bool | None:
     return timeline.get_by_key(session, postmortem.id, "slack", request.source_key) is None
 
 
-def apply(session: Session, request: MarkRequest, message: Message | None, own: OwnBot) -> bool:
-    """Mark or unmark; True when the message's key flag changed."""
+def apply(
+    session: Session,
+    request: MarkRequest,
+    message: Message | None,
+    own: OwnBot,
+    *,
+    event_id: str | None = None,
+) -> bool:
+    """Mark or unmark; True when the message's key flag changed. A retried delivery of
+    `event_id` changes nothing."""
+    if not deliveries.first_time(session, "slack", event_id, team_id=request.team_id):
+        return False
     postmortem = _open_postmortem(session, request)
     if postmortem is None:
         return False

@@ -8,14 +8,15 @@ from sqlalchemy.orm import Session
 
 from bot.pagerduty.timeline import from_webhook
 from bot.pagerduty.webhook import WebhookEvent
+from bot.services import deliveries
 from bot.services.timeline_rows import to_row
 from storage.models import PagerDutyEvent
-from storage.repositories import deliveries, postmortems, timeline
+from storage.repositories import postmortems, timeline
 
 
 def record(session: Session, event: WebhookEvent, payload: dict[str, Any]) -> bool:
     """Keep `event` and file it; False when this event id was seen before."""
-    if not deliveries.claim(session, "pagerduty", event.event_id):
+    if not deliveries.first_time(session, "pagerduty", event.event_id):
         return False
     session.add(
         PagerDutyEvent(

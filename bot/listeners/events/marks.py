@@ -2,7 +2,7 @@
 
 Acknowledged at once; the work runs after the ack because a message the timeline does
 not have yet is fetched from Slack first. The event id is claimed in the transaction
-that applies the mark, so a retried delivery changes nothing.
+that applies the mark (`bot.services.marks.apply`), so a retried delivery changes nothing.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from bot.listeners.errors import in_background
 from bot.services import marks
 from bot.services.marks import MarkRequest
 from bot.slack import harvest
-from storage.repositories import deliveries
 
 logger = logging.getLogger(__name__)
 
@@ -52,10 +51,7 @@ def on_mark(
     message = _message(client, event, request) if needed else None
     own = OwnBot(context.bot_user_id, context.bot_id)
     with deps.sessions.begin() as session:
-        event_id = body.get("event_id")
-        if event_id and not deliveries.claim(session, "slack", event_id, team_id=request.team_id):
-            return
-        marks.apply(session, request, message, own)
+        marks.apply(session, request, message, own, event_id=body.get("event_id"))
 
 
 def mark_request(

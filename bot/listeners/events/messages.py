@@ -16,9 +16,8 @@ from bot.core.spoken import TOMBSTONE, OwnBot, actor_of, is_spoken, text_of, thr
 from bot.listeners.deps import deps_of
 from bot.listeners.errors import in_background
 from bot.listeners.events import interview
-from bot.services import capture
+from bot.services import capture, deliveries
 from bot.services.capture import ChannelMessage
-from storage.repositories import deliveries
 
 
 def register(app: App) -> None:
@@ -36,7 +35,7 @@ def on_message(body: dict[str, Any], event: dict[str, Any], context: BoltContext
             return
         if interview.is_thread_message(session, team_id, event):
             return  # an interview answer, not a timeline event: filed after the ack
-        if not _first_delivery(session, body):
+        if not deliveries.first_time(session, "slack", body.get("event_id"), team_id=team_id):
             return
         own = OwnBot(context.bot_user_id, context.bot_id)
         _route_message(session, postmortem.id, team_id, event, own)
@@ -82,10 +81,3 @@ def _channel_message(team_id: str, channel_id: str, message: dict[str, Any]) -> 
         user_id=actor_of(message),
         thread_ts=thread_of(message),
     )
-
-
-def _first_delivery(session: Session, body: dict[str, Any]) -> bool:
-    event_id = body.get("event_id")
-    if not event_id:
-        return True
-    return deliveries.claim(session, "slack", event_id, team_id=body.get("team_id"))
