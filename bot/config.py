@@ -31,6 +31,7 @@ SETTING_NAMES = (
     "SLACK_APP_TOKEN",
     "SLACK_CLIENT_ID",
     "SLACK_CLIENT_SECRET",
+    "TOKEN_ENCRYPTION_KEY",
     "SLACK_API_URL",
     "DATABASE_URL",
     "PAGERDUTY_WEBHOOK_SECRET",
@@ -53,6 +54,7 @@ _SECRETS = frozenset(
         "slack_signing_secret",
         "slack_app_token",
         "slack_client_secret",
+        "token_encryption_key",
         "pagerduty_webhook_secret",
         "pagerduty_api_token",
     }
@@ -68,6 +70,8 @@ class Settings:
     slack_app_token: str | None = None
     slack_client_id: str | None = None
     slack_client_secret: str | None = None
+    # Fernet key(s), newest first, encrypting the OAuth installs' tokens in the database.
+    token_encryption_key: str | None = None
     slack_api_url: str = DEFAULT_SLACK_API_URL
     database_url: str = DEFAULT_DATABASE_URL
     pagerduty_webhook_secret: str | None = None
@@ -95,6 +99,7 @@ class Settings:
             slack_app_token=_optional(environ, "SLACK_APP_TOKEN"),
             slack_client_id=_optional(environ, "SLACK_CLIENT_ID"),
             slack_client_secret=_optional(environ, "SLACK_CLIENT_SECRET"),
+            token_encryption_key=_token_encryption_key(environ),
             slack_api_url=_url(
                 environ, "SLACK_API_URL", DEFAULT_SLACK_API_URL, trailing_slash=True
             ),
@@ -144,6 +149,19 @@ class Settings:
             return ()
         return tuple(s.strip() for s in self.pagerduty_webhook_secret.split(",") if s.strip())
 
+    def require_token_encryption_key(self) -> str:
+        """TOKEN_ENCRYPTION_KEY, which OAuth mode needs: it encrypts each workspace's token
+        in the database."""
+        if not self.token_encryption_key:
+            from storage.secrets import GENERATE_KEY
+
+            raise ConfigError(
+                "TOKEN_ENCRYPTION_KEY",
+                "missing; OAuth (SLACK_CLIENT_ID) needs it to encrypt the workspaces' tokens "
+                f"in the database: make a key with {GENERATE_KEY}",
+            )
+        return self.token_encryption_key
+
     def check_for_serving(self) -> None:
         """Raise ConfigError naming the first setting `serve` cannot run without."""
         _check_token("SLACK_APP_TOKEN", self.slack_app_token, "xapp-")
@@ -151,6 +169,7 @@ class Settings:
         if self.oauth:
             if not self.slack_client_secret:
                 raise ConfigError("SLACK_CLIENT_SECRET", "required when SLACK_CLIENT_ID is set")
+            self.require_token_encryption_key()
         elif not self.slack_bot_token:
             raise ConfigError(
                 "SLACK_BOT_TOKEN",
@@ -266,6 +285,20 @@ def _log_level(environ: Mapping[str, str]) -> str:
     if value.upper() not in LOG_LEVELS:
         raise ConfigError("LOG_LEVEL", f"{value!r} is not a log level; use {', '.join(LOG_LEVELS)}")
     return value.upper()
+
+
+def _token_encryption_key(environ: Mapping[str, str]) -> str | None:
+    """One Fernet key, or several comma-separated (newest first) during a rotation."""
+    value = _optional(environ, "TOKEN_ENCRYPTION_KEY")
+    if value is None:
+        return None
+    from storage.secrets import parse_keys  # cryptography only for those who use it
+
+    try:
+        keys = parse_keys(value)
+    except ValueError as error:
+        raise ConfigError("TOKEN_ENCRYPTION_KEY", str(error)) from None
+    return ",".join(key.decode() for key in keys)
 
 
 def _without_password(url: str) -> str:

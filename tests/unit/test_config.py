@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from cryptography.fernet import Fernet
 
-from bot.config import Settings
+from bot.config import SETTING_NAMES, Settings
 from bot.errors import ConfigError
 
 SERVING = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s3cret"}
+OLD_KEY, NEW_KEY = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+OAUTH = {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "c", "SLACK_SIGNING_SECRET": "s"}
 
 
 def test_defaults_follow_the_contract() -> None:
@@ -56,12 +59,37 @@ def test_oauth_needs_both_halves() -> None:
         ("DATABASE_URL", "mysql://localhost/db"),
         ("TEMPLATES_DIR", "/no/such/dir"),
         ("LOG_LEVEL", "verbose"),
+        ("TOKEN_ENCRYPTION_KEY", "not-a-fernet-key"),
+        ("TOKEN_ENCRYPTION_KEY", f"{NEW_KEY},not-a-fernet-key"),
     ],
 )
 def test_a_malformed_setting_is_named(name: str, value: str) -> None:
     with pytest.raises(ConfigError) as raised:
         Settings.from_env({name: value})
     assert raised.value.name == name
+
+
+def test_oauth_needs_a_token_encryption_key_to_serve() -> None:
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env(OAUTH).check_for_serving()
+    assert raised.value.name == "TOKEN_ENCRYPTION_KEY"
+    assert "Fernet.generate_key()" in raised.value.problem
+    Settings.from_env({**OAUTH, "TOKEN_ENCRYPTION_KEY": NEW_KEY}).check_for_serving()
+    assert "TOKEN_ENCRYPTION_KEY" in SETTING_NAMES
+
+
+def test_two_token_keys_overlap_during_rotation_newest_first() -> None:
+    settings = Settings.from_env({"TOKEN_ENCRYPTION_KEY": f" {NEW_KEY} , {OLD_KEY},"})
+    assert settings.token_encryption_key == f"{NEW_KEY},{OLD_KEY}"
+
+
+def test_a_malformed_token_key_is_named_by_its_place_never_shown() -> None:
+    bad = OLD_KEY[:-4] + "!!!="
+    with pytest.raises(ConfigError) as raised:
+        Settings.from_env({"TOKEN_ENCRYPTION_KEY": f"{NEW_KEY},{bad}"})
+    assert raised.value.problem.startswith("key 2 of 2 is not a Fernet key")
+    assert bad not in str(raised.value) and NEW_KEY not in str(raised.value)
+    assert len(str(raised.value).splitlines()) == 1
 
 
 def test_the_slack_api_url_gets_the_trailing_slash_slack_sdk_expects() -> None:
@@ -91,6 +119,7 @@ def test_no_secret_appears_in_the_repr_of_settings() -> None:
             "SLACK_CLIENT_SECRET": "client-secret",
             "PAGERDUTY_WEBHOOK_SECRET": "webhook-secret-old,webhook-secret-new",
             "PAGERDUTY_API_TOKEN": "pd-api-secret",
+            "TOKEN_ENCRYPTION_KEY": NEW_KEY,
             "DATABASE_URL": "postgresql+psycopg://bot:db-password@db.internal:5432/pm",
         }
     )
@@ -98,7 +127,8 @@ def test_no_secret_appears_in_the_repr_of_settings() -> None:
     for value in ("bot-secret", "signing-secret", "app-secret", "client-secret"):
         assert value not in shown
     assert "webhook-secret" not in shown and "pd-api-secret" not in shown
-    assert "db-password" not in shown
+    assert "db-password" not in shown and NEW_KEY not in shown
+    assert "token_encryption_key='[redacted]'" in shown
     assert str(settings) == shown
     assert "slack_bot_token='[redacted]'" in shown
     assert "database_url='postgresql+psycopg://bot:***@db.internal:5432/pm'" in shown
