@@ -58,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_sandbox(commands)
     _add_lint(commands)
     _add_remind(commands)
+    _add_rotate_token_key(commands)
     return parser
 
 
@@ -161,7 +162,8 @@ def _migrate(args: argparse.Namespace) -> int:
     from storage.db import make_engine
 
     settings = Settings.from_env()
-    before, after = schema.upgrade(make_engine(settings.database_url))
+    engine = make_engine(settings.database_url)
+    before, after = schema.upgrade(engine, token_encryption_key=settings.token_encryption_key)
     print(f"database schema: {before or 'empty'} -> {after}")
     return 0
 
@@ -282,6 +284,24 @@ def _remind(args: argparse.Namespace) -> int:
     logs.configure(settings.log_level)
     at = remind.parse_at(args.at) if args.at else None
     return remind.run(settings, at=at, dry_run=args.dry_run, out=sys.stdout)
+
+
+def _add_rotate_token_key(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    rotate = commands.add_parser(
+        "rotate-token-key",
+        help="re-encrypt the stored Slack tokens with a new TOKEN_ENCRYPTION_KEY",
+        description="Re-encrypt every workspace's Slack token in DATABASE_URL with the first "
+        "key of TOKEN_ENCRYPTION_KEY. To change the key: put a new one first, before the old "
+        "one (comma-separated), and restart the bot; run this; then remove the old key and "
+        "restart again. It takes no options.",
+    )
+    rotate.set_defaults(run=_rotate_token_key)
+
+
+def _rotate_token_key(args: argparse.Namespace) -> int:
+    from bot import oauth
+
+    return oauth.rotate_token_key(Settings.from_env(), out=sys.stdout)
 
 
 def _version() -> str:

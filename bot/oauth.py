@@ -10,6 +10,9 @@ go to SLACK_API_URL like every other call.
 slack_sdk's SQLAlchemy stores are not used: under SQLAlchemy 2.1 they cannot be
 imported without the asyncio extra (greenlet), and their tables would live
 outside `storage.models`, where Alembic would not see them.
+
+The tokens are encrypted at rest with TOKEN_ENCRYPTION_KEY (`storage.secrets`);
+`rotate_token_key` re-encrypts them all with its newest key.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TextIO
 
 from slack_bolt.error import BoltError
 from slack_bolt.oauth.oauth_settings import OAuthSettings
@@ -28,8 +31,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.errors import ConfigError
-from storage.models import SlackInstallation, utcnow
+from storage import schema
+from storage.db import make_engine, make_sessionmaker
+from storage.models import utcnow
 from storage.repositories import installations, oauth_states
+from storage.secrets import TokenCipher, UnreadableSecret
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +75,7 @@ def build_oauth_settings(
 ) -> OAuthSettings:
     if not settings.slack_client_id or not settings.slack_client_secret:
         raise ConfigError("SLACK_CLIENT_SECRET", "required when SLACK_CLIENT_ID is set")
+    cipher = TokenCipher.from_setting(settings.require_token_encryption_key())
     return OAuthSettings(
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret,
@@ -79,7 +86,7 @@ def build_oauth_settings(
         # /slack/install is a link to hand out: it goes straight on to Slack.
         install_page_rendering_enabled=False,
         authorization_url=AUTHORIZE_URL,
-        installation_store=DatabaseInstallationStore(sessions),
+        installation_store=DatabaseInstallationStore(sessions, cipher),
         installation_store_bot_only=True,
         state_store=DatabaseStateStore(sessions, seconds=STATE_SECONDS, clock=clock),
         state_expiration_seconds=STATE_SECONDS,
@@ -87,12 +94,31 @@ def build_oauth_settings(
     )
 
 
-class DatabaseInstallationStore(InstallationStore):
-    """One bot token per workspace. The app asks for no user scopes, so there are no
-    user tokens to keep, and Bolt is told to look up bots only."""
+def rotate_token_key(settings: Settings, *, out: TextIO) -> int:
+    """`postmortem-bot rotate-token-key`: re-encrypt every stored token with the newest
+    key of TOKEN_ENCRYPTION_KEY, in one transaction, so the older keys can be dropped."""
+    cipher = TokenCipher.from_setting(settings.require_token_encryption_key())
+    engine = make_engine(settings.database_url)
+    try:
+        schema.ensure_current(engine)
+        with make_sessionmaker(engine).begin() as session:
+            count = installations.reencrypt_all(session, cipher)
+    finally:
+        engine.dispose()
+    out.write(
+        f"re-encrypted {count} stored token(s) with the first key of TOKEN_ENCRYPTION_KEY; "
+        "any other keys listed there can be removed now\n"
+    )
+    return 0
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+
+class DatabaseInstallationStore(InstallationStore):
+    """One bot token per workspace, encrypted with `cipher`. The app asks for no user
+    scopes, so there are no user tokens to keep, and Bolt is told to look up bots only."""
+
+    def __init__(self, sessions: sessionmaker[Session], cipher: TokenCipher) -> None:
         self._sessions = sessions
+        self._cipher = cipher
 
     @property
     def logger(self) -> logging.Logger:
@@ -107,7 +133,7 @@ class DatabaseInstallationStore(InstallationStore):
             # BoltError: the flow answers it with its failure page instead of a 500.
             raise BoltError("an installation names neither a team nor an enterprise")
         with self._sessions.begin() as session:
-            installations.save(session, _row(key, bot))
+            installations.save(session, _row(key, bot), self._cipher)
         logger.info("installed team=%s enterprise=%s", bot.team_id, bot.enterprise_id)
 
     def find_bot(
@@ -120,9 +146,14 @@ class DatabaseInstallationStore(InstallationStore):
         key = installations.install_id(enterprise_id, team_id, bool(is_enterprise_install))
         if key is None:
             return None
-        with self._sessions() as session:
-            row = installations.get(session, key)
-            return None if row is None else _bot(row)
+        try:
+            with self._sessions() as session:
+                row = installations.get(session, key, self._cipher)
+        except UnreadableSecret as error:
+            # Bolt logs what find_bot raises at INFO and answers "not installed": say why here.
+            logger.error("cannot use the installation of %s: %s", key, error)
+            raise
+        return None if row is None else _bot(row)
 
     def delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         key = installations.install_id(enterprise_id, team_id, False)
@@ -197,19 +228,9 @@ def _row(key: str, bot: Bot) -> dict[str, Any]:
     }
 
 
-def _bot(row: SlackInstallation) -> Bot:
-    return Bot(
-        app_id=row.app_id,
-        enterprise_id=row.enterprise_id,
-        enterprise_name=row.enterprise_name,
-        team_id=row.team_id,
-        team_name=row.team_name,
-        bot_token=row.bot_token,
-        bot_id=row.bot_id,
-        bot_user_id=row.bot_user_id,
-        bot_scopes=row.bot_scopes,
-        bot_refresh_token=row.bot_refresh_token,
-        bot_token_expires_at=row.bot_token_expires_at,
-        is_enterprise_install=row.is_enterprise_install,
-        installed_at=row.installed_at,
-    )
+def _bot(row: dict[str, Any]) -> Bot:
+    """A Bot from `installations.get`'s columns, its tokens already decrypted."""
+    names = ("app_id", "enterprise_id", "enterprise_name", "team_id", "team_name", "bot_token")
+    names += ("bot_id", "bot_user_id", "bot_scopes", "bot_refresh_token", "bot_token_expires_at")
+    names += ("is_enterprise_install", "installed_at")
+    return Bot(**{name: row[name] for name in names})

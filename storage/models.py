@@ -361,7 +361,9 @@ class SlackInstallation(Base):
     """The bot token a workspace gave the app when it installed it (multi-workspace mode).
 
     One row per workspace, keyed by its team id (by the enterprise id for an
-    org-wide install); installing again replaces the row.
+    org-wide install); installing again replaces the row. The tokens are stored
+    encrypted (`fernet:…`, see `storage.secrets`); only
+    `storage.repositories.installations` reads or writes them.
     """
 
     __tablename__ = "slack_installations"
@@ -375,9 +377,9 @@ class SlackInstallation(Base):
     app_id: Mapped[str | None] = mapped_column(String(32))
     bot_id: Mapped[str] = mapped_column(String(32))
     bot_user_id: Mapped[str] = mapped_column(String(32))
-    bot_token: Mapped[str] = mapped_column(String(200))
+    bot_token: Mapped[str] = mapped_column(Text)
     bot_scopes: Mapped[str] = mapped_column(Text, default="")
-    bot_refresh_token: Mapped[str | None] = mapped_column(String(200))
+    bot_refresh_token: Mapped[str | None] = mapped_column(Text)
     bot_token_expires_at: Mapped[datetime | None]
     installed_at: Mapped[datetime] = mapped_column(default=utcnow)
 

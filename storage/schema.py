@@ -35,13 +35,21 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade(engine: Engine) -> tuple[str | None, str | None]:
-    """Bring the schema to head; returns (revision before, revision after)."""
+def upgrade(
+    engine: Engine, *, token_encryption_key: str | None = None
+) -> tuple[str | None, str | None]:
+    """Bring the schema to head; returns (revision before, revision after).
+
+    `token_encryption_key` (the TOKEN_ENCRYPTION_KEY setting) is for migration 0009,
+    which encrypts stored Slack tokens; without it, that migration reads the
+    environment variable.
+    """
     check_connection(engine)
     before = current_revision(engine)
     with engine.begin() as connection:
         config = _config()
         config.attributes["connection"] = connection
+        config.attributes["token_encryption_key"] = token_encryption_key
         command.upgrade(config, "head")
     return before, current_revision(engine)
 

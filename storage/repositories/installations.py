@@ -1,14 +1,26 @@
-"""Workspaces' installs of the app (OAuth mode). Functions take a Session and never commit."""
+"""Workspaces' installs of the app (OAuth mode). Functions take a Session and never commit.
+
+The tokens are encrypted at rest: `save` encrypts the columns in `SECRET_COLUMNS`
+with the `TokenCipher` it is given, `get` decrypts them, and the raw column only
+ever holds `fernet:…` (see `storage.secrets`).
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.models import SlackInstallation
+from storage.secrets import TokenCipher, is_encrypted
+
+logger = logging.getLogger(__name__)
+
+# Every column holding a credential; the app asks for no user scopes, so no user tokens.
+SECRET_COLUMNS = ("bot_token", "bot_refresh_token")
 
 
 def install_id(enterprise_id: str | None, team_id: str | None, org_wide: bool) -> str | None:
@@ -16,13 +28,24 @@ def install_id(enterprise_id: str | None, team_id: str | None, org_wide: bool) -
     return enterprise_id if org_wide or team_id is None else team_id
 
 
-def get(session: Session, key: str) -> SlackInstallation | None:
-    return session.get(SlackInstallation, key)
+def get(session: Session, key: str, cipher: TokenCipher) -> dict[str, Any] | None:
+    """The install's columns by name, its tokens decrypted; None if there is none.
+
+    Raises UnreadableSecret when a token does not decrypt with any of the cipher's keys.
+    """
+    row = session.get(SlackInstallation, key)
+    if row is None:
+        return None
+    values = {column.key: getattr(row, column.key) for column in inspect(SlackInstallation).columns}
+    for name in SECRET_COLUMNS:
+        values[name] = _reveal(cipher, values[name], f"{name} of installation {key}")
+    return values
 
 
-def save(session: Session, values: dict[str, Any]) -> None:
-    """Insert or replace the row of `values["install_id"]`; two racing installs both succeed,
-    the later one wins."""
+def save(session: Session, values: dict[str, Any], cipher: TokenCipher) -> None:
+    """Insert or replace the row of `values["install_id"]`, its tokens encrypted; two
+    racing installs both succeed, the later one wins."""
+    values = {**values, **_hidden(values, cipher)}
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     changed = {name: value for name, value in values.items() if name != "install_id"}
@@ -34,3 +57,43 @@ def remove(session: Session, key: str) -> bool:
     """Forget an install; False if there was none."""
     result = session.execute(delete(SlackInstallation).where(SlackInstallation.install_id == key))
     return bool(result.rowcount)
+
+
+def reencrypt_all(session: Session, cipher: TokenCipher) -> int:
+    """Re-encrypt every stored token with the cipher's newest key (plain-text ones left by
+    an older version too); returns how many tokens were rewritten.
+
+    The rows are locked (FOR UPDATE on PostgreSQL; SQLite's write lock is already
+    held), so a reinstall at the same moment is not overwritten with the old token.
+    """
+    rows = session.scalars(select(SlackInstallation).with_for_update()).all()
+    count = 0
+    for row in rows:
+        for name in SECRET_COLUMNS:
+            stored = getattr(row, name)
+            if stored is not None:
+                what = f"{name} of installation {row.install_id}"
+                setattr(row, name, cipher.rotate(stored, what=what))
+                count += 1
+    session.flush()
+    return count
+
+
+def _hidden(values: dict[str, Any], cipher: TokenCipher) -> dict[str, str]:
+    return {
+        name: cipher.encrypt(values[name])
+        for name in SECRET_COLUMNS
+        if values.get(name) is not None
+    }
+
+
+def _reveal(cipher: TokenCipher, stored: str | None, what: str) -> str | None:
+    if stored is None:
+        return None
+    if not is_encrypted(stored):
+        # Written in plain text by an older version still running during an upgrade.
+        logger.warning(
+            "the %s is stored in plain text: run `postmortem-bot rotate-token-key`", what
+        )
+        return stored
+    return cipher.decrypt(stored, what=what)

@@ -1,6 +1,7 @@
 """A second workspace installs the bot through OAuth, then uses it with its own token.
 
-The real bot runs with SLACK_CLIENT_ID/SLACK_CLIENT_SECRET and no bot token.
+The real bot runs with SLACK_CLIENT_ID/SLACK_CLIENT_SECRET and no bot token, and
+keeps the workspaces' tokens encrypted with TOKEN_ENCRYPTION_KEY.
 The test plays the admin's browser: /slack/install sends it to Slack's
 consent screen, the sandbox stands in for the admin clicking Allow (a code),
 and the browser comes back to /slack/oauth_redirect with code and state.
@@ -13,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,12 +24,14 @@ from bot.sandbox.bot_process import BotProcess, running_bot
 from bot.sandbox.driver import Driver
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Postmortem, SlackInstallation
+from storage.secrets import TokenCipher
 from tests.scenario.conftest import INCIDENT_CHANNEL
 
 ACME, ACME_NAME = "T0ACME", "Acme Corp"
 ACME_CHANNEL = "C0ACMEINC"
 DANA = "U0DANA"
 STATE_COOKIE = "slack-app-oauth-state"
+TOKEN_KEY = Fernet.generate_key().decode()
 
 
 @pytest.fixture
@@ -37,6 +41,7 @@ def bot(sandbox: Sandbox, database_url: str) -> Iterator[BotProcess]:
         "SLACK_BOT_TOKEN": "",
         "SLACK_CLIENT_ID": sandbox.installs.client_id,
         "SLACK_CLIENT_SECRET": sandbox.installs.client_secret,
+        "TOKEN_ENCRYPTION_KEY": TOKEN_KEY,
     }
     with running_bot(sandbox, database_url=database_url, extra_env=env) as bot:
         yield bot
@@ -119,7 +124,8 @@ def test_the_redirect_back_stores_the_new_workspaces_token(
     acme = sandbox.team(ACME)
     [stored] = _stored(installations)
     assert (stored.team_id, stored.team_name) == (ACME, ACME_NAME)
-    assert stored.bot_token == acme.bot_token
+    assert acme.bot_token not in stored.bot_token, "the database holds no plain token"
+    assert TokenCipher([TOKEN_KEY]).decrypt(stored.bot_token) == acme.bot_token
     assert (stored.bot_user_id, stored.bot_id) == (acme.bot_user_id, acme.bot_id)
     assert stored.bot_scopes == ",".join(BOT_SCOPES)
     assert sandbox.slack.call_count("oauth.v2.access") == 1

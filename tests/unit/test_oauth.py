@@ -31,9 +31,12 @@ from bot.oauth import (
 from bot.sandbox import Sandbox
 from bot.sandbox.signing import slack_headers
 from storage.models import Base
+from storage.secrets import TokenCipher
 from tests.conftest import REPO
 
 SECRET = "signing-secret"
+TOKEN_KEY = "3q2-7wEjRWeJq83vASNFZ4mrze8BI0VniavN7wEjRWc="
+CIPHER = TokenCipher([TOKEN_KEY])
 OAUTH_TABLES = ("slack_installations", "oauth_states")
 
 
@@ -60,6 +63,7 @@ def _oauth_settings(slack_api_url: str = "https://slack.com/api/") -> Settings:
     return Settings(
         slack_client_id="111.222",
         slack_client_secret="client-secret",
+        token_encryption_key=TOKEN_KEY,
         slack_signing_secret=SECRET,
         slack_api_url=slack_api_url,
     )
@@ -96,6 +100,14 @@ def test_oauth_needs_the_client_secret(sessions: sessionmaker[Session]) -> None:
         build_oauth_settings(Settings(slack_client_id="111.222"), sessions)
 
 
+def test_oauth_needs_the_token_encryption_key(sessions: sessionmaker[Session]) -> None:
+    settings = Settings(slack_client_id="111.222", slack_client_secret="client-secret")
+    with pytest.raises(ConfigError) as raised:
+        build_oauth_settings(settings, sessions)
+    assert raised.value.name == "TOKEN_ENCRYPTION_KEY"
+    assert "Fernet.generate_key()" in raised.value.problem
+
+
 def test_the_oauth_app_calls_nothing_at_build_and_exchanges_codes_at_slack_api_url(
     sb: Sandbox, sessions: sessionmaker[Session]
 ) -> None:
@@ -112,7 +124,7 @@ def test_each_request_gets_a_client_with_its_workspaces_token_base_url_and_retri
 ) -> None:
     app = build_app(_oauth_settings(sb.slack_api_url), sessions=sessions)
     token = sb.slack.bot_token
-    DatabaseInstallationStore(sessions).save_bot(
+    DatabaseInstallationStore(sessions, CIPHER).save_bot(
         _bot(sb.slack.team_id, token, bot_id=sb.slack.bot_id, bot_user_id=sb.slack.bot_user_id)
     )
     seen: list[WebClient] = []
@@ -140,7 +152,7 @@ def test_each_request_gets_a_client_with_its_workspaces_token_base_url_and_retri
 def test_a_saved_bot_is_found_by_its_team_and_replaced_by_a_reinstall(
     sessions: sessionmaker[Session],
 ) -> None:
-    store = DatabaseInstallationStore(sessions)
+    store = DatabaseInstallationStore(sessions, CIPHER)
     store.save_bot(_bot(token="xoxb-first"))
     store.save_bot(_bot(token="xoxb-second", bot_scopes="commands"))
 
@@ -155,7 +167,7 @@ def test_a_saved_bot_is_found_by_its_team_and_replaced_by_a_reinstall(
 def test_an_org_wide_install_is_found_from_any_of_its_workspaces(
     sessions: sessionmaker[Session],
 ) -> None:
-    store = DatabaseInstallationStore(sessions)
+    store = DatabaseInstallationStore(sessions, CIPHER)
     store.save_bot(_bot(team_id=None, enterprise_id="E0GRID", is_enterprise_install=True))
 
     found = store.find_bot(enterprise_id="E0GRID", team_id="T0ANY", is_enterprise_install=True)
@@ -166,7 +178,7 @@ def test_an_org_wide_install_is_found_from_any_of_its_workspaces(
 def test_uninstalling_deletes_the_bot_and_a_revoked_user_token_deletes_nothing(
     sessions: sessionmaker[Session],
 ) -> None:
-    store = DatabaseInstallationStore(sessions)
+    store = DatabaseInstallationStore(sessions, CIPHER)
     store.save_bot(_bot())
 
     store.delete_installation(enterprise_id=None, team_id="T0ACME", user_id="U0SOMEONE")
@@ -177,7 +189,7 @@ def test_uninstalling_deletes_the_bot_and_a_revoked_user_token_deletes_nothing(
 
 
 def test_a_token_expiry_survives_the_round_trip(sessions: sessionmaker[Session]) -> None:
-    store = DatabaseInstallationStore(sessions)
+    store = DatabaseInstallationStore(sessions, CIPHER)
     store.save_bot(_bot(bot_refresh_token="xoxe-1", bot_token_expires_at=2_000_000_000))
 
     found = store.find_bot(enterprise_id=None, team_id="T0ACME")
