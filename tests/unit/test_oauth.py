@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -31,7 +32,7 @@ from bot.oauth import (
 from bot.sandbox import Sandbox
 from bot.sandbox.signing import slack_headers
 from storage.models import Base
-from storage.secrets import TokenCipher
+from storage.secrets import TokenCipher, UnreadableSecret
 from tests.conftest import REPO
 
 SECRET = "signing-secret"
@@ -196,6 +197,21 @@ def test_a_token_expiry_survives_the_round_trip(sessions: sessionmaker[Session])
 
     assert found is not None
     assert (found.bot_refresh_token, found.bot_token_expires_at) == ("xoxe-1", 2_000_000_000)
+
+
+def test_a_token_the_key_does_not_decrypt_is_logged_as_an_error_naming_the_workspace(
+    sessions: sessionmaker[Session], caplog: pytest.LogCaptureFixture
+) -> None:
+    DatabaseInstallationStore(sessions, CIPHER).save_bot(_bot())
+    other_key = TokenCipher(["x" * 43 + "="])
+    store = DatabaseInstallationStore(sessions, other_key)
+
+    with caplog.at_level(logging.ERROR, "bot.oauth"), pytest.raises(UnreadableSecret):
+        store.find_bot(enterprise_id=None, team_id="T0ACME")
+
+    [record] = caplog.records
+    assert record.levelno == logging.ERROR
+    assert "T0ACME" in record.getMessage() and "TOKEN_ENCRYPTION_KEY" in record.getMessage()
 
 
 def test_a_state_is_good_once(sessions: sessionmaker[Session]) -> None:
