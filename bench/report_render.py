@@ -22,7 +22,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.report_render import Names, html_page, markdown_document
+from bot.core.report_words import Names
+from bot.documents.render import html_page, markdown_document
 from bot.services import report as report_service
 from bot.slack.report_blocks import summary
 from bot.templates import Templates

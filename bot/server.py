@@ -29,9 +29,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot import report_page
 from bot.app import build_app, build_client
 from bot.config import Settings
+from bot.documents import page as report_page
 from bot.errors import BadArguments, Unavailable, UpstreamError
 from bot.jobs import scheduler
 from bot.pagerduty.webhook import parse_webhook, verify_signature

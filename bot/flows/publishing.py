@@ -20,9 +20,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 from bot.core.report import Report
+from bot.core.report_words import Names, names_for
 from bot.core.slack_text import channel_link, escape
+from bot.documents.render import markdown_document
 from bot.flows.deps import Deps
-from bot.report_render import Names, markdown_document, names_for
 from bot.services import report as report_service
 from bot.services.report import Posted, Publishing, Target
 from bot.slack import report_blocks

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.report import Answered, Report
+from bot.core.report_words import ANSWER_STATES, Names, span_words, when, window_words
 from bot.core.slack_text import escape, link, mention
-from bot.report_render import ANSWER_STATES, Names, span_words, when, window_words
 from bot.slack import blocks, controls
 from bot.templates import SlackText, Templates
 

@@ -11,9 +11,10 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import UTC
 
-from bot.core.timeline import Durations, TimelineEntry
+from bot.core.report_words import SOURCE_LABELS, duration_words
+from bot.core.timeline import TimelineEntry
 from bot.core.timeline_view import TimelineView
 from bot.slack.names import UserNames
 from bot.templates import Templates
@@ -23,7 +24,6 @@ MARKDOWN_TEMPLATE = "timeline.md.j2"
 LATEST_WHEN_NOTHING_IS_KEY = 20
 MAX_TABLE_ROWS = 40
 MAX_TABLE_CELL = 60
-SOURCES = {"slack": "Slack", "pagerduty": "PagerDuty", "manual": "Manual"}
 HEADER = ("Time (UTC)", "Event", "Source", "Actor")
 
 _MARKUP = re.compile(r"<([@#!]?)([^<>|]*)(?:\|([^<>]*))?>")
@@ -81,7 +81,7 @@ def rows(entries: Iterable[TimelineEntry], names: UserNames) -> list[Row]:
         Row(
             time=entry.occurred_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
             event=plain(entry.text, names) if entry.source == "slack" else _one_line(entry.text),
-            source=SOURCES.get(entry.source, entry.source),
+            source=SOURCE_LABELS.get(entry.source, entry.source),
             actor=names.name(entry.actor),
             key=entry.is_key,
         )
@@ -114,23 +114,6 @@ def plain(text: str, names: UserNames) -> str:
         return label or target
 
     return _one_line(html.unescape(_MARKUP.sub(unwrap, text)))
-
-
-def duration_words(durations: Durations) -> dict[str, str]:
-    return {
-        "ttd": _minutes(durations.to_detect),
-        "tta": _minutes(durations.to_acknowledge),
-        "ttm": _minutes(durations.to_mitigate),
-        "ttr": _minutes(durations.to_resolve),
-    }
-
-
-def _minutes(span: timedelta | None) -> str:
-    if span is None:
-        return "unknown"
-    minutes = round(span.total_seconds() / 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
 
 
 def _started(view: TimelineView) -> str:

@@ -13,9 +13,10 @@ from bot.core import markdown
 from bot.core.report import SECTIONS, build
 from bot.core.report_facts import AnswerFact, ItemFact
 from bot.core.report_text import to_plain
+from bot.core.report_words import Names, people_in
 from bot.core.timeline_chart import chart
+from bot.documents.render import html_page, markdown_document
 from bot.errors import ConfigError
-from bot.report_render import Names, html_page, markdown_document, people_in
 from bot.slack.report_blocks import PUBLISH, summary
 from bot.templates import Templates
 from tests.unit.report_samples import ALICE, BOB, CAROL, NAMES, answers, complete, factors, items

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from bot.documents.render import markdown_document
 from bot.errors import BadArguments
 from bot.flows import publishing
 from bot.listeners.command_line import Command, Family, Invocation
-from bot.report_render import markdown_document
 from bot.services import report as report_service
 from bot.slack import report_blocks
 

@@ -3,12 +3,12 @@
 Templates get the `Report` and a `t` of helpers that turn its raw parts into safe
 text for their target: people's words without Slack markup (`Names.plain`), then
 escaped for Markdown by `MarkdownText`, or left to Jinja2's autoescape by
-`HtmlText`. People are user ids in the report; `Names` says who they are.
+`HtmlText`. People are user ids in the report; `Names` (`bot.core.report_words`)
+says who they are.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -16,78 +16,21 @@ from urllib.parse import urlsplit
 from bot.core import markdown
 from bot.core.report import Answered, Report
 from bot.core.report_facts import Window
-from bot.core.report_text import is_user_id, mentioned, to_plain
+from bot.core.report_words import (
+    ANSWER_STATES,
+    SOURCE_LABELS,
+    Names,
+    duration_words,
+    span_words,
+    when,
+    window_words,
+)
 from bot.core.timeline import TimelineEntry
 from bot.core.timeline_chart import Chart, chart
-from bot.slack.timeline_message import SOURCES, duration_words
 from bot.templates import Templates
 
 MARKDOWN_TEMPLATE = "report.md.j2"
 HTML_TEMPLATE = "report.html.j2"
-ANSWER_STATES = {"skipped": "Skipped in the interview.", "missing": "Not answered yet."}
-
-
-class Names:
-    """Display names for user ids, as Slack gave them; an unknown id shows as itself."""
-
-    def __init__(self, known: Mapping[str, str]) -> None:
-        self.known = dict(known)
-
-    def name(self, user_id: str | None) -> str:
-        if not user_id:
-            return ""
-        return self.known.get(user_id, user_id)
-
-    def plain(self, text: str | None) -> str:
-        return to_plain(text or "", self.name)
-
-
-def people_in(report: Report) -> set[str]:
-    """Every user id the rendered report names: header, owners, actors and mentions."""
-    header = report.header
-    shown = report.timeline.entries
-    ids = {header.lead_id, *header.authors, *header.participants}
-    ids |= {item.owner_id for item in report.items if item.owner_id}
-    ids |= {entry.actor for entry in shown if entry.actor}
-    answers = (
-        report.summary,
-        report.impact,
-        report.timeline.detection,
-        report.root_cause.immediate,
-    )
-    texts = [a.text for a in (*answers, report.went_well, report.lessons)]
-    texts += [chain.text for chain in report.root_cause.chains]
-    texts += [item.action for item in report.items] + [entry.text for entry in shown]
-    return {user for user in ids | mentioned(texts) if is_user_id(user)}
-
-
-def names_for(report: Report, lookup: Callable[[str], str]) -> Names:
-    """Ask `lookup` (Slack's users.info, through `UserNames`) once for each person named."""
-    return Names({user: lookup(user) for user in sorted(people_in(report))})
-
-
-def when(moment: datetime | None) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "unknown"
-
-
-def window_words(window: Window) -> str:
-    """ "2026-11-24 13:50–14:42 UTC", the end's date shown only when it differs."""
-    start, end = window.start, window.end
-    if start is None:
-        return "unknown"
-    if end is None:
-        return f"{when(start)} – (not resolved in the timeline)"
-    start, end = start.astimezone(UTC), end.astimezone(UTC)
-    end_format = "%H:%M" if end.date() == start.date() else "%Y-%m-%d %H:%M"
-    return f"{start.strftime('%Y-%m-%d %H:%M')}–{end.strftime(end_format)} UTC"
-
-
-def span_words(span: timedelta | None) -> str:
-    if span is None:
-        return "unknown"
-    minutes = round(span.total_seconds() / 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
 
 
 class _Words:
@@ -109,7 +52,7 @@ class _Words:
         return duration_words(report.timeline.durations)
 
     def source(self, entry: TimelineEntry) -> str:
-        return SOURCES.get(entry.source, entry.source)
+        return SOURCE_LABELS.get(entry.source, entry.source)
 
     def time(self, entry: TimelineEntry) -> str:
         return entry.occurred_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")

@@ -19,7 +19,8 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from bot.config import Settings
-from bot.report_render import Names, html_page
+from bot.core.report_words import Names
+from bot.documents.render import html_page
 from bot.services import report as report_service
 from bot.templates import Templates
 from storage.models import utcnow
