@@ -139,7 +139,9 @@ def run(settings: Settings, *, host: str, migrate: bool = False) -> None:
     try:
         engine = make_engine(settings.database_url)
         if migrate:
-            before, after = schema.upgrade(engine)
+            before, after = schema.upgrade(
+                engine, token_encryption_key=settings.token_encryption_key
+            )
             logger.info("database schema: %s -> %s", before or "empty", after)
         schema.ensure_current(engine)
         sessions = make_sessionmaker(engine)
