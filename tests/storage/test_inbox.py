@@ -9,9 +9,10 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.db import make_engine, make_sessionmaker
@@ -144,6 +145,53 @@ def test_one_thread_runs_in_arrival_order_one_at_a_time_while_others_proceed(
     assert (again.delivery_key, again.attempts) == ("A2", 1)
     settle(sessions, again)
     assert keys(claim(sessions)) == ["A3"]
+
+
+def test_two_items_of_one_thread_commit_in_the_order_they_drew_their_ids(
+    engine: Engine, sessions: sessionmaker[Session]
+) -> None:
+    """Else a worker could run a later id before an earlier one became visible."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time anyway")
+    first = sessions()
+    first.begin()
+    record_in(first, "A1", order_key="thread-A")
+    second = threading.Thread(
+        target=record, args=(sessions, "A2"), kwargs={"order_key": "thread-A"}
+    )
+    second.start()
+    try:
+        _until_waiting_for_an_advisory_lock(sessions)
+        assert second.is_alive(), "A2 waits for A1's transaction"
+    finally:
+        first.commit()
+        first.close()
+        second.join(timeout=30)
+    assert keys(claim(sessions, limit=2)) == ["A1"]
+
+
+def record_in(session: Session, key: str, order_key: str) -> None:
+    inbox.add(
+        session,
+        source="slack",
+        kind="event",
+        delivery_key=key,
+        handler="message",
+        order_key=order_key,
+        payload="{}",
+        now=NOW,
+    )
+
+
+def _until_waiting_for_an_advisory_lock(sessions: sessionmaker[Session]) -> None:
+    waiting = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+    pause = threading.Event()
+    for _ in range(3000):
+        with sessions() as session:
+            if session.scalar(waiting):
+                return
+        pause.wait(0.01)
+    raise AssertionError("the second insert never waited")
 
 
 def test_a_dead_workers_claim_is_taken_over_once_its_lease_runs_out(
