@@ -23,11 +23,31 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         if "connect_timeout" not in parsed.query and "connect_args" not in kwargs:
             kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
-        return create_engine(url, pool_pre_ping=True, **kwargs)
+        engine = create_engine(url, pool_pre_ping=True, **kwargs)
+        if parsed.get_driver_name() == "psycopg":
+            event.listen(engine, "connect", _plan_each_statement)
+        return engine
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
     event.listen(engine, "connect", _tune_sqlite)
     event.listen(engine, "begin", _begin_sqlite)
     return engine
+
+
+def _plan_each_statement(dbapi_connection: Any, _record: Any) -> None:
+    # psycopg prepares a statement server-side after its 5th use, and PostgreSQL then
+    # keeps one generic plan for it, costed for no parameter value in particular against
+    # the table's statistics of that moment, until an ANALYZE or DDL replans it. A
+    # backfill grows one post-mortem's rows from nothing to 100k: the page lookup
+    # (`source_key IN` 999 keys) got a plan made while the table was nearly empty that
+    # scans all the post-mortem's rows through the index prefix and filters them
+    # against the 999 keys, 0.2 s at 8k rows and 1.9 s at 100k, against 7-30 ms as
+    # an unnamed statement planned with its values (bench/harvest.py: 135 s for 100k
+    # messages). ANALYZE after bulk inserts would need table ownership, cost a sample
+    # per page, and cover only the writers that remember it; reshaping one query
+    # leaves every other one exposed. Planning costs ~0.2 ms a statement, little at
+    # this bot's query rate, SQLAlchemy's expanded IN lists make each list length a
+    # statement of its own anyway, and PgBouncer before 1.21 in transaction mode needs it off.
+    dbapi_connection.prepare_threshold = None
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
