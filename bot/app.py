@@ -14,7 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import listeners
+from bot import listeners, logs
 from bot.config import Settings
 from bot.flows.deps import Deps
 from bot.listeners.errors import on_listener_error
@@ -55,8 +55,11 @@ def build_app(
     app = App(
         client=client or build_client(settings),
         signing_secret=settings.slack_signing_secret or "",
-        # Socket Mode messages arrive over an authenticated WebSocket, unsigned.
-        request_verification_enabled=not settings.socket_mode,
+        # Off: in HTTP mode bot.http.slack_signature checks every request's signature on
+        # its raw bytes before Bolt sees it, already parsed; that is the one check. Socket
+        # Mode messages arrive over an authenticated WebSocket, unsigned.
+        request_verification_enabled=False,
+        logger=logs.bolt_logger(),  # Bolt's per-class loggers follow `slack_bolt`'s level
         process_before_response=True,
         oauth_settings=build_oauth_settings(settings, sessions) if settings.oauth else None,
         user_facing_authorize_error_message=NOT_INSTALLED,

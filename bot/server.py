@@ -2,13 +2,13 @@
 
 Bolt's own Starlette handler calls the synchronous `App.dispatch` on the event
 loop, so one slow request stalls every other; here dispatch runs in the
-thread pool and the loop stays free (see bench/ack_latency.py).
+thread pool and the loop stays free (see bench/ack_latency.py). The POST routes
+are thin: `bot.http` bounds, verifies and parses each body before any code reads it.
 """
 
 from __future__ import annotations
 
 import errno
-import json
 import logging
 import socket
 from collections.abc import Callable
@@ -32,10 +32,9 @@ from starlette.routing import Route
 from bot.app import build_app, build_client
 from bot.config import Settings
 from bot.documents import page as report_page
-from bot.errors import BadArguments, Unavailable, UpstreamError
+from bot.errors import Unavailable, UpstreamError
+from bot.http import pagerduty_requests, slack_requests
 from bot.jobs import scheduler
-from bot.pagerduty.webhook import parse_webhook, verify_signature
-from bot.services import pagerduty_events
 from storage import schema
 from storage.db import make_engine, make_sessionmaker
 
@@ -59,13 +58,11 @@ def build_asgi(
     """Routes for `serve`; `bolt` is None in Socket Mode, where Slack does not call us."""
 
     async def slack_events(request: Request) -> Response:
-        body = await request.body()
-        bolt_response = await run_in_threadpool(bolt.dispatch, to_bolt_request(request, body))
-        return to_starlette_response(bolt_response)
+        return await slack_requests.handle(request, bolt, settings.slack_signing_secret or "")
 
     async def slack_oauth(request: Request) -> Response:
         flow = bolt.oauth_flow
-        bolt_request = to_bolt_request(request, await request.body())
+        bolt_request = to_bolt_request(request, b"")  # OAuth's redirects carry no body
         if request.url.path == flow.install_path:
             return to_starlette_response(
                 await run_in_threadpool(flow.handle_installation, bolt_request)
@@ -73,12 +70,9 @@ def build_asgi(
         return to_starlette_response(await run_in_threadpool(flow.handle_callback, bolt_request))
 
     async def pagerduty_webhook(request: Request) -> Response:
-        body = await request.body()
-        signature = request.headers.get("x-pagerduty-signature")
-        status, answer = await run_in_threadpool(
-            _receive_pagerduty, settings, sessions, body, signature
+        return await pagerduty_requests.handle(
+            request, settings.pagerduty_webhook_secrets, sessions
         )
-        return JSONResponse(answer, status_code=status)
 
     async def healthz(request: Request) -> Response:
         try:
@@ -104,27 +98,6 @@ def build_asgi(
 def _ping_database(engine: Engine) -> None:
     with engine.connect() as connection:
         connection.execute(text("SELECT 1"))
-
-
-def _receive_pagerduty(
-    settings: Settings, sessions: sessionmaker[Session], body: bytes, signature: str | None
-) -> tuple[int, dict[str, object]]:
-    """PagerDuty retries 5xx and 429 for 48 hours but drops other 4xx, so only a
-    bad signature or an unreadable body gets a 4xx; anything signed is kept."""
-    secrets = settings.pagerduty_webhook_secrets
-    if not secrets:
-        return 401, {"ok": False, "error": "PAGERDUTY_WEBHOOK_SECRET is not configured"}
-    if not verify_signature(body, signature, secrets):
-        return 401, {"ok": False, "error": "bad signature"}
-    try:
-        event = parse_webhook(body)
-    except BadArguments as error:
-        return 400, {"ok": False, "error": str(error)}
-    if event.event_type == "pagey.ping":
-        return 200, {"ok": True, "pong": True}
-    with sessions.begin() as session:
-        recorded = pagerduty_events.record(session, event, json.loads(body))
-    return 200, {"ok": True, "duplicate": not recorded}
 
 
 def run(settings: Settings, *, host: str, migrate: bool = False) -> None:
