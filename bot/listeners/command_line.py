@@ -28,6 +28,13 @@ from bot.errors import BadArguments, BotError
 from bot.flows.deps import Deps
 
 SEVERITIES = ("P1", "P2", "P3", "P4", "P5", "SEV1", "SEV2", "SEV3", "SEV4", "SEV5")
+# shlex slows down faster than the text grows (1 MB took 7.6 s, past Slack's 3 s for the
+# ack); 4,000 characters split in about a millisecond and hold any title or timeline line.
+MAX_COMMAND_CHARS = 4000
+TOO_LONG = (
+    "That's {count:,} characters, longer than a `/postmortem` command can be "
+    f"({MAX_COMMAND_CHARS:,}). Shorten it, and post the details in the post-mortem's thread."
+)
 
 OptionParser = Callable[[str], str]
 Handler = Callable[["Invocation"], None]
@@ -121,6 +128,8 @@ class Family:
 
 def parse(text: str, known: Mapping[str, Subcommand]) -> Command:
     """Split `text` into one of the `known` subcommands, its `--options` and its words."""
+    if len(text) > MAX_COMMAND_CHARS:
+        raise BadArguments(TOO_LONG.format(count=len(text)))
     words = _split(text)
     if not words:
         return Command("help", (), {}, usage=known["help"].usage)
