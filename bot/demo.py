@@ -113,7 +113,7 @@ def _report(play: _Play) -> None:
     play.heading("The published report, in the channel")
     play.show(summary)
     uploads = play.sandbox.wait_for(
-        lambda: len(play.sandbox.slack.files) >= 2 and play.sandbox.slack.files
+        lambda: play.sandbox.slack.files if len(play.sandbox.slack.files) >= 2 else []
     )
     for upload in uploads:
         play.line(f"  file {upload['filename']}: {len(upload['content'])} bytes")

@@ -230,7 +230,7 @@ def _row(key: str, bot: Bot) -> dict[str, Any]:
 
 def _bot(row: dict[str, Any]) -> Bot:
     """A Bot from `installations.get`'s columns, its tokens already decrypted."""
-    names = ("app_id", "enterprise_id", "enterprise_name", "team_id", "team_name", "bot_token")
-    names += ("bot_id", "bot_user_id", "bot_scopes", "bot_refresh_token", "bot_token_expires_at")
-    names += ("is_enterprise_install", "installed_at")
+    names: tuple[str, ...] = ("app_id", "enterprise_id", "enterprise_name", "team_id")
+    names += ("team_name", "bot_token", "bot_id", "bot_user_id", "bot_scopes")
+    names += ("bot_refresh_token", "bot_token_expires_at", "is_enterprise_install", "installed_at")
     return Bot(**{name: row[name] for name in names})

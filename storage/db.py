@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, CursorResult, Delete, Engine, Update, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -67,6 +67,12 @@ def _begin_sqlite(connection: Connection) -> None:
     # IMMEDIATE takes the write lock up front, so two writers queue on the busy
     # timeout instead of the later one failing when it upgrades a read snapshot.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def changed_rows(session: Session, statement: Update | Delete) -> int:
+    """How many rows an UPDATE or DELETE changed (`Session.execute` is typed as a plain
+    Result; for DML it is a CursorResult, which has the count)."""
+    return cast(CursorResult[Any], session.execute(statement)).rowcount or 0
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -302,7 +302,7 @@ def _is_person_possessive(word: str) -> bool:
     if word.lower() in POSSESSIVE_PRONOUNS:
         return True
     owner = _POSSESSIVE_S.fullmatch(word)
-    return bool(owner) and is_person_word(owner.group(1))
+    return owner is not None and is_person_word(owner.group(1))
 
 
 def _finding(category: str, text: str, span: tuple[int, int]) -> Finding:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 from bot.core.language import Finding
 from bot.core.wordlists import (
@@ -53,25 +53,28 @@ _FILLERS = frozenset(
 )
 _VAGUE_LEADS: tuple[tuple[LeadKind, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(rf"(?:{pattern})\b", re.IGNORECASE))
-    for kind, pattern in (
+    for kind, pattern in cast(
+        tuple[tuple[LeadKind, str], ...],
         (
-            "vigilance",
-            r"be|being|pay\w*|remember\w*|don['’]?t|do\s+not|double[\s-]?check\w*|make\s+sure"
-            r"|ensur\w*|keep\w*|watch\w*|try\w*|tri(?:es|ed)|monitor\w*|check\w*",
-        ),
-        (
-            "improve",
-            r"improv\w*|enhanc\w*|strengthen\w*|harden\w*|optimi[sz]\w*|better|clean\w*\s+up"
-            r"|tidy\w*|prevent\w*|avoid\w*|streamlin\w*|raise\s+awareness|continu\w*"
-            r"|maintain\w*|fix\w*\s+(?:it|this|that|things|everything)$",
-        ),
-        (
-            "activity",
-            r"look\w*\s+(?:into|at)|investigat\w*|consider\w*|explor\w*|think\w*|evaluat\w*"
-            r"|assess\w*|research\w*|discuss\w*|revisit\w*|review\w*|figur\w*\s+out|see\s+if"
-            r"|work\w*\s+on|follow\w*[\s-]+up|sync\w*|talk\w*|align\w*|brainstorm\w*"
-            r"|understand\w*|determin\w*|analy[sz]\w*|audit\w*|train\w*|educat\w*"
-            r"|communicat\w*|spend\w*|learn\w*|share\w*|spike\w*|plan\w*",
+            (
+                "vigilance",
+                r"be|being|pay\w*|remember\w*|don['’]?t|do\s+not|double[\s-]?check\w*|make\s+sure"
+                r"|ensur\w*|keep\w*|watch\w*|try\w*|tri(?:es|ed)|monitor\w*|check\w*",
+            ),
+            (
+                "improve",
+                r"improv\w*|enhanc\w*|strengthen\w*|harden\w*|optimi[sz]\w*|better|clean\w*\s+up"
+                r"|tidy\w*|prevent\w*|avoid\w*|streamlin\w*|raise\s+awareness|continu\w*"
+                r"|maintain\w*|fix\w*\s+(?:it|this|that|things|everything)$",
+            ),
+            (
+                "activity",
+                r"look\w*\s+(?:into|at)|investigat\w*|consider\w*|explor\w*|think\w*|evaluat\w*"
+                r"|assess\w*|research\w*|discuss\w*|revisit\w*|review\w*|figur\w*\s+out|see\s+if"
+                r"|work\w*\s+on|follow\w*[\s-]+up|sync\w*|talk\w*|align\w*|brainstorm\w*"
+                r"|understand\w*|determin\w*|analy[sz]\w*|audit\w*|train\w*|educat\w*"
+                r"|communicat\w*|spend\w*|learn\w*|share\w*|spike\w*|plan\w*",
+            ),
         ),
     )
 )

@@ -182,11 +182,11 @@ class PagerDutyClient:
         try:
             response = self._http.get(path, params=params)
         except httpx.TransportError as error:
-            failure = PagerDutyUnavailable(
+            unreachable = PagerDutyUnavailable(
                 f"PagerDuty could not be reached for {what} ({type(error).__name__})."
             )
-            failure.__cause__ = error
-            return _Retry(failure, _backoff(attempt))
+            unreachable.__cause__ = error
+            return _Retry(unreachable, _backoff(attempt))
         if response.is_success:
             return response
         failure = _failure(response, what)

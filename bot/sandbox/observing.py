@@ -59,7 +59,7 @@ def said_since(ws: SlackWorkspace, before: Snapshot) -> list[Item]:
     """Bot messages posted or changed since `before`, what only someone saw, modals opened."""
     who = names(ws)
     with ws.lock:
-        items = [
+        items: list[Item | None] = [
             message_item(channel, message, who)
             for (channel, ts), version in _bot_messages(ws).items()
             if before.messages.get((channel, ts)) != version

@@ -162,7 +162,7 @@ def refresh_thread(channel: Channel, parent: Message) -> None:
 
 def tombstone(message: Message) -> None:
     """What Slack leaves behind when a thread parent with replies is deleted."""
-    keep = {k: message[k] for k in ("ts", "thread_ts", "type") if k in message}
+    keep: dict[str, Any] = {k: message[k] for k in ("ts", "thread_ts", "type") if k in message}
     message.clear()
     message.update(keep)
     message.update(subtype="tombstone", text="This message was deleted.", user="USLACKBOT")

@@ -88,7 +88,8 @@ def _multipart(request: Request) -> dict[str, Any]:
         name = part.get_param("name", header="content-disposition")
         if not isinstance(name, str):
             continue
-        payload = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)
+        payload = payload if isinstance(payload, bytes) else b""
         fields[name] = payload if part.get_filename() else payload.decode("utf-8", "replace")
     return fields
 

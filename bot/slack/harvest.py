@@ -76,7 +76,7 @@ def thread(client: WebClient, channel: str, thread_ts: str) -> Iterator[list[Mes
 
 def one_message(client: WebClient, channel: str, ts: str) -> Message | None:
     """The message at `ts`: a top-level one from history, else a thread reply; None if gone."""
-    window = {"channel": channel, "latest": ts, "oldest": ts, "inclusive": True}
+    window: dict[str, Any] = {"channel": channel, "latest": ts, "oldest": ts, "inclusive": True}
     found = client.conversations_history(**window, limit=1)["messages"]
     if not found:
         try:

@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.db import changed_rows
 from storage.models import TimelineGap, utcnow
 
 
@@ -43,7 +44,7 @@ def clear(session: Session, postmortem_id: int, scope: str, kinds: Collection[st
         TimelineGap.scope == scope,
         TimelineGap.kind.in_(list(kinds)),
     )
-    return session.execute(statement).rowcount or 0
+    return changed_rows(session, statement)
 
 
 def list_for(session: Session, postmortem_id: int) -> list[TimelineGap]:

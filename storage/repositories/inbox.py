@@ -46,13 +46,11 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
 
 from sqlalchemy import ColumnElement, and_, case, delete, func, literal, or_, select, update
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql.dml import Delete, Update
 
+from storage.db import changed_rows
 from storage.models import InboxItem
 from storage.upsert import insert_ignoring_conflicts
 
@@ -212,7 +210,7 @@ def _settle(session: Session, item: Claimed, **values: object) -> bool:
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return _changed(session, statement) > 0
+    return changed_rows(session, statement) > 0
 
 
 def renew(
@@ -284,7 +282,7 @@ def _give_back(session: Session, worker: str, now: datetime, *, failed: bool) ->
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return _changed(session, statement)
+    return changed_rows(session, statement)
 
 
 def counts(session: Session) -> dict[str, int]:
@@ -318,24 +316,19 @@ def requeue(session: Session, item_id: int, *, now: datetime) -> bool:
         .values(status=PENDING, attempts=0, available_at=now, done_at=None, claimed_by=None)
         .execution_options(synchronize_session=False)
     )
-    return _changed(session, statement) > 0
+    return changed_rows(session, statement) > 0
 
 
 def drop(session: Session, item_id: int) -> bool:
     """Delete a dead letter for good; False unless it was dead."""
     statement = delete(InboxItem).where(InboxItem.id == item_id, InboxItem.status == DEAD)
-    return _changed(session, statement.execution_options(synchronize_session=False)) > 0
+    return changed_rows(session, statement.execution_options(synchronize_session=False)) > 0
 
 
 def prune(session: Session, *, done_before: datetime) -> int:
     """Delete items done before `done_before`; their delivery keys are forgotten with them."""
     statement = delete(InboxItem).where(InboxItem.status == DONE, InboxItem.done_at < done_before)
-    return _changed(session, statement.execution_options(synchronize_session=False))
-
-
-def _changed(session: Session, statement: Update | Delete) -> int:
-    """How many rows an UPDATE or DELETE changed."""
-    return cast(CursorResult[Any], session.execute(statement)).rowcount or 0
+    return changed_rows(session, statement.execution_options(synchronize_session=False))
 
 
 def _bounded(error: str) -> str:

@@ -14,6 +14,7 @@ from sqlalchemy import delete, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from storage.db import changed_rows
 from storage.models import SlackInstallation
 from storage.secrets import TokenCipher, is_encrypted
 
@@ -55,8 +56,8 @@ def save(session: Session, values: dict[str, Any], cipher: TokenCipher) -> None:
 
 def remove(session: Session, key: str) -> bool:
     """Forget an install; False if there was none."""
-    result = session.execute(delete(SlackInstallation).where(SlackInstallation.install_id == key))
-    return bool(result.rowcount)
+    gone = delete(SlackInstallation).where(SlackInstallation.install_id == key)
+    return bool(changed_rows(session, gone))
 
 
 def reencrypt_all(session: Session, cipher: TokenCipher) -> int:

@@ -6,6 +6,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.db import changed_rows
 from storage.models import Answer, Interview
 
 
@@ -65,7 +66,7 @@ def compare_and_set(
         .values(stage=stage, chain=chain, depth=depth, version=expected_version + 1)
         .execution_options(synchronize_session=False)
     )
-    return session.execute(statement).rowcount == 1
+    return changed_rows(session, statement) == 1
 
 
 def set_prompt(session: Session, postmortem_id: int, prompt_ts: str, version: int) -> None:
@@ -123,7 +124,8 @@ def chain_depths(session: Session, postmortem_id: int) -> dict[int, int]:
         )
         .group_by(Answer.chain)
     )
-    return {chain: depth for chain, depth in session.execute(query) if chain is not None}
+    rows = session.execute(query)
+    return {chain: depth for chain, depth in rows if chain is not None and depth is not None}
 
 
 def list_answers(session: Session, postmortem_id: int) -> list[Answer]:

@@ -6,6 +6,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.db import changed_rows
 from storage.models import TimelineMark
 
 
@@ -25,7 +26,7 @@ def remove(session: Session, postmortem_id: int, source_key: str, marked_by: str
         TimelineMark.source_key == source_key,
         TimelineMark.marked_by == marked_by,
     )
-    return bool(session.execute(statement).rowcount)
+    return bool(changed_rows(session, statement))
 
 
 def count_for(session: Session, postmortem_id: int, source_key: str) -> int:

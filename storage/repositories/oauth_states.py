@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from storage.db import changed_rows
 from storage.models import OAuthState
 
 
@@ -19,12 +20,10 @@ def consume(session: Session, state: str, now: datetime) -> bool:
 
     One DELETE decides, so two redirects racing with the same state cannot both win.
     """
-    spent = session.execute(
-        delete(OAuthState).where(OAuthState.state == state, OAuthState.expires_at > now)
-    )
-    return spent.rowcount == 1
+    spent = delete(OAuthState).where(OAuthState.state == state, OAuthState.expires_at > now)
+    return changed_rows(session, spent) == 1
 
 
 def purge_expired(session: Session, now: datetime) -> int:
     """Drop states nobody came back with; returns how many."""
-    return session.execute(delete(OAuthState).where(OAuthState.expires_at <= now)).rowcount
+    return changed_rows(session, delete(OAuthState).where(OAuthState.expires_at <= now))

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from storage.db import changed_rows
 from storage.models import ReportRecord
 from storage.upsert import insert_ignoring_conflicts
 
@@ -54,7 +55,7 @@ def claim(
         .values(claimed_at=now, claimed_by=by)
         .execution_options(synchronize_session=False)
     )
-    return session.execute(statement).rowcount == 1
+    return changed_rows(session, statement) == 1
 
 
 def release(session: Session, postmortem_id: int, *, by: str) -> None:
