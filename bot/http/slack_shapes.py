@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 NoneType = type(None)
 TEXT = (str,)
@@ -155,6 +156,9 @@ BODY = Shape(
 )
 # Bolt reads `actions[0]` of these without looking whether there is one.
 NEEDS_AN_ACTION = ("block_actions", "interactive_message")
+# Slack sends every slash command with these filled in; the listeners answer through
+# `response_url` and act for that team, user and channel.
+COMMAND_FIELDS = ("command", "team_id", "user_id", "channel_id", "response_url")
 
 
 def mismatch(body: Mapping[str, Any]) -> str | None:
@@ -162,7 +166,32 @@ def mismatch(body: Mapping[str, Any]) -> str | None:
     found = mismatch_in(body, BODY, "")
     if found is None and body.get("type") in NEEDS_AN_ACTION and not body.get("actions"):
         return "actions"
+    if found is None and "command" in body:
+        found = next((key for key in COMMAND_FIELDS if not body.get(key)), None)
+    if found is None and "command" in body and "text" not in body:
+        return "text"
+    if found is None:
+        found = _not_a_response_url(body)
     return found
+
+
+def _not_a_response_url(body: Mapping[str, Any]) -> str | None:
+    """Bolt's `respond` posts to `response_url` (or `response_urls[0]`): an http(s) URL."""
+    urls = [("response_url", body.get("response_url"))]
+    for index, item in enumerate(body.get("response_urls") or ()):
+        urls.append((f"response_urls[{index}].response_url", item.get("response_url")))
+    for path, url in urls:
+        if url is not None and not _is_web_url(url):
+            return path
+    return None
+
+
+def _is_web_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in ("https", "http") and bool(parts.hostname)
 
 
 def mismatch_in(value: Mapping[str, Any], shape: Shape, path: str) -> str | None:
