@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl
 
-from bot.http import slack_shapes
+from bot.http import slack_needs, slack_shapes
 from bot.http.json_bodies import MALFORMED, load_object
 from bot.http.refusal import Refused
 
@@ -32,7 +32,7 @@ def parse(body: bytes, content_type: str | None) -> dict[str, Any]:
     if not text:
         raise Refused(MALFORMED, "empty", 0)
     parsed = load_object(text) if _is_json(text, content_type) else _form(text)
-    if slack_shapes.mismatch(parsed) is not None:
+    if slack_shapes.mismatch(parsed) is not None or slack_needs.missing(parsed) is not None:
         raise Refused(MALFORMED, "unexpected_shape", len(body))
     return parsed
 

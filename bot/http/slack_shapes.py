@@ -6,6 +6,7 @@ so a signed body of another shape raises inside `App.dispatch` and reaches the e
 as a traceback. Slack documents these fields with these types; a body that disagrees is
 refused with a 400 before Bolt sees it. Only the fields named here are checked, at the
 places named here: anything else (a block, a modal's state) is the listeners' to read.
+What each kind of body must carry, and in what format, is `slack_needs`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 NoneType = type(None)
 TEXT = (str,)
@@ -154,44 +154,11 @@ BODY = Shape(
     },
     lists={"authorizations": _AUTHORIZATION, "actions": _ACTION, "response_urls": _RESPONSE_URL},
 )
-# Bolt reads `actions[0]` of these without looking whether there is one.
-NEEDS_AN_ACTION = ("block_actions", "interactive_message")
-# Slack sends every slash command with these filled in; the listeners answer through
-# `response_url` and act for that team, user and channel.
-COMMAND_FIELDS = ("command", "team_id", "user_id", "channel_id", "response_url")
 
 
 def mismatch(body: Mapping[str, Any]) -> str | None:
-    """The path of the first field Bolt would trip on (e.g. `event.type`), or None."""
-    found = mismatch_in(body, BODY, "")
-    if found is None and body.get("type") in NEEDS_AN_ACTION and not body.get("actions"):
-        return "actions"
-    if found is None and "command" in body:
-        found = next((key for key in COMMAND_FIELDS if not body.get(key)), None)
-    if found is None and "command" in body and "text" not in body:
-        return "text"
-    if found is None:
-        found = _not_a_response_url(body)
-    return found
-
-
-def _not_a_response_url(body: Mapping[str, Any]) -> str | None:
-    """Bolt's `respond` posts to `response_url` (or `response_urls[0]`): an http(s) URL."""
-    urls = [("response_url", body.get("response_url"))]
-    for index, item in enumerate(body.get("response_urls") or ()):
-        urls.append((f"response_urls[{index}].response_url", item.get("response_url")))
-    for path, url in urls:
-        if url is not None and not _is_web_url(url):
-            return path
-    return None
-
-
-def _is_web_url(url: str) -> bool:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    return parts.scheme in ("https", "http") and bool(parts.hostname)
+    """The path of the first field of the wrong type (e.g. `event.type`), or None."""
+    return mismatch_in(body, BODY, "")
 
 
 def mismatch_in(value: Mapping[str, Any], shape: Shape, path: str) -> str | None:
