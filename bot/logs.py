@@ -44,8 +44,10 @@ class WithoutRequestBodies(logging.Filter):
         if record.levelno < logging.getLogger(BOLT).getEffectiveLevel():
             return False
         message = record.getMessage()
-        found = (message.find(marker) for marker in BOLT_BODY_MARKERS)
-        cut = min((at for at in found if at >= 0), default=len(message))
+        found = [at for at in (message.find(m) for m in BOLT_BODY_MARKERS) if at >= 0]
+        if found and "(" in message:
+            found.append(message.index("("))  # "... detected (signature: ..., body: ...)"
+        cut = min(found, default=len(message))
         if min(cut, BOLT_LINE_LIMIT) < len(message):
             record.msg = (
                 message[: min(cut, BOLT_LINE_LIMIT)].rstrip(" (:") + " [request not logged]"
