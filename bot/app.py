@@ -1,4 +1,8 @@
-"""build_app: the Bolt app with its listeners, error hook and dependencies."""
+"""build_app: the Bolt app with its listeners, error hook and dependencies.
+
+Its lazy listeners are recorded in the inbox before the ack (`bot.inbox.recording`)
+and run later by the inbox worker `serve` starts (`bot.inbox.replay`).
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import listeners, logs
 from bot.config import Settings
 from bot.flows.deps import Deps
-from bot.listeners.errors import on_listener_error
+from bot.inbox import recording
+from bot.listeners.errors import on_listener_error, tell_gave_up
 from bot.oauth import NOT_INSTALLED, build_oauth_settings
 from bot.templates import Templates
 from storage.models import utcnow
@@ -76,5 +81,6 @@ def build_app(
         next()
 
     app.error(on_listener_error)
+    recording.install(app, recording.RecordingRunner(sessions, notify=tell_gave_up))
     listeners.register(app)
     return app

@@ -45,6 +45,9 @@ SETTING_NAMES = (
     "REMINDER_HOUR",
     "REPORT_ANNOUNCE_CHANNEL",
     "LOG_LEVEL",
+    "INBOX_WORKERS",
+    "SHUTDOWN_GRACE_SECONDS",
+    "WORKER_NAME",
 )
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # Shown as [redacted] by repr(Settings); the password in DATABASE_URL is hidden too.
@@ -85,6 +88,9 @@ class Settings:
     public_url: str | None = None  # where people reach the bot's pages; see `public_base_url`
     report_announce_channel: str | None = None
     log_level: str = "INFO"
+    inbox_workers: int = 4  # threads processing the inbox (what was answered, done after)
+    shutdown_grace_seconds: float = 20.0  # how long a stop waits for the work in progress
+    worker_name: str | None = None  # the inbox claims' owner; see `inbox_worker_name`
 
     @classmethod
     def from_env(
@@ -115,6 +121,9 @@ class Settings:
             public_url=_public_url(environ),
             report_announce_channel=_channel_id(environ, "REPORT_ANNOUNCE_CHANNEL"),
             log_level=_log_level(environ),
+            inbox_workers=_inbox_workers(environ),
+            shutdown_grace_seconds=_shutdown_grace(environ),
+            worker_name=_worker_name(environ),
         )
 
     def __repr__(self) -> str:
@@ -141,6 +150,11 @@ class Settings:
     def public_base_url(self) -> str:
         """The base of links to the bot's pages (`PUBLIC_URL`, else this host and port)."""
         return self.public_url or f"http://localhost:{self.port}"
+
+    def inbox_worker_name(self, host: str) -> str:
+        """WORKER_NAME, else `host:PORT`: the same after a restart, so the new process takes
+        back at once what the old one held, and never two live processes' (one port each)."""
+        return self.worker_name or f"{host}:{self.port}"
 
     @property
     def pagerduty_webhook_secrets(self) -> tuple[str, ...]:
@@ -313,4 +327,33 @@ def _channel_id(environ: Mapping[str, str], name: str) -> str | None:
     value = _optional(environ, name)
     if value is not None and not re.fullmatch(r"[CG][A-Z0-9]{2,}", value):
         raise ConfigError(name, f"{value!r} is not a channel id; use the id (C…), not the name")
+    return value
+
+
+def _inbox_workers(environ: Mapping[str, str]) -> int:
+    value = _optional(environ, "INBOX_WORKERS") or "4"
+    if not value.isdigit() or not 1 <= int(value) <= 64:
+        raise ConfigError("INBOX_WORKERS", f"{value!r} is not a number of threads (1-64)")
+    return int(value)
+
+
+def _shutdown_grace(environ: Mapping[str, str]) -> float:
+    value = _optional(environ, "SHUTDOWN_GRACE_SECONDS") or "20"
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:
+        raise ConfigError(
+            "SHUTDOWN_GRACE_SECONDS", f"{value!r} is not a number of seconds (0-3600)"
+        )
+    return seconds
+
+
+def _worker_name(environ: Mapping[str, str]) -> str | None:
+    value = _optional(environ, "WORKER_NAME")
+    if value is not None and (len(value) > 120 or not value.isprintable()):
+        raise ConfigError(
+            "WORKER_NAME", "use a short name, such as the pod's (120 characters at most)"
+        )
     return value

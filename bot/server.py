@@ -18,7 +18,6 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_bolt.error import BoltError
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 from sqlalchemy import Engine, text
@@ -34,6 +33,9 @@ from bot.config import Settings
 from bot.documents import page as report_page
 from bot.errors import Unavailable, UpstreamError
 from bot.http import pagerduty_requests, slack_requests
+from bot.inbox import Worker
+from bot.inbox.recording import runner_of
+from bot.inbox.replay import SlackReplay
 from bot.jobs import scheduler
 from storage import schema
 from storage.db import make_engine, make_sessionmaker
@@ -121,7 +123,7 @@ def run(settings: Settings, *, host: str, migrate: bool = False) -> None:
         bolt = _connect_slack(settings, sessions)
         http_bolt = None if settings.socket_mode else bolt
         asgi = build_asgi(settings, engine=engine, sessions=sessions, bolt=http_bolt)
-        _serve(settings, asgi, listener, sessions=sessions, client=bolt.client)
+        _serve(settings, asgi, listener, sessions=sessions, bolt=bolt)
     finally:
         listener.close()
 
@@ -205,7 +207,7 @@ def _serve(
     listener: socket.socket,
     *,
     sessions: sessionmaker[Session],
-    client: WebClient,
+    bolt: App,
 ) -> None:
     if not settings.socket_mode and settings.public_url is None:
         logger.warning(
@@ -214,8 +216,27 @@ def _serve(
             settings.public_base_url,
         )
     logger.info("serving port=%s socket_mode=%s", settings.port, settings.socket_mode)
-    stop_jobs = scheduler.start(settings, sessions=sessions, client=client)
+    worker = _start_worker(settings, sessions, bolt, f"{socket.gethostname()}:{settings.port}")
+    stop_jobs = scheduler.start(settings, sessions=sessions, client=bolt.client)
     try:
         uvicorn.Server(uvicorn.Config(asgi, log_config=None, access_log=False)).run([listener])
     finally:
+        worker.stop(settings.shutdown_grace_seconds)
         stop_jobs()
+
+
+def _start_worker(
+    settings: Settings, sessions: sessionmaker[Session], bolt: App, name: str
+) -> Worker:
+    """The inbox worker, replaying what `bolt` recorded; woken by each new record."""
+    replay = SlackReplay(bolt)
+    worker = Worker(
+        sessions,
+        replay.handle,
+        worker_name=name,
+        threads=settings.inbox_workers,
+        on_dead=replay.tell_gave_up,
+    )
+    runner_of(bolt).wake = worker.wake
+    worker.start()
+    return worker

@@ -28,7 +28,9 @@ container name, not host:pid) takes back at once what it held before it died
 `stop(grace_seconds)` stops claiming, waits for the items in flight up to the
 grace period, then releases every claim still held, due at once elsewhere; an
 item that overran the grace may then run twice (handlers are idempotent).
-Logs: one line per retry (warning) and per dead letter (error).
+Logs: one line per retry (warning) and per dead letter (error). `on_dead(item, error)`,
+when given, is called after an item became a dead letter (to tell whoever asked); what
+it raises is logged, never retried.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from storage.repositories.inbox import Claimed
 logger = logging.getLogger(__name__)
 
 Handle = Callable[[Claimed], None]
+OnDead = Callable[[Claimed, str], None]
 Clock = Callable[[], datetime]
 
 
@@ -127,6 +130,7 @@ class Worker:
         max_attempts: int = 8,
         heartbeat_seconds: float | None = None,
         clock: Clock = utcnow,
+        on_dead: OnDead | None = None,
     ) -> None:
         if lease_seconds <= 0 or poll_interval <= 0 or threads < 1 or max_attempts < 1:
             raise ValueError("lease and poll interval must be positive, threads and attempts ≥ 1")
@@ -140,6 +144,7 @@ class Worker:
         self.backoff = backoff or Backoff()
         self._sessions = sessions
         self._handle = handle
+        self._on_dead = on_dead
         self._clock = clock
         self._thread_count = threads
         self._threads: list[threading.Thread] = []
@@ -330,6 +335,11 @@ class Worker:
             )
             return
         self._log(item, outcome, held)
+        if held and outcome.kind == "bury" and self._on_dead is not None:
+            try:
+                self._on_dead(item, outcome.error)
+            except Exception:
+                logger.exception("inbox dead letter not told item=%d", item.id)
 
     def _log(self, item: Claimed, outcome: _Outcome, held: bool) -> None:
         where = f"item={item.id} source={item.source} delivery={item.delivery_key}"

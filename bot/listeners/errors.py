@@ -1,10 +1,18 @@
 """The one error hook: domain errors become words for the person, the rest a logged traceback.
 
-Bolt sends exceptions from ack-time listeners to `@app.error` (registered as
-`on_listener_error`) and answers Slack 500 unless the hook says otherwise; it
-only logs exceptions from lazy listeners, without a traceback, so those are
-caught by `in_background`. Both paths end in `message_for`, and Slack never
-sees a 500. Where the words go:
+Bolt sends exceptions from ack-time listeners (and from recording a request in the
+inbox, `bot.inbox.recording`) to `@app.error`, registered as `on_listener_error`, and
+answers Slack 500 unless the hook says otherwise. When the database (or something else
+the bot cannot work without) is unavailable the hook answers 503, so nothing is
+acknowledged that was not kept: Slack retries an event, and shows its own failure
+notice for a command or a click. Otherwise the words come from `message_for`, and
+Slack never sees a 500.
+
+Lazy listeners run later from the inbox (`bot.inbox.replay`), wrapped in
+`in_background`: a UserError is told to the person and the item is done; a transient
+failure (`transient`) is retried by the worker after the delay Slack asked for; any
+other error is retried too, and when the worker gives up the person is told by
+`tell_gave_up`, with the inbox item's id. Where the words go:
 
     slash command, ack          the ack's ephemeral answer
     modal submitted, ack        the modal stays open with the words under its first input
@@ -28,12 +36,20 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core.slack_text import escape
 from bot.errors import UserError
+from bot.inbox import HandlerSignal, slack_delivery
+from bot.listeners.failures import retry_for, unavailable
 
 logger = logging.getLogger(__name__)
 
 SORRY = "Something went wrong on my side and nothing was changed; please try again. (ref `{ref}`)"
 VIEW_SUBMISSION = "view_submission"
 ERROR_TEXT_LIMIT = 2000  # what Slack shows under a field
+UNAVAILABLE = 503  # Slack retries an event; a command or a click shows Slack's own notice
+GAVE_UP = (
+    "Sorry: I could not finish {what}, and after several tries I gave up. Nothing more "
+    "will come of it unless it is retried: try again, or ask whoever runs the bot to run "
+    "`postmortem-bot inbox retry {item_id}` (inbox item {item_id})."
+)
 
 BackgroundListener = Callable[..., None]
 
@@ -49,6 +65,11 @@ def message_for(error: Exception, body: dict[str, Any]) -> str:
 
 
 def on_listener_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
+    if unavailable(error):
+        # Not acknowledged, so not lost: Slack retries (X-Slack-No-Retry is not set).
+        kind = body.get("command") or body.get("type") or "request"
+        logger.warning("request not taken, answered 503 kind=%s error=%s", kind, _brief(error))
+        return BoltResponse(status=UNAVAILABLE, body="")
     text = message_for(error, body)
     if body.get("type") == VIEW_SUBMISSION:
         return _json(modal_answer(body.get("view") or {}, text))
@@ -73,18 +94,65 @@ def modal_answer(view: dict[str, Any], text: str) -> dict[str, Any]:
 
 
 def in_background(listener: BackgroundListener) -> BackgroundListener:
-    """Wrap a lazy listener so its errors reach the person who asked."""
+    """Wrap a lazy listener: a UserError is told to the person who asked (and that is the
+    end of it); a transient failure becomes the worker's `Retry`; anything else is raised
+    for the worker to retry, and to tell the person (`tell_gave_up`) when it gives up."""
 
     def run(
         body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
     ) -> None:
         try:
             listener(body=body, client=client, respond=respond, context=context)
+        except UserError as error:
+            tell(str(error), body, client, respond)
+        except HandlerSignal:
+            raise
         except Exception as error:
-            tell(message_for(error, body), body, client, respond)
+            signal = retry_for(error)
+            if signal is not None:
+                raise signal from error
+            raise
 
     run.__name__ = listener.__name__
     return run
+
+
+def tell_gave_up(item_id: int, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    """A dead letter: tell who asked, ephemerally where they asked (response_url) or by DM."""
+    text = GAVE_UP.format(what=_what(body), item_id=item_id)
+    if respond is not None and (body.get("response_url") or body.get("response_urls")):
+        respond(text=text, response_type="ephemeral", replace_original=False)
+        return
+    user_id = slack_delivery.user_of(body)
+    if user_id is None:
+        return
+    # A user id as the channel: the bot's direct messages with that person.
+    client.chat_postMessage(channel=user_id, text=text)
+
+
+def _what(body: dict[str, Any]) -> str:
+    if body.get("command"):
+        typed = f"{body['command']} {body.get('text') or ''}".strip()
+        shown = typed if len(typed) <= 80 else typed[:79] + "…"
+        return f"`{escape(shown)}`"
+    event = body.get("event") or {}
+    kinds = {
+        "message": "filing your message",
+        "reaction_added": "taking your reaction into the timeline",
+        "reaction_removed": "taking your reaction out of the timeline",
+        "pin_added": "taking your pin into the timeline",
+        "pin_removed": "taking your pin out of the timeline",
+        "view_submission": "what you sent in the form",
+        "block_actions": "what your click asked for",
+    }
+    return kinds.get(event.get("type") or body.get("type") or "", "your request")
+
+
+def _brief(error: BaseException) -> str:
+    """The error's type and first line, without the SQL and parameters SQLAlchemy adds."""
+    cause = getattr(error, "orig", None) or error
+    first = (str(cause).strip().splitlines() or [""])[0][:200]
+    return f"{type(cause).__name__}: {first}" if first else type(cause).__name__
 
 
 def tell(text: str, body: dict[str, Any], client: WebClient, respond: Respond) -> None:

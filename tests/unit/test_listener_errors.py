@@ -11,9 +11,12 @@ from slack_bolt import App, BoltRequest
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
 
-from bot.errors import NotFound, UserError
+from bot.errors import NotFound, Unavailable, UserError
+from bot.inbox import Retry
 from bot.listeners.errors import in_background, on_listener_error
+from bot.pagerduty.errors import PagerDutyUnavailable
 from bot.slack import action_item_modal
 
 ALICE = "U0ALICE"
@@ -54,6 +57,19 @@ class FakeClient:
             )
             raise SlackApiError("refused", answer)
         self.posted.append(kwargs)
+
+
+def _slack_failure(status: int, headers: dict[str, str]) -> SlackApiError:
+    answer = SlackResponse(
+        client=None,
+        http_verb="POST",
+        api_url="chat.postMessage",
+        req_args={},
+        data={"ok": False, "error": "ratelimited" if status == 429 else "fatal_error"},
+        headers=headers,
+        status_code=status,
+    )
+    return SlackApiError("failed", answer)
 
 
 class FakeRespond:
@@ -181,3 +197,68 @@ def test_a_failed_event_tells_nobody() -> None:
     _fails(UserError("no"))(body=event, client=client, respond=respond, context={})
 
     assert client.posted == [] and respond.answers == []
+
+
+def _operational() -> OperationalError:
+    return OperationalError(
+        "INSERT INTO inbox …", {}, Exception("attempt to write a readonly database")
+    )
+
+
+@pytest.mark.parametrize(
+    "error",
+    [_operational(), Unavailable("the database is away")],
+    ids=["database", "unavailable"],
+)
+def test_a_request_met_by_an_unavailable_database_is_answered_503_for_slack_to_retry(
+    error: Exception, caplog: pytest.LogCaptureFixture
+) -> None:
+    command = on_listener_error(error, {"command": "/postmortem", "text": "event x"})
+    event = on_listener_error(error, {"type": "event_callback"})
+
+    assert (command.status, event.status) == (503, 503)
+    assert "x-slack-no-retry" not in {name.lower() for name in command.headers}
+    assert "answered 503" in caplog.text and "INSERT INTO" not in caplog.text
+
+
+def test_a_constraint_the_request_broke_is_not_an_outage() -> None:
+    error = IntegrityError("INSERT …", {}, Exception("UNIQUE constraint failed"))
+
+    answer = _answer(error, {"command": "/postmortem"})
+
+    assert answer["text"].startswith("Something went wrong on my side")
+
+
+def test_an_unexpected_failure_after_the_ack_is_raised_for_the_worker_to_retry() -> None:
+    client, respond = FakeClient(), FakeRespond()
+
+    with pytest.raises(RuntimeError, match="boom"):
+        _fails(RuntimeError("boom"))(
+            body={"command": "/postmortem", "response_url": "https://hooks.example/1"},
+            client=client,
+            respond=respond,
+            context={},
+        )
+
+    assert respond.answers == [] and client.posted == [], "told only when the worker gives up"
+
+
+@pytest.mark.parametrize(
+    ("error", "after"),
+    [
+        (_slack_failure(503, {}), None),
+        (_slack_failure(429, {"retry-after": "30"}), 30.0),
+        (_operational(), None),
+        (PagerDutyUnavailable("PagerDuty answered 502", status=502), None),
+        (ConnectionResetError("reset by peer"), None),
+    ],
+    ids=["slack-5xx", "slack-429", "database", "pagerduty", "connection"],
+)
+def test_a_transient_failure_after_the_ack_is_the_workers_retry(
+    error: Exception, after: float | None
+) -> None:
+    with pytest.raises(Retry) as retry:
+        _fails(error)(body={"type": "event_callback"}, client=None, respond=None, context={})
+
+    assert retry.value.after_seconds == after
+    assert retry.value.__cause__ is error

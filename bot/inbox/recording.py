@@ -1,0 +1,163 @@
+"""Bolt's lazy listeners, recorded in the inbox before the ack instead of run in a thread.
+
+Bolt hands every lazy listener to one `LazyListenerRunner` (slack_bolt 1.30,
+`listener/thread_runner.py`):
+
+* `start(function, request)` in the request's own thread, after the ack function ran
+  and before `App.dispatch` returns the ack. Bolt's runner submits the function to a
+  thread pool there, so a stop or a crash lost it; `RecordingRunner.start` records
+  the request in the inbox instead, committed before the ack is sent. When it cannot
+  (the database is down, read-only, full), it raises; `App.dispatch` hands that to the
+  error hook, which answers 503 (`bot.listeners.errors.on_listener_error`), so Slack
+  retries the event or shows its own failure notice for a command.
+* `run(function, request)` for a request built with `lazy_only` and
+  `lazy_function_name`: the inbox worker's replay (`bot.inbox.replay`). Bolt's own
+  `run` logs and swallows what the function raises; this one runs it in the calling
+  thread and keeps what it raised in the request's `Replay`, where the worker reads it.
+  (`App.dispatch` catches every exception, so raising it would not reach the worker.)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import App, BoltRequest
+from slack_bolt.kwargs_injection import build_required_kwargs
+from slack_bolt.lazy_listener import LazyListenerRunner
+from slack_bolt.util.utils import get_arg_names_of_callable, get_name_for_callable
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.inbox import slack_delivery
+from bot.inbox.statements import bound_statements
+from storage.models import utcnow
+from storage.repositories import inbox
+
+logger = logging.getLogger(__name__)
+
+SOURCE = "slack"
+REPLAY = "inbox_replay"  # the context key of a replay's `Replay`
+# What a replay needs besides the body: how to read it, and the sender's proof and retry count.
+KEPT_HEADERS = (
+    "content-type",
+    "x-slack-request-timestamp",
+    "x-slack-signature",
+    "x-slack-retry-num",
+    "x-slack-retry-reason",
+)
+JSON = "application/json"
+# Tells the person their request was given up: (inbox item id, body, client, respond).
+Notify = Callable[..., None]
+
+
+@dataclass
+class Replay:
+    """One replay of an inbox item through `App.dispatch`, and what came of it.
+
+    `notice_for`: instead of running the function, tell the person who asked that inbox
+    item `notice_for` was given up (a dead letter)."""
+
+    item_id: int
+    notice_for: int | None = None
+    ran: bool = False
+    error: Exception | None = None
+
+
+class RecordingRunner(LazyListenerRunner):
+    """See the module docstring; `wake` is called after each new record (the worker's)."""
+
+    def __init__(
+        self, sessions: sessionmaker[Session], *, notify: Notify, logger: logging.Logger = logger
+    ) -> None:
+        self.logger = logger
+        self.wake: Callable[[], None] = lambda: None
+        self._sessions = sessions
+        self._notify = notify
+
+    def start(self, function: Callable[..., None], request: BoltRequest) -> None:
+        name = get_name_for_callable(function)
+        payload, headers = stored_request(request)
+        delivery = slack_delivery.of(request.body, name, raw=payload)
+        with self._sessions.begin() as session:
+            bound_statements(session)
+            added = inbox.add(
+                session,
+                source=SOURCE,
+                kind=delivery.kind,
+                delivery_key=delivery.delivery_key,
+                handler=delivery.handler,
+                payload=payload,
+                headers=headers,
+                team_id=delivery.team_id,
+                order_key=delivery.order_key,
+                now=utcnow(),
+            )
+        if added:
+            self.wake()
+        else:
+            logger.info("inbox already has delivery=%s", delivery.delivery_key)
+
+    def run(self, function: Callable[..., None], request: BoltRequest) -> None:
+        replay = request.context.get(REPLAY)
+        if not isinstance(replay, Replay):
+            _call(function, request, self.logger)  # not a replay: raise what it raises
+            return
+        try:
+            if replay.notice_for is not None:
+                _call(self._notify, request, self.logger, item_id=replay.notice_for)
+            else:
+                _call(function, request, self.logger)
+        except Exception as error:
+            replay.error = error
+        finally:
+            replay.ran = True
+
+
+def _call(
+    function: Callable[..., None], request: BoltRequest, log: logging.Logger, **extra: Any
+) -> None:
+    names = [name for name in get_arg_names_of_callable(function) if name not in extra]
+    kwargs = build_required_kwargs(
+        logger=log, required_arg_names=names, request=request, response=None, this_func=function
+    )
+    function(**kwargs, **extra)
+
+
+def stored_request(request: BoltRequest) -> tuple[str, dict[str, str]]:
+    """The body as received (HTTP) or as JSON (Socket Mode gives a dict), and the headers
+    a replay needs."""
+    headers = {
+        name: str(values[0])
+        for name, values in request.headers.items()
+        if name in KEPT_HEADERS and values
+    }
+    if request.raw_body:
+        return request.raw_body, headers
+    headers["content-type"] = JSON
+    return json.dumps(request.body, separators=(",", ":")), headers
+
+
+def install(app: App, runner: RecordingRunner) -> None:
+    """Make `runner` start and run every lazy listener of `app`.
+
+    Bolt has no setting for this: `App(listener_executor=...)` only chooses the pool its
+    own runner submits to. Its `ThreadListenerRunner` reads the runner from the attribute
+    `lazy_listener_runner` each time; tests/unit/test_inbox_recording.py fails if a new
+    Bolt moves it."""
+    listeners = getattr(app, "_listener_runner", None)
+    if not isinstance(getattr(listeners, "lazy_listener_runner", None), LazyListenerRunner):
+        raise RuntimeError(
+            "this slack_bolt has no App._listener_runner.lazy_listener_runner: "
+            "bot.inbox.recording.install needs updating for it"
+        )
+    listeners.lazy_listener_runner = runner  # type: ignore[union-attr]
+
+
+def runner_of(app: App) -> RecordingRunner:
+    runner = getattr(getattr(app, "_listener_runner", None), "lazy_listener_runner", None)
+    if not isinstance(runner, RecordingRunner):
+        raise RuntimeError("this App records no lazy listeners: see bot.inbox.recording.install")
+    return runner
