@@ -1,13 +1,20 @@
-"""The HTTP face of the bot: one Starlette app with the contract's routes.
+"""The HTTP face of the bot: one Starlette app with the contract's routes, and `serve`.
 
 Bolt's own Starlette handler calls the synchronous `App.dispatch` on the event
 loop, so one slow request stalls every other; here dispatch runs in the
 thread pool and the loop stays free (see bench/ack_latency.py). The POST routes
 are thin: `bot.http` bounds, verifies and parses each body before any code reads it.
+
+What Slack is answered 2xx for is in the inbox first (`bot.inbox.recording`); `serve`
+runs the inbox worker that does it (`bot.inbox.replay`), and stops as `bot.shutdown`
+says: new requests answered 503, the work in progress finished or handed back within
+SHUTDOWN_GRACE_SECONDS, exit 0. `/healthz` is ready only while the database takes a
+write (`bot.inbox.health`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import logging
 import socket
@@ -20,10 +27,11 @@ from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_r
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -33,12 +41,15 @@ from bot.config import Settings
 from bot.documents import page as report_page
 from bot.errors import Unavailable, UpstreamError
 from bot.http import pagerduty_requests, slack_requests
-from bot.inbox import Worker
+from bot.inbox import Worker, health
 from bot.inbox.recording import runner_of
 from bot.inbox.replay import SlackReplay
 from bot.jobs import scheduler
+from bot.listeners.failures import unavailable
+from bot.shutdown import Drain, Gate, GracefulServer, RefuseWhileStopping
 from storage import schema
 from storage.db import make_engine, make_sessionmaker
+from storage.models import utcnow
 
 logger = logging.getLogger(__name__)
 # The start-up checks raise what went wrong, and the CLI prints it once; slack_sdk
@@ -52,17 +63,30 @@ TOKEN_ADVICE = {
     "SLACK_APP_TOKEN": "use an app-level token (xapp-…) with the connections:write scope, "
     "from the app's Basic Information page",
 }
+HEALTH_TIMEOUT_SECONDS = 3.0  # a probe is answered within this, ready or not
+HTTP_GRACE_SECONDS = 5  # after the drain, for the answers still being sent
 
 
 def build_asgi(
-    settings: Settings, *, engine: Engine, sessions: sessionmaker[Session], bolt: App | None
+    settings: Settings,
+    *,
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    bolt: App | None,
+    gate: Gate | None = None,
+    worker_name: str | None = None,
 ) -> Starlette:
-    """Routes for `serve`; `bolt` is None in Socket Mode, where Slack does not call us."""
+    """Routes for `serve`; `bolt` is None in Socket Mode, where Slack does not call us.
+    Once `gate` is closed every request is answered 503 (`bot.shutdown`)."""
+    gate = gate or Gate()
+    name = worker_name or settings.inbox_worker_name(socket.gethostname())
 
     async def slack_events(request: Request) -> Response:
+        assert bolt is not None
         return await slack_requests.handle(request, bolt, settings.slack_signing_secret or "")
 
     async def slack_oauth(request: Request) -> Response:
+        assert bolt is not None and bolt.oauth_flow is not None
         flow = bolt.oauth_flow
         bolt_request = to_bolt_request(request, b"")  # OAuth's redirects carry no body
         if request.url.path == flow.install_path:
@@ -72,17 +96,19 @@ def build_asgi(
         return to_starlette_response(await run_in_threadpool(flow.handle_callback, bolt_request))
 
     async def pagerduty_webhook(request: Request) -> Response:
-        return await pagerduty_requests.handle(
-            request, settings.pagerduty_webhook_secrets, sessions
-        )
+        try:
+            return await pagerduty_requests.handle(
+                request, settings.pagerduty_webhook_secrets, sessions
+            )
+        except Exception as error:
+            if not unavailable(error):
+                raise
+            # Not kept, so not acknowledged: PagerDuty retries a 5xx for 48 hours.
+            logger.warning("pagerduty webhook not taken, answered 503: %s", type(error).__name__)
+            return JSONResponse({"ok": False, "error": "unavailable"}, status_code=503)
 
     async def healthz(request: Request) -> Response:
-        try:
-            await run_in_threadpool(_ping_database, engine)
-        except Exception as error:
-            logger.warning("healthz database check failed: %s", type(error).__name__)
-            return JSONResponse({"ok": False, "database": "unreachable"}, status_code=503)
-        return JSONResponse({"ok": True, "database": "ok"})
+        return await _healthz(engine, name)
 
     routes = [
         Route("/pagerduty/webhook", pagerduty_webhook, methods=["POST"]),
@@ -94,12 +120,23 @@ def build_asgi(
         if bolt.oauth_flow is not None:
             routes.append(Route("/slack/install", slack_oauth, methods=["GET"]))
             routes.append(Route("/slack/oauth_redirect", slack_oauth, methods=["GET"]))
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, middleware=[Middleware(RefuseWhileStopping, gate=gate)])
 
 
-def _ping_database(engine: Engine) -> None:
-    with engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
+async def _healthz(engine: Engine, worker_name: str) -> Response:
+    """Ready (200) while the database takes a write; with how much work is waiting."""
+    try:
+        readiness = await asyncio.wait_for(
+            run_in_threadpool(health.check, engine, worker_name=worker_name, now=utcnow()),
+            HEALTH_TIMEOUT_SECONDS,
+        )
+    except Exception as error:
+        reason = "timeout" if isinstance(error, TimeoutError) else type(error).__name__
+        logger.warning("healthz: the database does not take writes: %s", reason)
+        answer = {"ok": False, "database": "unwritable", "worker": worker_name}
+        return JSONResponse(answer, status_code=503)
+    answer = {"ok": True, "database": "ok", "worker": worker_name, **readiness.as_json()}
+    return JSONResponse(answer)
 
 
 def run(settings: Settings, *, host: str, migrate: bool = False) -> None:
@@ -120,10 +157,8 @@ def run(settings: Settings, *, host: str, migrate: bool = False) -> None:
             logger.info("database schema: %s -> %s", before or "empty", after)
         schema.ensure_current(engine)
         sessions = make_sessionmaker(engine)
-        bolt = _connect_slack(settings, sessions)
-        http_bolt = None if settings.socket_mode else bolt
-        asgi = build_asgi(settings, engine=engine, sessions=sessions, bolt=http_bolt)
-        _serve(settings, asgi, listener, sessions=sessions, bolt=bolt)
+        bolt, socket_mode = _connect_slack(settings, sessions)
+        _serve(settings, listener, engine=engine, bolt=bolt, socket_mode=socket_mode)
     finally:
         listener.close()
 
@@ -147,8 +182,11 @@ def _listen(host: str, port: int) -> socket.socket:
     return listener
 
 
-def _connect_slack(settings: Settings, sessions: sessionmaker[Session]) -> App:
-    """auth.test (and apps.connections.open in Socket Mode) before anything is served."""
+def _connect_slack(
+    settings: Settings, sessions: sessionmaker[Session]
+) -> tuple[App, SocketModeHandler | None]:
+    """auth.test (and apps.connections.open in Socket Mode) before anything is served;
+    in Socket Mode, the handler, connected (it records what it receives as HTTP does)."""
     checks = build_client(settings, logger=_checks_logger)
     if settings.slack_bot_token:
         _ask_slack(settings, "SLACK_BOT_TOKEN", checks.auth_test)
@@ -162,7 +200,8 @@ def _connect_slack(settings: Settings, sessions: sessionmaker[Session]) -> App:
         handler = SocketModeHandler(bolt, app_token)
         handler.client.wss_uri = opened["url"]
         handler.connect()
-    return bolt
+        return bolt, handler
+    return bolt, None
 
 
 def _ask_slack(
@@ -203,26 +242,37 @@ def _build_bolt(settings: Settings, sessions: sessionmaker[Session]) -> App:
 
 def _serve(
     settings: Settings,
-    asgi: Starlette,
     listener: socket.socket,
     *,
-    sessions: sessionmaker[Session],
+    engine: Engine,
     bolt: App,
+    socket_mode: SocketModeHandler | None,
 ) -> None:
-    if not settings.socket_mode and settings.public_url is None:
+    if socket_mode is None and settings.public_url is None:
         logger.warning(
             "PUBLIC_URL is not set: report links will point at %s; "
             "set PUBLIC_URL to the address people reach the bot at",
             settings.public_base_url,
         )
-    logger.info("serving port=%s socket_mode=%s", settings.port, settings.socket_mode)
-    worker = _start_worker(settings, sessions, bolt, f"{socket.gethostname()}:{settings.port}")
+    sessions = make_sessionmaker(engine)
+    gate, name = Gate(), settings.inbox_worker_name(socket.gethostname())
+    http_bolt = None if socket_mode else bolt
+    asgi = build_asgi(
+        settings, engine=engine, sessions=sessions, bolt=http_bolt, gate=gate, worker_name=name
+    )
+    worker = _start_worker(settings, sessions, bolt, name)
     stop_jobs = scheduler.start(settings, sessions=sessions, client=bolt.client)
+    drain = Drain(
+        settings.shutdown_grace_seconds, worker=worker, jobs=stop_jobs, socket_mode=socket_mode
+    )
+    logger.info("serving port=%s socket_mode=%s worker=%s", settings.port, bool(socket_mode), name)
+    config = uvicorn.Config(
+        asgi, log_config=None, access_log=False, timeout_graceful_shutdown=HTTP_GRACE_SECONDS
+    )
     try:
-        uvicorn.Server(uvicorn.Config(asgi, log_config=None, access_log=False)).run([listener])
+        GracefulServer(config, gate=gate, drain=drain).run([listener])
     finally:
-        worker.stop(settings.shutdown_grace_seconds)
-        stop_jobs()
+        drain(wait=False)  # uvicorn stopped another way, or a second signal forced it
 
 
 def _start_worker(

@@ -155,6 +155,8 @@ class Worker:
         self._generation = 0
         self._lock = threading.Lock()
         self._in_flight: dict[int, Claimed] = {}
+        # Outcomes the database would not take (it was away): settled at the next claim.
+        self._unsettled: list[tuple[Claimed, _Outcome]] = []
 
     def start(self) -> int:
         """Take back what this worker name held before a restart, then start the threads;
@@ -192,6 +194,7 @@ class Worker:
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         running = sum(thread.is_alive() for thread in self._threads)
+        self._settle_later_ones()
         try:
             with self._sessions.begin() as session:
                 released = inbox.release(session, worker=self.worker_name, now=self._clock())
@@ -226,6 +229,7 @@ class Worker:
 
         The threads started by `start` loop on this; tests and a one-off drain may
         call it directly (leases are renewed only while the heartbeat runs)."""
+        self._settle_later_ones()
         with self._sessions.begin() as session:
             claimed = inbox.claim_next(
                 session,
@@ -256,13 +260,17 @@ class Worker:
         return held
 
     def _loop(self) -> None:
+        failing = False
         while not self._stopping.is_set():
             seen = self._generation
             try:
-                busy = self.run_once()
-            except Exception:
-                logger.exception("inbox claim failed worker=%s", self.worker_name)
-                busy = False
+                busy, failing = self.run_once(), False
+            except Exception as error:
+                if failing:  # the traceback was logged when it started failing
+                    logger.warning("inbox claim still failing: %s", type(error).__name__)
+                else:
+                    logger.exception("inbox claim failed worker=%s", self.worker_name)
+                busy, failing = False, True
             if not busy:
                 with self._wakeups:
                     if self._generation == seen and not self._stopping.is_set():
@@ -313,7 +321,14 @@ class Worker:
         delay = self.backoff.delay(failures, requested=requested)
         return _Outcome("retry", reason, delay, exception=exception)
 
-    def _settle(self, item: Claimed, outcome: _Outcome) -> None:
+    def _settle_later_ones(self) -> None:
+        """Settle what could not be settled before; what still fails waits for the next try."""
+        with self._lock:
+            pending, self._unsettled = self._unsettled, []
+        for item, outcome in pending:
+            self._settle(item, outcome, again=True)
+
+    def _settle(self, item: Claimed, outcome: _Outcome, *, again: bool = False) -> None:
         now = self._clock()
         try:
             with self._sessions.begin() as session:
@@ -328,11 +343,15 @@ class Worker:
                         session, item, now=now, error=outcome.error, attempt_failed=outcome.failed
                     )
         except Exception:
-            logger.exception(
-                "inbox settle failed item=%d outcome=%s: it runs again once its lease runs out",
-                item.id,
-                outcome.kind,
-            )
+            with self._lock:
+                self._unsettled.append((item, outcome))
+            if not again:
+                logger.exception(
+                    "inbox settle failed item=%d outcome=%s: settled at the next claim, "
+                    "or run again once its lease runs out",
+                    item.id,
+                    outcome.kind,
+                )
             return
         self._log(item, outcome, held)
         if held and outcome.kind == "bury" and self._on_dead is not None:

@@ -4,6 +4,7 @@ with Sandbox(rate_window_seconds=1.0) as sb:
     sb.slack.add_channel("C0INC", "inc-checkout", members=["U0ALICE"])
     ...point the bot at sb.slack_api_url and sb.pagerduty_api_url...
     sb.wait_for(lambda: sb.slack.call_count("chat.postMessage") >= 1)
+    sb.latency.hold("users.info")  # answered once released (see `bot.sandbox.latency`)
 
 `sb.slack` is the workspace the app starts installed in; `sb.authorize_install`
 adds others the way Slack's OAuth v2 does (see `bot.sandbox.slack_oauth`).
@@ -18,6 +19,7 @@ from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, TypeVar
 
+from bot.sandbox.latency import Latency
 from bot.sandbox.pagerduty_api import PagerDutyState
 from bot.sandbox.rate_limits import PAGERDUTY_LIMIT, RateLimiter
 from bot.sandbox.server import Route, Router, ServerThread
@@ -57,11 +59,14 @@ class Sandbox:
         self._host, self._port = host, port
         self._server: ServerThread | None = None
         self._mounts: dict[str, Route] = {}
+        self.latency = Latency(changed=self._changed)
 
     def start(self) -> Sandbox:
         if self._server is None:
             self._server = ServerThread(
-                self._host, self._port, Router(self.installs, self.pagerduty, self._mounts)
+                self._host,
+                self._port,
+                Router(self.installs, self.pagerduty, self._mounts, self.latency),
             )
             self._server.start()
             for ws in self.installs.teams.values():
@@ -122,6 +127,10 @@ class Sandbox:
         )
         ws.base_url, ws.trigger_ttl_seconds = self.slack.base_url, self.slack.trigger_ttl_seconds
         return ws
+
+    def _changed(self) -> None:
+        with self._state:
+            self._state.notify_all()
 
     def wait_for(self, predicate: Callable[[], T], timeout: float = 10.0) -> T:
         """Re-check `predicate` (under the state lock) whenever state changes; return its value.

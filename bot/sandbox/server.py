@@ -24,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from bot.sandbox import slack_api, slack_files, slack_interactive
+from bot.sandbox.latency import Latency
 from bot.sandbox.pagerduty_api import PagerDutyState
 from bot.sandbox.rate_limits import rate_key, retry_after_header
 from bot.sandbox.slack_model import SlackFailure
@@ -54,8 +55,10 @@ class Router:
         installs: SlackInstalls,
         pagerduty: PagerDutyState,
         mounts: Mapping[str, Route] | None = None,
+        latency: Latency | None = None,
     ) -> None:
         self.installs = installs
+        self.latency = latency or Latency()
         self.slack = installs.first
         self.pagerduty = pagerduty
         self.mounts = mounts if mounts is not None else {}  # path prefix -> route (no lock held)
@@ -83,6 +86,7 @@ class Router:
         return Response.text(404, "not found")
 
     def slack_call(self, request: Request, method: str) -> Response:
+        self.latency.before(method)  # a slow or held method waits here, outside the lock
         try:
             params = request_params(request)
         except BadBody as bad:

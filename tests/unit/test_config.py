@@ -134,3 +134,16 @@ def test_no_secret_appears_in_the_repr_of_settings() -> None:
     assert "database_url='postgresql+psycopg://bot:***@db.internal:5432/pm'" in shown
     assert "slack_client_id='1.2'" in shown and "slack_app_token='[redacted]'" in shown
     assert "slack_bot_token=None" in repr(Settings())
+
+
+def test_the_inbox_and_stop_settings_have_defaults_and_refuse_nonsense() -> None:
+    default = Settings.from_env({})
+    assert (default.inbox_workers, default.shutdown_grace_seconds) == (4, 20.0)
+    assert default.inbox_worker_name("pod-7") == "pod-7:3000", "the same after a restart"
+    named = Settings.from_env({"WORKER_NAME": "bot-0", "INBOX_WORKERS": "2"})
+    assert named.inbox_worker_name("pod-7") == "bot-0" and named.inbox_workers == 2
+    assert Settings.from_env({"SHUTDOWN_GRACE_SECONDS": "2.5"}).shutdown_grace_seconds == 2.5
+    for name, value in (("INBOX_WORKERS", "0"), ("SHUTDOWN_GRACE_SECONDS", "soon")):
+        with pytest.raises(ConfigError) as raised:
+            Settings.from_env({name: value})
+        assert raised.value.name == name

@@ -10,6 +10,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -32,6 +33,7 @@ from bot.inbox.recording import RecordingRunner, install, runner_of
 from bot.inbox.replay import SlackReplay
 from bot.listeners.errors import in_background, on_listener_error, tell_gave_up
 from bot.sandbox import Sandbox
+from storage import schema
 from storage.db import make_engine, make_sessionmaker
 from storage.models import InboxItem, utcnow
 from storage.repositories import inbox
@@ -191,6 +193,14 @@ def test_a_request_the_database_cannot_keep_is_answered_503(sb: Sandbox, work: W
     assert (command.status, event.status) == (503, 503)
     assert "x-slack-no-retry" not in {name.lower() for name in command.headers}
     assert work.bodies == []
+
+
+def test_a_read_only_sqlite_file_is_answered_503(sb: Sandbox, work: Work, tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    schema.upgrade(make_engine(f"sqlite:///{path}"))
+    read_only = make_sessionmaker(make_engine(f"sqlite:///file:{path}?mode=ro&uri=true"))
+
+    assert _app(sb, read_only, work).dispatch(_command(sb)).status == 503
 
 
 def test_a_replay_runs_the_function_in_the_workers_thread_despite_an_old_timestamp(

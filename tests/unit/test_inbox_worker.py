@@ -11,9 +11,11 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.inbox import Backoff, Claimed, Permanent, Retry, Worker
@@ -401,3 +403,37 @@ def test_backoff_grows_is_capped_and_jitters_downwards_only() -> None:
     none = Backoff(base_seconds=2, factor=2, cap_seconds=60, jitter=0.5, random=lambda: 0.0)
     assert [none.delay(n) for n in (1, 2, 3, 10)] == [2.0, 4.0, 8.0, 60.0]
     assert fixed.delay(1, requested=120) == 120, "Retry-After is honoured, not capped"
+
+
+class Flaky:
+    """`sessions`, except that `begin` fails while `down`: the database went away."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions, self.down = sessions, False
+
+    def begin(self) -> Any:
+        if self.down:
+            raise OperationalError("BEGIN", {}, Exception("connection refused"))
+        return self.sessions.begin()
+
+
+def test_an_outcome_the_database_would_not_take_is_settled_once_it_is_back(
+    sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    flaky = Flaky(sessions)
+    runs: list[str] = []
+
+    def handle(item: Claimed) -> None:
+        runs.append(item.delivery_key)
+        flaky.down = True  # the item's work is done; then the database goes away
+
+    worker = Worker(flaky, handle, worker_name="w", clock=clock)  # type: ignore[arg-type]
+    record(sessions, "Ev01")
+
+    assert worker.run_once() is True
+    assert row(sessions, "Ev01")[0] == "claimed"
+    flaky.down = False
+    assert worker.run_once() is False, "nothing else is due"
+
+    assert row(sessions, "Ev01")[0] == "done"
+    assert runs == ["Ev01"], "settled, not run again after its lease"
