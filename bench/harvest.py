@@ -1,18 +1,39 @@
-"""How the history harvest scales: Slack calls, wall time and peak memory for big channels.
+"""How the history harvest scales: Slack calls and wall time beside the rate-limit floor,
+reading only and reading with the database writes, on SQLite and on PostgreSQL.
 
-    .venv/bin/python bench/harvest.py [--window SECONDS] [--backfill]
+    .venv/bin/python bench/harvest.py [--messages 100000] [--no-threads] [--window 1.0]
+                                      [--database-url URL] [--no-memory]
 
 Two sandbox channels: 10,000 messages of which 500 start threads (3 replies each), and
-100,000 messages without threads. Each is harvested with the bot's own WebClient
-(`bot.app.build_client`: RateLimitErrorRetryHandler installed) against a sandbox with
-Slack's Tier 3 budgets over a short rate window. Printed beside each figure:
-- Slack calls made (and 429s) beside the minimum possible, ceil(N / 999) history pages
-  plus one replies call per thread with replies;
-- wall time beside the sandbox's rate-limit floor (the least time the budgets allow);
-- peak memory of the harvesting process (tracemalloc). The sandbox runs in a child
-  process so its in-memory workspace is not counted.
-With `--backfill`, the same channels are also written to a fresh SQLite database through
-`bot.flows.channel_history`, a page per transaction. Figures only: nothing here passes or fails.
+`--messages` (default 100,000) messages without threads. Each is read three ways with the
+bot's own WebClient (`bot.app.build_client`: RateLimitErrorRetryHandler installed) against
+a sandbox with Slack's Tier 3 budgets over a short rate window, in one run:
+- `read only`: `bot.slack.harvest.pages`, nothing kept;
+- `+ SQLite`: `bot.flows.channel_history.backfill_channel` into a fresh migrated SQLite
+  file, a page per transaction, as `/postmortem start` runs it;
+- `+ PostgreSQL`: the same into a fresh migrated schema on `--database-url` (default
+  $TEST_DATABASE_URL or the local server; skipped if it cannot be reached).
+Printed beside each: Slack calls made (and 429s) beside the minimum possible, ceil(N / 999)
+history pages plus one replies call per thread; wall time beside the sandbox's rate-limit
+floor (the least time the budgets allow) and their ratio; peak memory of the harvesting
+process. The sandbox runs in a child process, so neither its CPU nor its in-memory
+workspace is counted. Timings come from a pass without tracemalloc (it slows allocation
+several-fold); peak memory from a second, untimed pass under tracemalloc.
+`--prepare-threshold N` makes psycopg prepare statements server-side after N uses again
+(the engine's own setting is off; see storage/db.py) to show what that costs.
+Figures only: nothing here passes or fails.
+
+Measured on the 2-core dev box, other jobs running, 1 s window, 100,000 messages (one
+run each; SQLite's own changes are noise, nothing changed on its path):
+                     floor   read only   + SQLite        + PostgreSQL
+  psycopg prepares   2.0 s   3.5 s       12.4 s (6.2x)   135.4 s (67.7x)
+  storage/db.py fix  2.0 s   4.9 s *     8.6 s (4.3x)     21.5 s (10.7x)
+  (* two 429s: slack_sdk waits out a whole second for each)
+The 10,000-message, 500-thread channel: floor 9.0 s, read 13.0 s, SQLite 16.3 s,
+PostgreSQL 17.8 s. Peak memory: 4 MiB reading, 6 MiB with SQLite, 16 MiB with PostgreSQL,
+at either size. The writes are what is left: ~60 ms a page of 999 on SQLite and ~150 ms
+on PostgreSQL, most of it the ORM building and flushing one TimelineEvent per message.
+With tracemalloc on while timing, as this bench used to, SQLite read 34.6 s.
 """
 
 from __future__ import annotations
@@ -20,14 +41,20 @@ from __future__ import annotations
 import argparse
 import math
 import multiprocessing
+import os
 import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
+from typing import Any
+
+from sqlalchemy import Engine, event
+from sqlalchemy.exc import OperationalError
 
 from bot.app import build_client
 from bot.config import Settings
@@ -45,6 +72,10 @@ REPLIES_PER_THREAD = 3
 START = 1_700_000_000
 MIB = 1024 * 1024
 METHODS = ("conversations.history", "conversations.replies")
+LOCAL_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+Run = Callable[[], int]
+Way = Callable[[str, str], AbstractContextManager[Run]]
 
 
 @dataclass(frozen=True)
@@ -52,12 +83,6 @@ class Shape:
     label: str
     messages: int
     threads: int
-
-
-SHAPES = (
-    Shape("10,000 messages, 500 threads", 10_000, 500),
-    Shape("100,000 messages", 100_000, 0),
-)
 
 
 @dataclass(frozen=True)
@@ -68,7 +93,7 @@ class Figures:
     minimum: int
     seconds: float
     floor: float
-    peak_mib: float
+    peak_mib: float | None
 
 
 def serve_sandbox(shape: Shape, window: float, pipe: Connection) -> None:
@@ -111,17 +136,27 @@ def _call_figures(sandbox: Sandbox) -> dict[str, tuple[int, int, float]]:
     return figures
 
 
-def measure(run: Callable[[], int], pipe: Connection, shape: Shape) -> Figures:
-    pipe.send("reset")
-    pipe.recv()
-    tracemalloc.start()
-    began = time.perf_counter()
-    read = run()
-    seconds = time.perf_counter() - began
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
+def measure(
+    way: Way, url: str, token: str, pipe: Connection, shape: Shape, memory: bool
+) -> Figures:
+    """One timed pass (no tracemalloc), then, with `memory`, one untimed pass under it."""
+    _reset(pipe)
+    with way(url, token) as run:
+        began = time.perf_counter()
+        read = run()
+        seconds = time.perf_counter() - began
     pipe.send("figures")
     calls = pipe.recv()
+    peak_mib = None
+    if memory:
+        _reset(pipe)
+        with way(url, token) as run:
+            tracemalloc.start()
+            try:
+                run()
+                peak_mib = tracemalloc.get_traced_memory()[1] / MIB
+            finally:
+                tracemalloc.stop()
     return Figures(
         read=read,
         calls=sum(answered for answered, _, _ in calls.values()),
@@ -130,19 +165,57 @@ def measure(run: Callable[[], int], pipe: Connection, shape: Shape) -> Figures:
         seconds=seconds,
         # One client reads the buckets in turn, so no bucket's floor can overlap another's.
         floor=sum(floor for _, _, floor in calls.values()),
-        peak_mib=peak / MIB,
+        peak_mib=peak_mib,
     )
 
 
-def harvest_only(url: str, token: str) -> Callable[[], int]:
-    client = build_client(Settings(slack_bot_token=token, slack_api_url=url))
-    return lambda: sum(len(page.messages) for page in harvest.pages(client, CHANNEL))
+def _reset(pipe: Connection) -> None:
+    """A fresh rate budget and call log, so each pass starts as the first did."""
+    pipe.send("reset")
+    pipe.recv()
 
 
-def into_sqlite(url: str, token: str, workdir: str) -> Callable[[], int]:
+@contextmanager
+def read_only(url: str, token: str) -> Iterator[Run]:
     client = build_client(Settings(slack_bot_token=token, slack_api_url=url))
+    yield lambda: sum(len(page.messages) for page in harvest.pages(client, CHANNEL))
+
+
+@contextmanager
+def into_sqlite(url: str, token: str, *, workdir: str) -> Iterator[Run]:
     engine = make_engine(f"sqlite:///{workdir}/bench-{time.monotonic_ns()}.db")
+    try:
+        yield _backfill(engine, url, token)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def into_postgres(
+    url: str, token: str, *, database_url: str, prepare_threshold: int | None
+) -> Iterator[Run]:
+    with schema.scratch_postgres_schema(database_url, "bench") as scratch_url:
+        engine = make_engine(scratch_url)
+        if prepare_threshold is not None:
+            # Registered after storage/db.py's own connect hook, so this one wins.
+            event.listen(engine, "connect", _preparing(prepare_threshold))
+        try:
+            yield _backfill(engine, url, token)
+        finally:
+            engine.dispose()
+
+
+def _preparing(threshold: int) -> Callable[[Any, Any], None]:
+    def hook(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.prepare_threshold = threshold
+
+    return hook
+
+
+def _backfill(engine: Engine, url: str, token: str) -> Run:
+    """A migrated database holding one open post-mortem on the bench channel."""
     schema.upgrade(engine)
+    client = build_client(Settings(slack_bot_token=token, slack_api_url=url))
     sessions = make_sessionmaker(engine)
     with sessions.begin() as session:
         postmortem, _ = postmortems.start(
@@ -158,43 +231,83 @@ def into_sqlite(url: str, token: str, workdir: str) -> Callable[[], int]:
 
     def run() -> int:
         outcome = channel_history.backfill_channel(sessions, client, postmortem_id, own=own)
+        if outcome.gap is not None:
+            raise RuntimeError(f"the backfill stopped short: {outcome.gap}")
         return outcome.tally.messages
 
     return run
 
 
+def postgres_reachable(database_url: str) -> bool:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect():
+            return True
+    except OperationalError as error:
+        print(f"PostgreSQL at {database_url} unreachable, its rows skipped: {error.orig}")
+        return False
+    finally:
+        engine.dispose()
+
+
 def report(kind: str, shape: Shape, figures: Figures) -> None:
+    ratio = f"{figures.seconds / figures.floor:6.1f}x" if figures.floor else f"{'-':>7}"
+    peak = f"{figures.peak_mib:8.1f}" if figures.peak_mib is not None else f"{'-':>8}"
     print(
-        f"{kind:<9} {shape.label:<30} {figures.read:>8,} {figures.calls:>6,} "
+        f"{kind:<14} {shape.label:<28} {figures.read:>8,} {figures.calls:>6,} "
         f"{figures.minimum:>6,} {figures.limited:>5,} {figures.seconds:>8.1f} "
-        f"{figures.floor:>7.1f} {figures.peak_mib:>8.1f}",
+        f"{figures.floor:>7.1f} {ratio} {peak}",
         flush=True,
     )
 
 
 def main() -> int:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    options.add_argument("--messages", type=int, default=100_000, help="the thread-less channel")
+    options.add_argument("--no-threads", action="store_true", help="skip the threaded channel")
     options.add_argument("--window", type=float, default=1.0, help="rate window, seconds")
-    options.add_argument("--backfill", action="store_true", help="also write to SQLite")
-    args = options.parse_args()
-    print(f"Tier 3 budget: 50 calls per {args.window:g} s window per method (Slack: per minute)")
-    print(
-        f"{'what':<9} {'channel':<30} {'messages':>8} {'calls':>6} {'min':>6} {'429s':>5} "
-        f"{'wall s':>8} {'floor s':>7} {'peak MiB':>8}"
+    options.add_argument(
+        "--database-url", default=os.environ.get("TEST_DATABASE_URL", LOCAL_POSTGRES)
     )
-    context = multiprocessing.get_context("fork")
+    options.add_argument("--prepare-threshold", type=int, default=None, metavar="N")
+    options.add_argument("--no-memory", action="store_true", help="skip the tracemalloc pass")
+    args = options.parse_args()
+    shapes = [Shape(f"{args.messages:,} messages", args.messages, 0)]
+    if not args.no_threads:
+        shapes.insert(0, Shape("10,000 messages, 500 threads", 10_000, 500))
+    print(f"Tier 3 budget: 50 calls per {args.window:g} s window per method (Slack: per minute)")
     with tempfile.TemporaryDirectory(prefix="bench-harvest-") as workdir:
-        for shape in SHAPES:
+        ways: list[tuple[str, Way]] = [
+            ("read only", read_only),
+            ("+ SQLite", lambda url, token: into_sqlite(url, token, workdir=workdir)),
+        ]
+        if postgres_reachable(args.database_url):
+            threshold = args.prepare_threshold
+            label = "+ PostgreSQL" if threshold is None else f"+ PG, prep {threshold}"
+            ways.append(
+                (
+                    label,
+                    lambda url, token: into_postgres(
+                        url, token, database_url=args.database_url, prepare_threshold=threshold
+                    ),
+                )
+            )
+        print(
+            f"{'what':<14} {'channel':<28} {'messages':>8} {'calls':>6} {'min':>6} {'429s':>5} "
+            f"{'wall s':>8} {'floor s':>7} {'/floor':>7} {'peak MiB':>8}"
+        )
+        context = multiprocessing.get_context("fork")
+        for shape in shapes:
             ours, theirs = context.Pipe()
             child = context.Process(target=serve_sandbox, args=(shape, args.window, theirs))
             child.start()
-            url, token = ours.recv()
-            report("harvest", shape, measure(harvest_only(url, token), ours, shape))
-            if args.backfill:
-                run = into_sqlite(url, token, workdir)
-                report("backfill", shape, measure(run, ours, shape))
-            ours.send("stop")
-            child.join()
+            try:
+                url, token = ours.recv()
+                for kind, way in ways:
+                    report(kind, shape, measure(way, url, token, ours, shape, not args.no_memory))
+            finally:
+                ours.send("stop")
+                child.join()
     return 0
 
 
