@@ -59,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_lint(commands)
     _add_remind(commands)
     _add_rotate_token_key(commands)
+    _add_inbox(commands)
     return parser
 
 
@@ -309,3 +310,35 @@ def _version() -> str:
         return version("postmortem-bot")
     except PackageNotFoundError:
         return "(not installed; run it from an installed package to see its version)"
+
+
+def _add_inbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    inbox = commands.add_parser(
+        "inbox",
+        help="see the requests the bot gave up on, and retry or drop them",
+        description="Every request the bot answers is kept in its database until it is done. "
+        "One that kept failing until the bot gave up is a dead letter, and whoever asked was "
+        "told its id. `list` shows how many requests wait and the dead letters; `retry ID` "
+        "queues one again (a running bot picks it up shortly); `drop ID` deletes it for good.",
+    )
+    inbox.add_argument(
+        "action",
+        nargs="?",
+        choices=("list", "retry", "drop"),
+        default="list",
+        help="what to do (default: list)",
+    )
+    inbox.add_argument(
+        "item_id", nargs="?", type=int, metavar="ID", help="the dead letter, for retry and drop"
+    )
+    inbox.add_argument(
+        "--limit", type=int, default=100, metavar="N", help="list at most N dead letters (100)"
+    )
+    inbox.set_defaults(run=_inbox)
+
+
+def _inbox(args: argparse.Namespace) -> int:
+    from bot.inbox import admin
+
+    settings = Settings.from_env()
+    return admin.run(settings, args.action, args.item_id, limit=args.limit, out=sys.stdout)

@@ -24,7 +24,9 @@ from bot.config import SETTING_NAMES, Settings, forget_environment
 from bot.sandbox import Sandbox
 from bot.sandbox.slack_api import APP_TOKEN
 from storage import schema
-from storage.db import make_engine
+from storage.db import make_engine, make_sessionmaker
+from storage.models import utcnow
+from storage.repositories import inbox
 
 UNREACHABLE_DATABASES = [
     "postgresql+psycopg://postgres@127.0.0.1:1/x",
@@ -318,3 +320,77 @@ def test_building_the_app_from_the_environment_logs_no_unused_token_warning(
     with caplog.at_level(logging.WARNING):
         build_app(settings, sessions=sessionmaker(make_engine("sqlite://")))
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+
+
+def _dead_letters(url: str) -> list[int]:
+    """Two items the bot gave up on and one still waiting; their ids."""
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    ids = []
+    for key, payload, kind in (
+        ("1.2.a:run_subcommand", "command=%2Fpostmortem&text=event+14%3A02+rolled+back", "command"),
+        ("Ev0DEAD:on_mark", '{"event": {"type": "reaction_added"}}', "event"),
+        ("Ev0WAITS:on_mark", '{"event": {"type": "reaction_added"}}', "event"),
+    ):
+        with sessions.begin() as session:
+            inbox.add(
+                session,
+                source="slack",
+                kind=kind,
+                delivery_key=key,
+                handler=key.split(":")[1],
+                payload=payload,
+                team_id="T0TEAM",
+                now=utcnow(),
+            )
+    with sessions.begin() as session:
+        for item in inbox.claim_next(session, worker="w", now=utcnow(), lease_seconds=60, limit=2):
+            inbox.bury(session, item, now=utcnow(), error="gave up after 8 attempts: boom")
+            ids.append(item.id)
+    engine.dispose()
+    return ids
+
+
+def test_inbox_lists_the_dead_letters_and_retries_or_drops_them(tmp_path: Path) -> None:
+    url = _migrated(tmp_path)
+    retried, dropped = _dead_letters(url)
+
+    listed = _run("inbox", tmp_path=tmp_path, DATABASE_URL=url)
+    again = _run("inbox", "retry", str(retried), tmp_path=tmp_path, DATABASE_URL=url)
+    gone = _run("inbox", "drop", str(dropped), tmp_path=tmp_path, DATABASE_URL=url)
+    after = _run("inbox", "list", tmp_path=tmp_path, DATABASE_URL=url)
+
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert lines[0] == "1 pending, 0 claimed, 0 done, 2 dead"
+    assert "/postmortem event 14:02 rolled back" in lines[2] and "boom" in lines[2]
+    assert lines[3].split()[0] == str(dropped) and "reaction_added (on_mark)" in lines[3]
+    assert (
+        again.stdout == f"inbox item {retried} is queued again; a running bot picks it up shortly\n"
+    )
+    assert gone.stdout == f"inbox item {dropped} is dropped for good\n"
+    assert after.stdout.splitlines() == ["2 pending, 0 claimed, 0 done, 0 dead", "no dead letters"]
+
+
+def test_inbox_mistakes_are_one_line(tmp_path: Path) -> None:
+    url = _migrated(tmp_path)
+    _dead_letters(url)
+
+    missing = _one_line(_run("inbox", "retry", "999", tmp_path=tmp_path, DATABASE_URL=url))
+    waiting = _one_line(_run("inbox", "drop", "3", tmp_path=tmp_path, DATABASE_URL=url))
+    no_id = _one_line(_run("inbox", "retry", tmp_path=tmp_path, DATABASE_URL=url))
+    away = _one_line(_run("inbox", tmp_path=tmp_path, DATABASE_URL=UNREACHABLE_DATABASES[0]))
+
+    assert missing == "postmortem-bot: there is no inbox item 999: see `postmortem-bot inbox list`"
+    assert waiting == (
+        "postmortem-bot: inbox item 3 is pending, not a dead letter: only those can be dropped"
+    )
+    assert no_id.startswith("postmortem-bot: which item?")
+    assert away.startswith("postmortem-bot: cannot connect to the database")
+
+
+def test_inbox_help_is_written_for_users() -> None:
+    commands = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    inbox_parser = commands.choices["inbox"]
+    assert inbox_parser.description and "dead letter" in inbox_parser.description
+    assert all(action.help for action in inbox_parser._actions)
