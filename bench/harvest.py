@@ -58,7 +58,7 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
 
-from bot.app import build_client
+from bot.clients import build_client
 from bot.config import Settings
 from bot.core.spoken import OwnBot
 from bot.flows import channel_history

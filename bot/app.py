@@ -6,19 +6,14 @@ and run later by the inbox worker `serve` starts (`bot.inbox.replay`).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from datetime import datetime
 
 from slack_bolt import App, BoltContext
-from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-)
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import listeners, logs
+from bot.clients import Clients, build_clients
 from bot.config import Settings
 from bot.flows.deps import Deps
 from bot.inbox import recording
@@ -28,37 +23,25 @@ from bot.templates import Templates
 from storage.models import utcnow
 
 
-def build_client(settings: Settings, *, logger: logging.Logger | None = None) -> WebClient:
-    """The one Web API client; 429s wait for Retry-After instead of failing."""
-    return WebClient(
-        token=settings.slack_bot_token,
-        base_url=settings.slack_api_url,
-        logger=logger,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=10),
-        ],
-    )
-
-
 def build_app(
     settings: Settings,
     *,
     sessions: sessionmaker[Session],
-    client: WebClient | None = None,
+    clients: Clients | None = None,
     clock: Callable[[], datetime] = utcnow,
     templates: Templates | None = None,
 ) -> App:
     # process_before_response: ack-time listeners run in the request thread and
     # answer at once; slow work goes to lazy listeners. Bolt's other mode
     # polls for the ack with sleep(0.01), which caps throughput (DESIGN.md).
-    # With OAuth, Bolt gives each request a copy of `client` (base URL, retry
+    # With OAuth, Bolt gives each request a copy of `clients.slack` (base URL, retry
     # handlers) carrying the token its workspace installed the app with.
     # Bolt falls back to SLACK_BOT_TOKEN from the process environment and warns that
-    # it "will be unused" beside `client`: `serve` takes the settings out of the
+    # it "will be unused" beside that client: `serve` takes the settings out of the
     # environment once read (config.forget_environment).
+    clients = clients or build_clients(settings)
     app = App(
-        client=client or build_client(settings),
+        client=clients.slack,
         signing_secret=settings.slack_signing_secret or "",
         # Off: in HTTP mode bot.http.slack_signature checks every request's signature on
         # its raw bytes before Bolt sees it, already parsed; that is the one check. Socket
@@ -73,7 +56,9 @@ def build_app(
         app.enable_token_revocation_listeners()
     templates = templates or Templates(settings.templates_dir)
     templates.check()
-    deps = Deps(settings=settings, sessions=sessions, clock=clock, templates=templates)
+    deps = Deps(
+        settings=settings, sessions=sessions, clients=clients, clock=clock, templates=templates
+    )
 
     @app.middleware
     def provide_deps(context: BoltContext, next: Callable[[], None]) -> None:

@@ -36,7 +36,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.app import build_app, build_client
+from bot.app import build_app
+from bot.clients import build_client
 from bot.config import Settings
 from bot.documents import page as report_page
 from bot.errors import Unavailable, UpstreamError

@@ -3,31 +3,17 @@ share (link the PagerDuty incident, read the channel's history, report back)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
-from bot.config import Settings
 from bot.core.spoken import OwnBot
 from bot.flows import channel_history, incident_log
 from bot.flows.deps import Deps
-from bot.pagerduty.client import PagerDutyClient
 from bot.services import backfill, incidents, postmortems
 from bot.slack import timeline_notes
 from bot.slack.progress import ProgressMessage
-
-
-@contextmanager
-def pagerduty_client(settings: Settings) -> Iterator[PagerDutyClient | None]:
-    """A REST client when PAGERDUTY_API_TOKEN is set, else None (the gap is recorded)."""
-    if not settings.pagerduty_api_token:
-        yield None
-        return
-    with PagerDutyClient(settings.pagerduty_api_url, settings.pagerduty_api_token) as client:
-        yield client
 
 
 def own_bot(context: BoltContext) -> OwnBot:
@@ -38,8 +24,9 @@ def link_incident(deps: Deps, postmortem_id: int, incident_id: str) -> str:
     """Link the incident, file its webhook events and REST log; the line to tell people."""
     with deps.sessions.begin() as session:
         linked = incidents.link(session, postmortem_id, incident_id)
-    with pagerduty_client(deps.settings) as client:
-        log = incident_log.backfill_log(deps.sessions, client, postmortem_id, incident_id)
+    log = incident_log.backfill_log(
+        deps.sessions, deps.clients.pagerduty, postmortem_id, incident_id
+    )
     return timeline_notes.incident_linked(linked, log)
 
 

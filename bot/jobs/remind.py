@@ -11,7 +11,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import TextIO
 
-from bot.app import build_client
+from bot.clients import build_clients
 from bot.config import Settings
 from bot.errors import BadArguments, ConfigError
 from bot.jobs.runner import JobContext, run_job
@@ -41,7 +41,8 @@ def run(settings: Settings, *, at: datetime | None, dry_run: bool, out: TextIO) 
     schema.ensure_current(engine)
     templates = Templates(settings.templates_dir)
     templates.check()
-    context = JobContext(settings, make_sessionmaker(engine), build_client(settings), templates)
+    clients = build_clients(settings)
+    context = JobContext(settings, make_sessionmaker(engine), clients, templates)
     now = at or utcnow()
     report = (lambda line: print(line, file=out, flush=True)) if dry_run else None
     failed = 0
@@ -49,6 +50,7 @@ def run(settings: Settings, *, at: datetime | None, dry_run: bool, out: TextIO) 
         tally = run_job(job.NAME, job.run, context, now=now, report=report)
         failed += tally is None
         print(_summary(job.NAME, tally, dry_run), file=out, flush=True)
+    clients.close()
     engine.dispose()
     return 1 if failed else 0
 

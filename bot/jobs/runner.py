@@ -19,9 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.clients import Clients
 from bot.config import Settings
 from bot.flows.reminder_delivery import Run
 from bot.templates import Templates
@@ -42,7 +42,7 @@ class JobContext:
 
     settings: Settings
     sessions: sessionmaker[Session]
-    client: WebClient
+    clients: Clients
     templates: Templates
     worker: str = field(default_factory=worker_name)
 
@@ -58,7 +58,7 @@ def run_job(
     """Run `job` as of `now`; its tally of outcomes, or None when it failed."""
     run = Run(
         sessions=context.sessions,
-        client=context.client,
+        client=context.clients.slack,
         templates=context.templates,
         now=now,
         worker=context.worker,

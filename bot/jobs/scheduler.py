@@ -17,6 +17,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.clients import build_clients
 from bot.config import Settings
 from bot.jobs import digests, nudges, reviews
 from bot.jobs.runner import Job, JobContext, run_job
@@ -60,12 +61,14 @@ def _tick(name: str, job: Job, context: JobContext, clock: Callable[[], datetime
 def start(
     settings: Settings, *, sessions: sessionmaker[Session], client: WebClient
 ) -> Callable[[], None]:
-    """Start ticking for `serve`; returns the function that stops it."""
+    """Start ticking for `serve`; returns the function that stops it. `client` is the Web
+    API client `serve` already holds; the jobs' other clients come from `build_clients`."""
     if not settings.slack_bot_token:
         # Multi-workspace installs have no one token to send with; reminders need one.
         logger.warning("reminders are off: they need SLACK_BOT_TOKEN")
         return lambda: None
-    context = JobContext(settings, sessions, client, Templates(settings.templates_dir))
+    clients = build_clients(settings, slack=client)  # for the process's life, like `client`
+    context = JobContext(settings, sessions, clients, Templates(settings.templates_dir))
     scheduler = build_scheduler(context)
     scheduler.start()
     logger.info("scheduler started jobs=%s worker=%s", [job.NAME for job in JOBS], context.worker)

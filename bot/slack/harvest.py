@@ -5,7 +5,7 @@ allows and, after each history page, the replies of the threads on it that have
 any: one `conversations.replies` walk per thread with `reply_count > 0`, never one
 per message. Nothing is kept between pages, so memory does not grow with the
 channel. 429s are waited out by the client's RateLimitErrorRetryHandler
-(`bot.app.build_client`); any other refusal is raised as `SlackApiError`.
+(`bot.clients.build_client`); any other refusal is raised as `SlackApiError`.
 """
 
 from __future__ import annotations

@@ -1,0 +1,78 @@
+"""The outbound clients, all built here: `build_clients` is the one composition root.
+
+`serve` and `remind` build one `Clients` per process. Listeners and flows reach it
+through `bot.flows.deps.Deps.clients`, jobs through their context's `clients`; no
+flow or job builds a client of its own. Tests hand `build_clients` an httpx
+`transport` (an `httpx.MockTransport`, say) that every httpx-based client uses.
+Slack's WebClient does not use httpx: it is pointed at `SLACK_API_URL` and given its
+retry handlers instead (the sandbox stands in for Slack that way).
+
+To add an integration (a ticket tracker, a metrics source): add a module implementing a
+small protocol, like `bot/pagerduty/client.py`; add a field to `Clients`; build it in
+`build_clients`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import httpx
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+
+from bot.config import Settings
+from bot.pagerduty.client import PagerDutyClient
+
+
+@dataclass(frozen=True)
+class Clients:
+    """Every outside service the bot calls. A client whose settings are missing is None,
+    and what would have used it records the gap instead."""
+
+    slack: WebClient
+    # PAGERDUTY_API_TOKEN unset: no REST backfill, the timeline says PagerDuty is not configured.
+    pagerduty: PagerDutyClient | None
+
+    def close(self) -> None:
+        """Close the connection pools (httpx); the Slack client holds none."""
+        if self.pagerduty is not None:
+            self.pagerduty.close()
+
+
+def build_clients(
+    settings: Settings,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    slack: WebClient | None = None,
+) -> Clients:
+    """Every client the settings configure; `slack` is a Web API client already built
+    with `build_client` (Bolt's, in `serve`), to be used instead of a second one."""
+    return Clients(
+        slack=slack or build_client(settings),
+        pagerduty=_pagerduty(settings, transport),
+    )
+
+
+def build_client(settings: Settings, *, logger: logging.Logger | None = None) -> WebClient:
+    """The Slack Web API client; 429s wait for Retry-After instead of failing."""
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        logger=logger,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=10),
+        ],
+    )
+
+
+def _pagerduty(settings: Settings, transport: httpx.BaseTransport | None) -> PagerDutyClient | None:
+    if not settings.pagerduty_api_token:
+        return None
+    return PagerDutyClient(
+        settings.pagerduty_api_url, settings.pagerduty_api_token, transport=transport
+    )
