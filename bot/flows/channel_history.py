@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.config import DEFAULT_KEY_REACTION
 from bot.core.gathering import HistoryOutcome, Tally
 from bot.core.spoken import OwnBot
 from bot.core.timeline import Gap
@@ -46,8 +48,11 @@ def backfill_channel(
     on_progress: ProgressHook | None = None,
     progress_every: int = 2,
     clock: Callable[[], datetime] = utcnow,
+    key_reaction: str = DEFAULT_KEY_REACTION,
 ) -> HistoryOutcome:
-    """Read the channel's history into the timeline; the outcome says how much, and any gap."""
+    """Read the channel's history into the timeline; the outcome says how much, and any gap.
+
+    Messages pinned or carrying `key_reaction` when read are filed key."""
     with sessions.begin() as session:
         target = backfill.target(session, postmortem_id)
     tally, oldest, name = Tally(), None, None
@@ -56,10 +61,11 @@ def backfill_channel(
         oldest = window_start(target.since, target.first_trigger, created)
         # The post-mortem's own thread is the retrospective, not the incident.
         skip = [target.thread_ts] if target.thread_ts else []
+        marking = Marking(key_reaction, _pinned(client, target.channel_id))
         for page in harvest.pages(
             client, target.channel_id, oldest=_slack_ts(oldest), skip_threads=skip
         ):
-            _file_page(sessions, target, page, own, tally, clock())
+            _file_page(sessions, target, page, own, tally, clock(), marking)
             if on_progress is not None and tally.pages % progress_every == 0:
                 on_progress(tally)
     except SlackApiError as error:
@@ -81,6 +87,29 @@ def _channel_facts(client: WebClient, channel_id: str) -> tuple[datetime | None,
     return (datetime.fromtimestamp(created, UTC) if created else None), channel.get("name")
 
 
+@dataclass(frozen=True)
+class Marking:
+    """What makes a message read from history key: the key reaction, or being pinned."""
+
+    key_reaction: str
+    pinned: frozenset[str]
+
+
+def _pinned(client: WebClient, channel_id: str) -> frozenset[str]:
+    """The ts of the channel's pinned messages (`pins.list`); history's `pinned_to` says
+    the same, so a refusal (no `pins:read`) only loses this second opinion."""
+    try:
+        items = client.pins_list(channel=channel_id).get("items") or []
+    except SlackApiError as error:
+        logger.info("pins.list refused error=%s", error.response.get("error"))
+        return frozenset()
+    return frozenset(
+        str(item["message"]["ts"])
+        for item in items
+        if item.get("type") == "message" and (item.get("message") or {}).get("ts")
+    )
+
+
 def _slack_ts(moment: datetime | None) -> str | None:
     return None if moment is None else f"{moment.timestamp():.6f}"
 
@@ -92,9 +121,18 @@ def _file_page(
     own: OwnBot,
     tally: Tally,
     now: datetime,
+    marking: Marking,
 ) -> None:
     with sessions.begin() as session:
-        added, spoken = backfill.file_page(session, target, page.messages, own, now)
+        added, spoken = backfill.file_page(
+            session,
+            target,
+            page.messages,
+            own,
+            now,
+            key_reaction=marking.key_reaction,
+            pinned=marking.pinned,
+        )
         tally.added += added
     tally.pages += 1
     tally.messages += spoken

@@ -7,18 +7,28 @@ here, in a short transaction of its own. Rows are keyed on (post-mortem, "slack"
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from bot.core.slack_text import ts_to_datetime
-from bot.core.spoken import TOMBSTONE, Message, OwnBot, actor_of, is_spoken, text_of, thread_of
+from bot.core.spoken import (
+    PIN,
+    TOMBSTONE,
+    Message,
+    OwnBot,
+    actor_of,
+    is_spoken,
+    marks_of,
+    text_of,
+    thread_of,
+)
 from bot.core.timeline import TRIGGER, Gap, GapKind
 from bot.services import capture, postmortems
-from storage.models import Postmortem, TimelineEvent, TimelineGap
-from storage.repositories import gaps, timeline
+from storage.models import Postmortem, TimelineEvent, TimelineGap, TimelineMark
+from storage.repositories import gaps, marks, timeline
 
 SLACK_GAPS = (GapKind.HISTORY_UNREADABLE.value, GapKind.BACKFILL_CUT_SHORT.value)
 
@@ -58,7 +68,7 @@ def window_start(*candidates: datetime | None) -> datetime | None:
 
 
 def message_row(
-    team_id: str, postmortem_id: int, channel_id: str, message: Message
+    team_id: str, postmortem_id: int, channel_id: str, message: Message, *, is_key: bool = False
 ) -> TimelineEvent:
     """A Slack message as a timeline row, keyed on "channel:ts"."""
     return TimelineEvent(
@@ -70,30 +80,71 @@ def message_row(
         text=text_of(message),
         actor=actor_of(message),
         thread_ts=thread_of(message),
-        is_key=False,
+        is_key=is_key,
     )
 
 
 def file_page(
-    session: Session, target: Target, messages: Sequence[Message], own: OwnBot, now: datetime
+    session: Session,
+    target: Target,
+    messages: Sequence[Message],
+    own: OwnBot,
+    now: datetime,
+    *,
+    key_reaction: str = "pushpin",
+    pinned: Collection[str] = (),
 ) -> tuple[int, int]:
-    """File one page of history; (rows new to the timeline, messages that were spoken)."""
+    """File one page of history; (rows new to the timeline, messages that were spoken).
+
+    A message pinned (`pinned_to`, or its ts among `pinned` from `pins.list`) or carrying
+    the key reaction when it is read was marked during the incident: it is key, with a
+    mark for the pin and one per person who reacted."""
     spoken = {f"{target.channel_id}:{m['ts']}": m for m in messages if is_spoken(m, own)}
     deleted = [m["ts"] for m in messages if m.get("subtype") == TOMBSTONE]
+    marked = {
+        key: found
+        for key, message in spoken.items()
+        if (found := _marks(message, target.channel_id, key_reaction, pinned))
+    }
     stored = timeline.by_keys(session, target.postmortem_id, "slack", spoken.keys())
     for key, row in stored.items():
         _apply_edit(row, spoken[key])
+        if row.deleted_at is not None:
+            marked.pop(key, None)
+        elif key in marked:
+            row.is_key = True
     fresh = [
-        message_row(target.team_id, target.postmortem_id, target.channel_id, message)
+        message_row(
+            target.team_id, target.postmortem_id, target.channel_id, message, is_key=key in marked
+        )
         for key, message in spoken.items()
         if key not in stored
     ]
     added = timeline.add_all_unless_exist(session, fresh)
+    for key, found in marked.items():
+        for marked_by in sorted(found):
+            marks.add(session, _mark(target, key, marked_by))
     for ts in deleted:
         capture.record_deletion(
             session, target.postmortem_id, target.team_id, target.channel_id, ts, now
         )
     return added, len(spoken)
+
+
+def _marks(
+    message: Message, channel_id: str, key_reaction: str, pinned: Collection[str]
+) -> set[str]:
+    found = marks_of(message, channel_id, key_reaction)
+    return found | {PIN} if message["ts"] in pinned else found
+
+
+def _mark(target: Target, source_key: str, marked_by: str) -> TimelineMark:
+    return TimelineMark(
+        team_id=target.team_id,
+        postmortem_id=target.postmortem_id,
+        source_key=source_key,
+        marked_by=marked_by,
+    )
 
 
 def _apply_edit(row: TimelineEvent, message: Message) -> None:
