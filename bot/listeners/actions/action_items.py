@@ -2,6 +2,9 @@
 
 Each click is acknowledged at once; the work runs after the ack, and a refusal
 (not the owner or the lead) reaches the clicker privately through the error hook.
+Change deadline opens its date picker in the ack itself: views.open needs the
+click's trigger, which expires 3 seconds after the click, before the inbox worker
+(which runs the rest) may get to it.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.core.followup import local_today
+from bot.errors import UserError
 from bot.flows import item_done, timezones
 from bot.flows.item_lists import Origin, redraw
 from bot.listeners.deps import deps_of
@@ -23,7 +27,7 @@ from bot.slack import followup_messages
 def register(app: App) -> None:
     app.action(followup_messages.DONE)(ack=acknowledge, lazy=[in_background(done)])
     app.action(followup_messages.SNOOZE)(ack=acknowledge, lazy=[in_background(snooze)])
-    app.action(followup_messages.DEADLINE)(ack=acknowledge, lazy=[in_background(ask_deadline)])
+    app.action(followup_messages.DEADLINE)(ask_deadline)
 
 
 def acknowledge(ack: Ack) -> None:
@@ -56,9 +60,17 @@ def snooze(body: dict[str, Any], client: WebClient, respond: Respond, context: B
 
 
 def ask_deadline(
-    body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
     """Open the date picker; the list to re-draw travels in the modal's metadata."""
+    ack()
+    try:
+        _open_deadline_picker(body, client, context)
+    except UserError as error:  # not theirs to change: said to them alone
+        respond(text=str(error), response_type="ephemeral", replace_original=False)
+
+
+def _open_deadline_picker(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     deps = deps_of(context)
     origin = Origin.from_click(body)
     with deps.sessions() as session:
