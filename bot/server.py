@@ -19,6 +19,7 @@ import errno
 import logging
 import socket
 from collections.abc import Callable
+from datetime import timedelta
 
 import uvicorn
 from slack_bolt import App
@@ -66,6 +67,9 @@ TOKEN_ADVICE = {
 }
 HEALTH_TIMEOUT_SECONDS = 3.0  # a probe is answered within this, ready or not
 HTTP_GRACE_SECONDS = 5  # after the drain, for the answers still being sent
+# Done inbox items are kept this long, then pruned: Slack retries within minutes, and
+# a week of them shows an operator what was done.
+INBOX_KEEP_DONE = timedelta(days=7)
 
 
 def build_asgi(
@@ -287,6 +291,7 @@ def _start_worker(
         worker_name=name,
         threads=settings.inbox_workers,
         on_dead=replay.tell_gave_up,
+        keep_done=INBOX_KEEP_DONE,
     )
     runner_of(bolt).wake = worker.wake
     worker.start()

@@ -8,8 +8,8 @@ Slack's side is `recording` (Bolt's lazy listeners, recorded before the ack),
 through the Bolt app, for the worker).
 """
 
+from bot.inbox.backoff import Backoff
 from bot.inbox.worker import (
-    Backoff,
     Handle,
     HandlerSignal,
     OnDead,

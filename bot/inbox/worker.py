@@ -28,25 +28,27 @@ container name, not host:pid) takes back at once what it held before it died
 `stop(grace_seconds)` stops claiming, waits for the items in flight up to the
 grace period, then releases every claim still held, due at once elsewhere; an
 item that overran the grace may then run twice (handlers are idempotent).
-Logs: one line per retry (warning) and per dead letter (error). `on_dead(item, error)`,
-when given, is called after an item became a dead letter (to tell whoever asked); what
-it raises is logged, never retried.
+Done items are deleted once older than `keep_done`, checked every
+`prune_every_seconds` by the heartbeat thread (their delivery keys go with them: keep
+them longer than any sender retries). `on_dead(item, error)`, when given, is called
+after an item became a dead letter, to tell whoever asked; what it raises is logged.
+Logs: one line per retry (warning) and per dead letter (error).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import random
 import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.inbox.backoff import Backoff
 from storage.models import utcnow
 from storage.repositories import inbox
 from storage.repositories.inbox import Claimed
@@ -76,28 +78,6 @@ class Retry(HandlerSignal):
 
 class Permanent(HandlerSignal):
     """The item can never succeed: dead letter at once."""
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Exponential, capped, with jitter: the n-th failure waits about base·factorⁿ⁻¹ seconds.
-
-    `jitter` is the fraction of that delay drawn at random (0.5: between half and
-    all of it), so items that failed together do not all come back together. A
-    `Retry(after_seconds)` is honoured exactly: never sooner than the sender asked.
-    """
-
-    base_seconds: float = 2.0
-    factor: float = 2.0
-    cap_seconds: float = 600.0
-    jitter: float = 0.5
-    random: Callable[[], float] = field(default=random.random, compare=False)
-
-    def delay(self, failures: int, *, requested: float | None = None) -> float:
-        if requested is not None:
-            return max(requested, 0.0)
-        raw = min(self.cap_seconds, self.base_seconds * self.factor ** max(failures - 1, 0))
-        return raw * (1.0 - self.jitter * self.random())
 
 
 def default_worker_name() -> str:
@@ -131,6 +111,8 @@ class Worker:
         heartbeat_seconds: float | None = None,
         clock: Clock = utcnow,
         on_dead: OnDead | None = None,
+        keep_done: timedelta | None = None,
+        prune_every_seconds: float = 3600.0,
     ) -> None:
         if lease_seconds <= 0 or poll_interval <= 0 or threads < 1 or max_attempts < 1:
             raise ValueError("lease and poll interval must be positive, threads and attempts ≥ 1")
@@ -145,6 +127,8 @@ class Worker:
         self._sessions = sessions
         self._handle = handle
         self._on_dead = on_dead
+        self.keep_done = keep_done
+        self.prune_every_seconds = prune_every_seconds
         self._clock = clock
         self._thread_count = threads
         self._threads: list[threading.Thread] = []
@@ -276,10 +260,24 @@ class Worker:
                     if self._generation == seen and not self._stopping.is_set():
                         self._wakeups.wait(self.poll_interval)
 
+    def prune(self) -> int:
+        """Delete the done items older than `keep_done`; how many."""
+        if self.keep_done is None:
+            return 0
+        with self._sessions.begin() as session:
+            pruned = inbox.prune(session, done_before=self._clock() - self.keep_done)
+        if pruned:
+            logger.info("inbox pruned worker=%s done_items=%d", self.worker_name, pruned)
+        return pruned
+
     def _beat(self) -> None:
+        pruned_at: float | None = None
         while not self._beat_stop.wait(self.heartbeat_seconds):
             try:
                 self.renew_leases()
+                if pruned_at is None or time.monotonic() - pruned_at >= self.prune_every_seconds:
+                    pruned_at = time.monotonic()
+                    self.prune()
             except Exception:
                 logger.exception("inbox heartbeat failed worker=%s", self.worker_name)
 

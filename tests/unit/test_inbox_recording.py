@@ -7,20 +7,24 @@ A small Bolt app with the bot's runner (`bot.inbox.recording`), error hook and
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from slack_bolt import App
+from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.lazy_listener import LazyListenerRunner
 from slack_bolt.listener.thread_runner import ThreadListenerRunner
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.web import SlackResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -297,3 +301,36 @@ def _slack_error(status: int, headers: dict[str, str]) -> SlackApiError:
         status_code=status,
     )
     return SlackApiError("ratelimited", answer)
+
+
+def test_socket_mode_records_through_the_same_runner_and_replays_the_same_body(
+    app: App, sb: Sandbox, sessions: sessionmaker[Session], work: Work
+) -> None:
+    """Socket Mode hands Bolt a dict, not bytes: it is kept as JSON and read back alike."""
+    form = {"team_id": sb.slack.team_id, "channel_id": CHANNEL, "user_id": ALICE}
+    form.update(command="/postmortem", text="event 14:02 x", trigger_id="1.2.socket")
+    form["response_url"] = sb.slack.new_response_url({"kind": "command", "channel_id": CHANNEL})
+    envelope = SocketModeRequest(type="slash_commands", envelope_id="E1", payload=form)
+
+    response = run_bolt_app(app, envelope)
+
+    assert response.status == 200
+    (item,) = _items(sessions)
+    assert json.loads(item.headers)["content-type"] == "application/json"
+    assert (item.kind, item.delivery_key) == ("command", "1.2.socket:record_work")
+    SlackReplay(app).handle(_claim(sessions))
+    assert work.bodies == [form]
+
+
+def test_socket_mode_leaves_unkept_envelopes_unacknowledged(sb: Sandbox, work: Work) -> None:
+    away = make_sessionmaker(make_engine("postgresql+psycopg://postgres@127.0.0.1:1/x"))
+    form = {"team_id": sb.slack.team_id, "channel_id": CHANNEL, "user_id": ALICE}
+    form.update(command="/postmortem", text="event", trigger_id="1.2.away", response_url="x")
+    envelope = SocketModeRequest(type="slash_commands", envelope_id="E2", payload=form)
+    sent: list[object] = []
+    client = SimpleNamespace(send_socket_mode_response=sent.append, logger=logging.getLogger())
+
+    response = run_bolt_app(_app(sb, away, work), envelope)
+    send_response(client, envelope, response, 0.0)  # type: ignore[arg-type]
+
+    assert response.status == 503 and sent == [], "Slack redelivers what is not acknowledged"

@@ -437,3 +437,27 @@ def test_an_outcome_the_database_would_not_take_is_settled_once_it_is_back(
 
     assert row(sessions, "Ev01")[0] == "done"
     assert runs == ["Ev01"], "settled, not run again after its lease"
+
+
+def test_done_items_older_than_keep_done_are_pruned(
+    sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    worker = Worker(
+        sessions, lambda item: None, worker_name="w", clock=clock, keep_done=timedelta(days=7)
+    )
+    record(sessions, "Ev01")
+    record(sessions, "Ev02")
+    assert worker.run_once() and worker.run_once()
+    clock.advance(6 * 86400)
+    record(sessions, "Ev03", at=clock.now)
+    assert worker.run_once()
+
+    clock.advance(86400 + 1)
+    assert worker.prune() == 2
+
+    assert [key for key in ("Ev01", "Ev02", "Ev03") if _exists(sessions, key)] == ["Ev03"]
+
+
+def _exists(sessions: sessionmaker[Session], key: str) -> bool:
+    with sessions() as session:
+        return any(item.delivery_key == key for item in _all(session))
