@@ -14,9 +14,10 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.core.spoken import Message, OwnBot
+from bot.core.spoken import PIN, Message, OwnBot, same_reaction
 from bot.listeners.deps import deps_of
 from bot.listeners.errors import in_background
+from bot.listeners.events.messages import installed_team
 from bot.services import marks
 from bot.services.marks import MarkRequest
 from bot.slack import harvest
@@ -41,7 +42,7 @@ def on_mark(
 ) -> None:
     deps = deps_of(context)
     event = body["event"]
-    request = mark_request(body, event, deps.settings.key_reaction)
+    request = mark_request(body, event, deps.settings.key_reaction, installed_team(body, context))
     if request is None:
         return
     with deps.sessions.begin() as session:
@@ -55,7 +56,7 @@ def on_mark(
 
 
 def mark_request(
-    body: dict[str, Any], event: dict[str, Any], key_reaction: str
+    body: dict[str, Any], event: dict[str, Any], key_reaction: str, team_id: str | None = None
 ) -> MarkRequest | None:
     """What the event asks, or None for reactions on files, other emoji, or other items."""
     kind = event.get("type", "")
@@ -63,20 +64,20 @@ def mark_request(
     if item.get("type") != "message":
         return None
     if kind in REACTIONS:
-        # Skin tones ("pushpin::skin-tone-2") are the same reaction.
-        if event.get("reaction", "").split("::")[0] != key_reaction.split("::")[0]:
+        if not same_reaction(event.get("reaction", ""), key_reaction):
             return None
         channel, ts = item.get("channel"), item.get("ts")
         marked_by, adding = f"reaction:{event.get('user', '')}", REACTIONS[kind]
     elif kind in PINS:
         channel = item.get("channel") or event.get("channel_id")
         ts = (item.get("message") or {}).get("ts")
-        marked_by, adding = "pin", PINS[kind]
+        marked_by, adding = PIN, PINS[kind]
     else:
         return None
     if not channel or not ts:
         return None
-    return MarkRequest(body.get("team_id", ""), channel, ts, marked_by, adding)
+    # `team_id` is the installation's (Slack Connect: the outer one is the reactor's org).
+    return MarkRequest(team_id or body.get("team_id", ""), channel, ts, marked_by, adding)
 
 
 def _message(client: WebClient, event: dict[str, Any], request: MarkRequest) -> Message | None:

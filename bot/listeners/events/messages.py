@@ -28,7 +28,8 @@ def register(app: App) -> None:
 
 def on_message(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
     deps = deps_of(context)
-    team_id, channel_id = body["team_id"], event.get("channel", "")
+    # In a Slack Connect channel the outer team_id is whoever posted; ours is the installation.
+    team_id, channel_id = installed_team(body, context), event.get("channel", "")
     with deps.sessions.begin() as session:
         postmortem = capture.watched(session, team_id, channel_id)
         if postmortem is None:
@@ -51,13 +52,16 @@ def _route_message(
     """The bot's own messages (and their edits, like a progress line) and noise such as
     joins are not timeline events; a deletion is kept as a gap unless it removed one."""
     subtype = event.get("subtype")
-    if subtype == "message_changed" and event["message"].get("subtype") == TOMBSTONE:
+    changed = _changed(event) if subtype == "message_changed" else {}
+    if subtype == "message_changed" and not changed.get("ts"):
+        return  # nothing says which message changed
+    if subtype == "message_changed" and changed.get("subtype") == TOMBSTONE:
         # A thread parent deleted while its replies stay arrives as an edit into a tombstone.
-        deleted_ts, at = event["message"]["ts"], ts_to_datetime(event["ts"])
+        deleted_ts, at = changed["ts"], ts_to_datetime(event["ts"])
         capture.record_deletion(session, postmortem_id, team_id, event["channel"], deleted_ts, at)
     elif subtype == "message_changed":
-        if is_spoken(event["message"], own):
-            message = _channel_message(team_id, event["channel"], event["message"])
+        if is_spoken(changed, own):
+            message = _channel_message(team_id, event["channel"], changed)
             capture.record_edit(session, postmortem_id, message, ts_to_datetime(event["ts"]))
     elif subtype == "message_deleted":
         previous = event.get("previous_message")
@@ -70,6 +74,26 @@ def _route_message(
     elif is_spoken(event, own):
         message = _channel_message(team_id, event["channel"], event)
         capture.record_message(session, postmortem_id, message)
+
+
+def installed_team(body: dict[str, Any], context: BoltContext) -> str:
+    """The workspace the bot is installed in: Bolt reads it from `authorizations`, which a
+    Slack Connect event carries while its outer `team_id` is the other organisation's."""
+    authorizations = body.get("authorizations") or [{}]
+    return str(context.team_id or authorizations[0].get("team_id") or body.get("team_id") or "")
+
+
+def _changed(event: dict[str, Any]) -> dict[str, Any]:
+    """The message as edited; Slack sometimes leaves out fields (even `ts`) that did not
+    change, which the `previous_message` still has."""
+    message = event.get("message") or {}
+    previous = event.get("previous_message") or {}
+    if message.get("ts") or not previous:
+        return dict(message)
+    merged = {**previous, **message, "ts": previous.get("ts")}
+    if "thread_ts" not in message and previous.get("thread_ts"):
+        merged["thread_ts"] = previous["thread_ts"]
+    return merged
 
 
 def _channel_message(team_id: str, channel_id: str, message: dict[str, Any]) -> ChannelMessage:
