@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.core.wordlists import (
+    FIRST_PERSON_PLURAL,
     NOT_NAMES,
     PERSON_PRONOUNS,
     POSSESSIVE_PRONOUNS,
@@ -24,8 +25,10 @@ from bot.core.wordlists import (
     SKIPPED_BEFORE_VERB,
 )
 
-FindingKind = Literal["blame", "vague-action"]
-Needs = Literal["any", "person", "person_or_none", "who", "possessive", "clause"]
+FindingKind = Literal["blame", "counterfactual", "vague-action"]
+Needs = Literal[
+    "any", "person", "person_or_none", "who", "possessive", "clause", "agent", "inverted"
+]
 
 MENTION = r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>"
 _WORD = re.compile(rf"{MENTION}|@[\w.-]+|[\w][\w'’-]*")
@@ -108,12 +111,84 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _rule("attribution", "possessive", r"\bfault\b"),
     _rule("mistake", "possessive", r"\b(?:mistake|typo|blunder|oversight|screw-?up|slip-?up)s?\b"),
-    _rule("attribution", "who", rf"\b(?:because\s+of|caused\s+by|thanks\s+to)\s+{_WHO}"),
+    _rule("attribution", "who", rf"\b(?:because\s+of|caused\s+by)\s+{_WHO}"),
     _rule("attribution", "who", rf"\b(?:is|was|it['’]s|that['’]s)\s+on\s+{_WHO_BEFORE}\s+for\b"),
     _rule("attribution", "person", r"\b(?:is|was|are|were)\s+(?:\w+\s+)?at\s+fault\b"),
     _rule("attribution", "who", rf"\broot\s+cause\s+(?:is|was)\s+(?:that\s+)?{_WHO}"),
     _rule("attribution", "who", rf"\b(?:mistake|error|typo)s?\s+(?:by|from)\s+{_WHO}"),
-    _rule("should-have", "who", rf"\bif\s+{_WHO_BEFORE}\s+(?:had|hadn['’]t|would\s+have)\b"),
+    _rule(
+        "counterfactual",
+        "who",
+        rf"\bif\s+(?:only\s+)?{_WHO_BEFORE}(?:\s+(?:had|hadn['’]t|would\s+have|would['’]ve)"
+        r"|['’]d)(?:\s+not|\s+just)?\s+\w+",
+    ),
+    # "Had the reviewer read the diff, ...": the inverted conditional, at a clause's start.
+    _rule("counterfactual", "inverted", r"(?:^|(?<=[,;:(—–]\s)|(?<=\bonly\s))had\s+"),
+    # A failure in the passive with a person as its agent: "the bad config was pushed by Tom".
+    _rule(
+        "attribution",
+        "agent",
+        r"\b(?:was|were|been|got|get|is|are)\s+(?:\w+\s+){0,3}?\w+\s+(?:[^.;,]{0,40}?\s)?by\s+"
+        r"(?P<agent>(?:[\w@<>|'’-]+[ \t]*){1,4})",
+    ),
+    # Fault located on a person: "that one's on the payments team", "this is on Dave".
+    _rule(
+        "attribution",
+        "who",
+        r"\b(?:is|was|it['’]s|that['’]s|one['’]s|this['’]s)\s+"
+        r"(?:(?:squarely|entirely|all|totally|really|honestly|solely|firmly)\s+)?on\s+"
+        rf"{_WHO_BEFORE}(?=\s*(?:[.,;!?]|$|\s+(?:not|again|this\s+time|alone)\b))",
+    ),
+    _rule(
+        "attribution",
+        "any",
+        r"\b(?:fault|responsibility|blame)\s+(?:lies|lay|rests|rested|falls|fell|sits)\s+"
+        r"(?:squarely\s+)?(?:with|on)\b",
+    ),
+    _rule("attribution", "possessive", r"\bdoing\b(?=\s*[.,;!?]|$)"),
+    _rule(
+        "jargon",
+        "any",
+        r"\b(?:pebkac|pebcak|pbkac|id-?10-?t|layer[- ]8|wetware)\b"
+        r"|\bbetween\s+the\s+(?:keyboard|chair)\s+and\s+the\s+(?:keyboard|chair)\b",
+    ),
+    # Questions that ask a person to justify themselves.
+    _rule(
+        "question",
+        "who",
+        r"\b(?:why|how\s+come)\s+(?:did|didn['’]t|did\s+not|would|wouldn['’]t|could|couldn['’]t"
+        rf"|were|weren['’]t|was|wasn['’]t|do|don['’]t|does|doesn['’]t)\s+{_WHO}",
+    ),
+    _rule("question", "any", r"\bwhat\s+(?:were|was)\s+(?:you|they|he|she)\s+thinking\b"),
+    _rule(
+        "question",
+        "any",
+        r"^\W*(?:so,?\s+|and\s+)?who\s+(?:\w+\s+)?(?:pushed|approved|merged|deployed|broke|shipped"
+        r"|signed\s+off|caused|screwed|messed|let|allowed)\b[^?]*\?",
+    ),
+    # Judgments of competence or state with a person as the subject.
+    _rule(
+        "competence",
+        "person",
+        r"\b(?:froze|panicked|freaked\s+out|cut\s+corners|rubber[- ]stamped|blindly|cowboy(?:ed)?"
+        r"|winged\s+it|rushed(?:\s+(?:it|this|that|the\s+\w+))?(?:\s+(?:out|through))?"
+        r"|had\s+no\s+(?:idea|clue)|did(?:n['’]t|\s+not)\s+(?:know|understand|realise|realize)"
+        r"\s+(?:what|how|that|the)|(?:was|were|is|are)(?:n['’]t|\s+not)\s+(?:competent|qualified"
+        r"|careful|up\s+to)|too\s+(?:lazy|careless|junior|inexperienced|green)"
+        r"|out\s+of\s+(?:their|his|her|my|your)\s+depth|in\s+over\s+(?:their|his|her)\s+head)\b",
+    ),
+    # Fixes aimed at the person rather than the system.
+    _rule(
+        "person-fix",
+        "person",
+        r"\b(?:needs?|requires?)\s+(?:(?:some|more|a|an)\s+)?(?:re-?training|training|coaching"
+        r"|supervision|a\s+talking[- ]to|a\s+refresher|to\s+be\s+(?:more\s+careful|retrained"
+        r"|reminded|supervised)|to\s+pay\s+more\s+attention|to\s+slow\s+down)"
+        r"|should(?:n['’]t|\s+not|\s+never)\s+(?:be\s+allowed\s+to\s+)?(?:touch|go\s+near"
+        r"|have\s+access\s+to|deploy\s+to|work\s+on)\b"
+        r"|should\s+be\s+(?:kept\s+away|removed|banned|taken\s+off|fired|disciplined|let\s+go"
+        r"|written\s+up|retrained)|will\s+be\s+more\s+careful",
+    ),
     _rule(
         "attribution",
         "person",
@@ -123,7 +198,7 @@ _RULES: tuple[_Rule, ...] = (
     _rule(
         "mistake",
         "person_or_none",
-        r"\bmade\s+(?:a|an|another|the|some)\s+(?:\w+\s+)?"
+        r"\bmade\s+(?:(?:a|an|another|the|some)\s+)?(?:\w+\s+)?"
         r"(?:mistake|error|typo|blunder)s?\b",
     ),
     _rule(
@@ -170,6 +245,13 @@ _WHY = {
     "omission": "“{phrase}” makes a person the subject of a missed step",
     "should-have": "“{phrase}” judges a person with hindsight",
     "outcome": "“{phrase}” names a person as the cause",
+    "counterfactual": "“{phrase}” is a counterfactual aimed at a person: it replays the event "
+    "with hindsight they did not have",
+    "competence": "“{phrase}” judges a person's competence or state instead of the conditions "
+    "they worked in",
+    "person-fix": "“{phrase}” aims the fix at a person, not at the system",
+    "jargon": "“{phrase}” is a joke that makes the person the fault",
+    "question": "“{phrase}” asks a person to justify themselves",
 }
 _SUGGESTION = {
     "human-error": "Ask what allowed the mistake: which check, default or tool let it through?",
@@ -184,13 +266,41 @@ _SUGGESTION = {
     "without “{rest}”? e.g. “The runbook did not call for it” or “No alert prompted it.”",
     "outcome": "Name the change and the gap, not the person: what allowed “{rest}” "
     "to happen without a check catching it?",
+    "counterfactual": "Ask what made that step easy to miss: what did the tools and signals "
+    "show at that moment, and what would have made “{rest}” the obvious thing to do?",
+    "competence": "Describe what the person faced: what were they seeing, what pressure were "
+    "they under, and what would have made the safe path the easy one?",
+    "person-fix": "Fix the system instead: which guard, default or check would make this "
+    "step safe for anyone who does it next?",
+    "jargon": "Ask what allowed the mistake: which check, default or tool let it through?",
+    "question": "Ask about the system, not the person: e.g. “What made this look safe at the "
+    "time?” or “What did the tool show before it ran?”",
 }
+_KIND: dict[str, FindingKind] = {"counterfactual": "counterfactual"}
 
 
 def find_blame(text: str) -> list[Finding]:
     """Blame findings in `text`, in order, without overlapping spans."""
     found = [finding for rule in _RULES for finding in _apply(rule, text)]
+    meta = [m.span() for m in _META_PART.finditer(text) if _META_CUE.search(m.group())]
+    found = [f for f in found if not any(a <= f.span[0] < b for a, b in meta)]
     return _without_overlaps(found)
+
+
+# Talk about blame itself ("this is not about who made the mistake") is not blame.
+_META_PART = re.compile(r"[^.;!?]+?(?=\bbut\b|[.;!?]|$)", re.IGNORECASE)
+_META_CUE = re.compile(
+    r"\b(?:not|isn['’]t|never)\s+(?:about\s+)?(?:who|whom|finding\s+who|blam\w*|fault)\b"
+    r"|\bblameless\b|\bwithout\s+blame\b|\bno\s+blame\b|\bassign(?:ing)?\s+blame\b"
+    r"|^\W*blaming\b|\bfinding\s+(?:a\s+)?(?:culprit|scapegoat|someone\s+to\s+blame)\b",
+    re.IGNORECASE,
+)
+# A judgment word under negation or quoted as a label: "this is not incompetence".
+_NEGATED_BEFORE = re.compile(
+    r"\b(?:not|n['’]t|no|never|nobody|tempting\s+to\s+\w+(?:\s+\w+)?|call(?:ing)?\s+(?:this|it)"
+    r"|rather\s+than|instead\s+of)\s+(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
 
 
 def _apply(rule: _Rule, text: str) -> Iterator[Finding]:
@@ -202,7 +312,40 @@ def _apply(rule: _Rule, text: str) -> Iterator[Finding]:
 
 
 def _needs_any(text: str, match: re.Match[str]) -> int | None:
-    return match.start()
+    words = _clause_words(text, match.start())
+    head = text[words[0][1] : match.start()] if words else ""
+    return None if _NEGATED_BEFORE.search(head) else match.start()
+
+
+_FAILURE_MARK = re.compile(
+    r"\b(?:mistakes?|errors?|slip-?ups?|typos?|blunders?|screw-?ups?|wrong|bad|broken|faulty"
+    r"|untested|unreviewed|careless\w*|botched|fat[- ]?fingered|rushed|misconfigured|mishandled"
+    r"|overlooked|ignored|neglected|forgotten|skipped|deleted|dropped|wiped|corrupted"
+    r"|without\s+(?:a\s+|any\s+)?(?:review|approval|testing|tests?|checking))\b",
+    re.IGNORECASE,
+)
+
+
+def _needs_agent(text: str, match: re.Match[str]) -> int | None:
+    """A failure in the passive whose agent is a person: "botched by the night shift"."""
+    agent = [word for word in _WORD.findall(match["agent"]) if word.lower() not in _DETERMINERS]
+    if not any(is_person_word(word) for word in agent[:3]):
+        return None
+    words = _clause_words(text, match.start())
+    start = words[0][1] if words else match.start()
+    return start if _FAILURE_MARK.search(text, start, match.end()) else None
+
+
+def _needs_inverted(text: str, match: re.Match[str]) -> int | None:
+    """ "Had <person> <verb>": the person must come within three words of "had"."""
+    following = list(_WORD.finditer(text, match.end()))[:4]
+    for index, word in enumerate(following[:3]):
+        if word.group().lower() in _DETERMINERS or word.group().lower() in _ROLE_MODIFIERS:
+            continue
+        if is_person_word(word.group()) and index + 1 < len(following):
+            return match.start()
+        return None
+    return None
 
 
 def _needs_who(text: str, match: re.Match[str]) -> int | None:
@@ -215,7 +358,13 @@ def _needs_person(text: str, match: re.Match[str], *, allow_none: bool = False) 
         return match.start() if allow_none else None
     if _is_passive(words) or not is_person_word(words[-1][0]):
         return None
+    if words[-1][0].lower() == "i" and _SELF_REPORT.search(text, match.end()):
+        return None
     return words[-1][1]
+
+
+# "I ran it in the wrong terminal because both prompts look identical" gives the system context.
+_SELF_REPORT = re.compile(r"\b(?:because|since|as|given\s+that|so\s+that)\b", re.IGNORECASE)
 
 
 def _needs_person_or_none(text: str, match: re.Match[str]) -> int | None:
@@ -234,7 +383,8 @@ def _needs_possessive(text: str, match: re.Match[str]) -> int | None:
 def _needs_clause(text: str, match: re.Match[str]) -> int | None:
     """The clause's own subject, for phrases that trail the verb ("deleted it by mistake")."""
     words = _clause_words(text, match.start())
-    content = [(word, start) for word, start in words if word.lower() not in _DETERMINERS]
+    skipped = _DETERMINERS | _ROLE_MODIFIERS
+    content = [(word, start) for word, start in words if word.lower() not in skipped]
     if content and is_person_word(content[0][0]):
         return content[0][1]
     return None
@@ -248,10 +398,13 @@ _CHECKS: dict[Needs, Callable[[str, re.Match[str]], int | None]] = {
     "person_or_none": _needs_person_or_none,
     "possessive": _needs_possessive,
     "clause": _needs_clause,
+    "agent": _needs_agent,
+    "inverted": _needs_inverted,
 }
+_ROLE_MODIFIERS = frozenset({"new", "junior", "senior", "poor", "only", "lead", "night", "day"})
 _DETERMINERS = frozenset({"the", "a", "an", "our", "this", "that", "one", "of"})
 _PASSIVE_AUX = frozenset({"was", "were", "been", "being", "is", "are", "be", "get", "got"})
-_ROLE_SUFFIXES = (("on", "call"), ("on", "duty"), ("in", "charge"))
+_ROLE_SUFFIXES = (("on", "call"), ("on", "duty"), ("in", "charge"), ("on", "shift"))
 
 
 def _clause_words(text: str, end: int) -> list[tuple[str, int]]:
@@ -265,6 +418,8 @@ def _subject_words(text: str, verb_start: int) -> list[tuple[str, int]]:
     words = _clause_words(text, verb_start)
     while words and words[-1][0].lower() in SKIPPED_BEFORE_VERB:
         words.pop()
+    if len(words) > 1 and re.fullmatch(r"[A-Z]", words[-1][0]) and is_person_word(words[-2][0]):
+        words.pop()  # "Engineer A", "Engineer X"
     lowered = tuple(word.lower() for word, _ in words[-2:])
     if lowered in _ROLE_SUFFIXES:
         words = words[:-2]
@@ -280,6 +435,8 @@ def is_person_word(word: str) -> bool:
     if re.fullmatch(MENTION, word) or word.startswith("@"):
         return True
     lowered = word.lower()
+    if lowered in FIRST_PERSON_PLURAL:
+        return False
     if lowered in PERSON_PRONOUNS or lowered in ROLE_NOUNS:
         return True
     return _looks_like_name(word)
@@ -308,7 +465,7 @@ def _is_person_possessive(word: str) -> bool:
 def _finding(category: str, text: str, span: tuple[int, int]) -> Finding:
     phrase = text[span[0] : span[1]]
     return Finding(
-        kind="blame",
+        kind=_KIND.get(category, "blame"),
         span=span,
         phrase=phrase,
         why=_WHY[category].format(phrase=phrase),
@@ -320,7 +477,7 @@ def _finding(category: str, text: str, span: tuple[int, int]) -> Finding:
 
 def _quote_from(category: str, text: str, span: tuple[int, int]) -> int:
     """Hindsight quotes the expected step with its verb ("checked the dashboard")."""
-    if category != "should-have":
+    if category not in ("should-have", "counterfactual"):
         return span[1]
     last_word = list(_WORD.finditer(text, span[0], span[1]))[-1]
     return last_word.start()

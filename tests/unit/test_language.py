@@ -66,9 +66,173 @@ def test_a_slack_mention_as_the_subject_of_a_failure_is_blame(mention: str) -> N
     ]
 
 
-@pytest.mark.parametrize("pronoun", ["he", "She", "they", "We", "I"])
+@pytest.mark.parametrize("pronoun", ["he", "She", "they", "I", "You"])
 def test_a_pronoun_as_the_subject_of_a_failure_is_blame(pronoun: str) -> None:
     assert blamed_phrases(f"{pronoun} forgot to update the runbook.") == [f"{pronoun} forgot to"]
+
+
+# Issue 15: misses a team meets in week one, and false alarms that make people ignore the bot.
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Slip-ups were made by the on-call rotation.",
+        "The outage was caused by a careless config push by Priya.",
+        "The bad migration was pushed by Tom without a review.",
+        "The rollback was botched by the night shift.",
+    ],
+)
+def test_a_passive_failure_with_a_person_as_its_agent_is_blame(sentence: str) -> None:
+    assert find_blame(sentence)
+
+
+def test_a_passive_with_a_neutral_agent_or_no_failure_is_not_blame() -> None:
+    assert find_blame("The config was pushed by the deploy bot at 14:02.") == []
+    assert find_blame("The rollback was started by the on-call at 10:42.") == []
+    assert find_blame("The outage was caused by a race in the leader election.") == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["That one's on the payments team.", "This is on Dave.", "The fault lies with the vendor."],
+)
+def test_fault_placed_on_a_person_or_team_is_blame(sentence: str) -> None:
+    assert find_blame(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The ticket is on the payments team's board.",
+        "Dave was on call that week.",
+        "The dashboard is on the second monitor.",
+    ],
+)
+def test_being_on_a_list_a_board_or_call_is_not_blame(sentence: str) -> None:
+    assert find_blame(sentence) == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Had the reviewer read the diff, we would have caught it.",
+        "If Sam had checked the hostname, none of this would have happened.",
+        "If he'd double-checked the region, nothing would have broken.",
+    ],
+)
+def test_a_counterfactual_aimed_at_a_person_is_its_own_kind_with_its_own_advice(
+    sentence: str,
+) -> None:
+    [finding] = find_blame(sentence)
+
+    assert finding.kind == "counterfactual"
+    assert "hindsight" in finding.why
+    assert "what made that step easy to miss" in finding.suggestion.lower()
+
+
+def test_a_counterfactual_about_a_system_is_the_analysis_we_want() -> None:
+    assert find_blame("If the config had been validated in CI, the push would fail.") == []
+    assert find_blame("Had the alert fired at 80%, we would have had an hour.") == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The new on-caller froze.",
+        "The contractor clearly didn't understand the system.",
+        "Kim rushed it out before the freeze.",
+        "He didn't bother to read the runbook.",
+        "Whoever was on call was asleep at the wheel.",
+        "The DBA on shift had no idea what he was doing.",
+    ],
+)
+def test_a_judgment_of_a_persons_competence_or_state_is_blame(sentence: str) -> None:
+    assert find_blame(sentence)
+
+
+def test_the_same_state_words_about_a_system_are_not_blame() -> None:
+    assert find_blame("The load balancer froze under the connection storm.") == []
+    assert find_blame("The health check didn't understand the new status codes.") == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["The on-call engineer needs retraining.", "Mark should not touch prod again."],
+)
+def test_a_fix_aimed_at_the_person_is_blame_with_system_advice(sentence: str) -> None:
+    [finding] = find_blame(sentence)
+
+    assert "aims the fix at a person" in finding.why
+    assert "system" in finding.suggestion
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The technician unplugged the wrong cable.",
+        "The release manager forgot to tag the build.",
+        "A new hire deleted the staging bucket by mistake.",
+        "The DBA on shift dropped the wrong table.",
+        "The vendor engineer blindly applied the patch.",
+    ],
+)
+def test_roles_outside_the_old_list_are_people(sentence: str) -> None:
+    assert find_blame(sentence)
+
+
+@pytest.mark.parametrize("sentence", ["Classic PEBKAC.", "This was a layer 8 problem."])
+def test_blame_jargon_is_blame(sentence: str) -> None:
+    assert find_blame(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence", ["Why did you deploy on a Friday?", "So, who pushed the bad config?"]
+)
+def test_a_blaming_question_is_blame(sentence: str) -> None:
+    assert find_blame(sentence)
+
+
+def test_a_question_about_the_system_is_not_blame() -> None:
+    assert find_blame("Why didn't the canary catch the regression?") == []
+    assert find_blame("Why did the deploy go out on a Friday without a freeze check?") == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "We had not exercised the restore path in years.",
+        "We failed to notice the certificate expiry because no alert watched it.",
+    ],
+)
+def test_first_person_plural_about_the_organisation_is_not_blame(sentence: str) -> None:
+    assert find_blame(sentence) == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "This review is not about finding who is to blame.",
+        "The point is not who made the mistake but why the system allowed it.",
+        "This is not incompetence.",
+        "It is tempting to call this human error, but the prompt gave no hint of the host.",
+    ],
+)
+def test_a_statement_about_blame_itself_is_not_blame(sentence: str) -> None:
+    assert find_blame(sentence) == []
+
+
+def test_a_self_report_that_gives_the_system_context_is_not_blame() -> None:
+    text = "I typed it in the wrong terminal because both prompts look identical."
+
+    assert find_blame(text) == []
+
+
+@pytest.mark.parametrize(
+    "sentence", ["Thanks to @ana for spotting the spike.", "Huge thanks to the DBA on shift."]
+)
+def test_thanks_is_not_blame(sentence: str) -> None:
+    assert find_blame(sentence) == []
 
 
 def test_human_error_is_blame_wherever_it_appears() -> None:
