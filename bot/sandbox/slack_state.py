@@ -202,6 +202,31 @@ class SlackWorkspace:
             message.update(team=self.team_id, blocks=rich_text_blocks(text))
             return clone(self.store(chan, message, thread_ts=thread_ts, ts=ts))
 
+    def post_as_app(
+        self,
+        channel: str,
+        body: Mapping[str, Any],
+        *,
+        bot_id: str = "B0ALERTS",
+        username: str | None = None,
+        ts: str | None = None,
+    ) -> Message:
+        """Store an incoming-webhook body (`text`, `attachments`, `blocks`) the way Slack
+        files another app's post: a `bot_message` with the app's `bot_id` and `username`,
+        each attachment numbered from 1. The bot is not told."""
+        with self.lock:
+            chan = self.channel(channel)
+            message: Message = {"type": "message", "subtype": "bot_message", "ts": ""}
+            message.update(text=body.get("text") or "", bot_id=bot_id)
+            if username or body.get("username"):
+                message["username"] = username or body["username"]
+            if body.get("attachments"):
+                attachments = [dict(clone(a), id=n) for n, a in enumerate(body["attachments"], 1)]
+                message["attachments"] = attachments
+            if body.get("blocks"):
+                message["blocks"] = clone(body["blocks"])
+            return clone(self.store(chan, message, ts=ts))
+
     def edit_message(self, channel: str, ts: str, new_text: str) -> dict[str, Any]:
         """Edit a message as its author would; returns {"previous": ..., "message": ...}."""
         with self.lock:

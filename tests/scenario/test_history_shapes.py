@@ -1,0 +1,98 @@
+"""What people and alert apps did in the channel before `/postmortem start`, read by the real bot.
+
+Pins and :pushpin: reactions made while firefighting mark key moments; alert apps post
+their words only in attachments or blocks. The sandbox keeps `pinned_to`, `reactions`
+and app posts on history messages as Slack does; the payloads are published ones
+(`tests/fixtures`, SOURCES.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.sandbox import Sandbox
+from bot.sandbox.driver import Driver
+from storage.models import TimelineEvent, TimelineMark
+from tests import published
+from tests.scenario.conftest import INCIDENT_CHANNEL as CHANNEL
+
+ALICE, BOB = "U0ALICE", "U0BOB"
+
+
+def _thread(sandbox: Sandbox) -> list[dict[str, Any]]:
+    mine = sandbox.slack.bot_id
+    opening = [m for m in sandbox.slack.messages(CHANNEL) if m.get("bot_id") == mine]
+    return sandbox.slack.replies(CHANNEL, opening[0]["ts"])[1:] if opening else []
+
+
+def _gathered(sandbox: Sandbox) -> list[str]:
+    return [m["text"] for m in _thread(sandbox) if m["text"].startswith("Timeline gathered")]
+
+
+def _rows(db: sessionmaker[Session]) -> dict[str, TimelineEvent]:
+    with db() as session:
+        return {row.source_key.split(":")[1]: row for row in session.scalars(select(TimelineEvent))}
+
+
+def _marks(db: sessionmaker[Session]) -> set[tuple[str, str]]:
+    with db() as session:
+        marks = session.scalars(select(TimelineMark))
+        return {(mark.source_key.split(":")[1], mark.marked_by) for mark in marks}
+
+
+def test_marks_made_before_start_are_key_and_alert_apps_words_are_in_the_timeline(
+    driver: Driver, sandbox: Sandbox, bot_db: sessionmaker[Session]
+) -> None:
+    slack = sandbox.slack
+    alert = published.read_json("slack_message.bot_message_attachments_only.slackduty.json")
+    paged = slack.post_as_app(
+        CHANNEL, {"text": alert["text"], "attachments": alert["attachments"]}, username="PagerDuty"
+    )
+    review = published.read_json("slack_incoming_webhook.blocks.zulip.json")
+    blocks_only = slack.post_as_app(CHANNEL, {"blocks": review["blocks"]}, bot_id="B0REVIEWS")
+    build = slack.post_as_app(
+        CHANNEL, published.read_json("slack_incoming_webhook.attachment_fields.zulip.json")
+    )
+    pinned = slack.post_as_user(CHANNEL, ALICE, "checkout 500s since 14:02")
+    pushpinned = slack.post_as_user(CHANNEL, BOB, "rolled back 2024.06.1")
+    eyed = slack.post_as_user(CHANNEL, ALICE, "is it DNS?")
+    slack.pin(CHANNEL, pinned["ts"], BOB)
+    slack.add_reaction(CHANNEL, pushpinned["ts"], ALICE, "pushpin")
+    slack.add_reaction(CHANNEL, paged["ts"], BOB, "pushpin")
+    slack.add_reaction(CHANNEL, eyed["ts"], BOB, "eyes")
+    assert paged["text"] == "" and blocks_only["text"] == ""
+
+    driver.slash_command(ALICE, CHANNEL, "start Checkout 500s")
+    counts = sandbox.wait_for(lambda: _gathered(sandbox), timeout=20)[0]
+    assert "6 messages" in counts
+
+    rows = _rows(bot_db)
+    assert rows[pinned["ts"]].is_key and rows[pushpinned["ts"]].is_key and rows[paged["ts"]].is_key
+    assert not rows[eyed["ts"]].is_key and not rows[blocks_only["ts"]].is_key
+    assert _marks(bot_db) == {
+        (pinned["ts"], "pin"),
+        (pushpinned["ts"], f"reaction:{ALICE}"),
+        (paged["ts"], f"reaction:{BOB}"),
+    }
+    assert rows[paged["ts"]].text == "Incident Triggered\nAn incident has been triggered."
+    assert rows[paged["ts"]].actor == "PagerDuty"
+    assert "Danny Torrence left the following review" in rows[blocks_only["ts"]].text
+    assert rows[blocks_only["ts"]].actor == "B0REVIEWS"
+    assert "Requested by: Some user" in rows[build["ts"]].text
+    assert sandbox.slack.call_count("pins.list") == 1
+
+    driver.slash_command(ALICE, CHANNEL, "timeline")
+    content = sandbox.wait_for(lambda: sandbox.slack.files)[0]["content"].decode()
+    for words in (
+        "Incident Triggered An incident has been triggered.",
+        "Danny Torrence left the following review for your property:",
+        "Build bla bla succeeded",
+        "PagerDuty",
+    ):
+        assert words in content, words
+    reply = next(m["text"] for m in _thread(sandbox) if m["text"].startswith("*Key timeline"))
+    assert "checkout 500s since 14:02" in reply and "rolled back 2024.06.1" in reply
+    assert "Incident Triggered" in reply and "is it DNS?" not in reply
