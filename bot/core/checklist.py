@@ -139,7 +139,7 @@ def blameless(facts: Facts) -> Check:
     blame = [
         f
         for f in facts.findings
-        if f.kind == "blame" and (f.answer_id is None or f.answer_id in counted)
+        if f.kind in ("blame", "counterfactual") and (f.answer_id is None or f.answer_id in counted)
     ]
     still_open = sum(1 for f in blame if f.status == "open")
     kept = sum(1 for f in blame if f.status == "kept")

@@ -16,6 +16,7 @@ from storage.models import Answer, LanguageFinding
 from storage.repositories import findings
 
 BLAME = "blame"
+COUNTERFACTUAL = "counterfactual"
 VAGUE = "vague-action"
 
 
@@ -29,7 +30,8 @@ def recheck_answer(session: Session, answer: Answer) -> list[FindingNotice]:
     found = find_blame(answer.text)
     still_there = {_key(f.phrase) for f in found}
     known: set[str] = set()
-    for finding in findings.for_answer(session, answer.id, BLAME):
+    answer_findings = findings.for_answer(session, answer.id)
+    for finding in (f for f in answer_findings if f.kind in (BLAME, COUNTERFACTUAL)):
         if _key(finding.phrase) in still_there and finding.status != findings.RESOLVED:
             known.add(_key(finding.phrase))
         elif finding.status == findings.OPEN:

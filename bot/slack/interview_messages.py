@@ -52,7 +52,7 @@ def question(view: QuestionView, postmortem_id: int, templates: Templates) -> Me
 
 
 def finding(notice: FindingNotice, templates: Templates) -> Message:
-    name = "blame" if notice.kind == "blame" else "vague"
+    name = "vague" if notice.kind == "vague-action" else "blame"  # counterfactual: blame wording
     author = SlackText(mention(notice.author_id)) if notice.author_id else None
     values = {"author": author, "phrase": notice.phrase, "why": notice.why}
     text = templates.render(
