@@ -308,7 +308,8 @@ def _apply(rule: _Rule, text: str) -> Iterator[Finding]:
     for match in rule.pattern.finditer(text):
         start = blamed_start(text, match)
         if start is not None:
-            yield _finding(rule.category, text, (start, match.end()))
+            end = _inverted_end(text, match) if rule.needs == "inverted" else match.end()
+            yield _finding(rule.category, text, (start, end))
 
 
 def _needs_any(text: str, match: re.Match[str]) -> int | None:
@@ -338,14 +339,19 @@ def _needs_agent(text: str, match: re.Match[str]) -> int | None:
 
 def _needs_inverted(text: str, match: re.Match[str]) -> int | None:
     """ "Had <person> <verb>": the person must come within three words of "had"."""
+    return match.start() if _inverted_end(text, match) > match.end() else None
+
+
+def _inverted_end(text: str, match: re.Match[str]) -> int:
+    """Where "Had <person> <verb>" ends, or the match's own end when no person follows."""
     following = list(_WORD.finditer(text, match.end()))[:4]
     for index, word in enumerate(following[:3]):
         if word.group().lower() in _DETERMINERS or word.group().lower() in _ROLE_MODIFIERS:
             continue
         if is_person_word(word.group()) and index + 1 < len(following):
-            return match.start()
-        return None
-    return None
+            return following[index + 1].end()
+        break
+    return match.end()
 
 
 def _needs_who(text: str, match: re.Match[str]) -> int | None:

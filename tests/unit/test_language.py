@@ -324,3 +324,19 @@ def test_the_labelled_sets_are_big_enough_to_mean_something() -> None:
 
 def _rows(path: Path) -> list[list[str]]:
     return [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_the_interview_pushes_back_on_a_counterfactual_with_its_own_advice() -> None:
+    from bot.core.interview_views import FindingNotice
+    from bot.slack.interview_messages import finding as pushback_message
+    from bot.templates import Templates
+
+    [found] = find_blame("Had the reviewer read the diff, we would have caught it.")
+    notice = FindingNotice(1, found.kind, found.phrase, found.why, found.suggestion, "U0BOB")
+
+    text, _ = pushback_message(notice, Templates())
+
+    assert found.kind == "counterfactual"
+    assert found.phrase == "Had the reviewer read"
+    assert "what made that step easy to miss" in text.lower()
+    assert "keep" in text

@@ -82,3 +82,12 @@ def test_non_ascii_text_is_printed_as_written(tmp_path: Path) -> None:
     _, [report] = lint_text("Zoë forgot to renew the certificate — again.\n", tmp_path)
 
     assert report["text"] == "Zoë forgot to renew the certificate — again."
+
+
+def test_a_counterfactual_aimed_at_a_person_is_reported_as_its_own_kind(tmp_path: Path) -> None:
+    status, [report] = lint_text("If Sam had checked the hostname, it would be fine.\n", tmp_path)
+
+    assert status == 1
+    [finding] = report["findings"]
+    assert finding["kind"] == "counterfactual"
+    assert "easy to miss" in finding["suggestion"]
