@@ -24,7 +24,9 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "command": ("command", "team_id", "user_id", "channel_id", "response_url"),
     "event_callback": ("team_id", "event"),
     "event:message": ("event.channel", "event.ts"),
-    "event:message:message_changed": ("event.message", "event.message.ts"),
+    # Slack may leave `ts` out of the edited message; `previous_message` has it (the listener
+    # reads either, and ignores an edit that names no message).
+    "event:message:message_changed": ("event.message",),
     "event:message:message_deleted": ("event.deleted_ts",),
     "block_actions": ("actions.0.action_id", "trigger_id", *_USER),  # Bolt reads actions[0]
     "interactive_message": ("actions.0", "callback_id"),

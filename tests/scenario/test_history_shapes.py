@@ -8,18 +8,21 @@ and app posts on history messages as Slack does; the payloads are published ones
 
 from __future__ import annotations
 
+import itertools
+import json
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.sandbox import Sandbox
-from bot.sandbox.driver import Driver
+from bot.sandbox import Sandbox, payloads
+from bot.sandbox.driver import SLACK_PATH, Driver
 from storage.models import TimelineEvent, TimelineMark
 from tests import published
 from tests.scenario.conftest import INCIDENT_CHANNEL as CHANNEL
 
 ALICE, BOB = "U0ALICE", "U0BOB"
+_ids = itertools.count(1)
 
 
 def _thread(sandbox: Sandbox) -> list[dict[str, Any]]:
@@ -96,3 +99,63 @@ def test_marks_made_before_start_are_key_and_alert_apps_words_are_in_the_timelin
     reply = next(m["text"] for m in _thread(sandbox) if m["text"].startswith("*Key timeline"))
     assert "checkout 500s since 14:02" in reply and "rolled back 2024.06.1" in reply
     assert "Incident Triggered" in reply and "is it DNS?" not in reply
+
+
+def _deliver(driver: Driver, sandbox: Sandbox, event: dict[str, Any], **outer: Any) -> int:
+    """An event_callback as Slack sends it, with the envelope fields a test overrides."""
+    body = payloads.envelope(sandbox.slack, event, f"Ev0SHAPES{next(_ids):04d}")
+    body.update(outer)
+    answer = driver.signed_post(SLACK_PATH, json.dumps(body).encode(), "application/json")
+    return answer.status_code
+
+
+def test_slack_connect_events_and_an_edit_without_inner_ts_reach_the_timeline(
+    driver: Driver, sandbox: Sandbox, bot_db: sessionmaker[Session]
+) -> None:
+    """The published shapes (bolt-python's tests): a shared channel's events carry the
+    other organisation's `team_id` outside and ours in `authorizations`; a
+    `message_changed` may name its message only in `previous_message`."""
+    driver.slash_command(ALICE, CHANNEL, "start Checkout 500s")
+    sandbox.wait_for(lambda: _gathered(sandbox), timeout=20)
+    other_org = {"team_id": "T0PARTNER", "enterprise_id": "E0PARTNER"}
+
+    posted = sandbox.slack.post_as_user(CHANNEL, "W0PARTNER", "partner API is timing out")
+    with sandbox.slack.lock:
+        event = payloads.message_event(sandbox.slack, CHANNEL, posted)
+    assert (
+        _deliver(
+            driver, sandbox, dict(event, team="T0PARTNER"), **other_org, is_ext_shared_channel=True
+        )
+        == 200
+    )
+    row = sandbox.wait_for(lambda: _rows(bot_db).get(posted["ts"]))
+    assert row is not None and row.team_id == sandbox.slack.team_id and row.actor == "W0PARTNER"
+
+    published_edit = published.read_json(
+        "slack_event_callback_message_changed.no_inner_ts.bolt_test.json"
+    )["event"]
+    change = sandbox.slack.edit_message(CHANNEL, posted["ts"], "partner API timing out since 14:05")
+    inner = {k: v for k, v in change["message"].items() if k != "ts"}  # as published: no ts
+    with sandbox.slack.lock:
+        edit = payloads.message_changed(
+            sandbox.slack, CHANNEL, change["previous"], inner, change["event_ts"]
+        )
+    assert set(edit) >= set(published_edit) - {"channel_type"} and "ts" not in edit["message"]
+    assert _deliver(driver, sandbox, edit) == 200
+    sandbox.wait_for(
+        lambda: _rows(bot_db)[posted["ts"]].text == "partner API timing out since 14:05"
+    )
+
+    sandbox.slack.add_reaction(CHANNEL, posted["ts"], "W0PARTNER", "pushpin")
+    reaction = published.read_json(
+        "slack_event_callback_reaction_added.shared_channel.bolt_test.json"
+    )["event"]
+    reaction = dict(
+        reaction,
+        user="W0PARTNER",
+        reaction="pushpin",
+        item={"type": "message", "channel": CHANNEL, "ts": posted["ts"]},
+    )
+    assert _deliver(driver, sandbox, reaction, **other_org, is_ext_shared_channel=True) == 200
+    sandbox.wait_for(lambda: _rows(bot_db)[posted["ts"]].is_key)
+    assert (posted["ts"], "reaction:W0PARTNER") in _marks(bot_db)
