@@ -18,12 +18,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.clients import Clients
 from bot.services import reminder_claims
 from bot.slack.blocks import Block
 from bot.templates import Templates
@@ -68,19 +69,28 @@ class Outgoing:
         return f"{where} (thread)" if self.thread_ts else where
 
 
-@dataclass(frozen=True)
-class Run:
-    """One pass of the reminder jobs: its clock, its worker name, its Slack and database."""
+class Run(Protocol):
+    """What a pass of the reminder jobs reads: the jobs hand it their
+    `bot.jobs.runner.JobRun`, and any job context with these fields will do."""
 
-    sessions: sessionmaker[Session]
-    client: WebClient
-    templates: Templates
-    now: datetime
-    worker: str
-    weekday: int
-    hour: int
-    # Set by `remind --dry-run`: each due reminder is described here instead of sent.
-    report: Callable[[str], None] | None = None
+    @property
+    def sessions(self) -> sessionmaker[Session]: ...
+
+    @property
+    def clients(self) -> Clients: ...
+
+    @property
+    def templates(self) -> Templates: ...
+
+    @property
+    def now(self) -> datetime: ...
+
+    @property
+    def worker(self) -> str: ...
+
+    @property
+    def report(self) -> Callable[[str], None] | None:
+        """Set by `remind --dry-run`: each due reminder is described here instead of sent."""
 
 
 Compose = Callable[[Session], Outgoing | None]
@@ -107,11 +117,12 @@ def deliver(run: Run, key: Key, compose: Compose, *, postmortem_id: int | None =
 
 def _send(run: Run, claim: Claim, outgoing: Outgoing) -> str:
     try:
-        channel = _channel(run.client, outgoing)
-        ts = _already_posted(run.client, channel, outgoing, claim) if claim.attempts > 1 else None
+        slack = run.clients.slack
+        channel = _channel(slack, outgoing)
+        ts = _already_posted(slack, channel, outgoing, claim) if claim.attempts > 1 else None
         outcome = "recovered" if ts else "sent"
         if ts is None:
-            ts = _post(run.client, channel, outgoing, claim.key)
+            ts = _post(slack, channel, outgoing, claim.key)
     except SlackApiError as error:
         return _refused(run, claim, error)
     with run.sessions.begin() as session:

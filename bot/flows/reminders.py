@@ -25,8 +25,9 @@ from bot.slack import followup_messages, followup_notices
 from storage.repositories.reminders import Key
 
 
-def send_digests(run: Run) -> Counter[str]:
-    """One DM per owner with open items, once per ISO week, at their local weekday and hour."""
+def send_digests(run: Run, *, weekday: int, hour: int) -> Counter[str]:
+    """One DM per owner with open items, once per ISO week, at `weekday` and `hour` in
+    their own timezone."""
     with run.sessions() as session:
         owners = candidates.digest_owners(session)
         teams = {team for team, _ in owners}
@@ -36,7 +37,11 @@ def send_digests(run: Run) -> Counter[str]:
     if run.report is None:
         # Replicas walk the owners in different orders, so they rarely queue on one claim.
         random.shuffle(owners)
-    return each(owners, lambda owner: _digest(run, *owner, settled, known), Counter())
+    return each(
+        owners,
+        lambda owner: _digest(run, *owner, settled, known, weekday=weekday, hour=hour),
+        Counter(),
+    )
 
 
 def _digest(
@@ -45,9 +50,12 @@ def _digest(
     owner_id: str,
     settled: set[tuple[str, str, str]],
     known: dict[tuple[str, str], str],
+    *,
+    weekday: int,
+    hour: int,
 ) -> str:
     tz = known.get((team_id, owner_id)) or _timezone(run, team_id, owner_id)
-    week = followup.digest_week(run.now, tz, weekday=run.weekday, hour=run.hour)
+    week = followup.digest_week(run.now, tz, weekday=weekday, hour=hour)
     if week is None:
         return "not due"
     if (team_id, owner_id, week) in settled:
@@ -105,14 +113,15 @@ def _nudge(run: Run, pm: Unpublished) -> str:
     return outcome
 
 
-def send_reviews(run: Run) -> Counter[str]:
-    """On the review day, the channel gets every item's status and the lead a button."""
+def send_reviews(run: Run, *, hour: int) -> Counter[str]:
+    """On the review day, from `hour` in the lead's timezone, the channel gets every item's
+    status and the lead a button."""
     with run.sessions() as session:
         due = candidates.awaiting_review(session)
-    return each(due, lambda entry: _review(run, *entry), Counter())
+    return each(due, lambda entry: _review(run, *entry, hour=hour), Counter())
 
 
-def _review(run: Run, postmortem_id: int, team_id: str, lead: str, day: date) -> str:
+def _review(run: Run, postmortem_id: int, team_id: str, lead: str, day: date, *, hour: int) -> str:
     # Cheap checks first: most reviews are weeks away or already posted.
     if day > run.now.date() + timedelta(days=1):
         return "not due"
@@ -120,7 +129,7 @@ def _review(run: Run, postmortem_id: int, team_id: str, lead: str, day: date) ->
     with run.sessions() as session:
         if reminder_claims.is_settled(session, key, now=run.now):
             return "taken"
-    if not followup.review_due(day, run.now, _timezone(run, team_id, lead), hour=run.hour):
+    if not followup.review_due(day, run.now, _timezone(run, team_id, lead), hour=hour):
         return "not due"
 
     def compose(session: Session) -> Outgoing | None:
@@ -138,5 +147,5 @@ def _review(run: Run, postmortem_id: int, team_id: str, lead: str, day: date) ->
 def _timezone(run: Run, team_id: str, user_id: str) -> str:
     # A dry run looks people up but writes nothing, not even the cache.
     return timezones.timezone_of(
-        run.sessions, run.client, team_id, user_id, now=run.now, store=run.report is None
+        run.sessions, run.clients.slack, team_id, user_id, now=run.now, store=run.report is None
     )

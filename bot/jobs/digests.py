@@ -6,12 +6,16 @@ from collections import Counter
 from datetime import timedelta
 
 from bot.flows import reminders
-from bot.flows.reminder_delivery import Run
+from bot.jobs.runner import JobRun
 
 NAME = "digests"
 # Owners' local hours start on the hour in some zone or other; a minute's lag is fine.
 EVERY = timedelta(minutes=1)
 
 
-def run(run: Run) -> Counter[str]:
-    return reminders.send_digests(run)
+def run(run: JobRun) -> Counter[str]:
+    """Due digests: REMINDER_WEEKDAY at REMINDER_HOUR in each owner's timezone."""
+    settings = run.settings
+    return reminders.send_digests(
+        run, weekday=settings.reminder_weekday, hour=settings.reminder_hour
+    )

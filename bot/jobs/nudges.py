@@ -6,11 +6,11 @@ from collections import Counter
 from datetime import timedelta
 
 from bot.flows import reminders
-from bot.flows.reminder_delivery import Run
+from bot.jobs.runner import JobRun
 
 NAME = "nudges"
 EVERY = timedelta(minutes=5)
 
 
-def run(run: Run) -> Counter[str]:
+def run(run: JobRun) -> Counter[str]:
     return reminders.send_nudges(run)

@@ -6,11 +6,12 @@ from collections import Counter
 from datetime import timedelta
 
 from bot.flows import reminders
-from bot.flows.reminder_delivery import Run
+from bot.jobs.runner import JobRun
 
 NAME = "reviews"
 EVERY = timedelta(minutes=5)
 
 
-def run(run: Run) -> Counter[str]:
-    return reminders.send_reviews(run)
+def run(run: JobRun) -> Counter[str]:
+    """Due reviews, from REMINDER_HOUR in the lead's timezone on the review day."""
+    return reminders.send_reviews(run, hour=run.settings.reminder_hour)

@@ -1,11 +1,13 @@
 """`run_job`: one run of one job, with its clock reading, its context and its errors.
 
-The wrapper hands the job a `Run` (sessions, Slack client, templates, `now`)
-and keeps its failures from reaching the scheduler: an exception is logged
-with its traceback and the next tick runs as usual. Transactions are opened by
-the job, one short pair per reminder (see `bot.flows.reminder_delivery`):
-one transaction around a whole batch would hide its claims from the other
-replicas until the end and lose all of them in a crash.
+Every job gets the same `JobRun`: the settings (a job reads its own, such as the
+digest's weekday and hour), the sessions, the outbound clients (`bot.clients`), the
+templates, the worker's name, `now`, and `report` for a dry run. The wrapper keeps a
+job's failures from reaching the scheduler: an exception is logged with its traceback
+and the next tick runs as usual. Transactions are opened by the job; the follow-up
+jobs open one short pair per message (see `bot.flows.reminder_delivery`): one
+transaction around a whole batch would hide its claims from the other replicas until
+the end and lose all of them in a crash.
 """
 
 from __future__ import annotations
@@ -23,16 +25,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clients import Clients
 from bot.config import Settings
-from bot.flows.reminder_delivery import Run
 from bot.templates import Templates
 
 logger = logging.getLogger(__name__)
 
-Job = Callable[[Run], Counter[str]]
-
 
 def worker_name() -> str:
-    """Who holds a claim, for people reading the reminders table."""
+    """Who holds a claim, for people reading the claims' table."""
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
@@ -47,6 +46,23 @@ class JobContext:
     worker: str = field(default_factory=worker_name)
 
 
+@dataclass(frozen=True)
+class JobRun:
+    """One run of one job: the process's context, as of `now`."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    clients: Clients
+    templates: Templates
+    worker: str
+    now: datetime
+    # Set by `remind --dry-run`: a job describes here what it would do instead of doing it.
+    report: Callable[[str], None] | None = None
+
+
+Job = Callable[[JobRun], Counter[str]]
+
+
 def run_job(
     name: str,
     job: Job,
@@ -56,14 +72,13 @@ def run_job(
     report: Callable[[str], None] | None = None,
 ) -> Counter[str] | None:
     """Run `job` as of `now`; its tally of outcomes, or None when it failed."""
-    run = Run(
+    run = JobRun(
+        settings=context.settings,
         sessions=context.sessions,
-        client=context.clients.slack,
+        clients=context.clients,
         templates=context.templates,
-        now=now,
         worker=context.worker,
-        weekday=context.settings.reminder_weekday,
-        hour=context.settings.reminder_hour,
+        now=now,
         report=report,
     )
     started = time.monotonic()
