@@ -159,3 +159,20 @@ def test_slack_connect_events_and_an_edit_without_inner_ts_reach_the_timeline(
     assert _deliver(driver, sandbox, reaction, **other_org, is_ext_shared_channel=True) == 200
     sandbox.wait_for(lambda: _rows(bot_db)[posted["ts"]].is_key)
     assert (posted["ts"], "reaction:W0PARTNER") in _marks(bot_db)
+
+
+def test_an_alert_posted_live_is_read_the_same_way_as_from_history(
+    driver: Driver, sandbox: Sandbox, bot_db: sessionmaker[Session]
+) -> None:
+    driver.slash_command(ALICE, CHANNEL, "start Checkout 500s")
+    sandbox.wait_for(lambda: _gathered(sandbox), timeout=20)
+    alert = published.read_json("slack_message.bot_message_attachments_only.slackduty.json")
+    body = {"text": alert["text"], "attachments": alert["attachments"]}
+    paged = sandbox.slack.post_as_app(CHANNEL, body, username="PagerDuty")
+    event = dict(paged, channel=CHANNEL, event_ts=paged["ts"], channel_type="channel")
+
+    assert _deliver(driver, sandbox, event) == 200
+
+    row = sandbox.wait_for(lambda: _rows(bot_db).get(paged["ts"]))
+    assert row is not None and row.actor == "PagerDuty"
+    assert row.text == "Incident Triggered\nAn incident has been triggered."
