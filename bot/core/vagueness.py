@@ -20,12 +20,17 @@ from typing import Literal, cast
 
 from bot.core.language import Finding
 from bot.core.wordlists import (
+    ADDING_VERBS,
     ARTEFACT_NOUNS,
     CONCRETE_VERBS,
     GENERIC_NOUNS,
+    NOT_CHANGE_VERBS,
+    NUMBER_WORDS,
     PHRASAL_CONCRETE_VERBS,
     QUALIFYING_PREPOSITIONS,
+    SIGNAL_WORDS,
     VAGUE_MODIFIERS,
+    WATCHING_NOUNS,
 )
 
 LeadKind = Literal["vigilance", "improve", "activity", "concrete", "other", "empty"]
@@ -65,7 +70,10 @@ _VAGUE_LEADS: tuple[tuple[LeadKind, re.Pattern[str]], ...] = tuple(
                 "improve",
                 r"improv\w*|enhanc\w*|strengthen\w*|harden\w*|optimi[sz]\w*|better|clean\w*\s+up"
                 r"|tidy\w*|prevent\w*|avoid\w*|streamlin\w*|raise\s+awareness|continu\w*"
-                r"|maintain\w*|fix\w*\s+(?:it|this|that|things|everything)$",
+                r"|maintain\w*|fix\w*\s+(?:it|this|that|things|everything)$"
+                r"|refactor\w*|rework\w*|revamp\w*|re-?architect\w*|redesign\w*|moderni[sz]\w*"
+                r"|simplif\w*|stabili[sz]\w*|overhaul\w*|make\s+(?:\w+\s+){0,3}?(?:more|less)\s+\w+"
+                r"|fix\w*\s+(?:the\s+|all\s+|our\s+)?(?:flaky|broken|failing|remaining)\s+\w+$",
             ),
             (
                 "activity",
@@ -107,14 +115,46 @@ class _Clause:
     span: tuple[int, int]
     kind: LeadKind
     object_words: tuple[str, ...]
+    adds: bool = False  # the verb creates something ("add", "set up"), rather than changing it
 
     @property
     def concrete(self) -> bool:
-        return self.kind == "concrete" and is_specific(self.object_words)
+        return (
+            self.kind == "concrete"
+            and is_specific(self.object_words)
+            and not (self.adds and _watches_nothing_in_particular(self.object_words))
+        )
+
+
+def _watches_nothing_in_particular(words: tuple[str, ...]) -> bool:
+    """ "monitoring for db-1", "some alerts for the API": something watched, nothing measured.
+
+    A modifier before the watching noun names the signal ("replication-lag alert"), and so
+    does a signal word or a threshold anywhere after it.
+    """
+    lowered = [word.lower().strip(".,:;'’") for word in words]
+    while lowered and lowered[0] in VAGUE_MODIFIERS:
+        lowered.pop(0)
+    if not lowered or lowered[0] not in WATCHING_NOUNS:
+        return False
+    if any(word in SIGNAL_WORDS or _MEASURE.search(word) for word in lowered):
+        return False
+    return not any(
+        word in ("when", "whenever", "if", "above", "below", "exceeds") for word in lowered
+    )
+
+
+_MEASURE = re.compile(r"^\d+(?:\.\d+)?(?:%|ms|s|m|h|d|gb|mb|kb|x)?$|^p\d\d$")
+# An imperative verb outside the list: lowercase-able letters, not shaped like a noun or adjective.
+_VERB_SHAPE = re.compile(r"[A-Za-z]+(?:-[a-z]+)?")
+_NOT_VERB_ENDINGS = ("ing", "ive", "al", "ity", "ness", "ment", "tion", "sion", "s", "ly", "ous")
 
 
 def vague_findings(action: str) -> list[Finding]:
     """One finding saying what is missing, or nothing when the action is concrete."""
+    aimed = _PERSON_AIMED.search(action)
+    if aimed:
+        return [_vague(action, (0, aimed.end()), "vigilance", [_VERIFY])]
     clauses = [clause for clause in _clauses(action) if clause.span[0] < clause.span[1]]
     if any(clause.concrete for clause in clauses):
         return []
@@ -180,7 +220,8 @@ def _clause(action: str, start: int, end: int) -> _Clause:
     texts = [word.group() for word in words]
     verb_length = _concrete_verb_length(texts)
     if verb_length:
-        return _Clause(span, "concrete", tuple(texts[verb_length:]))
+        adds = _lemma_in("_".join(texts[:verb_length]), ADDING_VERBS)
+        return _Clause(span, "concrete", tuple(texts[verb_length:]), adds)
     return _Clause(span, "other", ())
 
 
@@ -188,7 +229,26 @@ def _concrete_verb_length(words: list[str]) -> int:
     """How many leading words form a change verb ("add" 1, "set up" 2), or 0."""
     if len(words) > 1 and _lemma_in(f"{words[0]}_{words[1]}", PHRASAL_CONCRETE_VERBS):
         return 2
-    return 1 if _lemma_in(words[0], CONCRETE_VERBS) else 0
+    if _lemma_in(words[0], CONCRETE_VERBS):
+        return 1
+    return 1 if _verb_shaped(words[0]) else 0
+
+
+# Fixes aimed at a person are vigilance wherever they sit: "Dave should not touch prod".
+_PERSON_AIMED = re.compile(
+    r"\b(?:(?:will|should|must|needs?\s+to)\s+be\s+more\s+careful"
+    r"|should(?:n['’]t|\s+not|\s+never)\s+(?:be\s+allowed\s+to\s+)?(?:touch|go\s+near|deploy)"
+    r"|needs?\s+(?:re-?training|a\s+talking[- ]to|a\s+refresher))\b",
+    re.IGNORECASE,
+)
+
+
+def _verb_shaped(word: str) -> bool:
+    """ "Retry", "Throttle", "Pre-warm": judged by shape, since no list of verbs is complete."""
+    lowered = word.lower()
+    if not _VERB_SHAPE.fullmatch(word) or lowered in NOT_CHANGE_VERBS or len(lowered) < 3:
+        return False
+    return not lowered.endswith(_NOT_VERB_ENDINGS)
 
 
 def _lemma_in(word: str, lexicon: frozenset[str]) -> bool:
@@ -207,6 +267,8 @@ def is_specific(words: tuple[str, ...]) -> bool:
     if any(_IDENTIFIER.search(word) for word in words):
         return True
     lowered = [word.lower().strip(".:'’") for word in words]
+    if not NUMBER_WORDS.isdisjoint(lowered):
+        return True
     if _longest_compound(lowered) >= _SPECIFIC_COMPOUND:
         return True
     return any(_is_qualified_artefact(lowered, index) for index in range(len(lowered)))

@@ -81,7 +81,7 @@ CONCRETE_VERBS = _words(
     split merge automate block require enforce gate alert page route rotate renew schedule
     backfill deploy ship patch fix document update change switch convert extend shorten
     introduce implement publish archive restrict grant revoke tag label link wire instrument
-    expose emit log record make refactor install provision allocate resize scale run notify
+    expose emit log record make install provision allocate resize scale run notify
     send post retire deprecate separate isolate encrypt restore register subscribe store
     generate codify lock validate reject cut tighten loosen attach assign file open close
     """
@@ -126,5 +126,41 @@ QUALIFYING_PREPOSITIONS = _words(
     """
     for to in on of at from with when whenever if that which under above below over around
     per into across showing comparing covering after before during between as about
+    """
+)
+
+# Leading words that look like an imperative but are not a verb of change.
+NOT_CHANGE_VERBS = _words(
+    """
+    long-term short-term preventative preventive process monitoring alerting better more less
+    new all some any no each every the a an our their this that these those do get have
+    make be go use work keep continue general overall future next action actions todo tbd
+    """
+)
+
+# Objects that watch something: concrete only once they say what is measured.
+WATCHING_NOUNS = _words(
+    """
+    monitoring alerting alert alerts alarm alarms observability logging logs metrics metric
+    instrumentation dashboards dashboard visibility telemetry tracing
+    """
+)
+SIGNAL_WORDS = _words(
+    """
+    latency errors error failures failure failed failing lag saturation expiry expiring usage
+    depth rate rates count p99 p95 p90 p50 5xx 4xx 500s 502s timeouts timeout retries size
+    throughput utilisation utilization missing full disk cpu memory heartbeat status success
+    exhaustion exhausted backlog drops dropped restarts evictions age stale staleness
+    """
+)
+# Verbs that create something, where an object that only watches must say what it measures.
+ADDING_VERBS = _words(
+    "add create build enable introduce implement configure install put wire set_up hook_up wire_up"
+)
+# Quantities written as words: "three times", "hourly" make an action checkable.
+NUMBER_WORDS = _words(
+    """
+    one two three four five six seven eight nine ten twelve fifteen twenty thirty once twice
+    hourly daily nightly weekly monthly
     """
 )

@@ -200,3 +200,51 @@ def test_asking_people_to_be_careful_suggests_a_guard_instead() -> None:
 
     assert "careful" in finding.why
     assert "guard" in finding.suggestion
+
+
+# Issue 15: concreteness is judged by shape (a verb of change + a specific object, quantity or
+# place), not by a closed list of artefacts; open-ended verbs and unmeasured watching are vague.
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        "Delete the dead feature-flag code from the router",
+        "Snapshot the orders database hourly",
+        "Retry failed webhooks three times with backoff",
+        "Throttle the importer to 50 requests per second",
+        "Rate-limit password resets to five per hour per account",
+        "Add a customer-impact alert for failed checkout callbacks",
+    ],
+)
+def test_concrete_work_outside_the_artefact_list_is_accepted(action: str) -> None:
+    assert find_vagueness(action) == []
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        "Make the pipeline more robust",
+        "Refactor the billing service",
+        "Fix the flaky tests",
+        "Add monitoring for db-1",
+        "Add some alerts for db-1",
+        "Add observability to the payments API",
+    ],
+)
+def test_open_ended_change_or_watching_without_a_measure_is_vague(action: str) -> None:
+    assert find_vagueness(action)
+
+
+@pytest.mark.parametrize(
+    "action", ["Dave should not touch prod", "Engineer A will be more careful next time."]
+)
+def test_a_fix_aimed_at_a_person_is_vague_and_asks_for_a_guard(action: str) -> None:
+    [finding] = find_vagueness(action)
+
+    assert "guard" in finding.suggestion
+
+
+def test_a_signal_named_before_the_watching_noun_makes_it_concrete() -> None:
+    assert find_vagueness("Route the replication-lag alert to the #db-oncall channel") == []
+    assert find_vagueness("add connection-pool metrics to the api dashboard") == []
