@@ -7,8 +7,13 @@
     ├── ConfigError          a setting is missing or malformed (the CLI exits 2)
     ├── SchemaBehind         the database needs `postmortem-bot migrate`
     ├── UpstreamError        Slack or PagerDuty answered with an error we could not recover from
-    └── Unavailable          something needed at start is not there: the database or Slack
-                             cannot be reached, the port is taken (the CLI exits 2)
+    ├── Unavailable          something needed at start is not there: the database or Slack
+    │                        cannot be reached, the port is taken (the CLI exits 2)
+    └── storage.secrets.UnreadableSecret
+                             a stored token no TOKEN_ENCRYPTION_KEY decrypts
+
+Not in this tree on purpose: `bot.inbox.HandlerSignal` (Retry, Permanent) tells the inbox
+worker what to do with an item; it is a control signal, not an error for a person.
 
 Errors are raised where they are found and turned into words for a person at
 the edge: the Slack error hook, an HTTP route, or the CLI.

@@ -134,6 +134,12 @@ def test_compose_bot_reads_dot_env_and_listens_on_3000() -> None:
     assert "3000:3000" in bot["ports"]
 
 
+def test_compose_gives_the_bot_longer_to_stop_than_its_shutdown_grace() -> None:
+    """SIGTERM drains the inbox for SHUTDOWN_GRACE_SECONDS; Docker must not kill it first."""
+    grace = _compose()["services"]["bot"]["stop_grace_period"]
+    assert grace.endswith("s") and int(grace[:-1]) > Settings().shutdown_grace_seconds
+
+
 def test_compose_keeps_postgres_data_in_a_declared_named_volume() -> None:
     compose = _compose()
     mounts = [m.split(":") for m in compose["services"]["postgres"]["volumes"]]
