@@ -155,6 +155,16 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
 PIN = "pin"
 
 
+def pin_mark(pinned_by: str | None) -> str:
+    """A pin's mark: "pin:<who pinned it>" where Slack says (`created_by`), else "pin".
+    A message has one pin per channel: unpinning removes every pin mark."""
+    return f"{PIN}:{pinned_by}" if pinned_by else PIN
+
+
+def is_pin_mark(marked_by: str) -> bool:
+    return marked_by == PIN or marked_by.startswith(f"{PIN}:")
+
+
 def same_reaction(name: str, key_reaction: str) -> bool:
     """Skin tones ("pushpin::skin-tone-2") are the same reaction."""
     return name.split("::")[0] == key_reaction.split("::")[0]

@@ -11,7 +11,7 @@ rather than an error: what was read is kept.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -92,22 +92,23 @@ class Marking:
     """What makes a message read from history key: the key reaction, or being pinned."""
 
     key_reaction: str
-    pinned: frozenset[str]
+    pinned: Mapping[str, str | None]
 
 
-def _pinned(client: WebClient, channel_id: str) -> frozenset[str]:
-    """The ts of the channel's pinned messages (`pins.list`); history's `pinned_to` says
-    the same, so a refusal (no `pins:read`) only loses this second opinion."""
+def _pinned(client: WebClient, channel_id: str) -> dict[str, str | None]:
+    """The channel's pinned messages (`pins.list`): ts -> who pinned it (`created_by`).
+    History's `pinned_to` says that they are pinned, so a refusal (no `pins:read`) only
+    loses who pinned them."""
     try:
         items = client.pins_list(channel=channel_id).get("items") or []
     except SlackApiError as error:
         logger.info("pins.list refused error=%s", error.response.get("error"))
-        return frozenset()
-    return frozenset(
-        str(item["message"]["ts"])
+        return {}
+    return {
+        str(item["message"]["ts"]): item.get("created_by") or None
         for item in items
         if item.get("type") == "message" and (item.get("message") or {}).get("ts")
-    )
+    }
 
 
 def _slack_ts(moment: datetime | None) -> str | None:

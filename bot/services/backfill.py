@@ -7,7 +7,7 @@ here, in a short transaction of its own. Rows are keyed on (post-mortem, "slack"
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,6 +22,7 @@ from bot.core.spoken import (
     actor_of,
     is_spoken,
     marks_of,
+    pin_mark,
     text_of,
     thread_of,
 )
@@ -92,19 +93,19 @@ def file_page(
     now: datetime,
     *,
     key_reaction: str = "pushpin",
-    pinned: Collection[str] = (),
+    pinned: Mapping[str, str | None] | None = None,
 ) -> tuple[int, int]:
     """File one page of history; (rows new to the timeline, messages that were spoken).
 
-    A message pinned (`pinned_to`, or its ts among `pinned` from `pins.list`) or carrying
-    the key reaction when it is read was marked during the incident: it is key, with a
-    mark for the pin and one per person who reacted."""
+    A message pinned (`pinned_to`, or its ts among `pinned`: ts -> who pinned it, from
+    `pins.list`) or carrying the key reaction when it is read was marked during the
+    incident: it is key, with a mark for the pin and one per person who reacted."""
     spoken = {f"{target.channel_id}:{m['ts']}": m for m in messages if is_spoken(m, own)}
     deleted = [m["ts"] for m in messages if m.get("subtype") == TOMBSTONE]
     marked = {
         key: found
         for key, message in spoken.items()
-        if (found := _marks(message, target.channel_id, key_reaction, pinned))
+        if (found := _marks(message, target.channel_id, key_reaction, pinned or {}))
     }
     stored = timeline.by_keys(session, target.postmortem_id, "slack", spoken.keys())
     for key, row in stored.items():
@@ -132,10 +133,14 @@ def file_page(
 
 
 def _marks(
-    message: Message, channel_id: str, key_reaction: str, pinned: Collection[str]
+    message: Message, channel_id: str, key_reaction: str, pinned: Mapping[str, str | None]
 ) -> set[str]:
+    """The message's marks; `pins.list` says who pinned it, history only that it is."""
     found = marks_of(message, channel_id, key_reaction)
-    return found | {PIN} if message["ts"] in pinned else found
+    if message["ts"] in pinned:
+        found.discard(PIN)
+        found.add(pin_mark(pinned[message["ts"]]))
+    return found
 
 
 def _mark(target: Target, source_key: str, marked_by: str) -> TimelineMark:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from bot.core.spoken import Message, OwnBot, is_spoken
+from bot.core.spoken import Message, OwnBot, is_pin_mark, is_spoken
 from bot.services import deliveries
 from bot.services.backfill import message_row
 from storage.models import Postmortem, TimelineEvent, TimelineMark
@@ -20,7 +20,7 @@ from storage.repositories import marks, postmortems, timeline
 
 @dataclass(frozen=True)
 class MarkRequest:
-    """ "Mark (or unmark) the message at `ts`", on behalf of `marked_by` ("pin", "reaction:U1")."""
+    """ "Mark (or unmark) the message at `ts`", on behalf of `marked_by` ("pin:U1", "reaction:U1")."""
 
     team_id: str
     channel_id: str
@@ -69,7 +69,10 @@ def apply(
         return changed
     if row is None:
         return False
-    marks.remove(session, postmortem.id, request.source_key, request.marked_by)
+    if is_pin_mark(request.marked_by):
+        marks.remove_pins(session, postmortem.id, request.source_key)
+    else:
+        marks.remove(session, postmortem.id, request.source_key, request.marked_by)
     still_key = marks.count_for(session, postmortem.id, request.source_key) > 0
     changed, row.is_key = row.is_key != still_key, still_key
     return changed

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,16 @@ def remove(session: Session, postmortem_id: int, source_key: str, marked_by: str
         TimelineMark.postmortem_id == postmortem_id,
         TimelineMark.source_key == source_key,
         TimelineMark.marked_by == marked_by,
+    )
+    return bool(changed_rows(session, statement))
+
+
+def remove_pins(session: Session, postmortem_id: int, source_key: str) -> bool:
+    """Drop the message's pin marks ("pin", "pin:<user>"): unpinning undoes whoever pinned."""
+    statement = delete(TimelineMark).where(
+        TimelineMark.postmortem_id == postmortem_id,
+        TimelineMark.source_key == source_key,
+        or_(TimelineMark.marked_by == "pin", TimelineMark.marked_by.startswith("pin:")),
     )
     return bool(changed_rows(session, statement))
 

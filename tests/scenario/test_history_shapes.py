@@ -76,7 +76,7 @@ def test_marks_made_before_start_are_key_and_alert_apps_words_are_in_the_timelin
     assert rows[pinned["ts"]].is_key and rows[pushpinned["ts"]].is_key and rows[paged["ts"]].is_key
     assert not rows[eyed["ts"]].is_key and not rows[blocks_only["ts"]].is_key
     assert _marks(bot_db) == {
-        (pinned["ts"], "pin"),
+        (pinned["ts"], f"pin:{BOB}"),
         (pushpinned["ts"], f"reaction:{ALICE}"),
         (paged["ts"], f"reaction:{BOB}"),
     }

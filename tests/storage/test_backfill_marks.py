@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.flows import channel_history
 from bot.sandbox import Sandbox
+from bot.services import marks
+from bot.services.marks import MarkRequest
 from storage.models import TimelineEvent, TimelineMark
 from tests.storage.test_backfill import ALICE, BOB, CHANNEL, OWN, _at, _client, _sandbox, _start
 
@@ -61,7 +63,7 @@ def test_pins_and_key_reactions_made_before_start_are_key_with_who_marked_them(
         "error rate normal": True,
     }
     assert _marks(sessions, postmortem_id) == {
-        (f"{CHANNEL}:{alarm}", "pin"),
+        (f"{CHANNEL}:{alarm}", f"pin:{BOB}"),
         (f"{CHANNEL}:{cause}", f"reaction:{ALICE}"),
         (f"{CHANNEL}:{fix}", f"reaction:{ALICE}"),
         (f"{CHANNEL}:{fix}", f"reaction:{BOB}"),
@@ -101,3 +103,21 @@ def test_a_pin_known_only_from_pins_list_still_counts(
 
     assert _key(sessions, postmortem_id) == {"status page updated": True}
     assert sb.slack.call_count("pins.list") == 1
+
+
+def test_a_pin_seen_only_in_history_is_a_pin_and_unpinning_removes_any_pin_mark(
+    sb: Sandbox, sessions: sessionmaker[Session]
+) -> None:
+    ts = sb.slack.post_as_user(CHANNEL, ALICE, "db failover done", ts=_at(1))["ts"]
+    sb.slack.pin(CHANNEL, ts, BOB)
+    with sb.slack.lock:  # pins.list forgets it (eventual consistency): history alone says
+        sb.slack.channel(CHANNEL).pins.clear()
+    postmortem_id = _start(sessions)
+    channel_history.backfill_channel(sessions, _client(sb), postmortem_id, own=OWN)
+    assert _marks(sessions, postmortem_id) == {(f"{CHANNEL}:{ts}", "pin")}
+
+    unpin = MarkRequest("T0SANDBOX", CHANNEL, ts, f"pin:{ALICE}", adding=False)
+    with sessions.begin() as session:
+        assert marks.apply(session, unpin, None, OWN)
+    assert _marks(sessions, postmortem_id) == set()
+    assert _key(sessions, postmortem_id) == {"db failover done": False}

@@ -193,3 +193,14 @@ def test_history_marks_are_pins_and_each_key_reactor() -> None:
     assert marks_of(message, "C2", "pushpin") == {"reaction:U1", "reaction:U2", "reaction:U3"}
     assert marks_of(message, "C2", "eyes") == {"reaction:U4"}
     assert marks_of({"ts": "1.0", "reactions": None}, "C1", "pushpin") == set()
+
+
+def test_a_pin_event_marks_on_behalf_of_who_pinned() -> None:
+    body = published.read_json("slack_event_callback_message.channels.bolt_test.json")
+    item = {"type": "message", "channel": "C1", "created_by": "U2", "message": {"ts": "1.5"}}
+    event = {"type": "pin_added", "user": "U2", "channel_id": "C1", "item": item}
+    request = mark_request(body, event, "pushpin", "T1")
+    assert request is not None and request.marked_by == "pin:U2" and request.ts == "1.5"
+    unpinned = {**event, "type": "pin_removed", "user": "U3", "item": {**item, "created_by": None}}
+    request = mark_request(body, unpinned, "pushpin", "T1")
+    assert request is not None and request.marked_by == "pin:U3" and not request.adding

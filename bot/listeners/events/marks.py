@@ -14,7 +14,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.core.spoken import PIN, Message, OwnBot, same_reaction
+from bot.core.spoken import Message, OwnBot, pin_mark, same_reaction
 from bot.listeners.deps import deps_of
 from bot.listeners.errors import in_background
 from bot.listeners.events.messages import installed_team
@@ -71,7 +71,8 @@ def mark_request(
     elif kind in PINS:
         channel = item.get("channel") or event.get("channel_id")
         ts = (item.get("message") or {}).get("ts")
-        marked_by, adding = PIN, PINS[kind]
+        pinned_by = item.get("created_by") or event.get("user")
+        marked_by, adding = pin_mark(pinned_by), PINS[kind]
     else:
         return None
     if not channel or not ts:
