@@ -88,6 +88,7 @@ _REMEDIAL = (
     r"identified|found|spotted|noticed|reverted|fixed|removed|replaced|flagged|caught|reported"
     r"|located|isolated|diagnosed|traced|undid|corrected|rolled|disabled|saw|confirmed"
     r"|is|was|were|are|be|been|had|has|have|got"
+    r"|after|before|during|from|to|into|onto|on|in|at|with|for|of|by|about|over|under|despite"
 )
 _RECIPIENTS = r"us|them|him|her|customers|users|everyone|people|it"
 _RULES: tuple[_Rule, ...] = (
@@ -334,7 +335,7 @@ def _needs_agent(text: str, match: re.Match[str]) -> int | None:
         return None
     words = _clause_words(text, match.start())
     start = words[0][1] if words else match.start()
-    return start if _FAILURE_MARK.search(text, start, match.end()) else None
+    return start if _FAILURE_MARK.search(text, start, match.start("agent")) else None
 
 
 def _needs_inverted(text: str, match: re.Match[str]) -> int | None:

@@ -366,3 +366,8 @@ def test_held_out_precision_and_recall_meet_the_issue_15_goals(
 
     assert precision >= GOALS[kind][0]
     assert recall >= GOALS[kind][1]
+
+
+def test_a_person_credited_next_to_a_failure_word_is_not_the_agent_of_it() -> None:
+    assert find_blame("The fix was written by Alice after the bad deploy.") == []
+    assert find_blame("She restarted it after the bad deploy.") == []
