@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import App, BoltRequest
+from slack_bolt import App, BoltContext, BoltRequest
 from slack_bolt.kwargs_injection import build_required_kwargs
 from slack_bolt.lazy_listener import LazyListenerRunner
 from slack_bolt.util.utils import get_arg_names_of_callable, get_name_for_callable
@@ -40,6 +40,8 @@ logger = logging.getLogger(__name__)
 
 SOURCE = "slack"
 REPLAY = "inbox_replay"  # the context key of a replay's `Replay`
+# Set by an ack function that answered everything (help, a mistake): nothing to record.
+SETTLED_IN_ACK = "inbox_settled_in_ack"
 # What a replay needs besides the body: how to read it, and the sender's proof and retry count.
 KEPT_HEADERS = (
     "content-type",
@@ -78,6 +80,8 @@ class RecordingRunner(LazyListenerRunner):
         self._notify = notify
 
     def start(self, function: Callable[..., None], request: BoltRequest) -> None:
+        if request.context.get(SETTLED_IN_ACK):
+            return  # Bolt starts lazy listeners whatever the ack said; this one has no work
         name = get_name_for_callable(function)
         payload, headers = stored_request(request)
         delivery = slack_delivery.of(request.body, name, raw=payload)
@@ -124,6 +128,11 @@ def _call(
         logger=log, required_arg_names=names, request=request, response=None, this_func=function
     )
     function(**kwargs, **extra)
+
+
+def settled_in_ack(context: BoltContext) -> None:
+    """Say that the ack answered the whole request, so no work is recorded for after it."""
+    context[SETTLED_IN_ACK] = True
 
 
 def stored_request(request: BoltRequest) -> tuple[str, dict[str, str]]:

@@ -29,6 +29,8 @@ from slack_sdk.web import SlackResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.app import build_app
+from bot.config import Settings
 from bot.errors import NotFound
 from bot.http import slack_bodies
 from bot.http.slack_requests import VerifiedRequest
@@ -334,3 +336,33 @@ def test_socket_mode_leaves_unkept_envelopes_unacknowledged(sb: Sandbox, work: W
     send_response(client, envelope, response, 0.0)  # type: ignore[arg-type]
 
     assert response.status == 503 and sent == [], "Slack redelivers what is not acknowledged"
+
+
+def _real_app(sb: Sandbox, sessions: sessionmaker[Session]) -> App:
+    settings = Settings(
+        slack_bot_token=sb.slack.bot_token,
+        slack_signing_secret="secret",
+        slack_api_url=sb.slack_api_url,
+    )
+    return build_app(settings, sessions=sessions)
+
+
+@pytest.mark.parametrize("text", ["help", "", "frobnicate the widgets"])
+def test_help_and_mistakes_are_answered_in_the_ack_and_leave_no_work_behind(
+    sb: Sandbox, sessions: sessionmaker[Session], text: str
+) -> None:
+    response = _real_app(sb, sessions).dispatch(_command(sb, text))
+
+    assert response.status == 200
+    assert json.loads(response.body)["response_type"] == "ephemeral"
+    assert _items(sessions) == []
+
+
+def test_a_subcommand_with_work_after_the_ack_is_recorded(
+    sb: Sandbox, sessions: sessionmaker[Session]
+) -> None:
+    response = _real_app(sb, sessions).dispatch(_command(sb, "event 14:02 rolled back"))
+
+    assert response.status == 200
+    (item,) = _items(sessions)
+    assert item.kind == "command" and item.status == "pending"

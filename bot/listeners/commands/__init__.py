@@ -14,6 +14,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import UserError
+from bot.inbox.recording import settled_in_ack
 from bot.listeners.command_line import Command, Invocation
 from bot.listeners.commands import registry
 from bot.listeners.commands.registry import Registry
@@ -36,11 +37,13 @@ def acknowledger(known: Registry) -> Callable[..., None]:
         try:
             parsed = known.parse(body.get("text", ""))
         except UserError as error:
+            settled_in_ack(context)
             ack(response_type="ephemeral", text=str(error))
             return
         if not known[parsed.name].in_ack:
             ack()
             return
+        settled_in_ack(context)
         # `ack` takes `text` and `response_type` as `respond` does: the answer is the ack.
         known.handler(parsed.name)(invocation(parsed, body, client, ack, context))
 
