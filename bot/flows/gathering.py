@@ -55,5 +55,6 @@ def gather(
         own=own_bot(context),
         on_progress=lambda tally: progress.show(timeline_notes.reading(tally)),
         clock=deps.clock,
+        key_reaction=deps.settings.key_reaction,
     )
     progress.show("\n".join([timeline_notes.history_read(outcome), *lines]))

@@ -16,7 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.sandbox import Sandbox, payloads
+from bot.sandbox.bot_process import running_bot
 from bot.sandbox.driver import SLACK_PATH, Driver
+from storage.db import make_engine, make_sessionmaker
 from storage.models import TimelineEvent, TimelineMark
 from tests import published
 from tests.scenario.conftest import INCIDENT_CHANNEL as CHANNEL
@@ -176,3 +178,22 @@ def test_an_alert_posted_live_is_read_the_same_way_as_from_history(
     row = sandbox.wait_for(lambda: _rows(bot_db).get(paged["ts"]))
     assert row is not None and row.actor == "PagerDuty"
     assert row.text == "Incident Triggered\nAn incident has been triggered."
+
+
+def test_a_team_that_marks_with_star_has_its_starred_history_key(
+    sandbox: Sandbox, database_url: str
+) -> None:
+    """KEY_REACTION applies to what the bot reads from history, not only to live marks."""
+    starred = sandbox.slack.post_as_user(CHANNEL, ALICE, "failover to eu-west started")
+    pushpinned = sandbox.slack.post_as_user(CHANNEL, BOB, "not our marker here")
+    sandbox.slack.add_reaction(CHANNEL, starred["ts"], BOB, "star")
+    sandbox.slack.add_reaction(CHANNEL, pushpinned["ts"], ALICE, "pushpin")
+    with running_bot(sandbox, database_url=database_url, extra_env={"KEY_REACTION": "star"}) as bot:
+        driver = Driver(bot.url, bot.signing_secret, sandbox, bot.pagerduty_secret)
+        driver.slash_command(ALICE, CHANNEL, "start Failover")
+        sandbox.wait_for(lambda: _gathered(sandbox), timeout=20)
+        engine = make_engine(bot.database_url)
+        rows = _rows(make_sessionmaker(engine))
+        engine.dispose()
+    assert rows[starred["ts"]].is_key
+    assert not rows[pushpinned["ts"]].is_key
