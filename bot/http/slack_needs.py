@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 TS = re.compile(r"[0-9]{1,12}\.[0-9]{1,9}")  # Slack's message timestamps: "1700000000.000100"
-TS_PATHS = ("event.ts", "event.thread_ts", "event.event_ts", "event.deleted_ts")
+TS_PATHS: tuple[str, ...] = ("event.ts", "event.thread_ts", "event.event_ts", "event.deleted_ts")
 TS_PATHS += ("event.message.ts", "event.previous_message.ts", "container.message_ts")
 TS_PATHS += ("message.ts", "message.thread_ts", "thread_ts")
 _USER = ("user.id", "user.team_id")
