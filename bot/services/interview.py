@@ -207,7 +207,8 @@ def _move(
         except _Duplicate:
             return Outcome(_thread(postmortem))
         except BadArguments as error:
-            return _refusal(Outcome(_thread(postmortem)), reply and reply.user_id, str(error))
+            user_id = reply.user_id if reply else None
+            return _refusal(Outcome(_thread(postmortem)), user_id, str(error))
         if attempt and step.slot is not None and outcome.accepted_ts:
             # Another answer took the question this one was meant for; say where it went.
             outcome.note = machine.describe(step.slot)
