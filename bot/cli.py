@@ -279,12 +279,12 @@ def _lint(args: argparse.Namespace) -> int:
 
 
 def _remind(args: argparse.Namespace) -> int:
-    from bot.jobs import remind
+    from bot.jobs import run_once
 
     settings = Settings.from_env()
     logs.configure(settings.log_level)
-    at = remind.parse_at(args.at) if args.at else None
-    return remind.run(settings, at=at, dry_run=args.dry_run, out=sys.stdout)
+    at = run_once.parse_at(args.at) if args.at else None
+    return run_once.run(settings, at=at, dry_run=args.dry_run, out=sys.stdout)
 
 
 def _add_rotate_token_key(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

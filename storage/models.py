@@ -314,14 +314,14 @@ class TimelineMark(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Reminder(Base):
-    """A reminder owed to someone, claimed before its Slack call and confirmed after.
+class Followup(Base):
+    """A follow-up message owed to someone, claimed before its Slack call and confirmed after.
 
     Its identity is unique, so one replica sends it however many tick: a digest
     is (owner, ISO week), a nudge (post-mortem, number), a review (post-mortem,
     day). `attempts` lets a claim whose process died be taken over once."""
 
-    __tablename__ = "reminders"
+    __tablename__ = "reminders"  # its first name: renaming a table is not worth a migration
     __table_args__ = (
         UniqueConstraint("team_id", "kind", "subject", "period", name="uq_reminder"),
         Index("ix_reminders_postmortem_kind", "postmortem_id", "kind"),

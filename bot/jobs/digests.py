@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from bot.flows import reminders
+from bot.flows import followups
 from bot.jobs.runner import JobRun
 
 NAME = "digests"
@@ -16,6 +16,6 @@ EVERY = timedelta(minutes=1)
 def run(run: JobRun) -> Counter[str]:
     """Due digests: REMINDER_WEEKDAY at REMINDER_HOUR in each owner's timezone."""
     settings = run.settings
-    return reminders.send_digests(
+    return followups.send_digests(
         run, weekday=settings.reminder_weekday, hour=settings.reminder_hour
     )

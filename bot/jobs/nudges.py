@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from bot.flows import reminders
+from bot.flows import followups
 from bot.jobs.runner import JobRun
 
 NAME = "nudges"
@@ -13,4 +13,4 @@ EVERY = timedelta(minutes=5)
 
 
 def run(run: JobRun) -> Counter[str]:
-    return reminders.send_nudges(run)
+    return followups.send_nudges(run)

@@ -5,7 +5,7 @@ digest's weekday and hour), the sessions, the outbound clients (`bot.clients`), 
 templates, the worker's name, `now`, and `report` for a dry run. The wrapper keeps a
 job's failures from reaching the scheduler: an exception is logged with its traceback
 and the next tick runs as usual. Transactions are opened by the job; the follow-up
-jobs open one short pair per message (see `bot.flows.reminder_delivery`): one
+jobs open one short pair per message (see `bot.flows.followup_delivery`): one
 transaction around a whole batch would hide its claims from the other replicas until
 the end and lose all of them in a crash.
 """

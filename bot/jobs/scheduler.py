@@ -2,7 +2,7 @@
 
 Each process keeps its schedule in memory (APScheduler's FAQ: job stores must
 not be shared between processes); every replica ticks, and the database's
-claims decide which one sends each reminder.
+claims decide which one sends each follow-up.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def start(
     """Start ticking for `serve`; returns the function that stops it. `client` is the Web
     API client `serve` already holds; the jobs' other clients come from `build_clients`."""
     if not settings.slack_bot_token:
-        # Multi-workspace installs have no one token to send with; reminders need one.
+        # Multi-workspace installs have no one token to send with; follow-ups need one.
         logger.warning("reminders are off: they need SLACK_BOT_TOKEN")
         return lambda: None
     clients = build_clients(settings, slack=client)  # for the process's life, like `client`

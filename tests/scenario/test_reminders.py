@@ -22,7 +22,7 @@ from bot.sandbox import Sandbox
 from bot.sandbox.bot_process import BotProcess
 from bot.sandbox.driver import Driver
 from storage.db import make_engine, make_sessionmaker
-from storage.models import ActionItem, Postmortem, Reminder
+from storage.models import ActionItem, Followup, Postmortem
 from tests.followup_seed import add_item, add_postmortem, dms, remind
 from tests.scenario.conftest import INCIDENT_CHANNEL
 
@@ -361,4 +361,4 @@ def test_dry_run_says_who_would_get_what_and_sends_nothing(world: World) -> None
     assert "to U0BOB" not in printed.split("digests")[0]
     assert world.sandbox.slack.call_count("chat.postMessage") == 0
     with world.db() as session:
-        assert session.scalars(select(Reminder)).all() == [], "a dry run claims nothing"
+        assert session.scalars(select(Followup)).all() == [], "a dry run claims nothing"

@@ -14,11 +14,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.flows.reminder_delivery import METADATA_TYPE
+from bot.flows.followup_delivery import METADATA_TYPE
 from bot.sandbox import Sandbox
-from bot.services.reminder_claims import STALE_AFTER
-from storage.models import Reminder
-from storage.repositories import reminders
+from bot.services.followup_claims import STALE_AFTER
+from storage.models import Followup
+from storage.repositories import followup_claims
 from tests.followup_seed import (
     TEAM,
     add_item,
@@ -90,7 +90,7 @@ def test_three_senders_at_once_send_every_reminder_exactly_once(
         assert set(sent.values()) == {1}, f"doubled: {[c for c, n in sent.items() if n > 1]}"
         assert _thread_posts(sandbox) == Counter({"C0INC0": 1, "C0INC1": 1})
     with sessions() as session:
-        rows = reminders.list_all(session)
+        rows = followup_claims.list_all(session)
     assert len(rows) == len(OWNERS) + 2 * len(LEADS)
     assert {row.status for row in rows} == {"sent"}
     assert {row.attempts for row in rows} == {1}
@@ -125,7 +125,7 @@ def test_a_sender_killed_mid_run_and_restarted_misses_nobody_and_doubles_nobody(
         assert set(sent.values()) == {1}, "nobody doubled"
         assert _thread_posts(sandbox) == Counter({"C0INC0": 1, "C0INC1": 1})
     with sessions() as session:
-        assert {row.status for row in reminders.list_all(session)} == {"sent"}
+        assert {row.status for row in followup_claims.list_all(session)} == {"sent"}
 
 
 def _claim(
@@ -135,7 +135,7 @@ def _claim(
     week = "2030-W10"
     with sessions.begin() as session:
         session.add(
-            Reminder(
+            Followup(
                 team_id=TEAM,
                 kind="digest",
                 subject=owner,
@@ -183,7 +183,7 @@ def test_a_message_posted_before_a_crash_is_found_not_sent_again(
 
         assert dm_posts(sandbox) == [], "recovered from Slack, not posted again"
     with sessions() as session:
-        (row,) = reminders.list_all(session, "digest")
+        (row,) = followup_claims.list_all(session, "digest")
     assert (row.status, row.attempts, row.message_ts) == ("sent", 2, posted["ts"])
 
 
@@ -224,14 +224,14 @@ def test_a_claim_is_taken_over_only_when_stale_and_only_once(
 def test_a_claim_slack_throttled_is_handed_back_without_using_up_its_retry(
     sessions: sessionmaker[Session],
 ) -> None:
-    key = reminders.Key(TEAM, "digest", OWNERS[0], "2030-W10")
+    key = followup_claims.Key(TEAM, "digest", OWNERS[0], "2030-W10")
     now = MONDAY_10_UTC
     window = {"stale_before": now - STALE_AFTER, "max_attempts": 2}
     with sessions.begin() as session:
-        first = reminders.claim(session, key, now=now, worker="a", **window)
-        assert reminders.claim(session, key, now=now, worker="b", **window) is None
-        reminders.release(session, first.id)
+        first = followup_claims.claim(session, key, now=now, worker="a", **window)
+        assert followup_claims.claim(session, key, now=now, worker="b", **window) is None
+        followup_claims.release(session, first.id)
 
     with sessions.begin() as session:
-        again = reminders.claim(session, key, now=now, worker="b", **window)
+        again = followup_claims.claim(session, key, now=now, worker="b", **window)
     assert again is not None and again.attempts == 1, "a 429 is not a crash: no history check"

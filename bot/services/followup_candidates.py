@@ -1,7 +1,7 @@
-"""What the reminder jobs read: who may be due a reminder, and what each one would say.
+"""What the follow-up jobs read: who may be due a follow-up, and what each one would say.
 
-`bot.flows.reminders` lists candidates here in one read per pass, decides per
-candidate whether a reminder is due (pure rules in `bot.core.followup`), and,
+`bot.flows.followups` lists candidates here in one read per pass, decides per
+candidate whether a follow-up is due (pure rules in `bot.core.followup`), and,
 once it holds the claim, reads the rows the message is composed from.
 """
 
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from bot.core import followup
 from bot.core.followup_views import ItemRow, ItemView, PostmortemView
 from bot.core.report_text import is_user_id
-from bot.services import reminder_claims, timezones
+from bot.services import followup_claims, timezones
 from bot.services.item_views import item_view, postmortem_view, row_views
 from storage.repositories import followups, open_items, postmortems
 
@@ -50,7 +50,7 @@ def settled_digests(
     weeks = {followup.iso_week(now.date() + timedelta(days=d)) for d in _DIGEST_DAY_OFFSETS}
     found: set[tuple[str, str, str]] = set()
     for team in teams:
-        pairs = reminder_claims.settled(session, team, DIGEST, weeks, now=now)
+        pairs = followup_claims.settled(session, team, DIGEST, weeks, now=now)
         found.update((team, subject, period) for subject, period in pairs)
     return found
 

@@ -1,12 +1,12 @@
-"""Sending one reminder exactly once: claim it, post it, confirm it.
+"""Sending one follow-up message exactly once: claim it, post it, confirm it.
 
-Each reminder is its own pair of short transactions around its Slack call,
+Each message is its own pair of short transactions around its Slack call,
 never one transaction around a batch: a claim must be visible to the other
-replicas at once, and a crash must cost one reminder, not all of them.
+replicas at once, and a crash must cost one message, not all of them.
 
-A claim left behind by a process that died is taken over (`bot.services.reminder_claims`
+A claim left behind by a process that died is taken over (`bot.services.followup_claims`
 says when). Before posting again the taker looks in the conversation for the
-message the dead process may have posted (every reminder carries its key in
+message the dead process may have posted (every one carries its key in
 Slack message metadata), so a crash between Slack's answer and the confirmation
 does not double the message.
 """
@@ -25,15 +25,17 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clients import Clients
-from bot.services import reminder_claims
+from bot.services import followup_claims
 from bot.slack.blocks import Block
 from bot.templates import Templates
-from storage.repositories.reminders import Claim, Key
+from storage.repositories.followup_claims import Claim, Key
 
 logger = logging.getLogger(__name__)
 
+# The metadata that marks a follow-up's message in Slack; posted messages carry these
+# names ("reminder" is the payload's key), so they stay as they are.
 METADATA_TYPE = "postmortem_reminder"
-# Refusals that will not change on a retry: the reminder is recorded as failed.
+# Refusals that will not change on a retry: the follow-up is recorded as failed.
 PERMANENT_ERRORS = frozenset(
     {
         "account_inactive",
@@ -70,7 +72,7 @@ class Outgoing:
 
 
 class Run(Protocol):
-    """What a pass of the reminder jobs reads: the jobs hand it their
+    """What a pass of the follow-up jobs reads: the jobs hand it their
     `bot.jobs.runner.JobRun`, and any job context with these fields will do."""
 
     @property
@@ -90,27 +92,27 @@ class Run(Protocol):
 
     @property
     def report(self) -> Callable[[str], None] | None:
-        """Set by `remind --dry-run`: each due reminder is described here instead of sent."""
+        """Set by `remind --dry-run`: each due message is described here instead of sent."""
 
 
 Compose = Callable[[Session], Outgoing | None]
 
 
 def deliver(run: Run, key: Key, compose: Compose, *, postmortem_id: int | None = None) -> str:
-    """Send the reminder `key` once; returns what happened (sent, taken, skipped, ...)."""
+    """Send the follow-up `key` once; returns what happened (sent, taken, skipped, ...)."""
     if run.report is not None:
         return _describe(run, key, compose, run.report)
     # The claim commits with the message it will send, before any Slack call; if
     # composing fails, the claim is rolled back with it and the next tick retries.
     with run.sessions.begin() as session:
-        claim = reminder_claims.claim(
+        claim = followup_claims.claim(
             session, key, now=run.now, worker=run.worker, postmortem_id=postmortem_id
         )
         if claim is None:
             return "taken"
         outgoing = compose(session)
         if outgoing is None:
-            reminder_claims.skip(session, claim.id)
+            followup_claims.skip(session, claim.id)
             return "skipped"
     return _send(run, claim, outgoing)
 
@@ -126,7 +128,7 @@ def _send(run: Run, claim: Claim, outgoing: Outgoing) -> str:
     except SlackApiError as error:
         return _refused(run, claim, error)
     with run.sessions.begin() as session:
-        reminder_claims.confirm(session, claim.id, channel_id=channel, message_ts=ts, now=run.now)
+        followup_claims.confirm(session, claim.id, channel_id=channel, message_ts=ts, now=run.now)
     return outcome
 
 
@@ -150,7 +152,7 @@ def _post(client: WebClient, channel: str, outgoing: Outgoing, key: Key) -> str:
 def _already_posted(
     client: WebClient, channel: str, outgoing: Outgoing, claim: Claim
 ) -> str | None:
-    """The ts of this reminder's message if an earlier attempt did post it."""
+    """The ts of this follow-up's message if an earlier attempt did post it."""
     try:
         if outgoing.thread_ts:
             answer = client.conversations_replies(
@@ -187,19 +189,19 @@ def _refused(run: Run, claim: Claim, error: SlackApiError) -> str:
     if code == "ratelimited":
         # Slack took nothing: hand the claim back so the next tick tries afresh.
         with run.sessions.begin() as session:
-            reminder_claims.release(session, claim.id)
+            followup_claims.release(session, claim.id)
         return "deferred"
     if code not in PERMANENT_ERRORS:
         raise error
     with run.sessions.begin() as session:
-        reminder_claims.fail(session, claim.id, code)
+        followup_claims.fail(session, claim.id, code)
     logger.warning("reminder refused by Slack key=%s error=%s", claim.key, code)
     return "failed"
 
 
 def _describe(run: Run, key: Key, compose: Compose, report: Callable[[str], None]) -> str:
     with run.sessions() as session:
-        if reminder_claims.is_settled(session, key, now=run.now):
+        if followup_claims.is_settled(session, key, now=run.now):
             return "taken"
         outgoing = compose(session)
     if outgoing is None:

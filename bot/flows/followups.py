@@ -1,8 +1,8 @@
 """What follow-up is due at `run.now`, and sending it: digests, nudges, reviews.
 
-Each use case lists its candidates in one read (`bot.services.reminder_candidates`),
-decides per candidate whether a reminder is due (pure rules in `bot.core.followup`),
-and hands each due one to `reminder_delivery.deliver`, which claims it so that one
+Each use case lists its candidates in one read (`bot.services.followup_candidates`),
+decides per candidate whether a follow-up is due (pure rules in `bot.core.followup`),
+and hands each due one to `followup_delivery.deliver`, which claims it so that one
 replica sends it. The message is composed after the claim, from the database as it
 is then.
 """
@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 
 from bot.core import followup
 from bot.flows import timezones
-from bot.flows.reminder_delivery import Outgoing, Run, deliver, each
-from bot.services import reminder_candidates as candidates
-from bot.services import reminder_claims
-from bot.services.reminder_candidates import DIGEST, NUDGE, NUDGE_THREAD, REVIEW, Unpublished
+from bot.flows.followup_delivery import Outgoing, Run, deliver, each
+from bot.services import followup_candidates as candidates
+from bot.services import followup_claims
+from bot.services.followup_candidates import DIGEST, NUDGE, NUDGE_THREAD, REVIEW, Unpublished
 from bot.slack import followup_messages, followup_notices
-from storage.repositories.reminders import Key
+from storage.repositories.followup_claims import Key
 
 
 def send_digests(run: Run, *, weekday: int, hour: int) -> Counter[str]:
@@ -127,7 +127,7 @@ def _review(run: Run, postmortem_id: int, team_id: str, lead: str, day: date, *,
         return "not due"
     key = Key(team_id, REVIEW, str(postmortem_id), day.isoformat())
     with run.sessions() as session:
-        if reminder_claims.is_settled(session, key, now=run.now):
+        if followup_claims.is_settled(session, key, now=run.now):
             return "taken"
     if not followup.review_due(day, run.now, _timezone(run, team_id, lead), hour=hour):
         return "not due"

@@ -1,4 +1,4 @@
-"""`postmortem-bot remind`: run every reminder job once, as of now or a given time, and exit.
+"""`postmortem-bot remind`: run every follow-up job once, as of now or a given time, and exit.
 
 For deployments that prefer cron to the scheduler inside `serve`, for operators
 who want to see what would go out (`--dry-run`, `--at`), and for tests, which
@@ -34,7 +34,7 @@ def parse_at(text: str) -> datetime:
 
 
 def run(settings: Settings, *, at: datetime | None, dry_run: bool, out: TextIO) -> int:
-    """Run the jobs; 0 when every job ran (a reminder Slack refused is not a failed job)."""
+    """Run the jobs; 0 when every job ran (a message Slack refused is not a failed job)."""
     if not settings.slack_bot_token:
         raise ConfigError("SLACK_BOT_TOKEN", "missing; reminders are sent with the bot token")
     engine = make_engine(settings.database_url)

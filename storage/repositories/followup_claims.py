@@ -1,6 +1,6 @@
-"""Reminder claims: who sends what, decided by the database. Functions never commit.
+"""Follow-up claims: who sends what, decided by the database. Functions never commit.
 
-A reminder is claimed by inserting its unique key (PostgreSQL and SQLite both
+A follow-up message (a digest, a nudge, a review) is claimed by inserting its unique key (PostgreSQL and SQLite both
 answer `ON CONFLICT DO NOTHING`, so exactly one inserter gets the row back),
 confirmed once Slack accepted it, and re-claimed at most `max_attempts - 1`
 times when its claim went stale because the claiming process died.
@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Insert, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.models import Reminder
+from storage.models import Followup
 
 CLAIMED, SENT, SKIPPED, FAILED = "claimed", "sent", "skipped", "failed"
 KEY_COLUMNS = ("team_id", "kind", "subject", "period")
@@ -25,7 +25,7 @@ RELEASED_AT = datetime(2000, 1, 1, tzinfo=UTC)
 
 @dataclass(frozen=True)
 class Key:
-    """A reminder's identity: e.g. ("T1", "digest", "U0BOB", "2026-W10")."""
+    """A follow-up's identity: e.g. ("T1", "digest", "U0BOB", "2026-W10")."""
 
     team_id: str
     kind: str
@@ -68,8 +68,8 @@ def claim(
 def _insert_new(session: Session, values: dict[str, object]) -> Insert:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Reminder).values(**values)
-    return statement.on_conflict_do_nothing(index_elements=list(KEY_COLUMNS)).returning(Reminder.id)
+    statement = insert(Followup).values(**values)
+    return statement.on_conflict_do_nothing(index_elements=list(KEY_COLUMNS)).returning(Followup.id)
 
 
 def _take_over(
@@ -83,11 +83,11 @@ def _take_over(
 ) -> Claim | None:
     """A compare-and-set on the stale claim: of several workers, one updates the row."""
     statement = (
-        update(Reminder)
-        .where(_is_key(key), Reminder.status == CLAIMED)
-        .where(Reminder.claimed_at < stale_before, Reminder.attempts < max_attempts)
-        .values(attempts=Reminder.attempts + 1, claimed_at=now, claimed_by=worker)
-        .returning(Reminder.id, Reminder.attempts)
+        update(Followup)
+        .where(_is_key(key), Followup.status == CLAIMED)
+        .where(Followup.claimed_at < stale_before, Followup.attempts < max_attempts)
+        .values(attempts=Followup.attempts + 1, claimed_at=now, claimed_by=worker)
+        .returning(Followup.id, Followup.attempts)
         .execution_options(synchronize_session=False)
     )
     row = session.execute(statement).one_or_none()
@@ -98,8 +98,8 @@ def confirm(
     session: Session, claim_id: int, *, channel_id: str, message_ts: str, now: datetime
 ) -> None:
     session.execute(
-        update(Reminder)
-        .where(Reminder.id == claim_id)
+        update(Followup)
+        .where(Followup.id == claim_id)
         .values(status=SENT, sent_at=now, channel_id=channel_id, message_ts=message_ts)
         .execution_options(synchronize_session=False)
     )
@@ -109,9 +109,9 @@ def release(session: Session, claim_id: int) -> None:
     """Give a claim back untried (Slack asked us to slow down): claimable at once, and
     this attempt does not count."""
     session.execute(
-        update(Reminder)
-        .where(Reminder.id == claim_id, Reminder.status == CLAIMED)
-        .values(attempts=Reminder.attempts - 1, claimed_at=RELEASED_AT)
+        update(Followup)
+        .where(Followup.id == claim_id, Followup.status == CLAIMED)
+        .values(attempts=Followup.attempts - 1, claimed_at=RELEASED_AT)
         .execution_options(synchronize_session=False)
     )
 
@@ -119,8 +119,8 @@ def release(session: Session, claim_id: int) -> None:
 def settle(session: Session, claim_id: int, status: str, error: str | None = None) -> None:
     """End a claim without a message: nothing left to say (skipped) or Slack refused (failed)."""
     session.execute(
-        update(Reminder)
-        .where(Reminder.id == claim_id)
+        update(Followup)
+        .where(Followup.id == claim_id)
         .values(status=status, error=error[:200] if error else None)
         .execution_options(synchronize_session=False)
     )
@@ -135,35 +135,35 @@ def settled(
     stale_before: datetime,
     max_attempts: int,
 ) -> set[tuple[str, str]]:
-    """(subject, period) of the reminders nobody may claim now: done, held, or given up."""
-    query = select(Reminder.subject, Reminder.period).where(
-        Reminder.team_id == team_id,
-        Reminder.kind == kind,
-        Reminder.period.in_(list(periods)),
+    """(subject, period) of the follow-ups nobody may claim now: done, held, or given up."""
+    query = select(Followup.subject, Followup.period).where(
+        Followup.team_id == team_id,
+        Followup.kind == kind,
+        Followup.period.in_(list(periods)),
         _not_claimable(stale_before, max_attempts),
     )
     return {(row.subject, row.period) for row in session.execute(query)}
 
 
 def is_settled(session: Session, key: Key, *, stale_before: datetime, max_attempts: int) -> bool:
-    query = select(Reminder.id).where(_is_key(key), _not_claimable(stale_before, max_attempts))
+    query = select(Followup.id).where(_is_key(key), _not_claimable(stale_before, max_attempts))
     return session.scalar(query) is not None
 
 
-def list_all(session: Session, kind: str | None = None) -> list[Reminder]:
-    query = select(Reminder).order_by(Reminder.id)
+def list_all(session: Session, kind: str | None = None) -> list[Followup]:
+    query = select(Followup).order_by(Followup.id)
     if kind is not None:
-        query = query.where(Reminder.kind == kind)
+        query = query.where(Followup.kind == kind)
     return list(session.scalars(query))
 
 
 def _is_key(key: Key) -> ColumnElement[bool]:
-    return and_(*(getattr(Reminder, name) == getattr(key, name) for name in KEY_COLUMNS))
+    return and_(*(getattr(Followup, name) == getattr(key, name) for name in KEY_COLUMNS))
 
 
 def _not_claimable(stale_before: datetime, max_attempts: int) -> ColumnElement[bool]:
     return or_(
-        Reminder.status != CLAIMED,
-        Reminder.claimed_at >= stale_before,
-        Reminder.attempts >= max_attempts,
+        Followup.status != CLAIMED,
+        Followup.claimed_at >= stale_before,
+        Followup.attempts >= max_attempts,
     )
