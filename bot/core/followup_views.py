@@ -1,8 +1,7 @@
 """Action items and post-mortems as the follow-up messages show them, as plain values.
 
 Services build these from the stored rows (`bot.services.item_views`); the
-digest, the item lists, the nudges and the review (`bot.slack.followup_messages`,
-`bot.slack.followup_notices`) are drawn from them alone.
+digest, the item lists, the nudges and the review (`bot.slack.followup_blocks`) are drawn from them alone.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """What gathering a timeline read, as plain values: a channel's history, a PagerDuty incident.
 
 Built by the flows that read them (`bot.flows.channel_history`, `bot.flows.incident_log`)
-and by the service that links an incident; `bot.slack.timeline_notes` says them in the
+and by the service that links an incident; `bot.slack.timeline_blocks` says them in the
 post-mortem's thread.
 """
 

@@ -1,7 +1,7 @@
 """What the interview says in its thread, as plain values: the open question and the notices.
 
 Services build these from the stored rows (`bot.services.interview_outcome`) and
-`bot.slack.interview_messages` turns them into messages, so the Slack builders
+`bot.slack.interview_blocks` turns them into messages, so the Slack builders
 never see a database row.
 """
 

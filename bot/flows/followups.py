@@ -21,7 +21,7 @@ from bot.flows.followup_delivery import Outgoing, Run, deliver, each
 from bot.services import followup_candidates as candidates
 from bot.services import followup_claims
 from bot.services.followup_candidates import DIGEST, NUDGE, NUDGE_THREAD, REVIEW, Unpublished
-from bot.slack import followup_messages, followup_notices
+from bot.slack import followup_blocks
 from storage.repositories.followup_claims import Key
 
 
@@ -66,7 +66,7 @@ def _digest(
         rows = candidates.digest_items(session, team_id, owner_id, today)
         if not rows:
             return None
-        text, body = followup_messages.digest(run.templates, rows, today)
+        text, body = followup_blocks.digest(run.templates, rows, today)
         return Outgoing(text, body, user_id=owner_id)
 
     return deliver(run, Key(team_id, DIGEST, owner_id, week), compose)
@@ -89,7 +89,7 @@ def _nudge(run: Run, pm: Unpublished) -> str:
         postmortem = candidates.still_unpublished(session, pm.id)
         if postmortem is None:
             return None
-        text, body = followup_notices.nudge_dm(
+        text, body = followup_blocks.nudge_dm(
             run.templates, postmortem, number=number, base=pm.base, now=run.now, tz=tz
         )
         return Outgoing(text, body, user_id=postmortem.lead_user_id)
@@ -98,7 +98,7 @@ def _nudge(run: Run, pm: Unpublished) -> str:
         postmortem = candidates.still_unpublished(session, pm.id)
         if postmortem is None:
             return None
-        text, body = followup_notices.nudge_thread(
+        text, body = followup_blocks.nudge_thread(
             run.templates, postmortem, number=number, base=pm.base, now=run.now
         )
         return Outgoing(
@@ -138,7 +138,7 @@ def _review(run: Run, postmortem_id: int, team_id: str, lead: str, day: date, *,
             return None
         postmortem, items = found
         today = run.now.date()
-        text, body = followup_notices.review(run.templates, postmortem, items, today)
+        text, body = followup_blocks.review(run.templates, postmortem, items, today)
         return Outgoing(text, body, channel_id=postmortem.channel_id)
 
     return deliver(run, key, compose, postmortem_id=postmortem_id)

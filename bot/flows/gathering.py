@@ -12,7 +12,7 @@ from bot.core.spoken import OwnBot
 from bot.flows import channel_history, incident_log
 from bot.flows.deps import Deps
 from bot.services import backfill, incidents, postmortems
-from bot.slack import timeline_notes
+from bot.slack import timeline_blocks
 from bot.slack.progress import ProgressMessage
 
 
@@ -27,7 +27,7 @@ def link_incident(deps: Deps, postmortem_id: int, incident_id: str) -> str:
     log = incident_log.backfill_log(
         deps.sessions, deps.clients.pagerduty, postmortem_id, incident_id
     )
-    return timeline_notes.incident_linked(linked, log)
+    return timeline_blocks.incident_linked(linked, log)
 
 
 def gather(
@@ -53,8 +53,8 @@ def gather(
         client,
         postmortem_id,
         own=own_bot(context),
-        on_progress=lambda tally: progress.show(timeline_notes.reading(tally)),
+        on_progress=lambda tally: progress.show(timeline_blocks.reading(tally)),
         clock=deps.clock,
         key_reaction=deps.settings.key_reaction,
     )
-    progress.show("\n".join([timeline_notes.history_read(outcome), *lines]))
+    progress.show("\n".join([timeline_blocks.history_read(outcome), *lines]))

@@ -19,7 +19,7 @@ from bot.core.interview_views import QuestionView
 from bot.flows.deps import Deps
 from bot.services import interview, pushback
 from bot.services.interview_outcome import Outcome, Thread
-from bot.slack import interview_messages as say
+from bot.slack import interview_blocks as say
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.services.action_item_status import Change
-from bot.slack import followup_messages
+from bot.slack import followup_blocks
 from bot.templates import Templates
 
 logger = logging.getLogger(__name__)
@@ -19,7 +19,7 @@ UNREACHABLE = frozenset({"channel_not_found", "is_archived", "not_in_channel", "
 def announce_done(client: WebClient, change: Change, templates: Templates) -> None:
     """`AI-003 done, by …` in the post-mortem's thread (in the channel if it has none)."""
     postmortem = change.postmortem
-    text = followup_messages.item_done_line(templates, change.item, change.by)
+    text = followup_blocks.item_done_line(templates, change.item, change.by)
     try:
         client.chat_postMessage(
             channel=postmortem.channel_id, thread_ts=postmortem.thread_ts, text=text

@@ -21,7 +21,7 @@ from bot.errors import BadArguments
 from bot.flows import timezones
 from bot.flows.deps import Deps
 from bot.services import action_item_lists
-from bot.slack import followup_messages
+from bot.slack import followup_blocks
 
 
 @dataclass(frozen=True)
@@ -39,11 +39,11 @@ class Origin:
 
     @classmethod
     def from_click(cls, body: dict[str, Any]) -> Origin:
-        item_id, listing = followup_messages.parse_item_value(body["actions"][0]["value"])
+        item_id, listing = followup_blocks.parse_item_value(body["actions"][0]["value"])
         container = body.get("container") or {}
         message = body.get("message")
         in_place = bool(
-            listing == followup_messages.DIGEST and message and not container.get("is_ephemeral")
+            listing == followup_blocks.DIGEST and message and not container.get("is_ephemeral")
         )
         return cls(
             team_id=(body.get("team") or {}).get("id") or body["user"].get("team_id", ""),
@@ -52,7 +52,7 @@ class Origin:
             listing=listing,
             channel_id=container.get("channel_id"),
             message_ts=container.get("message_ts") if in_place else None,
-            item_ids=tuple(followup_messages.item_ids(message.get("blocks") or []))
+            item_ids=tuple(followup_blocks.item_ids(message.get("blocks") or []))
             if in_place
             else (),
             response_url=body.get("response_url"),
@@ -78,10 +78,10 @@ def redraw(origin: Origin, notice: str, deps: Deps, client: WebClient) -> None:
     with deps.sessions() as session:
         if origin.message_ts:
             rows = action_item_lists.same_items(session, origin.item_ids)
-            text, blocks = followup_messages.refreshed(deps.templates, rows, today, notice)
+            text, blocks = followup_blocks.refreshed(deps.templates, rows, today, notice)
         else:
             heading, rows = _listing(session, origin)
-            text, blocks = followup_messages.item_list(
+            text, blocks = followup_blocks.item_list(
                 deps.templates, rows, today, heading=heading, listing=origin.listing, notice=notice
             )
     if origin.message_ts:
@@ -95,7 +95,7 @@ def redraw(origin: Origin, notice: str, deps: Deps, client: WebClient) -> None:
 
 def _listing(session: Session, origin: Origin) -> tuple[str, list[ItemRow]]:
     """Re-read the list a button came from: the clicker's open items, or a post-mortem's."""
-    if origin.listing != followup_messages.ALL:
+    if origin.listing != followup_blocks.ALL:
         return "Your open action items", action_item_lists.mine(
             session, origin.team_id, origin.user_id
         )

@@ -1,7 +1,7 @@
 """What an interview use case decided, for the flow to say in the thread.
 
 Services return these plain values (and the notices of `bot.core.interview_views`,
-built from the stored rows here); `bot.slack.interview_messages` turns them into
+built from the stored rows here); `bot.slack.interview_blocks` turns them into
 messages and `bot.flows.interview_thread` posts them, so no service talks to
 Slack and no listener decides anything.
 """

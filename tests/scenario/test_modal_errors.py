@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.sandbox import Sandbox
 from bot.sandbox.driver import Driver
-from bot.slack import action_item_modal
+from bot.slack import action_item_blocks
 
 ALICE = "U0ALICE"
 GONE = 4242  # no post-mortem has this id
@@ -27,7 +27,7 @@ def test_an_item_for_a_postmortem_that_is_gone_is_answered_by_direct_message(
     due = (datetime.now(UTC).date() + timedelta(days=7)).isoformat()
     values = _values("add a pool-size range check to deploy.sh", ALICE, due, "High")
 
-    closed = driver.view_submission(ALICE, action_item_modal.modal(GONE, []), values)
+    closed = driver.view_submission(ALICE, action_item_blocks.modal(GONE, []), values)
 
     assert closed.status_code == 200 and not closed.content, "the form was fine: it closes"
     dm = sandbox.slack.dm_id(ALICE)

@@ -328,7 +328,7 @@ def _rows(path: Path) -> list[list[str]]:
 
 def test_the_interview_pushes_back_on_a_counterfactual_with_its_own_advice() -> None:
     from bot.core.interview_views import FindingNotice
-    from bot.slack.interview_messages import finding as pushback_message
+    from bot.slack.interview_blocks import finding as pushback_message
     from bot.templates import Templates
 
     [found] = find_blame("Had the reviewer read the diff, we would have caught it.")

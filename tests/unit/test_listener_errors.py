@@ -17,10 +17,10 @@ from bot.errors import NotFound, Unavailable, UserError
 from bot.inbox import Retry
 from bot.listeners.errors import in_background, on_listener_error
 from bot.pagerduty.errors import PagerDutyUnavailable
-from bot.slack import action_item_modal
+from bot.slack import action_item_blocks
 
 ALICE = "U0ALICE"
-MODAL = action_item_modal.modal(7, [])
+MODAL = action_item_blocks.modal(7, [])
 
 
 def _submission(view: dict[str, Any]) -> dict[str, Any]:
@@ -85,7 +85,7 @@ def test_a_refused_modal_stays_open_with_the_words_under_its_first_field() -> No
 
     assert answer == {
         "response_action": "errors",
-        "errors": {action_item_modal.ACTION: "That post-mortem is closed."},
+        "errors": {action_item_blocks.ACTION: "That post-mortem is closed."},
     }
 
 
@@ -94,7 +94,7 @@ def test_an_unexpected_failure_keeps_the_modal_open_with_a_reference(
 ) -> None:
     answer = _answer(RuntimeError("boom"), _submission(MODAL))
 
-    words = answer["errors"][action_item_modal.ACTION]
+    words = answer["errors"][action_item_blocks.ACTION]
     assert words.startswith("Something went wrong on my side") and "ref `" in words
     assert "boom" not in words
     assert "listener failed" in caplog.text
@@ -128,7 +128,7 @@ def test_bolt_hands_a_failed_submission_to_the_hook_and_slack_gets_its_answer() 
     )
     app.error(on_listener_error)
 
-    @app.view(action_item_modal.CALLBACK)
+    @app.view(action_item_blocks.CALLBACK)
     def refuse(ack: Any) -> None:
         raise UserError("Pick an owner who is in this workspace.")
 
@@ -137,7 +137,7 @@ def test_bolt_hands_a_failed_submission_to_the_hook_and_slack_gets_its_answer() 
 
     assert response.status == 200
     assert json.loads(response.body)["errors"] == {
-        action_item_modal.ACTION: "Pick an owner who is in this workspace."
+        action_item_blocks.ACTION: "Pick an owner who is in this workspace."
     }
 
 

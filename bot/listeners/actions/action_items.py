@@ -21,13 +21,13 @@ from bot.flows.item_lists import Origin, redraw
 from bot.listeners.deps import deps_of
 from bot.listeners.errors import in_background
 from bot.services import action_item_status
-from bot.slack import followup_messages
+from bot.slack import followup_blocks
 
 
 def register(app: App) -> None:
-    app.action(followup_messages.DONE)(ack=acknowledge, lazy=[in_background(done)])
-    app.action(followup_messages.SNOOZE)(ack=acknowledge, lazy=[in_background(snooze)])
-    app.action(followup_messages.DEADLINE)(ask_deadline)
+    app.action(followup_blocks.DONE)(ack=acknowledge, lazy=[in_background(done)])
+    app.action(followup_blocks.SNOOZE)(ack=acknowledge, lazy=[in_background(snooze)])
+    app.action(followup_blocks.DEADLINE)(ask_deadline)
 
 
 def acknowledge(ack: Ack) -> None:
@@ -77,5 +77,5 @@ def _open_deadline_picker(body: dict[str, Any], client: WebClient, context: Bolt
         item, _ = action_item_status.get_open(
             session, origin.team_id, origin.item_id, origin.user_id
         )
-        view = followup_messages.deadline_modal(item, origin.to_json())
+        view = followup_blocks.deadline_modal(item, origin.to_json())
     client.views_open(trigger_id=body["trigger_id"], view=view)

@@ -12,8 +12,8 @@ from bot.errors import BadArguments
 from bot.listeners.deps import deps_of
 from bot.listeners.errors import in_background
 from bot.services import followup_review
-from bot.slack import followup_notices
-from bot.slack.followup_messages import REVIEW_CONFIRM
+from bot.slack import followup_blocks
+from bot.slack.followup_blocks import REVIEW_CONFIRM
 
 
 def register(app: App) -> None:
@@ -39,9 +39,7 @@ def confirm(
         respond(text="The review was already confirmed.", replace_original=False)
         return
     container, message = body.get("container") or {}, body.get("message") or {}
-    blocks = followup_notices.review_confirmed(
-        message.get("blocks") or [], user_id, utc_minute(now)
-    )
+    blocks = followup_blocks.review_confirmed(message.get("blocks") or [], user_id, utc_minute(now))
     client.chat_update(
         channel=container["channel_id"],
         ts=container["message_ts"],

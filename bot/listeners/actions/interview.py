@@ -13,8 +13,8 @@ from bot.flows.interview_thread import deliver
 from bot.listeners.deps import deps_of
 from bot.listeners.errors import in_background
 from bot.services import interview
-from bot.slack import interview_messages as say
-from bot.slack.action_item_modal import modal
+from bot.slack import interview_blocks as say
+from bot.slack.action_item_blocks import modal
 from bot.slack.controls import chosen_value
 
 

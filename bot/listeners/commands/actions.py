@@ -10,7 +10,7 @@ from bot.errors import BadArguments
 from bot.flows import timezones
 from bot.listeners.command_line import Family, Invocation
 from bot.services import action_item_lists, followup_review
-from bot.slack import followup_messages
+from bot.slack import followup_blocks
 
 FAMILY = Family(__name__)
 
@@ -30,14 +30,14 @@ def list_actions(invocation: Invocation) -> None:
     with deps.sessions.begin() as session:
         if scope == "all":
             heading, rows = action_item_lists.of_channel(session, team_id, invocation.channel_id)
-            listing = followup_messages.ALL
+            listing = followup_blocks.ALL
         else:
             heading, rows = (
                 "Your open action items",
                 action_item_lists.mine(session, team_id, user_id),
             )
-            listing = followup_messages.MINE
-        text, blocks = followup_messages.item_list(
+            listing = followup_blocks.MINE
+        text, blocks = followup_blocks.item_list(
             deps.templates, rows, today, heading=heading, listing=listing
         )
     invocation.respond(text=text, blocks=blocks, response_type="ephemeral")
@@ -62,7 +62,7 @@ def move_followup(invocation: Invocation) -> None:
             session, invocation.team_id, invocation.channel_id, invocation.user_id, day, today
         )
         title = postmortem.title
-    label = followup_messages.day_label(day)
+    label = followup_blocks.day_label(day)
     invocation.respond(
         text=f"The follow-up review of *{escape(title)}* is now on {label}: "
         "that morning I will post every action item's status here.",

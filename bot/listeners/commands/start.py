@@ -16,7 +16,7 @@ from bot.flows import gathering, interview_thread
 from bot.listeners.command_line import Family, Invocation, severity, since
 from bot.pagerduty.webhook import INCIDENT_ID, parse_incident_ref
 from bot.services import postmortems
-from bot.slack import messages
+from bot.slack import start_blocks
 from bot.slack.names import UserNames
 from storage.models import Postmortem
 
@@ -48,7 +48,7 @@ def start(invocation: Invocation) -> None:
         )
     if not created:
         invocation.respond(
-            text=messages.already_running(postmortem, _permalink(client, postmortem))
+            text=start_blocks.already_running(postmortem, _permalink(client, postmortem))
         )
     elif not _post_opening(invocation, postmortem):
         return
@@ -63,14 +63,14 @@ def start(invocation: Invocation) -> None:
 def _post_opening(invocation: Invocation, postmortem: Postmortem) -> bool:
     """Post the opening message and keep its thread; False (and nothing kept) if Slack refused."""
     deps, client = invocation.deps, invocation.client
-    text, blocks = messages.opening(postmortem, deps.templates, deps.settings.key_reaction)
+    text, blocks = start_blocks.opening(postmortem, deps.templates, deps.settings.key_reaction)
     try:
         posted = client.chat_postMessage(channel=postmortem.channel_id, text=text, blocks=blocks)
     except SlackApiError as error:
         with deps.sessions.begin() as session:
             postmortems.abandon_start(session, postmortem.id)
         if error.response.get("error") in ("not_in_channel", "channel_not_found"):
-            invocation.respond(text=messages.NOT_IN_CHANNEL)
+            invocation.respond(text=start_blocks.NOT_IN_CHANNEL)
             return False
         raise
     with deps.sessions.begin() as session:

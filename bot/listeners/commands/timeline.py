@@ -14,7 +14,7 @@ from bot.listeners.command_line import Family, Invocation
 from bot.pagerduty.webhook import parse_incident_ref
 from bot.services import manual_entries, postmortems
 from bot.services import timeline as timeline_service
-from bot.slack import timeline_message
+from bot.slack import timeline_blocks
 from bot.slack.names import UserNames
 
 TIMELINE_FILE = "timeline.md"
@@ -88,14 +88,14 @@ def timeline(invocation: Invocation) -> None:
         )
         view = timeline_service.view(session, postmortem.id)
     names = UserNames(client)
-    reply = timeline_message.slack_reply(view, names, deps.templates, deps.settings.key_reaction)
+    reply = timeline_blocks.slack_reply(view, names, deps.templates, deps.settings.key_reaction)
     client.chat_postMessage(
         channel=view.channel_id, thread_ts=view.thread_ts, text=reply, unfurl_links=False
     )
     client.files_upload_v2(
         channel=view.channel_id,
         thread_ts=view.thread_ts,
-        content=timeline_message.markdown(view, names, deps.templates),
+        content=timeline_blocks.markdown(view, names, deps.templates),
         filename=TIMELINE_FILE,
         title=f"Timeline: {view.title}",
     )

@@ -13,7 +13,7 @@ from bot.listeners.deps import deps_of
 from bot.listeners.errors import in_background
 from bot.services import interview
 from bot.services.action_items import ItemForm, form_problem
-from bot.slack import action_item_modal as form
+from bot.slack import action_item_blocks as form
 
 
 def register(app: App) -> None:

@@ -14,7 +14,7 @@ from bot.flows.item_lists import Origin, redraw
 from bot.listeners.deps import deps_of
 from bot.listeners.errors import in_background
 from bot.services import action_item_status, timezones
-from bot.slack.followup_messages import DEADLINE_BLOCK, DEADLINE_INPUT, DEADLINE_VIEW
+from bot.slack.followup_blocks import DEADLINE_BLOCK, DEADLINE_INPUT, DEADLINE_VIEW
 
 
 def register(app: App) -> None:

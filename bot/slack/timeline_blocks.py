@@ -1,4 +1,5 @@
-"""The timeline as people read it: the key lines as a table in the thread, every line as Markdown.
+"""The timeline in Slack: the key lines as a table in the thread, every line as Markdown, and
+the short lines the bot posts while it gathers a timeline (progress, counts, links).
 
 Message text from Slack arrives with its own markup (`<@U123>`, `<https://…|label>`,
 `&lt;`); it is turned back into plain words here, with user ids as names, and escaped
@@ -13,8 +14,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 
+from bot.core.gathering import HistoryOutcome, Linked, LogOutcome, Tally
 from bot.core.report_words import SOURCE_LABELS, duration_words
-from bot.core.timeline import TimelineEntry
+from bot.core.slack_text import escape
+from bot.core.timeline import Gap, TimelineEntry
 from bot.core.timeline_view import TimelineView
 from bot.slack.names import UserNames
 from bot.templates import Templates
@@ -142,3 +145,43 @@ def _markdown_row(row: Row) -> Row:
         actor=_markdown_cell(row.actor),
         key=row.key,
     )
+
+
+def reading(tally: Tally) -> str:
+    return (
+        "Reading this channel's history into the timeline: "
+        f"{count(tally.messages, 'message')}, {count(tally.threads, 'thread')} so far…"
+    )
+
+
+def history_read(outcome: HistoryOutcome) -> str:
+    tally = outcome.tally
+    counts = (
+        f"{count(tally.messages, 'message')}, {count(tally.threads, 'thread')} "
+        f"({tally.added:,} new)"
+    )
+    if outcome.gap is not None:
+        return f"{warning(outcome.gap)} Kept what was read: {counts}."
+    since = (
+        outcome.oldest.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        if outcome.oldest
+        else "the channel's start"
+    )
+    return f"Timeline gathered from {since}: {counts}."
+
+
+def incident_linked(linked: Linked, log: LogOutcome) -> str:
+    replaced = f" in place of `{escape(linked.previous)}`" if linked.previous else ""
+    line = (
+        f"Linked PagerDuty incident `{escape(linked.incident_id)}`{replaced}: "
+        f"{count(linked.attached, 'event')} from webhooks, {log.added:,} from its log."
+    )
+    return f"{line}\n{warning(log.gap)}" if log.gap is not None else line
+
+
+def warning(gap: Gap) -> str:
+    return f":warning: {escape(gap.describe())}"
+
+
+def count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")

@@ -1,9 +1,11 @@
-"""Follow-up messages as (fallback text, blocks): digests, item lists, nudges, reviews.
+"""Follow-up in Slack, as (fallback text, blocks): digests, item lists, the deadline
+modal, the 48-hour nudge and the follow-up review.
 
 Bodies come from `templates/slack/followup/*.mrkdwn.j2`, which escape whatever a
 person typed; mentions and channel links are built here as `SlackText`.
 Each listed item carries `block_id` `ai-<id>`, so a click can re-render the very
-message it came from with fresh statuses.
+message it came from with fresh statuses. DMs show times in the reader's timezone;
+posts in a channel, read by people in many zones, show UTC (DESIGN.md, Conventions).
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from bot.core.followup import day_label, is_overdue, is_snoozed, zone
+from bot.core.followup import NUDGE_MAX, day_label, is_overdue, is_snoozed, zone
 from bot.core.followup_views import ItemRow, ItemView, PostmortemView
 from bot.core.report_text import is_user_id
-from bot.core.slack_text import channel_link, mention
+from bot.core.slack_text import channel_link, escape, mention
 from bot.errors import BadArguments
 from bot.slack import blocks
 from bot.templates import SlackText, Templates
@@ -33,6 +35,9 @@ LISTINGS = (DIGEST, MINE, ALL)
 MAX_ITEMS = 20
 ACTION_CHARS = 500
 _ITEM_BLOCK = re.compile(r"ai-(\d+)")
+REVIEW_ACTIONS = "review-confirm"
+# Head, items, "…and N more", the ask and its button: inside Slack's 50 blocks.
+MAX_REVIEW_ITEMS = 45
 
 
 def time_label(moment: datetime, tz: str | None) -> str:
@@ -202,3 +207,94 @@ def item_done_line(templates: Templates, item: ItemView, user_id: str) -> str:
         by=SlackText(mention(user_id)),
         action=item.action[:ACTION_CHARS],
     ).strip()
+
+
+def _since_what(postmortem: PostmortemView) -> str:
+    if postmortem.incident_end:
+        return "ended"
+    return "started" if postmortem.incident_start else "was opened here"
+
+
+def nudge_dm(
+    templates: Templates,
+    postmortem: PostmortemView,
+    *,
+    number: int,
+    base: datetime,
+    now: datetime,
+    tz: str | None,
+) -> Message:
+    body = templates.render(
+        "slack/followup/nudge_dm.mrkdwn.j2",
+        title=postmortem.title,
+        channel=SlackText(channel_link(postmortem.channel_id)),
+        since_what=_since_what(postmortem),
+        since=time_label(base, tz),
+        hours=int((now - base).total_seconds() // 3600),
+        number=number,
+        limit=NUDGE_MAX,
+    )
+    return f"The report of {escape(postmortem.title)} is not published yet", [
+        blocks.section(body.strip())
+    ]
+
+
+def nudge_thread(
+    templates: Templates, postmortem: PostmortemView, *, number: int, base: datetime, now: datetime
+) -> Message:
+    body = templates.render(
+        "slack/followup/nudge_thread.mrkdwn.j2",
+        since_what=_since_what(postmortem),
+        since=time_label(base, "UTC"),
+        hours=int((now - base).total_seconds() // 3600),
+        lead=SlackText(mention(postmortem.lead_user_id)),
+        number=number,
+        limit=NUDGE_MAX,
+    )
+    return "This post-mortem's report is not published yet", [blocks.section(body.strip())]
+
+
+def review(
+    templates: Templates, postmortem: PostmortemView, items: Sequence[ItemView], today: date
+) -> Message:
+    """Every item's status, then a button only the lead may press."""
+    head = templates.render(
+        "slack/followup/review.mrkdwn.j2",
+        title=postmortem.title,
+        published=day_label(postmortem.published_at.date()) if postmortem.published_at else None,
+        total=len(items),
+        done=sum(item.status == "done" for item in items),
+        overdue=sum(item.status == "open" and is_overdue(item.deadline, today) for item in items),
+    )
+    # Status only: the buttons to change items live in the owners' DMs.
+    listed = [
+        item_blocks(templates, item, postmortem, today, "all", True)[0]
+        for item in items[:MAX_REVIEW_ITEMS]
+    ]
+    if len(items) > MAX_REVIEW_ITEMS:
+        more = len(items) - MAX_REVIEW_ITEMS
+        listed.append(blocks.context(f"…and {more} more: `/postmortem actions all` lists them."))
+    ask = templates.render(
+        "slack/followup/review_lead.mrkdwn.j2", lead=SlackText(mention(postmortem.lead_user_id))
+    )
+    button = {
+        "type": "button",
+        "action_id": REVIEW_CONFIRM,
+        "value": str(postmortem.id),
+        "style": "primary",
+        "text": {"type": "plain_text", "text": "The review happened", "emoji": True},
+    }
+    actions = {"type": "actions", "block_id": REVIEW_ACTIONS, "elements": [button]}
+    text = f"Follow-up review of {escape(postmortem.title)}"
+    return text, [blocks.section(head.strip()), *listed, blocks.section(ask.strip()), actions]
+
+
+def review_confirmed(
+    message_blocks: Sequence[blocks.Block], user_id: str, when: str
+) -> list[blocks.Block]:
+    """The review post with its button replaced by who confirmed it, and when."""
+    kept = [b for b in message_blocks if b.get("block_id") != REVIEW_ACTIONS]
+    return [
+        *kept,
+        blocks.context(f":white_check_mark: Review confirmed by {mention(user_id)}, {when}."),
+    ]

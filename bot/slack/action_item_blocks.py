@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.core.interview_views import FactorNotice
 from bot.slack import controls
-from bot.slack.interview_messages import LAYER_LABELS
+from bot.slack.interview_blocks import LAYER_LABELS
 
 CALLBACK = "action_item_add"
 ACTION, OWNER, DEADLINE, PRIORITY, FACTOR, KEEP = (
