@@ -54,7 +54,15 @@ def _digest(
     weekday: int,
     hour: int,
 ) -> str:
-    tz = known.get((team_id, owner_id)) or _timezone(run, team_id, owner_id)
+    # A dry run looks people up but writes nothing, not even the cache.
+    tz = known.get((team_id, owner_id)) or timezones.timezone_of(
+        run.clients.slack,
+        team_id,
+        owner_id,
+        now=run.now,
+        sessions=run.sessions,
+        store=run.report is None,
+    )
     week = followup.digest_week(run.now, tz, weekday=weekday, hour=hour)
     if week is None:
         return "not due"
@@ -83,7 +91,14 @@ def _nudge(run: Run, pm: Unpublished) -> str:
     number = followup.nudge_due(pm.base, run.now)
     if number is None:
         return "not due"
-    tz = _timezone(run, pm.team_id, pm.lead_user_id)
+    tz = timezones.timezone_of(
+        run.clients.slack,
+        pm.team_id,
+        pm.lead_user_id,
+        now=run.now,
+        sessions=run.sessions,
+        store=run.report is None,
+    )
 
     def compose_dm(session: Session) -> Outgoing | None:
         postmortem = candidates.still_unpublished(session, pm.id)
@@ -129,7 +144,15 @@ def _review(run: Run, postmortem_id: int, team_id: str, lead: str, day: date, *,
     with run.sessions() as session:
         if followup_claims.is_settled(session, key, now=run.now):
             return "taken"
-    if not followup.review_due(day, run.now, _timezone(run, team_id, lead), hour=hour):
+    tz = timezones.timezone_of(
+        run.clients.slack,
+        team_id,
+        lead,
+        now=run.now,
+        sessions=run.sessions,
+        store=run.report is None,
+    )
+    if not followup.review_due(day, run.now, tz, hour=hour):
         return "not due"
 
     def compose(session: Session) -> Outgoing | None:
@@ -142,10 +165,3 @@ def _review(run: Run, postmortem_id: int, team_id: str, lead: str, day: date, *,
         return Outgoing(text, body, channel_id=postmortem.channel_id)
 
     return deliver(run, key, compose, postmortem_id=postmortem_id)
-
-
-def _timezone(run: Run, team_id: str, user_id: str) -> str:
-    # A dry run looks people up but writes nothing, not even the cache.
-    return timezones.timezone_of(
-        run.sessions, run.clients.slack, team_id, user_id, now=run.now, store=run.report is None
-    )

@@ -9,8 +9,6 @@ race, the later state asks its own question and the earlier one stays quiet.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from functools import cache
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -24,7 +22,6 @@ from bot.slack import interview_blocks as say
 logger = logging.getLogger(__name__)
 
 ACCEPTED = "white_check_mark"
-DEFAULT_TZ = "UTC"
 
 
 def ask_current(client: WebClient, deps: Deps, postmortem_id: int) -> None:
@@ -58,22 +55,6 @@ def deliver(client: WebClient, deps: Deps, outcome: Outcome) -> None:
         _post(client, thread, *say.item(item, deps.templates))
     if outcome.question is not None:
         _ask(client, deps, thread, outcome.question)
-
-
-def timezone_of(client: WebClient, user_id: str | None) -> Callable[[], str]:
-    """The author's IANA timezone, asked of Slack only if a deadline needs resolving."""
-
-    @cache
-    def lookup() -> str:
-        if not user_id:
-            return DEFAULT_TZ
-        try:
-            return client.users_info(user=user_id)["user"].get("tz") or DEFAULT_TZ
-        except SlackApiError as error:
-            logger.warning("users.info failed user=%s error=%s", user_id, error.response["error"])
-            return DEFAULT_TZ
-
-    return lookup
 
 
 def _ask(client: WebClient, deps: Deps, thread: Thread, view: QuestionView) -> None:

@@ -73,7 +73,9 @@ class Origin:
 def redraw(origin: Origin, notice: str, deps: Deps, client: WebClient) -> None:
     """Show the list again as it stands now, with `notice` on top."""
     now = deps.clock()
-    tz = timezones.timezone_of(deps.sessions, client, origin.team_id, origin.user_id, now=now)
+    tz = timezones.timezone_of(
+        client, origin.team_id, origin.user_id, now=now, sessions=deps.sessions
+    )
     today = local_today(now, tz)
     with deps.sessions() as session:
         if origin.message_ts:

@@ -1,5 +1,9 @@
-"""Whose clock a DM follows: Slack's users.info `tz`, through the day-long cache
-(`bot.services.timezones`)."""
+"""Whose clock a person's times follow: Slack's users.info `tz`, the one lookup of it.
+
+Every caller asks `timezone_of`: the follow-up jobs and the action-item lists through
+the day-long cache (`bot.services.timezones`), the interview and the commands that read
+a time a person typed straight from Slack, as they always did.
+"""
 
 from __future__ import annotations
 
@@ -17,17 +21,24 @@ logger = logging.getLogger(__name__)
 
 
 def timezone_of(
-    sessions: sessionmaker[Session],
     client: WebClient,
     team_id: str,
-    user_id: str,
+    user_id: str | None,
     *,
     now: datetime,
+    sessions: sessionmaker[Session] | None = None,
     store: bool = True,
 ) -> str:
-    """The person's IANA timezone; UTC when Slack does not know them."""
-    with sessions() as session:
-        known = timezones.cached(session, team_id, user_id)
+    """The person's IANA timezone; UTC when Slack does not know them, or there is nobody.
+
+    With `sessions`, a fresh answer comes from the cache and Slack's is kept there
+    (`store=False`, a dry run, only reads it). Without, Slack is asked and nothing is
+    read or written: for a caller inside a transaction, which the cache's own would wait
+    on (SQLite has one writer).
+    """
+    if not user_id:
+        return DEFAULT_TZ
+    known = _cached(sessions, team_id, user_id)
     if known and timezones.is_fresh(known[1], now):
         return known[0]
     try:
@@ -35,7 +46,16 @@ def timezone_of(
     except SlackApiError as error:
         logger.warning("users.info failed user=%s error=%s", user_id, error.response.get("error"))
         return known[0] if known else DEFAULT_TZ
-    if store:
+    if sessions is not None and store:
         with sessions.begin() as session:
             timezones.remember(session, team_id, user_id, tz, now)
     return tz
+
+
+def _cached(
+    sessions: sessionmaker[Session] | None, team_id: str, user_id: str
+) -> tuple[str, datetime] | None:
+    if sessions is None:
+        return None
+    with sessions() as session:
+        return timezones.cached(session, team_id, user_id)

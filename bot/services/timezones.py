@@ -1,4 +1,4 @@
-"""Whose clock a DM follows: the cache of Slack's users.info `tz`, fresh for a day.
+"""Whose clock a person's times follow: the cache of Slack's users.info `tz`, fresh for a day.
 
 A tick that looks at 2,000 owners must not ask Slack 2,000 questions every
 minute; `bot.flows.timezones` asks Slack again only when the cached answer is

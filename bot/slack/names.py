@@ -1,4 +1,5 @@
-"""What Slack says about people (name, timezone), asked once per user per run."""
+"""People's names as Slack has them, asked once per user per run (their timezone is
+`bot.flows.timezones`')."""
 
 from __future__ import annotations
 
@@ -28,11 +29,6 @@ class UserNames:
             return actor
         profile = user.get("profile") or {}
         return profile.get("real_name") or user.get("real_name") or user.get("name") or actor
-
-    def zone_of(self, user_id: str) -> str | None:
-        """The user's IANA timezone from their Slack settings; None when Slack does not say."""
-        user = self._user(user_id)
-        return (user or {}).get("tz") or None
 
     def _user(self, user_id: str) -> dict[str, Any] | None:
         if user_id not in self._users:

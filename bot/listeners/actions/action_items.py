@@ -51,7 +51,9 @@ def snooze(body: dict[str, Any], client: WebClient, respond: Respond, context: B
     deps = deps_of(context)
     origin = Origin.from_click(body)
     now = deps.clock()
-    tz = timezones.timezone_of(deps.sessions, client, origin.team_id, origin.user_id, now=now)
+    tz = timezones.timezone_of(
+        client, origin.team_id, origin.user_id, now=now, sessions=deps.sessions
+    )
     with deps.sessions.begin() as session:
         change = action_item_status.snooze(
             session, origin.team_id, origin.item_id, origin.user_id, local_today(now, tz)

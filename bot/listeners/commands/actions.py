@@ -73,6 +73,6 @@ def move_followup(invocation: Invocation) -> None:
 def _today(invocation: Invocation) -> date:
     deps, now = invocation.deps, invocation.deps.clock()
     zone = timezones.timezone_of(
-        deps.sessions, invocation.client, invocation.team_id, invocation.user_id, now=now
+        invocation.client, invocation.team_id, invocation.user_id, now=now, sessions=deps.sessions
     )
     return local_today(now, zone)

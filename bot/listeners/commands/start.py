@@ -12,12 +12,11 @@ from slack_sdk.errors import SlackApiError
 from bot.core.manual_time import TimeNotUnderstood, parse_moment
 from bot.core.slack_text import escape
 from bot.errors import BadArguments
-from bot.flows import gathering, interview_thread
+from bot.flows import gathering, interview_thread, timezones
 from bot.listeners.command_line import Family, Invocation, severity, since
 from bot.pagerduty.webhook import INCIDENT_ID, parse_incident_ref
 from bot.services import postmortems
 from bot.slack import start_blocks
-from bot.slack.names import UserNames
 from storage.models import Postmortem
 
 FAMILY = Family(__name__)
@@ -97,9 +96,12 @@ def _since(invocation: Invocation) -> datetime | None:
     value = invocation.command.options.get("since")
     if value is None:
         return None
-    zone_name = UserNames(invocation.client).zone_of(invocation.user_id) or "UTC"
+    now = invocation.deps.clock()
+    zone_name = timezones.timezone_of(
+        invocation.client, invocation.team_id, invocation.user_id, now=now
+    )
     try:
-        return parse_moment(value, now=invocation.deps.clock(), zone=ZoneInfo(zone_name))
+        return parse_moment(value, now=now, zone=ZoneInfo(zone_name))
     except (TimeNotUnderstood, ZoneInfoNotFoundError) as error:
         raise BadArguments(f"--since: {escape(str(error))}") from None
 

@@ -9,7 +9,7 @@ from bot.core.manual_time import EXAMPLES, TimeNotUnderstood, split_when
 from bot.core.slack_text import escape
 from bot.core.timeline import format_utc_minute
 from bot.errors import BadArguments
-from bot.flows import gathering
+from bot.flows import gathering, timezones
 from bot.listeners.command_line import Family, Invocation
 from bot.pagerduty.webhook import parse_incident_ref
 from bot.services import manual_entries, postmortems
@@ -29,10 +29,13 @@ FAMILY = Family(__name__)
 def event(invocation: Invocation) -> None:
     """A line typed by hand; the time is read in the author's own Slack timezone."""
     deps = invocation.deps
-    zone_name = UserNames(invocation.client).zone_of(invocation.user_id) or "UTC"
+    now = deps.clock()
+    zone_name = timezones.timezone_of(
+        invocation.client, invocation.team_id, invocation.user_id, now=now
+    )
     zone = _zone(zone_name)
     try:
-        when = split_when(invocation.command.typed, now=deps.clock(), zone=zone)
+        when = split_when(invocation.command.typed, now=now, zone=zone)
     except TimeNotUnderstood as error:
         raise BadArguments(_how_to_say_when(str(error), zone_name)) from None
     with deps.sessions.begin() as session:

@@ -9,6 +9,8 @@ that is not a reply in some thread.
 
 from __future__ import annotations
 
+from datetime import datetime
+from functools import cache, partial
 from typing import Any
 
 from slack_bolt import BoltContext, Respond
@@ -16,11 +18,12 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.core.slack_text import ts_to_datetime
+from bot.flows import timezones
 from bot.flows.deps import Deps
-from bot.flows.interview_thread import deliver, timezone_of
+from bot.flows.interview_thread import deliver
 from bot.listeners.deps import deps_of
 from bot.services import interview
-from bot.services.interview import Reply
+from bot.services.interview import Reply, Timezone
 
 # Subtypes of something a person said in the thread; joins, bots and the rest are not answers.
 ANSWER_SUBTYPES = frozenset({None, "thread_broadcast", "file_share", "me_message"})
@@ -58,7 +61,7 @@ def _take_reply(body: dict[str, Any], event: dict[str, Any], client: WebClient, 
             reply,
             event_id=body.get("event_id"),
             now=deps.clock(),
-            tz=timezone_of(client, reply.user_id),
+            tz=_author_timezone(client, reply, deps.clock()),
         )
     if outcome is not None:
         deliver(client, deps, outcome)
@@ -76,10 +79,16 @@ def _take_edit(body: dict[str, Any], event: dict[str, Any], client: WebClient, d
             reply,
             edited_at=ts_to_datetime(edited_ts),
             now=deps.clock(),
-            tz=timezone_of(client, reply.user_id),
+            tz=_author_timezone(client, reply, deps.clock()),
         )
     if outcome is not None:
         deliver(client, deps, outcome)
+
+
+def _author_timezone(client: WebClient, reply: Reply, now: datetime) -> Timezone:
+    """The author's timezone, asked of Slack only if a deadline needs it. That is inside the
+    reply's transaction, so not through the cache, whose own would wait on it."""
+    return cache(partial(timezones.timezone_of, client, reply.team_id, reply.user_id, now=now))
 
 
 def _reply(team_id: str, channel_id: str, message: dict[str, Any]) -> Reply:
