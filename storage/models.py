@@ -252,10 +252,6 @@ class ActionItem(Base):
     done_at: Mapped[datetime | None]
     done_by: Mapped[str | None] = mapped_column(String(32))
 
-    @property
-    def code(self) -> str:
-        return f"AI-{self.number:03d}"
-
 
 class LanguageFinding(Base):
     """Blaming or vague wording the bot pushed back on, and what became of it."""

@@ -4,6 +4,8 @@ Two ways to write one:
     @bob add connection-pool metrics to the api dashboard by next Friday, high
     add connection-pool metrics to the api dashboard | @bob | next Friday | High
 Slack mentions (`<@U0BOB>`, `<@U0BOB|bob>`) work wherever `@bob` does.
+Each item is named by its number in the post-mortem, `AI-001`: `item_code` writes that
+name and `split_code` reads it, wherever it is written or read.
 """
 
 from __future__ import annotations
@@ -24,10 +26,23 @@ from bot.core.deadlines import (
 from bot.core.language import MENTION, Finding
 from bot.core.vagueness import vague_findings
 
-__all__ = ["ParsedActionItem", "Priority", "find_vagueness", "metadata_spans", "parse_action_item"]
+__all__ = [
+    "ParsedActionItem",
+    "Priority",
+    "find_vagueness",
+    "item_code",
+    "metadata_spans",
+    "parse_action_item",
+    "split_code",
+]
 
 Priority = Literal["High", "Medium", "Low"]
 
+CODE_PREFIX = "AI-"
+# A reply that starts with an item's code completes that item: "AI-002 <@U1> by Friday".
+_CODE = re.compile(
+    rf"^\s*{CODE_PREFIX}(?P<number>\d{{1,4}})\b[\s:,.-]*(?P<rest>.*)$", re.IGNORECASE | re.DOTALL
+)
 _OWNER = re.compile(rf"(?P<slack>{MENTION})|(?<![\w.@])(?P<name>@[A-Za-z0-9][\w.-]*\w|@\w)")
 _SLACK_ID = re.compile(r"<@(?P<id>[UW][A-Z0-9]+)")
 _LEVEL = r"high|medium|med|low|urgent|critical|normal|p[0-4]"
@@ -43,6 +58,18 @@ _PRIORITY_LEVELS: dict[str, Priority] = {
     "low": "Low", "p3": "Low", "p4": "Low",
 }  # fmt: skip
 _FIELD_SEPARATOR = re.compile(rf"{MENTION}|\|")
+
+
+def item_code(number: int) -> str:
+    """The name people see and type for the post-mortem's item `number`: `AI-001`."""
+    return f"{CODE_PREFIX}{number:03d}"
+
+
+def split_code(text: str) -> tuple[int, str] | None:
+    """(number, what follows) when `text` starts with an item's code, else None:
+    "AI-2: by Friday" -> (2, "by Friday")."""
+    match = _CODE.match(text)
+    return (int(match["number"]), match["rest"]) if match else None
 
 
 @dataclass(frozen=True)

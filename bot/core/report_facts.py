@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from bot.core.action_items import item_code
 from bot.core.timeline import Durations, Gap, TimelineEntry
 
 Slot = tuple[str, int | None, int | None]
@@ -58,7 +59,7 @@ class ItemFact:
 
     @property
     def code(self) -> str:
-        return f"AI-{self.number:03d}"
+        return item_code(self.number)
 
 
 @dataclass(frozen=True)

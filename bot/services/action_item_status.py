@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from bot.core.action_items import item_code
 from bot.core.followup import day_label, snooze_until
 from bot.core.followup_views import ItemRow, ItemView, PostmortemView
 from bot.core.slack_text import mention
@@ -56,7 +57,7 @@ def _changeable(
         owner = mention(item.owner_id) if item.owner_id else "its owner"
         raise NotAllowed(
             f"Only {owner} (the owner) or {mention(postmortem.lead_user_id)} "
-            f"(the post-mortem lead) can change {item.code}."
+            f"(the post-mortem lead) can change {item_code(item.number)}."
         )
     return row
 
@@ -64,16 +65,20 @@ def _changeable(
 def mark_done(session: Session, team_id: str, item_id: int, user_id: str, now: datetime) -> Change:
     item, postmortem = _changeable(session, team_id, item_id, user_id)
     if item.status == "done":
-        return _change(item, postmortem, user_id, False, f"{item.code} was already done.")
+        return _change(
+            item, postmortem, user_id, False, f"{item_code(item.number)} was already done."
+        )
     item.status, item.done_at, item.done_by = "done", now, user_id
-    return _change(item, postmortem, user_id, True, f":white_check_mark: {item.code} is done.")
+    return _change(
+        item, postmortem, user_id, True, f":white_check_mark: {item_code(item.number)} is done."
+    )
 
 
 def snooze(session: Session, team_id: str, item_id: int, user_id: str, today: date) -> Change:
     """Leave the item out of digests for a week (it stays open)."""
     item, postmortem = _open(session, team_id, item_id, user_id)
     item.snoozed_until = snooze_until(today)
-    notice = f":zzz: {item.code} is snoozed through {day_label(item.snoozed_until)}."
+    notice = f":zzz: {item_code(item.number)} is snoozed through {day_label(item.snoozed_until)}."
     return _change(item, postmortem, user_id, True, notice)
 
 
@@ -85,7 +90,7 @@ def change_deadline(
     item, postmortem = _open(session, team_id, item_id, user_id)
     changed = item.deadline != deadline
     item.deadline = deadline
-    notice = f":calendar: {item.code} is now due {day_label(deadline)}."
+    notice = f":calendar: {item_code(item.number)} is now due {day_label(deadline)}."
     return _change(item, postmortem, user_id, changed, notice)
 
 
@@ -94,7 +99,7 @@ def _open(
 ) -> tuple[ActionItem, Postmortem]:
     row = _changeable(session, team_id, item_id, user_id)
     if row[0].status != "open":
-        raise BadArguments(f"{row[0].code} is already done.")
+        raise BadArguments(f"{item_code(row[0].number)} is already done.")
     return row
 
 

@@ -18,7 +18,13 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from bot.core.action_items import ParsedActionItem, find_vagueness, parse_action_item
+from bot.core.action_items import (
+    ParsedActionItem,
+    find_vagueness,
+    item_code,
+    parse_action_item,
+    split_code,
+)
 from bot.core.interview_views import FindingNotice, ItemNotice
 from bot.core.language import Finding
 from bot.errors import BadArguments
@@ -28,9 +34,6 @@ from bot.services.interview_outcome import item_notice
 from storage.models import ActionItem, Answer, Factor
 from storage.repositories import action_items, factors, findings
 
-_COMPLETION = re.compile(
-    r"^\s*AI-(?P<number>\d{1,4})\b[\s:,.-]*(?P<rest>.*)$", re.IGNORECASE | re.DOTALL
-)
 _FACTOR_REF = re.compile(
     r"[\s,;]*[(\[]?\b(?:for\s+)?(?:F|[Ff]actor\s*#?)(?P<chain>\d{1,2})\b[)\]]?"
 )
@@ -157,12 +160,13 @@ def _completion_target(
     session: Session, answer: Answer, *, now: datetime, tz: Timezone
 ) -> tuple[ActionItem, ParsedActionItem, int | None] | None:
     """The item a reply completes ("AI-002 by Friday", or bare fields), with the fields."""
-    match = _COMPLETION.match(answer.text)
-    if match:
-        item = action_items.get_by_number(session, answer.postmortem_id, int(match["number"]))
+    coded = split_code(answer.text)
+    if coded:
+        number, rest = coded
+        item = action_items.get_by_number(session, answer.postmortem_id, number)
         if item is None:
-            raise BadArguments(f"There is no AI-{int(match['number']):03d} in this post-mortem.")
-        rest, chain = _without_factor_ref(match["rest"])
+            raise BadArguments(f"There is no {item_code(number)} in this post-mortem.")
+        rest, chain = _without_factor_ref(rest)
         return item, parse_action_item(rest, now=now, tz=tz()), chain
     text, chain = _without_factor_ref(answer.text)
     parsed = parse_action_item(text, now=now, tz=tz())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.core.action_items import item_code
 from bot.core.interview_views import FactorNotice, FindingNotice, ItemNotice, QuestionView
 from storage.models import ActionItem, Factor
 
@@ -56,7 +57,7 @@ def item_notice(
     unknown_owner: str | None = None,
 ) -> ItemNotice:
     return ItemNotice(
-        code=item.code,
+        code=item_code(item.number),
         action=item.action,
         owner_id=item.owner_id,
         deadline=item.deadline,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from bot.core.action_items import item_code
 from bot.core.followup_views import ItemRow, ItemView, PostmortemView
 from storage.models import ActionItem, Postmortem
 
@@ -24,7 +25,7 @@ def postmortem_view(postmortem: Postmortem) -> PostmortemView:
 def item_view(item: ActionItem) -> ItemView:
     return ItemView(
         id=item.id,
-        code=item.code,
+        code=item_code(item.number),
         action=item.action,
         status=item.status,
         owner_id=item.owner_id,

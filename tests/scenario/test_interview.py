@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core.action_items import item_code
 from bot.sandbox import Sandbox
 from bot.sandbox.bot_process import BotProcess, running_bot
 from bot.sandbox.driver import Driver
@@ -225,7 +226,7 @@ def check_items(items: list[ActionItem], factors: dict[int, Factor]) -> None:
     berlin, new_york = today_in("Europe/Berlin"), today_in("America/New_York")
     next_friday = berlin + timedelta(days=7 - berlin.weekday() + 4)
     end_of_month = (berlin.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-    assert [(i.code, i.owner_id, i.deadline, i.priority) for i in items] == [
+    assert [(item_code(i.number), i.owner_id, i.deadline, i.priority) for i in items] == [
         ("AI-001", BOB, next_friday, "High"),
         ("AI-002", ALICE, new_york + timedelta(days=14), "Medium"),
         ("AI-003", ALICE, end_of_month, "Low"),
@@ -250,7 +251,10 @@ def test_keep_back_skip_a_kind_changed_and_the_action_item_modal(
         items = session.scalars(select(ActionItem).order_by(ActionItem.number)).all()
         factor = session.scalars(select(Factor).where(Factor.chain == 1)).one()
         summaries = session.scalars(select(Answer.text).where(Answer.question == "summary")).all()
-    assert [(i.code, i.vague_kept) for i in items] == [("AI-001", True), ("AI-002", False)]
+    assert [(item_code(i.number), i.vague_kept) for i in items] == [
+        ("AI-001", True),
+        ("AI-002", False),
+    ]
     assert (factor.kind, factor.kind_chosen_by) == ("change management", ALICE)
     assert summaries[-1] == "A config deploy broke checkout for 40 minutes"
 
