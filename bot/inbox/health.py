@@ -15,12 +15,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.inbox.statements import bound_statements
 from storage.models import Delivery
 from storage.repositories import inbox
+from storage.upsert import insert_or_update
 
 SOURCE = "health"
 
@@ -50,13 +50,14 @@ def check(engine: Engine, *, worker_name: str, now: datetime) -> Readiness:
 
 def touch(session: Session, worker_name: str, now: datetime) -> None:
     """UPSERT this worker's health row: one row per worker, rewritten at each check."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Delivery).values(
-        source=SOURCE, delivery_id=worker_name[:128], team_id=None, received_at=now
+    statement = insert_or_update(
+        session,
+        Delivery,
+        index_elements=("source", "delivery_id"),
+        set_={"received_at": now},
+        source=SOURCE,
+        delivery_id=worker_name[:128],
+        team_id=None,
+        received_at=now,
     )
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["source", "delivery_id"], set_={"received_at": now}
-        )
-    )
+    session.execute(statement)

@@ -12,11 +12,11 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, Insert, and_, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Followup
+from storage.upsert import insert_ignoring_conflicts
 
 CLAIMED, SENT, SKIPPED, FAILED = "claimed", "sent", "skipped", "failed"
 KEY_COLUMNS = ("team_id", "kind", "subject", "period")
@@ -57,19 +57,15 @@ def claim(
     values = {name: getattr(key, name) for name in KEY_COLUMNS}
     values.update(postmortem_id=postmortem_id, status=CLAIMED, attempts=1, created_at=now)
     values.update(claimed_at=now, claimed_by=worker)
-    inserted = session.execute(_insert_new(session, values)).scalar_one_or_none()
+    statement = insert_ignoring_conflicts(
+        session, Followup, index_elements=KEY_COLUMNS, **values
+    ).returning(Followup.id)
+    inserted = session.execute(statement).scalar_one_or_none()
     if inserted is not None:
         return Claim(inserted, key, 1)
     return _take_over(
         session, key, now=now, worker=worker, stale_before=stale_before, max_attempts=max_attempts
     )
-
-
-def _insert_new(session: Session, values: dict[str, object]) -> Insert:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Followup).values(**values)
-    return statement.on_conflict_do_nothing(index_elements=list(KEY_COLUMNS)).returning(Followup.id)
 
 
 def _take_over(

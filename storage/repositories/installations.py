@@ -11,12 +11,12 @@ import logging
 from typing import Any
 
 from sqlalchemy import delete, inspect, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.db import changed_rows
 from storage.models import SlackInstallation
 from storage.secrets import TokenCipher, is_encrypted
+from storage.upsert import insert_or_update
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +47,11 @@ def save(session: Session, values: dict[str, Any], cipher: TokenCipher) -> None:
     """Insert or replace the row of `values["install_id"]`, its tokens encrypted; two
     racing installs both succeed, the later one wins."""
     values = {**values, **_hidden(values, cipher)}
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     changed = {name: value for name, value in values.items() if name != "install_id"}
-    statement = insert(SlackInstallation).values(**values)
-    session.execute(statement.on_conflict_do_update(index_elements=["install_id"], set_=changed))
+    statement = insert_or_update(
+        session, SlackInstallation, index_elements=("install_id",), set_=changed, **values
+    )
+    session.execute(statement)
 
 
 def remove(session: Session, key: str) -> bool:

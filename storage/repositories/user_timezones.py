@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.models import UserTimezone
+from storage.upsert import insert_or_update
 
 
 def get(session: Session, team_id: str, user_id: str) -> UserTimezone | None:
@@ -22,11 +22,14 @@ def for_team(session: Session, team_id: str) -> dict[str, UserTimezone]:
 
 def save(session: Session, team_id: str, user_id: str, tz: str, now: datetime) -> None:
     """Insert or refresh; two replicas looking the same person up both succeed."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(UserTimezone).values(team_id=team_id, user_id=user_id, tz=tz, fetched_at=now)
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["team_id", "user_id"], set_={"tz": tz, "fetched_at": now}
-        )
+    statement = insert_or_update(
+        session,
+        UserTimezone,
+        index_elements=("team_id", "user_id"),
+        set_={"tz": tz, "fetched_at": now},
+        team_id=team_id,
+        user_id=user_id,
+        tz=tz,
+        fetched_at=now,
     )
+    session.execute(statement)
