@@ -41,7 +41,7 @@ class Origin:
     def from_click(cls, body: dict[str, Any]) -> Origin:
         item_id, listing = followup_blocks.parse_item_value(body["actions"][0]["value"])
         container = body.get("container") or {}
-        message = body.get("message")
+        message: dict[str, Any] = body.get("message") or {}
         in_place = bool(
             listing == followup_blocks.DIGEST and message and not container.get("is_ephemeral")
         )
@@ -86,7 +86,7 @@ def redraw(origin: Origin, notice: str, deps: Deps, client: WebClient) -> None:
             text, blocks = followup_blocks.item_list(
                 deps.templates, rows, today, heading=heading, listing=origin.listing, notice=notice
             )
-    if origin.message_ts:
+    if origin.message_ts and origin.channel_id:
         client.chat_update(
             channel=origin.channel_id, ts=origin.message_ts, text=text, blocks=blocks
         )

@@ -94,8 +94,8 @@ def rows(entries: Iterable[TimelineEntry], names: UserNames) -> list[Row]:
 
 def table(table_rows: Sequence[Row]) -> str:
     """Rows as aligned columns, for a code block (cells cut short, backticks defused)."""
-    cells = [HEADER, *((r.time, _cut(r.event), r.source, r.actor) for r in table_rows)]
-    cells = [tuple(cell.replace("`", "'") for cell in line) for line in cells]
+    raw = [HEADER, *((r.time, _cut(r.event), r.source, r.actor) for r in table_rows)]
+    cells = [tuple(cell.replace("`", "'") for cell in line) for line in raw]
     widths = [max(len(line[column]) for line in cells) for column in range(3)]
     return "\n".join(
         "  ".join([*(line[i].ljust(widths[i]) for i in range(3)), line[3]]).rstrip()
