@@ -6,7 +6,7 @@ reading only and reading with the database writes, on SQLite and on PostgreSQL.
 
 Two sandbox channels: 10,000 messages of which 500 start threads (3 replies each), and
 `--messages` (default 100,000) messages without threads. Each is read three ways with the
-bot's own WebClient (`bot.app.build_client`: RateLimitErrorRetryHandler installed) against
+bot's own WebClient (`bot.clients.build_client`: RateLimitErrorRetryHandler installed) against
 a sandbox with Slack's Tier 3 budgets over a short rate window, in one run:
 - `read only`: `bot.slack.harvest.pages`, nothing kept;
 - `+ SQLite`: `bot.flows.channel_history.backfill_channel` into a fresh migrated SQLite
