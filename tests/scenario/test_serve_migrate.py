@@ -82,7 +82,8 @@ def test_serve_with_migrate_brings_an_empty_database_up_and_serves(
     database_url = f"sqlite:///{tmp_path}/fresh.db"
     log_path = tmp_path / "bot.log"
     with _serving(sandbox, database_url, log_path) as url:
-        assert httpx.get(f"{url}/healthz").json() == {"ok": True, "database": "ok"}
+        health = httpx.get(f"{url}/healthz").json()
+        assert (health["ok"], health["database"]) == (True, "ok")
         assert _revision(database_url) == schema.head_revision()
     assert f"database schema: empty -> {schema.head_revision()}" in log_path.read_text()
 
