@@ -110,10 +110,10 @@ def running_bot(
         with stopping.held():
             bot = _start(Path(workdir), env, database_url, port)
         try:
-            _wait_until_healthy(bot, start_timeout)
+            wait_until_healthy(bot, start_timeout)
             yield bot
         finally:
-            _stop(bot.process)
+            stop(bot.process)
 
 
 def _start(workdir: Path, env: dict[str, str], database_url: str, port: int) -> BotProcess:
@@ -132,7 +132,8 @@ def _start(workdir: Path, env: dict[str, str], database_url: str, port: int) -> 
     )
 
 
-def _wait_until_healthy(bot: BotProcess, timeout: float) -> None:
+def wait_until_healthy(bot: BotProcess, timeout: float) -> None:
+    """Until /healthz answers 200; RuntimeError with the bot's log if it exits or times out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if bot.process.poll() is not None:
@@ -146,7 +147,8 @@ def _wait_until_healthy(bot: BotProcess, timeout: float) -> None:
     raise RuntimeError(f"the bot did not become healthy in {timeout}s:\n{bot.log()}")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL after 10 s."""
     process.terminate()
     try:
         process.wait(timeout=10)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +16,13 @@ from pathlib import Path
 import httpx
 
 from bot.sandbox import Sandbox
-from bot.sandbox.bot_process import bot_environment, free_port
+from bot.sandbox.bot_process import (
+    BotProcess,
+    bot_environment,
+    free_port,
+    stop,
+    wait_until_healthy,
+)
 from storage import schema
 from storage.db import make_engine
 
@@ -36,36 +41,12 @@ def _serving(sandbox: Sandbox, database_url: str, log_path: Path) -> Iterator[st
             stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
+    bot = BotProcess(url, database_url, "", "", process, log_path, workdir=log_path.parent)
     try:
-        _wait_until_healthy(process, url, log_path)
-        yield url
+        wait_until_healthy(bot, timeout=30)
+        yield bot.url
     finally:
-        _stop(process)
-
-
-def _wait_until_healthy(process: subprocess.Popen[bytes], url: str, log_path: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(
-                f"the bot exited with {process.returncode}:\n{log_path.read_text()}"
-            )
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
-    raise AssertionError(f"the bot did not become healthy in 30s:\n{log_path.read_text()}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        stop(process)
 
 
 def _revision(database_url: str) -> str | None:
