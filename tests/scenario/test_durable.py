@@ -32,7 +32,9 @@ from tests.scenario.conftest import INCIDENT_CHANNEL as CHANNEL
 from tests.scenario.tcp_proxy import TcpProxy
 
 ALICE, BOB = "U0ALICE", "U0BOB"
-GRACE_SECONDS = 4
+# Long enough for the test to see the 503s while the bot drains, on a loaded CI machine too
+# (at 4 s a slow run found the listener already closed).
+GRACE_SECONDS = 10
 SETTINGS = {"INBOX_WORKERS": "1", "SHUTDOWN_GRACE_SECONDS": str(GRACE_SECONDS)}
 HELD = "users.info"  # `/postmortem event` reads the author's timezone before it writes
 LINES = [f"yesterday 23:{minute:02d} rollback step {minute}" for minute in range(10)]
