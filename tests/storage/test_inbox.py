@@ -7,7 +7,7 @@ so nothing here waits for time to pass.
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -18,31 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Base
 from storage.repositories import inbox
+from tests.inbox_seed import NOW, record, record_in
 
-NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 LEASE = 60.0
-
-
-def record(
-    sessions: sessionmaker[Session],
-    key: str,
-    *,
-    order_key: str | None = None,
-    at: datetime = NOW,
-) -> bool:
-    with sessions.begin() as session:
-        return inbox.add(
-            session,
-            source="slack",
-            kind="event",
-            delivery_key=key,
-            team_id="T1",
-            handler="message",
-            order_key=order_key,
-            payload=f'{{"event_id": "{key}"}}',
-            headers={"X-Slack-Request-Timestamp": "1764061200"},
-            now=at,
-        )
 
 
 def claim(
@@ -168,19 +146,6 @@ def test_two_items_of_one_thread_commit_in_the_order_they_drew_their_ids(
         first.close()
         second.join(timeout=30)
     assert keys(claim(sessions, limit=2)) == ["A1"]
-
-
-def record_in(session: Session, key: str, order_key: str) -> None:
-    inbox.add(
-        session,
-        source="slack",
-        kind="event",
-        delivery_key=key,
-        handler="message",
-        order_key=order_key,
-        payload="{}",
-        now=NOW,
-    )
 
 
 def _until_waiting_for_an_advisory_lock(sessions: sessionmaker[Session]) -> None:

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.inbox import Backoff, Claimed, Permanent, Retry, Worker
 from storage.db import make_engine, make_sessionmaker
 from storage.repositories import inbox
+from tests.inbox_seed import NOW, record
 
-NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 LEASE = 60.0
 WAIT = 30.0  # seconds any one wait for a thread may take before the test fails
 NO_JITTER = Backoff(base_seconds=10, factor=2, cap_seconds=600, jitter=0)
@@ -56,22 +56,6 @@ class Seen:
     def wait_for(self, condition: Callable[[list[str]], bool]) -> None:
         with self.changed:
             assert self.changed.wait_for(lambda: condition(self.keys), timeout=WAIT), self.keys
-
-
-def record(
-    sessions: sessionmaker[Session], key: str, *, order_key: str | None = None, at: datetime = NOW
-) -> None:
-    with sessions.begin() as session:
-        inbox.add(
-            session,
-            source="slack",
-            kind="event",
-            delivery_key=key,
-            handler="message",
-            order_key=order_key,
-            payload="{}",
-            now=at,
-        )
 
 
 def row(sessions: sessionmaker[Session], key: str) -> tuple[str, int, str | None]:
