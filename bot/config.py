@@ -44,6 +44,7 @@ SETTING_NAMES = (
     "REMINDER_WEEKDAY",
     "REMINDER_HOUR",
     "REPORT_ANNOUNCE_CHANNEL",
+    "POSTMORTEM_ADMINS",
     "LOG_LEVEL",
     "INBOX_WORKERS",
     "SHUTDOWN_GRACE_SECONDS",
@@ -87,6 +88,8 @@ class Settings:
     reminder_hour: int = 9
     public_url: str | None = None  # where people reach the bot's pages; see `public_base_url`
     report_announce_channel: str | None = None
+    # User ids who may publish, share, revoke and change any post-mortem (README "Who may do what").
+    postmortem_admins: frozenset[str] = frozenset()
     log_level: str = "INFO"
     inbox_workers: int = 4  # threads processing the inbox (what was answered, done after)
     shutdown_grace_seconds: float = 20.0  # how long a stop waits for the work in progress
@@ -120,6 +123,7 @@ class Settings:
             reminder_hour=_reminder_hour(environ),
             public_url=_public_url(environ),
             report_announce_channel=_channel_id(environ, "REPORT_ANNOUNCE_CHANNEL"),
+            postmortem_admins=_user_ids(environ, "POSTMORTEM_ADMINS"),
             log_level=_log_level(environ),
             inbox_workers=_inbox_workers(environ),
             shutdown_grace_seconds=_shutdown_grace(environ),
@@ -328,6 +332,15 @@ def _channel_id(environ: Mapping[str, str], name: str) -> str | None:
     if value is not None and not re.fullmatch(r"[CG][A-Z0-9]{2,}", value):
         raise ConfigError(name, f"{value!r} is not a channel id; use the id (C…), not the name")
     return value
+
+
+def _user_ids(environ: Mapping[str, str], name: str) -> frozenset[str]:
+    """Comma-separated Slack user ids (U…/W…); a name or a group would never match anyone."""
+    ids = [part.strip() for part in (_optional(environ, name) or "").split(",") if part.strip()]
+    for value in ids:
+        if not re.fullmatch(r"[UW][A-Z0-9]{2,31}", value):
+            raise ConfigError(name, f"{value!r} is not a Slack user id (U…); list ids, not names")
+    return frozenset(ids)
 
 
 def _inbox_workers(environ: Mapping[str, str]) -> int:

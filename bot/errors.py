@@ -3,7 +3,8 @@
     BotError                 anything the bot raises on purpose
     ├── UserError            a person asked for something we cannot do; the message is for them
     │   ├── BadArguments     a command or field could not be understood
-    │   └── NotFound         the thing they named does not exist
+    │   ├── NotFound         the thing they named does not exist
+    │   └── NotAllowed       they may not do it (bot.services.permissions says who may)
     ├── ConfigError          a setting is missing or malformed (the CLI exits 2)
     ├── SchemaBehind         the database needs `postmortem-bot migrate`
     ├── UpstreamError        Slack or PagerDuty answered with an error we could not recover from
@@ -36,6 +37,10 @@ class BadArguments(UserError):
 
 class NotFound(UserError):
     """What the person named does not exist (or is not theirs to see)."""
+
+
+class NotAllowed(UserError):
+    """The person may not do this (or not from here); the message says who may."""
 
 
 class ConfigError(BotError):
