@@ -147,21 +147,48 @@ class Delivery(Base):
 class PagerDutyEvent(Base):
     """A signed PagerDuty webhook event, kept even before any post-mortem links its incident.
 
-    `team_id` stays empty until a post-mortem links the incident: a webhook
-    does not say which Slack workspace it belongs to.
+    A webhook does not say which Slack workspace it belongs to: it belongs to the
+    workspace its service is mapped to (`PagerDutyService`). `service_id` is the
+    service its body names, or its incident's (`PagerDutyIncident`); None while
+    neither is known, and then it belongs to no workspace in OAuth mode.
     """
 
     __tablename__ = "pagerduty_events"
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    team_id: Mapped[str | None] = mapped_column(String(32))
     incident_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    service_id: Mapped[str | None] = mapped_column(String(64), index=True)
     event_type: Mapped[str] = mapped_column(String(64))
     occurred_at: Mapped[datetime]
     agent_name: Mapped[str | None] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text)
     payload: Mapped[dict] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PagerDutyService(Base):
+    """A PagerDuty service an admin gave to a workspace (`postmortem-bot pagerduty map`).
+
+    Its incidents' webhook events and REST logs are that workspace's alone. In
+    single-workspace mode an unmapped service is the one workspace's; in OAuth mode
+    it is nobody's."""
+
+    __tablename__ = "pagerduty_services"
+
+    service_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    mapped_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PagerDutyIncident(Base):
+    """The service an incident was last seen on, by a webhook or the REST API."""
+
+    __tablename__ = "pagerduty_incidents"
+
+    incident_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    service_id: Mapped[str] = mapped_column(String(64))
+    service_name: Mapped[str | None] = mapped_column(String(200))
+    learned_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Interview(Base):

@@ -33,7 +33,6 @@ def link(session: Session, postmortem_id: int, incident_id: str) -> Linked:
     postmortem.pagerduty_incident_id = incident_id
     attached = 0
     for stored in pagerduty_events.list_by_incident(session, incident_id):
-        stored.team_id = stored.team_id or postmortem.team_id
         attached += timeline.add_unless_exists(session, to_row(webhook_entry(stored), postmortem))
     return Linked(incident_id, previous if previous != incident_id else None, attached)
 
