@@ -337,6 +337,28 @@ class TimelineMark(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Milestone(Base):
+    """A milestone of the incident (impact started, detected, …) a person set or confirmed.
+
+    Only people's decisions are stored: what the data says (PagerDuty, alert bots, marked
+    lines) is derived on every read (`bot.core.milestones.derive`), and a row here wins
+    over it. `origin` is "person" for a time typed, or the origin of the derived time the
+    person confirmed; `ref` the timeline line or answer it was read from."""
+
+    __tablename__ = "milestones"
+    __table_args__ = (UniqueConstraint("postmortem_id", "name", name="uq_milestone_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    postmortem_id: Mapped[int] = mapped_column(ForeignKey("postmortems.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(16))
+    occurred_at: Mapped[datetime]
+    origin: Mapped[str] = mapped_column(String(16))
+    ref: Mapped[str | None] = mapped_column(String(128))
+    set_by: Mapped[str] = mapped_column(String(32))
+    set_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Followup(Base):
     """A follow-up message owed to someone, claimed before its Slack call and confirmed after.
 
