@@ -8,11 +8,18 @@ other core modules.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from itertools import pairwise
 
 from bot.core import followup
-from bot.core.report_facts import Facts, ItemFact, Window, current_answers, incident_window
+from bot.core.report_facts import (
+    Facts,
+    ItemFact,
+    Window,
+    current_answers,
+    deadline_base,
+    incident_window,
+)
 from bot.core.timeline import format_utc_minute
 
 DISTRIBUTE_WITHIN = timedelta(hours=48)
@@ -62,7 +69,7 @@ def evaluate(facts: Facts) -> Checklist:
             factors(facts),
             items_complete(facts.items),
             blameless(facts),
-            distributed(facts, window),
+            distributed(facts),
             tracked(facts.items),
             review(facts),
         )
@@ -79,7 +86,7 @@ def timeline(facts: Facts, window: Window) -> Check:
     if backwards:
         problems.append(f"{_count(backwards, 'event')} out of time order")
     if window.end is None:
-        problems.append("the incident's end (a resolution) is not in the timeline")
+        problems.append("the incident's end is not known (set `resolved`)")
     if facts.gaps:
         problems.append(f"{_count(len(facts.gaps), 'data gap')} (see Data gaps)")
     if problems:
@@ -156,10 +163,11 @@ def blameless(facts: Facts) -> Check:
     return Check("blameless", label, True, "no blaming phrase found")
 
 
-def distributed(facts: Facts, window: Window) -> Check:
+def distributed(facts: Facts) -> Check:
+    """Counted from the incident's end, as the nudges are (`deadline_base`)."""
     label = "Report distributed within 48 hours"
     pm = facts.postmortem
-    base, since = _distribution_base(facts, window)
+    base, since = deadline_base(facts)
     if pm.first_published_at is not None:
         late = pm.first_published_at - base
         reason = f"report published {_span(late)} after {since}"
@@ -210,15 +218,6 @@ def review(facts: Facts) -> Check:
         )
     how = "moved to" if pm.followup_review_on is not None else "on"
     return Check("review", label, True, f"follow-up review {how} {day.isoformat()}")
-
-
-def _distribution_base(facts: Facts, window: Window) -> tuple[datetime, str]:
-    """What the 48 hours count from, and the word for it: the end, else the start."""
-    if window.end is not None:
-        return window.end, "the incident ended"
-    if window.start is not None:
-        return window.start, "the incident started"
-    return facts.postmortem.created_at, "the post-mortem was opened"
 
 
 def _span(span: timedelta) -> str:

@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from bot.core import milestones as clock
 from bot.core.action_items import item_code
+from bot.core.milestones import Milestones
 from bot.core.timeline import Durations, Gap, TimelineEntry
 
 Slot = tuple[str, int | None, int | None]
@@ -100,6 +102,7 @@ class Facts:
     key_entries: tuple[TimelineEntry, ...] = ()
     durations: Durations = field(default_factory=lambda: Durations(None, None, None, None))
     gaps: tuple[Gap, ...] = ()
+    milestones: Milestones = field(default_factory=Milestones)
 
 
 @dataclass(frozen=True)
@@ -125,12 +128,12 @@ def current_answers(answers: tuple[AnswerFact, ...]) -> dict[Slot, AnswerFact]:
 
 
 def incident_window(facts: Facts) -> Window:
-    """Start: the recorded start, else the first line of the timeline (as the durations
-    count it). End: the recorded end, else the final resolution in the timeline."""
-    pm = facts.postmortem
-    first = min((entry.occurred_at for entry in facts.entries), default=None)
-    start = pm.incident_start or first
-    end = pm.incident_end
-    if end is None and start is not None and facts.durations.to_resolve is not None:
-        end = start + facts.durations.to_resolve
-    return Window(start, end)
+    """From impact started (else the earliest milestone known) to resolved, as
+    `bot.core.milestones.window` reads the milestones; the timeline's first line is no
+    stand-in for the start."""
+    return Window(*clock.window(facts.milestones))
+
+
+def deadline_base(facts: Facts) -> tuple[datetime, str]:
+    """What the 48 hours count from, and its words (`bot.core.milestones.deadline_base`)."""
+    return clock.deadline_base(facts.milestones, facts.postmortem.created_at)

@@ -82,11 +82,20 @@ def span_words(span: timedelta | None) -> str:
     return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
 
 
+DURATION_KEYS = {
+    "ttd": "to_detect",
+    "tta": "to_acknowledge",
+    "ttm": "to_mitigate",
+    "ttr": "to_resolve",
+}
+
+
 def duration_words(durations: Durations) -> dict[str, str]:
-    """Time to detect, acknowledge, mitigate and resolve, in words."""
-    return {
-        "ttd": span_words(durations.to_detect),
-        "tta": span_words(durations.to_acknowledge),
-        "ttm": span_words(durations.to_mitigate),
-        "ttr": span_words(durations.to_resolve),
-    }
+    """Time to detect, acknowledge, mitigate and resolve, in words; an unknown one says
+    which milestone is missing ("unknown — set `started`")."""
+    words = {}
+    for key, field in DURATION_KEYS.items():
+        said = span_words(getattr(durations, field))
+        why = durations.why_unknown(field)
+        words[key] = f"{said} — {why}" if said == "unknown" and why else said
+    return words

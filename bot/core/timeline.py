@@ -2,7 +2,7 @@
 
 Entries come from Slack messages, PagerDuty (webhook events and REST log entries) and
 people typing them in. `merge` orders them by time and keeps each upstream happening once;
-`durations` measures detection, acknowledgement, mitigation and resolution; a `Gap` says
+`Durations` holds the spans between milestones (`bot.core.milestones`); a `Gap` says
 what the timeline is missing and why (step 1: the report must name missing data).
 Pure: standard library only.
 """
@@ -10,7 +10,7 @@ Pure: standard library only.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -130,53 +130,19 @@ def _combine(first: TimelineEntry, second: TimelineEntry) -> TimelineEntry:
 
 @dataclass(frozen=True)
 class Durations:
-    """How long each stage took; None when the timeline cannot say.
+    """How long each stage took, measured between milestones (`bot.core.milestones`).
 
-    Detection runs from the start to the first trigger, acknowledgement from that trigger,
-    mitigation and resolution from the start."""
+    A span is None when a milestone it needs is not known; `unknown` says, per field
+    ("to_detect"), what would make it known ("set `started`")."""
 
     to_detect: timedelta | None
     to_acknowledge: timedelta | None
     to_mitigate: timedelta | None
     to_resolve: timedelta | None
+    unknown: tuple[tuple[str, str], ...] = ()
 
-
-def durations(entries: Iterable[TimelineEntry], *, started_at: datetime | None = None) -> Durations:
-    """Measure the timeline; the start is `started_at`, or else its first entry."""
-    ordered = sorted(entries, key=order_key)
-    if not ordered:
-        return Durations(None, None, None, None)
-    start = started_at.astimezone(UTC) if started_at else ordered[0].occurred_at
-    trigger = _first(ordered, lambda entry: entry.kind == TRIGGER)
-    acknowledged = _first(ordered, lambda entry: entry.kind == ACKNOWLEDGED)
-    return Durations(
-        to_detect=_span(start, trigger),
-        to_acknowledge=_span(trigger, acknowledged),
-        to_mitigate=_span(start, _first(ordered, _is_mitigation)),
-        to_resolve=_span(start, _final_resolution(ordered)),
-    )
-
-
-def _first(
-    ordered: Sequence[TimelineEntry], matches: Callable[[TimelineEntry], bool]
-) -> datetime | None:
-    return next((entry.occurred_at for entry in ordered if matches(entry)), None)
-
-
-def _final_resolution(ordered: Sequence[TimelineEntry]) -> datetime | None:
-    """The last resolution, unless the incident was reopened after it."""
-    for entry in reversed(ordered):
-        if entry.kind == REOPENED:
-            return None
-        if entry.kind == RESOLVED:
-            return entry.occurred_at
-    return None
-
-
-def _span(start: datetime | None, end: datetime | None) -> timedelta | None:
-    if start is None or end is None or end < start:
-        return None
-    return end - start
+    def why_unknown(self, field: str) -> str | None:
+        return dict(self.unknown).get(field)
 
 
 _MITIGATED_WORDS = re.compile(

@@ -6,9 +6,10 @@ reply, the Markdown file and the report.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.core.milestones import Milestones
 from bot.core.timeline import (
     ACKNOWLEDGED,
     MITIGATED,
@@ -36,6 +37,7 @@ class TimelineView:
     entries: tuple[TimelineEntry, ...]
     durations: Durations
     gaps: tuple[Gap, ...]
+    milestones: Milestones = field(default_factory=Milestones)
 
     @property
     def key_entries(self) -> list[TimelineEntry]:

@@ -117,6 +117,7 @@ def facts(
         key_entries=tuple(view.key_entries),
         durations=view.durations,
         gaps=view.gaps,
+        milestones=view.milestones,
     )
 
 

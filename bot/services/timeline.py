@@ -1,8 +1,8 @@
 """The timeline of a post-mortem as readers see it: ordered entries, durations, and gaps.
 
 `view` is what `/postmortem timeline` shows and what the report carries: every stored
-line merged by `bot.core.timeline.merge` (deleted messages left out), the derived
-durations, and the gaps — recorded ones (history unreadable, a backfill cut short,
+line merged by `bot.core.timeline.merge` (deleted messages left out), the milestones
+and the durations between them (`bot.services.milestones`), and the gaps — recorded ones (history unreadable, a backfill cut short,
 PagerDuty not configured) and derived ones (no incident linked, messages deleted).
 """
 
@@ -10,19 +10,19 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.core.timeline import Gap, GapKind, durations, merge
+from bot.core.milestones import Name, durations
+from bot.core.timeline import Gap, GapKind
 from bot.core.timeline_view import TimelineView
-from bot.services import postmortems
-from bot.services.timeline_rows import to_entry
+from bot.services import milestones, postmortems
+from bot.services.timeline_rows import stored_entries
 from storage.models import Postmortem, TimelineGap
-from storage.repositories import gaps, timeline
+from storage.repositories import gaps
 
 
 def view(session: Session, postmortem_id: int) -> TimelineView:
     postmortem = postmortems.get_or_raise(session, postmortem_id)
-    rows = timeline.list_for(session, postmortem_id)
-    entries = merge(to_entry(row) for row in rows if row.deleted_at is None)
-    deleted = sum(1 for row in rows if row.deleted_at is not None)
+    entries, deleted = stored_entries(session, postmortem_id)
+    known = milestones.current(session, postmortem, entries)
     return TimelineView(
         postmortem_id=postmortem.id,
         team_id=postmortem.team_id,
@@ -30,10 +30,11 @@ def view(session: Session, postmortem_id: int) -> TimelineView:
         title=postmortem.title,
         thread_ts=postmortem.thread_ts,
         incident_id=postmortem.pagerduty_incident_id,
-        started_at=postmortem.incident_start,
+        started_at=known.at(Name.STARTED),
         entries=tuple(entries),
-        durations=durations(entries, started_at=postmortem.incident_start),
+        durations=durations(known),
         gaps=tuple(_gaps(gaps.list_for(session, postmortem_id), postmortem, deleted)),
+        milestones=known,
     )
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from bot.core.timeline import TimelineEntry
+from sqlalchemy.orm import Session
+
+from bot.core.timeline import TimelineEntry, merge
 from storage.models import Postmortem, TimelineEvent
+from storage.repositories import timeline
 
 
 def to_row(entry: TimelineEntry, postmortem: Postmortem) -> TimelineEvent:
@@ -34,3 +37,11 @@ def to_entry(row: TimelineEvent) -> TimelineEntry:
         incident_id=row.incident_id,
         via=row.via,
     )
+
+
+def stored_entries(session: Session, postmortem_id: int) -> tuple[list[TimelineEntry], int]:
+    """The post-mortem's timeline as `merge` orders it, without deleted messages; and how
+    many messages were deleted."""
+    rows = timeline.list_for(session, postmortem_id)
+    entries = merge(to_entry(row) for row in rows if row.deleted_at is None)
+    return entries, sum(1 for row in rows if row.deleted_at is not None)

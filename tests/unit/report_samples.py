@@ -10,6 +10,8 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from bot.core import milestones as clock
+from bot.core.milestones import Milestone, Name, Origin
 from bot.core.report_facts import (
     AnswerFact,
     FactorFact,
@@ -18,7 +20,7 @@ from bot.core.report_facts import (
     ItemFact,
     PostmortemFacts,
 )
-from bot.core.timeline import TimelineEntry, durations, merge
+from bot.core.timeline import TimelineEntry, merge
 
 START = datetime(2026, 11, 24, 13, 50, tzinfo=UTC)
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
@@ -80,9 +82,18 @@ def items() -> tuple[ItemFact, ...]:
     )  # fmt: skip
 
 
+def impact_started() -> Milestone:
+    """Alice set it: nothing in the data says when checkout started failing."""
+    return Milestone(Name.STARTED, at(0), Origin.PERSON, confirmed=True, by=ALICE)
+
+
 def complete(**changes: Any) -> Facts:
-    """Every checklist item holds; `changes` replace fields of the Facts."""
-    timeline = entries()
+    """Every checklist item holds; `changes` replace fields of the Facts. The milestones
+    are read from `entries` (the changed ones, if given) unless `milestones` is given."""
+    timeline = changes.get("entries", entries())
+    if "milestones" not in changes:
+        changes["milestones"] = clock.effective([impact_started()], clock.derive(timeline))
+    known = changes["milestones"]
     facts = Facts(
         postmortem=PostmortemFacts(
             title="Checkout 500s",
@@ -100,7 +111,7 @@ def complete(**changes: Any) -> Facts:
         findings=(FindingFact("blame", "resolved", "Alice forgot to", 5),),
         entries=timeline,
         key_entries=tuple(e for e in timeline if e.is_key or e.kind),
-        durations=durations(timeline),
+        durations=clock.durations(known),
     )
     return replace(facts, **changes)
 

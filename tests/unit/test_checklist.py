@@ -6,10 +6,20 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
+from bot.core import milestones as clock
 from bot.core.checklist import evaluate
+from bot.core.milestones import Milestone, Milestones, Name, Origin
 from bot.core.report_facts import FactorFact, FindingFact, ItemFact
 from bot.core.timeline import Gap
-from tests.unit.report_samples import ALICE, answers, at, complete, items, with_postmortem
+from tests.unit.report_samples import (
+    ALICE,
+    answers,
+    at,
+    complete,
+    impact_started,
+    items,
+    with_postmortem,
+)
 
 
 def failed(facts) -> dict[str, str]:
@@ -25,7 +35,7 @@ def test_a_complete_postmortem_ticks_every_item_in_the_methods_order() -> None:
     assert all(check.ok for check in checklist.checks), checklist.failed
     assert checklist.score == "7 of 7"
     reasons = {check.key: check.reason for check in checklist.checks}
-    assert reasons["distributed"] == "report published 2 h 40 min after the incident ended"
+    assert reasons["distributed"] == "report published 2 h 40 min after the incident was resolved"
     assert reasons["items"] == "both action items have an owner, a deadline and a priority"
     assert reasons["review"] == "follow-up review on 2026-12-22"
 
@@ -93,7 +103,7 @@ def test_vague_action_findings_are_not_blame() -> None:
 def test_a_report_published_after_48_hours_fails_with_how_late() -> None:
     facts = with_postmortem(complete(), first_published_at=at(40 + 50 * 60))
     assert failed(facts) == {
-        "distributed": "report published 50 h after the incident ended; the method asks for 48 h"
+        "distributed": "report published 50 h after the incident was resolved; the method asks for 48 h"
     }
 
 
@@ -103,7 +113,7 @@ def test_an_unpublished_report_says_when_it_is_due_then_how_late_it_is() -> None
     assert due["distributed"] == "not published yet; due by 2026-11-26 14:30 UTC"
     assert due["review"] == "not scheduled yet: it is set four weeks after the report is published"
     late = failed(replace(unpublished, now=at(40 + 52 * 60)))
-    assert late["distributed"] == "not published, 52 h after the incident ended"
+    assert late["distributed"] == "not published, 52 h after the incident was resolved"
 
 
 def test_a_moved_or_held_review_counts_as_scheduled() -> None:
@@ -118,17 +128,12 @@ def test_a_timeline_with_a_gap_or_without_its_end_is_not_complete() -> None:
     assert failed(with_gap) == {"timeline": "1 data gap (see Data gaps)"}
 
     unresolved = [e for e in complete().entries if e.kind != "resolved"]
-    open_ended = complete(
-        entries=tuple(unresolved), durations=replace(complete().durations, to_resolve=None)
-    )
-    assert (
-        failed(open_ended)["timeline"] == "the incident's end (a resolution) is not in the timeline"
-    )
+    open_ended = complete(entries=tuple(unresolved))
+    assert failed(open_ended)["timeline"] == "the incident's end is not known (set `resolved`)"
 
 
 def test_an_empty_timeline_fails_and_distribution_counts_from_the_post_mortem() -> None:
-    empty = complete(entries=(), key_entries=())
-    empty = replace(empty, durations=replace(empty.durations, to_resolve=None))
+    empty = complete(entries=(), key_entries=(), milestones=Milestones())
     reasons = failed(empty)
     assert reasons["timeline"] == "the timeline is empty"
     assert "distributed" not in reasons  # 2 h 35 min after the post-mortem was opened
@@ -137,6 +142,10 @@ def test_an_empty_timeline_fails_and_distribution_counts_from_the_post_mortem() 
     )
 
 
-def test_a_recorded_incident_end_is_what_the_48_hours_count_from() -> None:
-    facts = with_postmortem(complete(), incident_end=at(40) - timedelta(hours=47))
+def test_a_resolution_a_person_set_is_what_the_48_hours_count_from() -> None:
+    resolved = Milestone(
+        Name.RESOLVED, at(40) - timedelta(hours=47), Origin.PERSON, confirmed=True, by="U0BOB"
+    )
+    known = clock.effective([impact_started(), resolved], complete().milestones)
+    facts = complete(milestones=known)
     assert failed(facts)["distributed"].startswith("report published 49 h 40 min after")

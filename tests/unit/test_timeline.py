@@ -8,12 +8,10 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from bot.core.timeline import (
-    Durations,
     Gap,
     GapKind,
     Source,
     TimelineEntry,
-    durations,
     format_utc_minute,
     merge,
     says_mitigated,
@@ -208,84 +206,6 @@ def test_unknown_pager_types_keep_their_own_words_within_the_stored_width() -> N
     assert event_kind("incident.custom_field_values.updated") == "custom_field_values_updated"
     assert log_entry_kind("snooze_log_entry") == "snooze"
     assert len(event_kind("incident." + "very_long_" * 10)) == 32
-
-
-# --- durations ----------------------------------------------------------------------
-
-
-def incident_story() -> list[TimelineEntry]:
-    return [
-        slack(0, "checkout is returning 500s"),
-        pager(5, "trigger", "E1", actor=None),
-        pager(9, "acknowledged", "E2"),
-        slack(20, "is it mitigated?"),
-        slack(25, "not yet mitigated, still rolling back"),
-        slack(30, "Rolled back; error rate mitigated"),
-        pager(45, "resolved", "E3"),
-    ]
-
-
-def test_a_whole_incident_is_measured_from_its_first_sign() -> None:
-    assert durations(incident_story()) == Durations(
-        to_detect=timedelta(minutes=5),
-        to_acknowledge=timedelta(minutes=4),
-        to_mitigate=timedelta(minutes=30),
-        to_resolve=timedelta(minutes=45),
-    )
-
-
-def test_a_known_start_overrides_the_first_entry() -> None:
-    measured = durations(incident_story(), started_at=at(-10))
-    assert measured.to_detect == timedelta(minutes=15)
-    assert measured.to_resolve == timedelta(minutes=55)
-
-
-def test_an_entry_marked_mitigated_counts_whatever_its_text() -> None:
-    entries = [pager(0, "trigger", "E1"), manual(12, "rollback complete", kind="mitigated")]
-    assert durations(entries).to_mitigate == timedelta(minutes=12)
-
-
-def test_a_manual_entry_that_says_mitigated_counts() -> None:
-    entries = [pager(0, "trigger", "E1"), manual(8, "Mitigation deployed to all regions")]
-    assert durations(entries).to_mitigate == timedelta(minutes=8)
-
-
-def test_a_pager_line_that_says_mitigated_is_not_a_mitigation() -> None:
-    entries = [pager(0, "trigger", "E1"), pager(3, "status_update", "E2")]
-    entries[1] = TimelineEntry(
-        at(3), "pagerduty", "E2", "Status update: mitigated", kind="status_update"
-    )
-    assert durations(entries).to_mitigate is None
-
-
-def test_without_a_trigger_detection_and_acknowledgement_are_unknown() -> None:
-    measured = durations([slack(0, "something is off"), manual(30, "mitigated by failover")])
-    assert measured.to_detect is None and measured.to_acknowledge is None
-    assert measured.to_mitigate == timedelta(minutes=30)
-    assert measured.to_resolve is None
-
-
-def test_an_incident_reopened_after_resolution_is_not_resolved() -> None:
-    entries = [pager(0, "trigger", "E1"), pager(10, "resolved", "E2"), pager(12, "reopened", "E3")]
-    assert durations(entries).to_resolve is None
-
-
-def test_an_incident_reopened_and_resolved_again_counts_the_final_resolution() -> None:
-    entries = [
-        pager(0, "trigger", "E1"),
-        pager(10, "resolved", "E2"),
-        pager(12, "reopened", "E3"),
-        pager(40, "resolved", "E4"),
-    ]
-    assert durations(entries).to_resolve == timedelta(minutes=40)
-
-
-def test_a_start_given_after_the_trigger_does_not_make_a_negative_duration() -> None:
-    assert durations([pager(0, "trigger", "E1")], started_at=at(5)).to_detect is None
-
-
-def test_an_empty_timeline_measures_nothing() -> None:
-    assert durations([]) == Durations(None, None, None, None)
 
 
 @pytest.mark.parametrize(

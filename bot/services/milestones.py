@@ -1,0 +1,176 @@
+"""The milestones of a post-mortem: what the data says, what people set, and the window.
+
+`current` reads the timeline, the interview's detection answer and the stored
+settings, and lays the settings over what the data says (`bot.core.milestones`).
+`set_time`, `confirm` and `clear` record a person's decision; every change, and the
+follow-up jobs before they count, write the window onto the post-mortem
+(`incident_start`: impact started; `incident_end`: resolved, else mitigated), which
+is what the nudges and their words read. One transaction, the caller's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.orm import Session
+
+from bot.core import milestones as rules
+from bot.core.manual_time import FUTURE_TOLERANCE
+from bot.core.milestones import Milestone, Milestones, Name, Origin
+from bot.core.timeline import TimelineEntry
+from bot.errors import BadArguments
+from bot.services import postmortems
+from bot.services.timeline_rows import stored_entries
+from storage.models import Answer, Postmortem
+from storage.models import Milestone as MilestoneRow
+from storage.repositories import interviews, user_timezones
+from storage.repositories import milestones as stored
+from storage.repositories import postmortems as postmortem_rows
+
+DETECTION = "detection"
+
+
+def current(
+    session: Session, postmortem: Postmortem, entries: Sequence[TimelineEntry] | None = None
+) -> Milestones:
+    """The milestones that count now; `entries` when the caller has read the timeline."""
+    if entries is None:
+        entries, _ = stored_entries(session, postmortem.id)
+    derived = rules.derive(
+        entries, detection_answer=_detection_answer(session, postmortem, entries)
+    )
+    decided = [_decided(row) for row in stored.list_for(session, postmortem.id)]
+    return rules.effective(decided, derived)
+
+
+def in_channel(session: Session, team_id: str, channel_id: str) -> tuple[Postmortem, Milestones]:
+    postmortem = postmortems.get_for_channel_or_raise(session, team_id, channel_id)
+    return postmortem, current(session, postmortem)
+
+
+def set_time(
+    session: Session,
+    postmortem: Postmortem,
+    name: Name,
+    at: datetime,
+    *,
+    by: str,
+    now: datetime,
+) -> Milestones:
+    """A person says when `name` happened: kept over anything the data says, now or later."""
+    _refuse_future(at, now)
+    _save(session, postmortem, Milestone(name, at, Origin.PERSON, confirmed=True, by=by), now)
+    return _changed(session, postmortem)
+
+
+def confirm(
+    session: Session, postmortem: Postmortem, name: Name, *, by: str, now: datetime
+) -> Milestones:
+    """A person agrees with what the data says for `name`: it stops moving with the data."""
+    found = current(session, postmortem).get(name)
+    if found is None:
+        raise BadArguments(f"Nothing says when the incident was {name.value} yet; set it instead.")
+    if not found.confirmed:
+        confirmed = Milestone(name, found.at, found.origin, confirmed=True, by=by, ref=found.ref)
+        _save(session, postmortem, confirmed, now)
+    return _changed(session, postmortem)
+
+
+def clear(session: Session, postmortem: Postmortem, name: Name) -> Milestones:
+    """Forget a person's setting: what the data says for `name` counts again."""
+    stored.clear(session, postmortem.id, name.value)
+    return _changed(session, postmortem)
+
+
+def sync_window(session: Session, postmortem: Postmortem) -> bool:
+    """Write the current window onto the post-mortem; True when it changed."""
+    known = current(session, postmortem)
+    end = rules.end_of(known)
+    start, finish = known.at(Name.STARTED), end.at if end else None
+    if (postmortem.incident_start, postmortem.incident_end) == (start, finish):
+        return False
+    postmortem.incident_start, postmortem.incident_end = start, finish
+    return True
+
+
+def sync_windows(session: Session, postmortem_ids: Iterable[int]) -> int:
+    """`sync_window` for each post-mortem still there; how many changed."""
+    changed = 0
+    for postmortem_id in postmortem_ids:
+        postmortem = postmortem_rows.get(session, postmortem_id)
+        if postmortem is not None and sync_window(session, postmortem):
+            changed += 1
+    return changed
+
+
+def _changed(session: Session, postmortem: Postmortem) -> Milestones:
+    session.flush()
+    sync_window(session, postmortem)
+    return current(session, postmortem)
+
+
+def _save(session: Session, postmortem: Postmortem, milestone: Milestone, now: datetime) -> None:
+    stored.save(
+        session,
+        team_id=postmortem.team_id,
+        postmortem_id=postmortem.id,
+        name=milestone.name.value,
+        occurred_at=milestone.at,
+        origin=milestone.origin.value,
+        ref=milestone.ref,
+        set_by=milestone.by or "",
+        set_at=now,
+    )
+
+
+def _refuse_future(at: datetime, now: datetime) -> None:
+    if at > now + FUTURE_TOLERANCE:
+        raise BadArguments("That time is in the future; a milestone is something that happened.")
+
+
+def _decided(row: MilestoneRow) -> Milestone:
+    return Milestone(
+        Name(row.name),
+        row.occurred_at,
+        Origin(row.origin),
+        confirmed=True,
+        by=row.set_by or None,
+        ref=row.ref,
+    )
+
+
+def _detection_answer(
+    session: Session, postmortem: Postmortem, entries: Sequence[TimelineEntry]
+) -> Milestone | None:
+    """The detection time the interview's current detection answer states, if it does."""
+    answer = _latest_detection(interviews.list_answers(session, postmortem.id))
+    if answer is None:
+        return None
+    near = min((entry.occurred_at for entry in entries), default=postmortem.created_at)
+    return rules.from_detection_answer(
+        answer.text,
+        zone=_zone_of(session, postmortem.team_id, answer.author_id),
+        near=near,
+        answer_ref=f"answer:{answer.id}",
+    )
+
+
+def _latest_detection(answers: Iterable[Answer]) -> Answer | None:
+    found = [a for a in answers if a.question == DETECTION and a.chain is None]
+    latest = max(found, key=lambda a: a.id, default=None)
+    if latest is None or latest.skipped or not latest.text.strip():
+        return None
+    return latest
+
+
+def _zone_of(session: Session, team_id: str, user_id: str | None) -> ZoneInfo | None:
+    """The author's timezone as last cached; None when the bot never learnt it."""
+    cached = user_timezones.get(session, team_id, user_id) if user_id else None
+    if cached is None:
+        return None
+    try:
+        return ZoneInfo(cached.tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
