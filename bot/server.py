@@ -103,7 +103,10 @@ def build_asgi(
     async def pagerduty_webhook(request: Request) -> Response:
         try:
             return await pagerduty_requests.handle(
-                request, settings.pagerduty_webhook_secrets, sessions
+                request,
+                settings.pagerduty_webhook_secrets,
+                sessions,
+                single_workspace=not settings.oauth,
             )
         except Exception as error:
             if not unavailable(error):

@@ -9,8 +9,9 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot.core.spoken import OwnBot
-from bot.flows import channel_history, incident_log
+from bot.flows import channel_history, incident_access, incident_log
 from bot.flows.deps import Deps
+from bot.flows.incident_access import VisibleIncident
 from bot.services import backfill, incidents, postmortems
 from bot.slack import timeline_blocks
 from bot.slack.progress import ProgressMessage
@@ -20,13 +21,20 @@ def own_bot(context: BoltContext) -> OwnBot:
     return OwnBot(user_id=context.bot_user_id, bot_id=context.bot_id)
 
 
-def link_incident(deps: Deps, postmortem_id: int, incident_id: str) -> str:
-    """Link the incident, file its webhook events and REST log; the line to tell people."""
+def incident_for(deps: Deps, team_id: str, incident_id: str | None) -> VisibleIncident | None:
+    """The incident named, once `team_id` is known to be allowed to see it (NotFound if not)."""
+    return None if incident_id is None else incident_access.check(deps, team_id, incident_id)
+
+
+def link_incident(deps: Deps, postmortem_id: int, incident: VisibleIncident) -> str:
+    """Link the incident, file its webhook events and REST log; the line to tell people.
+    `incident` is what `incident_access.check` gave the post-mortem's workspace."""
+    single = incident_access.single_workspace(deps)
     with deps.sessions.begin() as session:
-        linked = incidents.link(session, postmortem_id, incident_id)
-    log = incident_log.backfill_log(
-        deps.sessions, deps.clients.pagerduty, postmortem_id, incident_id
-    )
+        linked = incidents.link(
+            session, postmortem_id, incident.incident_id, single_workspace=single
+        )
+    log = incident_log.backfill_log(deps.sessions, deps.clients.pagerduty, postmortem_id, incident)
     return timeline_blocks.incident_linked(linked, log)
 
 
@@ -36,7 +44,7 @@ def gather(
     context: BoltContext,
     postmortem_id: int,
     *,
-    incident_id: str | None = None,
+    incident: VisibleIncident | None = None,
     since: datetime | None = None,
 ) -> None:
     """Link PagerDuty first (its trigger can open the window earlier), then read the channel;
@@ -46,7 +54,7 @@ def gather(
         if since is not None:
             backfill.widen_window(session, postmortem, since)
         channel, thread_ts = postmortem.channel_id, postmortem.thread_ts
-    lines = [link_incident(deps, postmortem_id, incident_id)] if incident_id else []
+    lines = [link_incident(deps, postmortem_id, incident)] if incident else []
     progress = ProgressMessage(client, channel, thread_ts)
     outcome = channel_history.backfill_channel(
         deps.sessions,

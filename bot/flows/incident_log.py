@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.gathering import LogOutcome
 from bot.core.timeline import Gap, GapKind
+from bot.flows.incident_access import VisibleIncident
 from bot.pagerduty.client import PAGE_SIZE, PagerDutyClient
 from bot.pagerduty.errors import PagerDutyError
 from bot.pagerduty.log_entries import LogEntry
@@ -26,9 +27,11 @@ def backfill_log(
     sessions: sessionmaker[Session],
     client: PagerDutyClient | None,
     postmortem_id: int,
-    incident_id: str,
+    incident: VisibleIncident,
 ) -> LogOutcome:
-    """Read the incident's REST log into the timeline; `client` is None without a token."""
+    """Read the incident's REST log into the timeline; `client` is None without a token.
+    Only an incident the post-mortem's workspace may see is read (`incident_access`)."""
+    incident_id = incident.incident_id
     if client is None:
         return LogOutcome(0, 0, _record(sessions, postmortem_id, Gap.pagerduty_not_configured()))
     _clear(sessions, postmortem_id, None, GapKind.PAGERDUTY_NOT_CONFIGURED)

@@ -19,17 +19,24 @@ from bot.http.json_bodies import MALFORMED, load_object
 from bot.http.refusal import Refused
 from bot.pagerduty.webhook import parse_webhook, verify_signature
 from bot.services import pagerduty_events
+from storage.models import utcnow
 
 SOURCE = "pagerduty"
 UNAUTHORIZED = 401
 
 
 async def handle(
-    request: Request, secrets: tuple[str, ...], sessions: sessionmaker[Session]
+    request: Request,
+    secrets: tuple[str, ...],
+    sessions: sessionmaker[Session],
+    *,
+    single_workspace: bool,
 ) -> Response:
+    """`single_workspace`: SLACK_BOT_TOKEN mode, where a PagerDuty service mapped to no
+    workspace is the one workspace's (in OAuth mode it is nobody's)."""
     try:
         body = await read_verified(request, secrets)
-        status, answer = await run_in_threadpool(_receive, sessions, body)
+        status, answer = await run_in_threadpool(_receive, sessions, body, single_workspace)
     except Refused as refused:
         return refused.respond(SOURCE)
     return JSONResponse(answer, status_code=status)
@@ -52,7 +59,9 @@ async def read_verified(request: Request, secrets: tuple[str, ...]) -> bytes:
     return body
 
 
-def _receive(sessions: sessionmaker[Session], body: bytes) -> tuple[int, dict[str, Any]]:
+def _receive(
+    sessions: sessionmaker[Session], body: bytes, single_workspace: bool
+) -> tuple[int, dict[str, Any]]:
     document = load_object(body)  # not JSON, or nested too deep to store: 400
     try:
         event = parse_webhook(body)
@@ -61,5 +70,7 @@ def _receive(sessions: sessionmaker[Session], body: bytes) -> tuple[int, dict[st
     if event.event_type == "pagey.ping":
         return 200, {"ok": True, "pong": True}
     with sessions.begin() as session:
-        recorded = pagerduty_events.record(session, event, document)
+        recorded = pagerduty_events.record(
+            session, event, document, single_workspace=single_workspace, now=utcnow()
+        )
     return 200, {"ok": True, "duplicate": not recorded}

@@ -32,7 +32,8 @@ HOW_TO_NAME_AN_INCIDENT = (
 
 @dataclass(frozen=True)
 class WebhookEvent:
-    """One v3 webhook event; `agent_name` is None when PagerDuty itself acted."""
+    """One v3 webhook event; `agent_name` is None when PagerDuty itself acted, `service_id`
+    when the body names no service (a note's names only its incident)."""
 
     event_id: str
     event_type: str
@@ -43,6 +44,8 @@ class WebhookEvent:
     incident_title: str | None
     agent_name: str | None
     summary: str
+    service_id: str | None = None
+    service_name: str | None = None
 
 
 def verify_signature(body: bytes, header: str | None, secrets: Sequence[str]) -> bool:
@@ -77,6 +80,7 @@ def parse_webhook(body: bytes) -> WebhookEvent:
     data = as_dict(event.get("data"))
     incident = _incident_of(data)
     facts = _Facts(data=data, agent=name_of(event.get("agent")), title=_title_of(data, incident))
+    service = as_dict(incident.get("service"))
     return WebhookEvent(
         event_id=_required_text(event, "id"),
         event_type=event_type,
@@ -87,6 +91,8 @@ def parse_webhook(body: bytes) -> WebhookEvent:
         incident_title=facts.title,
         agent_name=facts.agent,
         summary=one_line(_summarize(event_type, facts)),
+        service_id=text_of(service.get("id")),
+        service_name=name_of(service),
     )
 
 

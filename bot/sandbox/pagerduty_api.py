@@ -85,17 +85,20 @@ class PagerDutyState:
         *,
         title: str,
         service_name: str = "api",
+        service_id: str | None = None,
         urgency: str = "high",
         status: str = "triggered",
         created_at: datetime | str | None = None,
         number: int | None = None,
     ) -> dict[str, Any]:
-        """Create an incident shaped like PagerDuty's; returns a copy."""
+        """Create an incident shaped like PagerDuty's, on the service `service_id` (by default
+        one named after `service_name`); returns a copy."""
         with self.lock:
             number = number or len(self.incidents) + 1
             incident = self._incident_body(incident_id, title, number, iso(created_at))
             incident.update(status=status, urgency=urgency)
-            incident["service"] = self._ref("service", "PSVC" + _slug(service_name), service_name)
+            service_id = service_id or "PSVC" + _slug(service_name)
+            incident["service"] = self._ref("service", service_id, service_name)
             incident["last_status_change_by"] = incident["service"]
             incident["resolved_at"] = incident["created_at"] if status == "resolved" else None
             self.incidents[incident_id] = incident

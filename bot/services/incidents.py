@@ -26,15 +26,33 @@ from storage.repositories import gaps, pagerduty_events, timeline
 NOT_CONFIGURED_SCOPE = "pagerduty"
 
 
-def link(session: Session, postmortem_id: int, incident_id: str) -> Linked:
-    """Link `incident_id` and file the webhook events already received for it."""
+def link(
+    session: Session, postmortem_id: int, incident_id: str, *, single_workspace: bool
+) -> Linked:
+    """Link `incident_id` and file the webhook events already received for it that the
+    post-mortem's workspace may see. The caller has checked that it may see the incident
+    (`bot.flows.incident_access`)."""
     postmortem = postmortems.get_or_raise(session, postmortem_id)
     previous = postmortem.pagerduty_incident_id
     postmortem.pagerduty_incident_id = incident_id
-    attached = 0
-    for stored in pagerduty_events.list_by_incident(session, incident_id):
-        attached += timeline.add_unless_exists(session, to_row(webhook_entry(stored), postmortem))
+    attached = file_webhook_events(session, postmortem, single_workspace=single_workspace)
     return Linked(incident_id, previous if previous != incident_id else None, attached)
+
+
+def file_webhook_events(session: Session, postmortem: Postmortem, *, single_workspace: bool) -> int:
+    """File the kept webhook events of the post-mortem's incident that its workspace may
+    see and its timeline lacks; how many that was."""
+    incident_id = postmortem.pagerduty_incident_id
+    if incident_id is None:
+        return 0
+    kept = pagerduty_events.list_by_incident(
+        session, postmortem.team_id, incident_id, unmapped_too=single_workspace
+    )
+    rows = [to_row(webhook_entry(stored), postmortem) for stored in kept]
+    stored = timeline.by_keys(session, postmortem.id, "pagerduty", [r.source_key for r in rows])
+    return timeline.add_all_unless_exist(
+        session, [row for row in rows if row.source_key not in stored]
+    )
 
 
 def webhook_entry(stored: PagerDutyEvent) -> TimelineEntry:

@@ -1,17 +1,29 @@
-"""Stored PagerDuty webhook events. Functions take a Session and never commit."""
+"""Stored PagerDuty webhook events. Functions take a Session and never commit.
+
+An event is a workspace's when its service is mapped to that workspace
+(`pagerduty_services`); every read here is for one workspace.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from storage.models import PagerDutyEvent
+from storage.models import PagerDutyEvent, PagerDutyService
 
 
-def list_by_incident(session: Session, incident_id: str) -> list[PagerDutyEvent]:
+def list_by_incident(
+    session: Session, team_id: str, incident_id: str, *, unmapped_too: bool
+) -> list[PagerDutyEvent]:
+    """The incident's events that `team_id` may see: those of services mapped to it, and
+    with `unmapped_too` (single-workspace mode) those of no mapped or no known service."""
+    visible = PagerDutyService.team_id == team_id
+    if unmapped_too:
+        visible = or_(visible, PagerDutyService.team_id.is_(None))
     query = (
         select(PagerDutyEvent)
-        .where(PagerDutyEvent.incident_id == incident_id)
+        .outerjoin(PagerDutyService, PagerDutyService.service_id == PagerDutyEvent.service_id)
+        .where(PagerDutyEvent.incident_id == incident_id, visible)
         .order_by(PagerDutyEvent.occurred_at, PagerDutyEvent.event_id)
     )
     return list(session.scalars(query))

@@ -20,9 +20,20 @@ def get_by_channel(session: Session, team_id: str, channel_id: str) -> Postmorte
     return session.scalars(query).one_or_none()
 
 
-def list_by_incident(session: Session, incident_id: str) -> list[Postmortem]:
+def list_by_incident(session: Session, team_id: str, incident_id: str) -> list[Postmortem]:
+    """The workspace's post-mortems that link the PagerDuty incident."""
+    query = select(Postmortem).where(
+        Postmortem.team_id == team_id, Postmortem.pagerduty_incident_id == incident_id
+    )
+    return list(session.scalars(query.order_by(Postmortem.id)))
+
+
+def list_by_incident_in_the_only_workspace(session: Session, incident_id: str) -> list[Postmortem]:
+    """Single-workspace mode only (SLACK_BOT_TOKEN), where every post-mortem is the one
+    workspace's: those that link the incident, for a webhook whose service is mapped to
+    no workspace and so is that workspace's."""
     query = select(Postmortem).where(Postmortem.pagerduty_incident_id == incident_id)
-    return list(session.scalars(query))
+    return list(session.scalars(query.order_by(Postmortem.id)))
 
 
 def add_unless_exists(session: Session, postmortem: Postmortem) -> tuple[Postmortem, bool]:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.core.spoken import OwnBot
 from bot.core.timeline import MITIGATED, RESOLVED, TRIGGER, GapKind
 from bot.flows import incident_log
+from bot.flows.incident_access import VisibleIncident
 from bot.pagerduty.client import PagerDutyClient
 from bot.pagerduty.webhook import parse_webhook
 from bot.sandbox import Sandbox
@@ -25,6 +26,7 @@ from storage.repositories import timeline
 TEAM, CHANNEL, ALICE, BOB = "T0SANDBOX", "C0INC", "U0ALICE", "U0BOB"
 INCIDENT = "Q2CKYRLH85UNN4"  # the incident of the Aldaviva webhook fixtures
 OWN = OwnBot(user_id="U0BOT", bot_id="B0BOT")
+NOW = datetime(2025, 4, 7, 4, 0, tzinfo=UTC)
 BODIES = (
     "pagerduty_v3_incident.triggered.aldaviva.body.json",
     "pagerduty_v3_incident.acknowledged.aldaviva.body.json",
@@ -65,7 +67,9 @@ def _receive_webhooks(sessions: sessionmaker[Session], fixtures: Path) -> None:
     for name in BODIES:
         body = (fixtures / name).read_bytes()
         with sessions.begin() as session:
-            pagerduty_events.record(session, parse_webhook(body), json.loads(body))
+            pagerduty_events.record(
+                session, parse_webhook(body), json.loads(body), single_workspace=True, now=NOW
+            )
 
 
 def _slack(sessions: sessionmaker[Session], postmortem_id: int, ts: str, text: str) -> None:
@@ -80,9 +84,11 @@ def test_linking_files_kept_webhooks_and_the_log_as_one_ordered_timeline(
     _receive_webhooks(sessions, fixtures)  # before any post-mortem links the incident
     _slack(sessions, postmortem_id, "1743997500.000100", "rolled back, mitigated")  # 03:45
     with sessions.begin() as session:
-        linked = incidents.link(session, postmortem_id, INCIDENT)
+        linked = incidents.link(session, postmortem_id, INCIDENT, single_workspace=True)
     with PagerDutyClient(pd_sandbox.pagerduty_api_url, pd_sandbox.pagerduty.token) as client:
-        log = incident_log.backfill_log(sessions, client, postmortem_id, INCIDENT)
+        log = incident_log.backfill_log(
+            sessions, client, postmortem_id, VisibleIncident(TEAM, INCIDENT)
+        )
 
     with sessions() as session:
         view = timeline_service.view(session, postmortem_id)
@@ -103,10 +109,11 @@ def test_without_a_token_or_with_an_unknown_incident_the_gap_says_so(
     sessions: sessionmaker[Session], postmortem_id: int, pd_sandbox: Sandbox
 ) -> None:
     with sessions.begin() as session:
-        incidents.link(session, postmortem_id, "PNOSUCH1")
-    unconfigured = incident_log.backfill_log(sessions, None, postmortem_id, "PNOSUCH1")
+        incidents.link(session, postmortem_id, "PNOSUCH1", single_workspace=True)
+    nosuch = VisibleIncident(TEAM, "PNOSUCH1")
+    unconfigured = incident_log.backfill_log(sessions, None, postmortem_id, nosuch)
     with PagerDutyClient(pd_sandbox.pagerduty_api_url, pd_sandbox.pagerduty.token) as client:
-        missing = incident_log.backfill_log(sessions, client, postmortem_id, "PNOSUCH1")
+        missing = incident_log.backfill_log(sessions, client, postmortem_id, nosuch)
 
     with sessions() as session:
         kinds = [gap.kind for gap in timeline_service.view(session, postmortem_id).gaps]

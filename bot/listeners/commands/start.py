@@ -33,6 +33,8 @@ def start(invocation: Invocation) -> None:
     start gathers again, which adds only what is new."""
     deps, client, parsed = invocation.deps, invocation.client, invocation.command
     incident_id, words = _incident_and_title(parsed.words)
+    # Refused before anything is opened: an incident this workspace may not see.
+    incident = gathering.incident_for(deps, invocation.team_id, incident_id)
     window_from = _since(invocation)
     title = " ".join(words) or _default_title(client, invocation.channel_id)
     with deps.sessions.begin() as session:
@@ -55,7 +57,7 @@ def start(invocation: Invocation) -> None:
         # Ask first: reading a long history takes a minute, and the team is here now.
         interview_thread.ask_current(client, deps, postmortem.id)
     gathering.gather(
-        deps, client, invocation.context, postmortem.id, incident_id=incident_id, since=window_from
+        deps, client, invocation.context, postmortem.id, incident=incident, since=window_from
     )
 
 

@@ -9,7 +9,7 @@ from bot.core.manual_time import EXAMPLES, TimeNotUnderstood, split_when
 from bot.core.slack_text import escape
 from bot.core.timeline import format_utc_minute
 from bot.errors import BadArguments
-from bot.flows import gathering, timezones
+from bot.flows import gathering, incident_access, timezones
 from bot.listeners.command_line import Family, Invocation
 from bot.pagerduty.webhook import parse_incident_ref
 from bot.services import manual_entries, postmortems
@@ -73,7 +73,8 @@ def link(invocation: Invocation) -> None:
             session, invocation.team_id, invocation.channel_id
         )
         postmortem_id, thread_ts = postmortem.id, postmortem.thread_ts
-    line = gathering.link_incident(deps, postmortem_id, incident_id)
+    incident = incident_access.check(deps, invocation.team_id, incident_id)
+    line = gathering.link_incident(deps, postmortem_id, incident)
     invocation.client.chat_postMessage(
         channel=invocation.channel_id, thread_ts=thread_ts, text=line
     )

@@ -1,0 +1,109 @@
+"""Which workspace each PagerDuty service belongs to, and which service each incident is on.
+
+Functions take a Session and never commit. The mapping is the one source of a
+PagerDuty event's workspace: reads of events (`pagerduty_events`) go through it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from storage.db import changed_rows
+from storage.models import PagerDutyEvent, PagerDutyIncident, PagerDutyService
+from storage.upsert import insert_or_update
+
+
+@dataclass(frozen=True)
+class SeenService:
+    """A service some incident was seen on, with its name and its workspace (None: none)."""
+
+    service_id: str
+    name: str | None
+    team_id: str | None
+
+
+def map_to(session: Session, service_id: str, team_id: str, now: datetime) -> str | None:
+    """Give `service_id` to `team_id`; returns the workspace it belonged to before, if any."""
+    before = owner(session, service_id)
+    statement = insert_or_update(
+        session,
+        PagerDutyService,
+        index_elements=("service_id",),
+        set_={"team_id": team_id, "mapped_at": now},
+        service_id=service_id,
+        team_id=team_id,
+        mapped_at=now,
+    )
+    session.execute(statement)
+    return before
+
+
+def unmap(session: Session, service_id: str) -> str | None:
+    """Take `service_id` from its workspace; returns that workspace, None if it had none."""
+    before = owner(session, service_id)
+    session.execute(delete(PagerDutyService).where(PagerDutyService.service_id == service_id))
+    return before
+
+
+def owner(session: Session, service_id: str) -> str | None:
+    query = select(PagerDutyService.team_id).where(PagerDutyService.service_id == service_id)
+    return session.scalar(query)
+
+
+def mapped(session: Session) -> list[PagerDutyService]:
+    query = select(PagerDutyService).order_by(PagerDutyService.team_id, PagerDutyService.service_id)
+    return list(session.scalars(query))
+
+
+def seen(session: Session) -> list[SeenService]:
+    """Every service an incident was seen on, with the name last seen and its workspace."""
+    query = (
+        select(
+            PagerDutyIncident.service_id, PagerDutyIncident.service_name, PagerDutyService.team_id
+        )
+        .outerjoin(PagerDutyService, PagerDutyService.service_id == PagerDutyIncident.service_id)
+        .order_by(PagerDutyIncident.service_id, PagerDutyIncident.learned_at.desc())
+    )
+    found: dict[str, SeenService] = {}
+    for service_id, name, team_id in session.execute(query):
+        known = found.get(service_id)
+        if known is None or (known.name is None and name is not None):
+            found[service_id] = SeenService(service_id, name, team_id)
+    return list(found.values())
+
+
+def incident_service(session: Session, incident_id: str) -> PagerDutyIncident | None:
+    """The service the incident was last seen on, None if no webhook or REST read named one."""
+    return session.get(PagerDutyIncident, incident_id, populate_existing=True)
+
+
+def learn_incident_service(
+    session: Session, incident_id: str, service_id: str, name: str | None, now: datetime
+) -> int:
+    """Remember the incident's service, and give it to the incident's kept events that named
+    none (a note's webhook does not); returns how many events that gave a service to."""
+    changed: dict[str, object] = {"service_id": service_id, "learned_at": now}
+    if name is not None:  # a REST answer names the service; keep the name a webhook gave
+        changed["service_name"] = name
+    statement = insert_or_update(
+        session,
+        PagerDutyIncident,
+        index_elements=("incident_id",),
+        set_=changed,
+        incident_id=incident_id,
+        service_id=service_id,
+        service_name=name,
+        learned_at=now,
+    )
+    session.execute(statement)
+    fill = (
+        update(PagerDutyEvent)
+        .where(PagerDutyEvent.incident_id == incident_id, PagerDutyEvent.service_id.is_(None))
+        .values(service_id=service_id)
+        .execution_options(synchronize_session=False)
+    )
+    return changed_rows(session, fill)
