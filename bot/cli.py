@@ -60,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_remind(commands)
     _add_rotate_token_key(commands)
     _add_inbox(commands)
+    _add_pagerduty(commands)
     return parser
 
 
@@ -342,3 +343,37 @@ def _inbox(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     return admin.run(settings, args.action, args.item_id, limit=args.limit, out=sys.stdout)
+
+
+def _add_pagerduty(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    pagerduty = commands.add_parser(
+        "pagerduty",
+        help="say which workspace each PagerDuty service belongs to",
+        description="A PagerDuty webhook does not say which Slack workspace it is for. In "
+        "OAuth mode each service's incidents are seen only by the workspace it is mapped to, "
+        "and a service mapped to none is nobody's (its webhooks are kept, and join no "
+        "timeline); in single-workspace mode such a service is the workspace's. `list` shows "
+        "the mapped services and those PagerDuty named that no workspace has; `map SERVICE_ID "
+        "TEAM_ID` gives a service to a workspace; `unmap SERVICE_ID` takes it back.",
+    )
+    pagerduty.add_argument(
+        "action",
+        nargs="?",
+        choices=("list", "map", "unmap"),
+        default="list",
+        help="what to do (default: list)",
+    )
+    pagerduty.add_argument(
+        "service_id", nargs="?", metavar="SERVICE_ID", help="the PagerDuty service, like PNE3JZM"
+    )
+    pagerduty.add_argument(
+        "team_id", nargs="?", metavar="TEAM_ID", help="for map: the Slack workspace, like T0123ABCD"
+    )
+    pagerduty.set_defaults(run=_pagerduty)
+
+
+def _pagerduty(args: argparse.Namespace) -> int:
+    from bot import pagerduty_admin
+
+    settings = Settings.from_env()
+    return pagerduty_admin.run(settings, args.action, args.service_id, args.team_id, out=sys.stdout)

@@ -98,3 +98,9 @@ def _reveal(cipher: TokenCipher, stored: str | None, what: str) -> str | None:
         )
         return stored
     return cipher.decrypt(stored, what=what)
+
+
+def has_team(session: Session, team_id: str) -> bool:
+    """Whether the workspace `team_id` has installed the app (OAuth mode)."""
+    query = select(SlackInstallation.install_id).where(SlackInstallation.team_id == team_id)
+    return session.scalar(query.limit(1)) is not None
