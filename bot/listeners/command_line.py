@@ -50,6 +50,8 @@ class Subcommand:
 
     `handler` is None only while declared and not yet given one: the registry refuses that.
     `in_ack`: answered inside Slack's 3 seconds (so it must be instant); the rest run after.
+    It may depend on what was typed: a modal must open in the ack (its trigger expires in
+    3 seconds), while the same subcommand with words does its work after it.
     """
 
     name: str
@@ -57,7 +59,10 @@ class Subcommand:
     summary: str
     handler: Handler | None = None
     options: Mapping[str, OptionParser] = field(default_factory=dict)
-    in_ack: bool = False
+    in_ack: bool | Callable[[Command], bool] = False
+
+    def answers_in_ack(self, command: Command) -> bool:
+        return self.in_ack(command) if callable(self.in_ack) else self.in_ack
 
 
 @dataclass(frozen=True)
@@ -108,11 +113,12 @@ class Family:
         usage: str,
         summary: str,
         options: Mapping[str, OptionParser] | None = None,
+        in_ack: bool | Callable[[Command], bool] = False,
     ) -> Callable[[Handler], Handler]:
         """Declare `name` now; the function this decorates becomes its handler."""
         if name in self._declared:
             raise RegistryError(f"{self.module} declares `/postmortem {name}` twice")
-        declared = Subcommand(name, usage, summary, options=dict(options or {}))
+        declared = Subcommand(name, usage, summary, options=dict(options or {}), in_ack=in_ack)
         self._declared[name] = declared
 
         def handled_by(handler: Handler) -> Handler:

@@ -25,9 +25,8 @@ from bot.services import postmortems
 from bot.services.timeline_rows import stored_entries
 from storage.models import Answer, Postmortem
 from storage.models import Milestone as MilestoneRow
-from storage.repositories import interviews, user_timezones
+from storage.repositories import followups, interviews, user_timezones
 from storage.repositories import milestones as stored
-from storage.repositories import postmortems as postmortem_rows
 
 DETECTION = "detection"
 
@@ -95,14 +94,14 @@ def sync_window(session: Session, postmortem: Postmortem) -> bool:
     return True
 
 
-def sync_windows(session: Session, postmortem_ids: Iterable[int]) -> int:
-    """`sync_window` for each post-mortem still there; how many changed."""
-    changed = 0
-    for postmortem_id in postmortem_ids:
-        postmortem = postmortem_rows.get(session, postmortem_id)
-        if postmortem is not None and sync_window(session, postmortem):
-            changed += 1
-    return changed
+def sync_unpublished(session: Session) -> int:
+    """`sync_window` for every post-mortem the nudges may count for; how many changed."""
+    return sum(sync_window(session, pm) for pm in followups.unpublished(session))
+
+
+def sync_awaiting_review(session: Session) -> int:
+    """`sync_window` for every post-mortem whose review may be due; how many changed."""
+    return sum(sync_window(session, pm) for pm in followups.awaiting_review(session))
 
 
 def _changed(session: Session, postmortem: Postmortem) -> Milestones:

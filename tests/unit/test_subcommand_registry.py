@@ -11,7 +11,7 @@ from slack_bolt.authorization import AuthorizeResult
 
 from bot.listeners import commands
 from bot.listeners.command_line import Family, Invocation, RegistryError, Subcommand
-from bot.listeners.commands import actions, interview, registry, start, timeline
+from bot.listeners.commands import actions, interview, milestones, registry, start, timeline
 from bot.listeners.commands.registry import Registry, build
 
 TEAM, USER, CHANNEL = "T0TEAM", "U0ALICE", "C0INCIDENT"
@@ -77,7 +77,7 @@ def test_building_the_bolt_app_stops_at_a_subcommand_nothing_handles(
 
 def test_a_family_module_the_registry_does_not_list_stops_the_build() -> None:
     """Its handlers would answer to names nobody could type: `report` and the rest."""
-    forgetful = (start.FAMILY, timeline.FAMILY, interview.FAMILY, actions.FAMILY)
+    forgetful = (start.FAMILY, timeline.FAMILY, milestones.FAMILY, interview.FAMILY, actions.FAMILY)
 
     with pytest.raises(RegistryError, match=r"commands\.report handles `report`, `publish`"):
         build(forgetful)

@@ -40,7 +40,7 @@ def acknowledger(known: Registry) -> Callable[..., None]:
             settled_in_ack(context)
             ack(response_type="ephemeral", text=str(error))
             return
-        if not known[parsed.name].in_ack:
+        if not known[parsed.name].answers_in_ack(parsed):
             ack()
             return
         settled_in_ack(context)
@@ -58,7 +58,7 @@ def dispatcher(known: Registry) -> BackgroundListener:
             parsed = known.parse(body.get("text", ""))
         except UserError:
             return  # already answered by `acknowledge`
-        if known[parsed.name].in_ack:
+        if known[parsed.name].answers_in_ack(parsed):
             return  # answered in the ack
         known.handler(parsed.name)(invocation(parsed, body, client, respond, context))
 

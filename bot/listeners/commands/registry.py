@@ -23,11 +23,12 @@ from bot.listeners.command_line import (
     RegistryError,
     Subcommand,
 )
-from bot.listeners.commands import actions, interview, report, start, timeline
+from bot.listeners.commands import actions, interview, milestones, report, start, timeline
 
 FAMILIES: tuple[Family, ...] = (
     start.FAMILY,
     timeline.FAMILY,
+    milestones.FAMILY,
     interview.FAMILY,
     actions.FAMILY,
     report.FAMILY,
