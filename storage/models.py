@@ -23,6 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from storage import bounds
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in, aware UTC datetimes out, on SQLite too.
@@ -512,3 +514,8 @@ class InboxItem(Base):
     lease_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(500))
     done_at: Mapped[datetime | None]
+
+
+# Outside text is bounded on its way in, alike on SQLite and PostgreSQL: no NUL, no
+# value longer than its column (storage/bounds.py). Last, so it sees every table.
+bounds.bound(Base.metadata)

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.errors import NotFound
+from bot.errors import BadArguments, NotFound
+from storage.bounds import limit
 from storage.models import Postmortem
 from storage.repositories import postmortems, workspaces
 
@@ -22,6 +23,7 @@ def start(
     severity: str | None = None,
 ) -> tuple[Postmortem, bool]:
     """The post-mortem of this channel, created unless one exists; (post-mortem, created)."""
+    check_title(title)
     workspaces.ensure(session, team_id)
     candidate = Postmortem(
         team_id=team_id,
@@ -34,6 +36,16 @@ def start(
         updated_at=now,
     )
     return postmortems.add_unless_exists(session, candidate)
+
+
+def check_title(title: str) -> None:
+    """A title longer than the database keeps is refused, saying how long it may be."""
+    most = limit(Postmortem.title)
+    if len(title) > most:
+        raise BadArguments(
+            f"That title is {len(title):,} characters long; a post-mortem's title is at most "
+            f"{most:,}. Start again with a shorter one: `/postmortem start [incident] title`."
+        )
 
 
 def abandon_start(session: Session, postmortem_id: int) -> None:
