@@ -7,8 +7,8 @@ replicas at once, and a crash must cost one message, not all of them.
 A claim left behind by a process that died is taken over (`bot.services.followup_claims`
 says when). Before posting again the taker looks in the conversation for the
 message the dead process may have posted (every one carries its key in
-Slack message metadata), so a crash between Slack's answer and the confirmation
-does not double the message.
+Slack message metadata; `bot.flows.slack_once` posts and finds it), so a crash
+between Slack's answer and the confirmation does not double the message.
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clients import Clients
+from bot.flows import slack_once
 from bot.services import followup_claims
 from bot.slack.blocks import Block
 from bot.templates import Templates
@@ -121,15 +122,14 @@ def _send(run: Run, claim: Claim, outgoing: Outgoing) -> str:
     try:
         slack = run.clients.slack
         channel = _channel(slack, outgoing)
-        ts = _already_posted(slack, channel, outgoing, claim) if claim.attempts > 1 else None
-        outcome = "recovered" if ts else "sent"
-        if ts is None:
-            ts = _post(slack, channel, outgoing, claim.key)
+        sent = _post(slack, channel, outgoing, claim)
     except SlackApiError as error:
         return _refused(run, claim, error)
     with run.sessions.begin() as session:
-        followup_claims.confirm(session, claim.id, channel_id=channel, message_ts=ts, now=run.now)
-    return outcome
+        followup_claims.confirm(
+            session, claim.id, channel_id=channel, message_ts=sent.ts, now=run.now
+        )
+    return "recovered" if sent.recovered else "sent"
 
 
 def _channel(client: WebClient, outgoing: Outgoing) -> str:
@@ -138,50 +138,21 @@ def _channel(client: WebClient, outgoing: Outgoing) -> str:
     return client.conversations_open(users=outgoing.user_id)["channel"]["id"]
 
 
-def _post(client: WebClient, channel: str, outgoing: Outgoing, key: Key) -> str:
-    posted = client.chat_postMessage(
-        channel=channel,
+def _stamp(key: Key) -> slack_once.Stamp:
+    return slack_once.Stamp(METADATA_TYPE, {"reminder": str(key)})
+
+
+def _post(client: WebClient, channel: str, outgoing: Outgoing, claim: Claim) -> slack_once.Sent:
+    """Post the follow-up; a re-claimed one first adopts what an earlier attempt posted."""
+    return slack_once.post(
+        client,
+        channel,
+        _stamp(claim.key),
         text=outgoing.text,
         blocks=outgoing.blocks,
         thread_ts=outgoing.thread_ts,
-        metadata={"event_type": METADATA_TYPE, "event_payload": {"reminder": str(key)}},
+        recover=claim.attempts > 1,
     )
-    return posted["ts"]
-
-
-def _already_posted(
-    client: WebClient, channel: str, outgoing: Outgoing, claim: Claim
-) -> str | None:
-    """The ts of this follow-up's message if an earlier attempt did post it."""
-    try:
-        if outgoing.thread_ts:
-            answer = client.conversations_replies(
-                channel=channel, ts=outgoing.thread_ts, limit=1000, include_all_metadata=True
-            )
-        else:
-            answer = client.conversations_history(
-                channel=channel, limit=200, include_all_metadata=True
-            )
-    except SlackApiError as error:
-        if error.response.get("error") == "ratelimited":
-            raise
-        # Without history (a missing im:history scope, say) the one resend goes ahead.
-        logger.warning(
-            "cannot look for an earlier send key=%s error=%s",
-            claim.key,
-            error.response.get("error"),
-        )
-        return None
-    for message in answer.get("messages") or []:
-        if _carries(message, claim.key):
-            return message["ts"]
-    return None
-
-
-def _carries(message: dict[str, Any], key: Key) -> bool:
-    metadata = message.get("metadata") or {}
-    payload = metadata.get("event_payload") or {}
-    return metadata.get("event_type") == METADATA_TYPE and payload.get("reminder") == str(key)
 
 
 def _refused(run: Run, claim: Claim, error: SlackApiError) -> str:

@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from bot.core.manual_time import TimeNotUnderstood, parse_moment
 from bot.core.slack_text import escape
 from bot.errors import BadArguments
-from bot.flows import gathering, interview_thread, timezones
+from bot.flows import gathering, interview_thread, opening, timezones
 from bot.listeners.command_line import Family, Invocation, severity, since
 from bot.pagerduty.webhook import INCIDENT_ID, parse_incident_ref
 from bot.services import postmortems
@@ -47,11 +47,11 @@ def start(invocation: Invocation) -> None:
             severity=parsed.options.get("severity"),
             now=deps.clock(),
         )
-    if not created:
+    if not created and postmortem.thread_ts is not None:
         invocation.respond(
             text=start_blocks.already_running(postmortem, _permalink(client, postmortem))
         )
-    elif not _post_opening(invocation, postmortem):
+    elif not _post_opening(invocation, postmortem, recover=not created):
         return
     else:
         # Ask first: reading a long history takes a minute, and the team is here now.
@@ -61,21 +61,24 @@ def start(invocation: Invocation) -> None:
     )
 
 
-def _post_opening(invocation: Invocation, postmortem: Postmortem) -> bool:
-    """Post the opening message and keep its thread; False (and nothing kept) if Slack refused."""
+def _post_opening(invocation: Invocation, postmortem: Postmortem, *, recover: bool) -> bool:
+    """Post the opening message and keep its thread; False (and nothing kept) if Slack refused.
+
+    `recover`: an earlier start of this post-mortem was cut short before it kept the
+    thread (the bot died while posting), so the message it may have posted is adopted."""
     deps, client = invocation.deps, invocation.client
-    text, blocks = start_blocks.opening(postmortem, deps.templates, deps.settings.key_reaction)
     try:
-        posted = client.chat_postMessage(channel=postmortem.channel_id, text=text, blocks=blocks)
+        opening.post_opening(deps, client, postmortem, recover=recover)
     except SlackApiError as error:
-        with deps.sessions.begin() as session:
-            postmortems.abandon_start(session, postmortem.id)
-        if error.response.get("error") in ("not_in_channel", "channel_not_found"):
+        gone = error.response.get("error") in ("not_in_channel", "channel_not_found")
+        if gone or not recover:
+            # Slack took nothing; recovering, a rate-limited search keeps the row to retry.
+            with deps.sessions.begin() as session:
+                postmortems.abandon_start(session, postmortem.id)
+        if gone:
             invocation.respond(text=start_blocks.NOT_IN_CHANNEL)
             return False
         raise
-    with deps.sessions.begin() as session:
-        postmortems.record_thread(session, postmortem.id, posted["ts"])
     return True
 
 

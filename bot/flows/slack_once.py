@@ -1,0 +1,134 @@
+"""Posting a message once across crashes: stamp it, and look for the stamp before posting again.
+
+A flow that posts to Slack records its intent in the database first (a follow-up's
+claim, a post-mortem without its opening message's ts, a report claimed for
+publishing), then posts with Slack message metadata naming what the message is
+(`Stamp`). If the process dies between Slack's answer and the record of its ts, the
+next attempt finds the intent without a ts and calls `post(..., recover=True)`: the
+conversation is searched for the stamp (`conversations.history`, or `.replies` in a
+thread, with `include_all_metadata`), and the message found is adopted rather than
+posted a second time.
+
+The search reads the newest `PAGES` pages of `PAGE_SIZE` messages: the message looked
+for was posted shortly before the crash, so it is among the newest. Without history
+(a missing `*:history` scope) the message is posted again, once, and that is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 200
+PAGES = 5
+
+Message = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What a message is, as Slack message metadata: `event_type` and a small payload."""
+
+    event_type: str
+    payload: Mapping[str, str] = field(default_factory=dict)
+
+    def metadata(self) -> dict[str, Any]:
+        return {"event_type": self.event_type, "event_payload": dict(self.payload)}
+
+    def on(self, message: Message) -> bool:
+        """Whether `message` carries this stamp."""
+        metadata = message.get("metadata") or {}
+        if metadata.get("event_type") != self.event_type:
+            return False
+        found = metadata.get("event_payload") or {}
+        return all(str(found.get(name)) == value for name, value in self.payload.items())
+
+    def __str__(self) -> str:
+        payload = ",".join(f"{name}={value}" for name, value in self.payload.items())
+        return f"{self.event_type}({payload})"
+
+
+@dataclass(frozen=True)
+class Sent:
+    ts: str
+    recovered: bool  # found in Slack from an earlier attempt, not posted now
+
+
+def post(
+    client: WebClient,
+    channel: str,
+    stamp: Stamp,
+    *,
+    text: str,
+    blocks: list[dict[str, Any]] | None = None,
+    thread_ts: str | None = None,
+    recover: bool = False,
+    **options: Any,
+) -> Sent:
+    """Post the stamped message; with `recover`, first adopt one an earlier attempt posted."""
+    if recover:
+        found = find(client, channel, stamp, thread_ts=thread_ts)
+        if found is not None:
+            logger.info("adopted earlier post stamp=%s ts=%s", stamp, found["ts"])
+            return Sent(str(found["ts"]), recovered=True)
+    posted = client.chat_postMessage(
+        channel=channel,
+        text=text,
+        blocks=blocks,
+        thread_ts=thread_ts,
+        metadata=stamp.metadata(),
+        **options,
+    )
+    return Sent(str(posted["ts"]), recovered=False)
+
+
+def find(
+    client: WebClient, channel: str, stamp: Stamp, *, thread_ts: str | None = None
+) -> Message | None:
+    """The newest message carrying `stamp` (in `thread_ts`'s thread, if given); None if none
+    is found or the conversation cannot be read. A rate limit is raised: nothing is known."""
+    return find_where(client, channel, stamp.on, thread_ts=thread_ts, what=str(stamp))
+
+
+def find_where(
+    client: WebClient,
+    channel: str,
+    wanted: Callable[[Message], bool],
+    *,
+    thread_ts: str | None = None,
+    what: str = "message",
+) -> Message | None:
+    """The newest message `wanted` accepts among the newest pages; None if none or unreadable."""
+    try:
+        for messages in _pages(client, channel, thread_ts):
+            for message in sorted(messages, key=lambda m: float(m.get("ts") or 0), reverse=True):
+                if wanted(message):
+                    return message
+    except SlackApiError as error:
+        if error.response.get("error") == "ratelimited":
+            raise
+        logger.warning(
+            "cannot look for an earlier post what=%s error=%s", what, error.response.get("error")
+        )
+    return None
+
+
+def _pages(client: WebClient, channel: str, thread_ts: str | None) -> Iterator[list[Message]]:
+    params: dict[str, Any] = {"channel": channel, "limit": PAGE_SIZE, "include_all_metadata": True}
+    method: Callable[..., Any] = client.conversations_history
+    if thread_ts:
+        method, params["ts"] = client.conversations_replies, thread_ts
+    cursor: str | None = None
+    for _ in range(PAGES):
+        answer = method(**params, cursor=cursor) if cursor else method(**params)
+        yield list(answer.get("messages") or [])
+        cursor = (answer.get("response_metadata") or {}).get("next_cursor")
+        if not answer.get("has_more") or not cursor:
+            return

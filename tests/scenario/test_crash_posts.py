@@ -1,0 +1,88 @@
+"""Killed mid-post (issue 11, point 5): a crash neither wedges a post-mortem nor posts twice.
+
+The real `serve` with one inbox worker. The sandbox holds one Slack method, so the bot is
+killed (-9) while exactly that call is in flight; the held call is then let through, as
+Slack would finish a request whose caller died, and the bot is started again on the same
+database and port. The inbox replays the interrupted command; the flow finds what the
+dead process posted by its Slack message metadata and adopts it instead of posting again.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.sandbox import Sandbox
+from bot.sandbox.bot_process import BotProcess, free_port, running_bot
+from storage.models import Postmortem
+from tests.scenario.conftest import INCIDENT_CHANNEL as CHANNEL
+from tests.scenario.test_durable import _driver, _open_items, db
+
+__all__ = ["db"]  # the fixture, shared with the durable scenarios
+
+ALICE = "U0ALICE"
+SETTINGS = {"INBOX_WORKERS": "1"}
+WAIT = 30.0
+QUESTION = "*Summary.*"  # the interview's first question
+
+
+def _kill_while_held(sandbox: Sandbox, bot: BotProcess, method: str) -> None:
+    """Kill -9 the bot once a call to `method` is held, then let that call through."""
+    sandbox.wait_for(lambda: sandbox.latency.waiting(method) >= 1, timeout=WAIT)
+    os.kill(bot.process.pid, signal.SIGKILL)
+    assert bot.process.wait(timeout=WAIT) == -signal.SIGKILL
+    sandbox.latency.release(method)
+    sandbox.wait_for(lambda: sandbox.latency.waiting(method) == 0, timeout=WAIT)
+
+
+def _stamped(sandbox: Sandbox, event_type: str) -> list[dict[str, Any]]:
+    return [
+        m
+        for m in sandbox.slack.messages(CHANNEL)
+        if (m.get("metadata") or {}).get("event_type") == event_type
+    ]
+
+
+def _questions(sandbox: Sandbox, thread_ts: str) -> int:
+    return sum(QUESTION in m.get("text", "") for m in sandbox.slack.replies(CHANNEL, thread_ts))
+
+
+def _drained(db: sessionmaker[Session]) -> bool:
+    return _open_items(db) == 0
+
+
+def _postmortem(db: sessionmaker[Session]) -> Postmortem:
+    with db() as session:
+        return session.scalars(select(Postmortem)).one()
+
+
+def test_killed_while_the_opening_message_is_in_flight_start_and_interview_work_after_restart(
+    sandbox: Sandbox, database_url: str, db: sessionmaker[Session]
+) -> None:
+    port = free_port()
+    with running_bot(sandbox, database_url=database_url, port=port, extra_env=SETTINGS) as bot:
+        sandbox.latency.hold("chat.postMessage")
+        driver = _driver(bot, sandbox)
+        assert driver.slash_command(ALICE, CHANNEL, "start Checkout 500s").status_code == 200
+        _kill_while_held(sandbox, bot, "chat.postMessage")
+    assert len(_stamped(sandbox, "postmortem_opened")) == 1, "Slack finished the dead call"
+    assert _postmortem(db).thread_ts is None, "the bot died before it kept the thread"
+
+    with running_bot(sandbox, database_url=database_url, port=port, extra_env=SETTINGS) as bot:
+        driver = _driver(bot, sandbox)
+        sandbox.wait_for(lambda: _drained(db) and _postmortem(db).thread_ts, timeout=WAIT)
+        (opener,) = _stamped(sandbox, "postmortem_opened")
+        assert _postmortem(db).thread_ts == opener["ts"], "the replay adopted the first opener"
+        sandbox.wait_for(lambda: _questions(sandbox, opener["ts"]) == 1, timeout=WAIT)
+
+        assert driver.slash_command(ALICE, CHANNEL, "interview").status_code == 200
+        sandbox.wait_for(lambda: _questions(sandbox, opener["ts"]) == 2, timeout=WAIT)
+        assert driver.slash_command(ALICE, CHANNEL, "start").status_code == 200
+        sandbox.wait_for(lambda: _drained(db), timeout=WAIT)
+        said = [r["body"].get("text", "") for r in sandbox.slack.responses]
+        assert any("already running" in text for text in said)
+        assert len(_stamped(sandbox, "postmortem_opened")) == 1
