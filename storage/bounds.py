@@ -92,12 +92,16 @@ class _Bounded(TypeDecorator[str]):
 class Prose(_Bounded):
     """Words people read: cleaned, cut with "…"."""
 
+    cache_ok = True  # SQLAlchemy reads it from each class itself
+
     def fit(self, value: str, length: int) -> str:
         return shorten(value, length)
 
 
 class Identifier(_Bounded):
     """Ids: cleaned, an over-long one mapped to a unique short one."""
+
+    cache_ok = True
 
     def fit(self, value: str, length: int) -> str:
         return identifier(value, length)

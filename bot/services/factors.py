@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.interview import IMMEDIATE_CHAIN, KINDS, LAYERS, suggest_kind, suggest_layer
 from bot.core.interview_views import FactorNotice
+from bot.core.slack_text import escape
 from bot.errors import BadArguments, NotFound
 from bot.services.interview_outcome import factor_notice
 from storage.models import Answer, Factor
@@ -79,11 +80,11 @@ def choose(
         raise NotFound(f"F{chain} does not exist in this post-mortem.")
     if kind is not None:
         if kind not in KINDS:
-            raise BadArguments(f"`{kind}` is not a kind; use one of {', '.join(KINDS)}.")
+            raise BadArguments(f"`{escape(kind)}` is not a kind; use one of {', '.join(KINDS)}.")
         factor.kind, factor.kind_chosen_by = kind, user_id
     if layer is not None:
         if layer not in LAYERS:
-            raise BadArguments(f"`{layer}` is not a layer; use one of {', '.join(LAYERS)}.")
+            raise BadArguments(f"`{escape(layer)}` is not a layer; use one of {', '.join(LAYERS)}.")
         factor.layer = layer
     return factor_notice(factor)
 

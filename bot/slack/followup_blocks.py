@@ -89,14 +89,15 @@ def item_list(
     listing: str,
     notice: str | None = None,
 ) -> Message:
-    """`/postmortem actions [all]`: the items with the same buttons as the digest."""
-    head = [blocks.section(f"*{heading}*")]
+    """`/postmortem actions [all]`: the items with the same buttons as the digest; the
+    heading (it may name the post-mortem) is escaped like every word people wrote."""
+    head = [blocks.section(f"*{escape(heading)}*")]
     if notice:
         head.append(blocks.context(notice))
     if not rows:
         head.append(blocks.context("Nothing open. :tada:"))
     body = _items(templates, rows, today, listing, listing == ALL)
-    return f"{heading}: {len(rows)}", [*head, *body]
+    return f"{escape(heading)}: {len(rows)}", [*head, *body]
 
 
 def refreshed(

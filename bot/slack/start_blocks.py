@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.core.slack_text import escape, mention
+from bot.core.slack_text import escape, link, mention
 from bot.slack import blocks
 from bot.templates import Templates
 
@@ -42,11 +42,7 @@ def opening(postmortem: Started, templates: Templates, key_reaction: str) -> Mes
 
 
 def already_running(postmortem: Started, permalink: str | None) -> str:
-    where = (
-        f"<{permalink}|{escape(postmortem.title)}>"
-        if permalink
-        else f"*{escape(postmortem.title)}*"
-    )
+    where = link(permalink, postmortem.title) if permalink else f"*{escape(postmortem.title)}*"
     return f"A post-mortem is already running in this channel: {where}. Reply in its thread."
 
 

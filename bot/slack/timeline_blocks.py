@@ -1,20 +1,23 @@
 """The timeline in Slack: the key lines as a table in the thread, every line as Markdown, and
 the short lines the bot posts while it gathers a timeline (progress, counts, links).
 
-Message text from Slack arrives with its own markup (`<@U123>`, `<https://…|label>`,
-`&lt;`); it is turned back into plain words here, with user ids as names, and escaped
-again on the way out (the mrkdwn template does that for the thread reply).
+Text typed in Slack (messages and `/postmortem event` lines) arrives with Slack's markup
+(`<@U123>`, `<https://…|label>`, `&lt;`); it is turned back into plain words here, with
+user ids as names (`bot.core.report_text.to_plain`), and escaped again for each output:
+Slack mrkdwn by the thread reply's template, CommonMark by `bot.core.markdown` for
+timeline.md. PagerDuty's words are plain already.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 
+from bot.core import markdown as md
 from bot.core.gathering import HistoryOutcome, Linked, LogOutcome, Tally
+from bot.core.report_text import to_plain
 from bot.core.report_words import SOURCE_LABELS, duration_words
 from bot.core.slack_text import escape
 from bot.core.timeline import Gap, TimelineEntry
@@ -29,7 +32,7 @@ MAX_TABLE_ROWS = 40
 MAX_TABLE_CELL = 60
 HEADER = ("Time (UTC)", "Event", "Source", "Actor")
 
-_MARKUP = re.compile(r"<([@#!]?)([^<>|]*)(?:\|([^<>]*))?>")
+SLACK_TYPED = frozenset({"slack", "manual"})
 _SPACE = re.compile(r"\s+")
 
 
@@ -61,14 +64,15 @@ def slack_reply(view: TimelineView, names: UserNames, templates: Templates, reac
 
 
 def markdown(view: TimelineView, names: UserNames, templates: Templates) -> str:
-    """The full timeline, every line, as a Markdown document."""
+    """The full timeline, every line, as a Markdown document: every word anyone but the
+    bot wrote is inert CommonMark (no HTML, no link, no table cell broken open)."""
     return templates.render(
         MARKDOWN_TEMPLATE,
-        title=_markdown_cell(view.title),
+        title=md.cell(plain(view.title, names)),
         rows=[_markdown_row(row) for row in rows(view.entries, names)],
         durations=duration_words(view.durations),
         started=_started(view),
-        gaps=[gap.describe() for gap in view.gaps],
+        gaps=[md.inline(gap.describe()) for gap in view.gaps],
     )
 
 
@@ -83,7 +87,9 @@ def rows(entries: Iterable[TimelineEntry], names: UserNames) -> list[Row]:
     return [
         Row(
             time=entry.occurred_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
-            event=plain(entry.text, names) if entry.source == "slack" else _one_line(entry.text),
+            event=(
+                plain(entry.text, names) if entry.source in SLACK_TYPED else _one_line(entry.text)
+            ),
             source=SOURCE_LABELS.get(entry.source, entry.source),
             actor=names.name(entry.actor),
             key=entry.is_key,
@@ -104,19 +110,8 @@ def table(table_rows: Sequence[Row]) -> str:
 
 
 def plain(text: str, names: UserNames) -> str:
-    """Slack message text as plain words: mentions as names, links as their labels."""
-
-    def unwrap(match: re.Match[str]) -> str:
-        sigil, target, label = match.group(1), match.group(2), match.group(3)
-        if sigil == "@":
-            return "@" + (label or names.name(target))
-        if sigil == "#":
-            return "#" + (label or target)
-        if sigil == "!":
-            return label or "@" + target.split("^")[0]
-        return label or target
-
-    return _one_line(html.unescape(_MARKUP.sub(unwrap, text)))
+    """Slack text as one line of plain words: mentions as names, links with their address."""
+    return _one_line(to_plain(text, names.name))
 
 
 def _started(view: TimelineView) -> str:
@@ -133,16 +128,12 @@ def _cut(text: str) -> str:
     return text if len(text) <= MAX_TABLE_CELL else text[: MAX_TABLE_CELL - 1] + "…"
 
 
-def _markdown_cell(text: str) -> str:
-    return _one_line(text).replace("|", "\\|")
-
-
 def _markdown_row(row: Row) -> Row:
     return Row(
         time=row.time,
-        event=_markdown_cell(row.event),
+        event=md.cell(row.event),
         source=row.source,
-        actor=_markdown_cell(row.actor),
+        actor=md.cell(row.actor),
         key=row.key,
     )
 
