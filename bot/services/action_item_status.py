@@ -1,7 +1,8 @@
 """Changing an action item from follow-up: done, snoozed a week, a new deadline.
 
-Only the item's owner or its post-mortem's lead may change it; anyone else
-gets `NotAllowed`, which the error hook shows them privately.
+Who may change an item is `bot.services.permissions`' to say (its owner, its
+post-mortem's lead, an admin); anyone else gets `NotAllowed`, which the error hook
+shows them privately.
 """
 
 from __future__ import annotations
@@ -14,15 +15,11 @@ from sqlalchemy.orm import Session
 from bot.core.action_items import item_code
 from bot.core.followup import day_label, snooze_until
 from bot.core.followup_views import ItemRow, ItemView, PostmortemView
-from bot.core.slack_text import mention
-from bot.errors import BadArguments, NotFound, UserError
+from bot.errors import BadArguments
+from bot.services import permissions
 from bot.services.item_views import item_view, postmortem_view, row_view
+from bot.services.permissions import Actor
 from storage.models import ActionItem, Postmortem
-from storage.repositories import open_items
-
-
-class NotAllowed(UserError):
-    """The person may not change this item."""
 
 
 @dataclass(frozen=True)
@@ -36,34 +33,19 @@ class Change:
     notice: str
 
 
-def get_changeable(session: Session, team_id: str, item_id: int, user_id: str) -> ItemRow:
-    """The item and its post-mortem, if `user_id` may change it."""
-    return row_view(*_changeable(session, team_id, item_id, user_id))
+def get_changeable(session: Session, actor: Actor, item_id: int) -> ItemRow:
+    """The item and its post-mortem, if `actor` may change it."""
+    return row_view(*permissions.item(session, actor, item_id))
 
 
-def get_open(session: Session, team_id: str, item_id: int, user_id: str) -> ItemRow:
+def get_open(session: Session, actor: Actor, item_id: int) -> ItemRow:
     """Like `get_changeable`, for changes only an open item takes."""
-    return row_view(*_open(session, team_id, item_id, user_id))
+    return row_view(*_open(session, actor, item_id))
 
 
-def _changeable(
-    session: Session, team_id: str, item_id: int, user_id: str
-) -> tuple[ActionItem, Postmortem]:
-    row = open_items.get(session, item_id)
-    if row is None or row[0].team_id != team_id:
-        raise NotFound("That action item no longer exists.")
-    item, postmortem = row
-    if user_id not in (item.owner_id, postmortem.lead_user_id):
-        owner = mention(item.owner_id) if item.owner_id else "its owner"
-        raise NotAllowed(
-            f"Only {owner} (the owner) or {mention(postmortem.lead_user_id)} "
-            f"(the post-mortem lead) can change {item_code(item.number)}."
-        )
-    return row
-
-
-def mark_done(session: Session, team_id: str, item_id: int, user_id: str, now: datetime) -> Change:
-    item, postmortem = _changeable(session, team_id, item_id, user_id)
+def mark_done(session: Session, actor: Actor, item_id: int, now: datetime) -> Change:
+    item, postmortem = permissions.item(session, actor, item_id)
+    user_id = actor.user_id
     if item.status == "done":
         return _change(
             item, postmortem, user_id, False, f"{item_code(item.number)} was already done."
@@ -74,30 +56,28 @@ def mark_done(session: Session, team_id: str, item_id: int, user_id: str, now: d
     )
 
 
-def snooze(session: Session, team_id: str, item_id: int, user_id: str, today: date) -> Change:
+def snooze(session: Session, actor: Actor, item_id: int, today: date) -> Change:
     """Leave the item out of digests for a week (it stays open)."""
-    item, postmortem = _open(session, team_id, item_id, user_id)
+    item, postmortem = _open(session, actor, item_id)
     item.snoozed_until = snooze_until(today)
     notice = f":zzz: {item_code(item.number)} is snoozed through {day_label(item.snoozed_until)}."
-    return _change(item, postmortem, user_id, True, notice)
+    return _change(item, postmortem, actor.user_id, True, notice)
 
 
 def change_deadline(
-    session: Session, team_id: str, item_id: int, user_id: str, deadline: date, today: date
+    session: Session, actor: Actor, item_id: int, deadline: date, today: date
 ) -> Change:
     if deadline < today:
         raise BadArguments("Pick today or a later date.")
-    item, postmortem = _open(session, team_id, item_id, user_id)
+    item, postmortem = _open(session, actor, item_id)
     changed = item.deadline != deadline
     item.deadline = deadline
     notice = f":calendar: {item_code(item.number)} is now due {day_label(deadline)}."
-    return _change(item, postmortem, user_id, changed, notice)
+    return _change(item, postmortem, actor.user_id, changed, notice)
 
 
-def _open(
-    session: Session, team_id: str, item_id: int, user_id: str
-) -> tuple[ActionItem, Postmortem]:
-    row = _changeable(session, team_id, item_id, user_id)
+def _open(session: Session, actor: Actor, item_id: int) -> tuple[ActionItem, Postmortem]:
+    row = permissions.item(session, actor, item_id)
     if row[0].status != "open":
         raise BadArguments(f"{item_code(row[0].number)} is already done.")
     return row

@@ -2,7 +2,10 @@
 
 Owner, deadline and priority are pickers, so nothing needs parsing; the
 action text is checked for vagueness like a reply in the thread, and a
-checkbox plays the part of `keep`.
+checkbox plays the part of `keep`. A submission can still carry anything: what
+`read` cannot take as the bot wrote it (metadata that is not a post-mortem id, an
+owner that is not a Slack user id, a date that is not one) it reads as None, for
+the listener to refuse.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.core import ids
 from bot.core.interview_views import FactorNotice
 from bot.slack import controls
 from bot.slack.interview_blocks import LAYER_LABELS
@@ -25,7 +29,7 @@ PRIORITIES = ("High", "Medium", "Low")
 
 @dataclass(frozen=True)
 class Submitted:
-    postmortem_id: int
+    postmortem_id: int | None
     action: str
     owner_id: str | None
     deadline: date | None
@@ -75,17 +79,30 @@ def read(view: dict[str, Any]) -> Submitted:
     def field(block_id: str) -> dict[str, Any]:
         return (values.get(block_id) or {}).get(VALUE) or {}
 
-    deadline = field(DEADLINE).get("selected_date")
     factor = (field(FACTOR).get("selected_option") or {}).get("value")
+    priority = (field(PRIORITY).get("selected_option") or {}).get("value")
     return Submitted(
-        postmortem_id=int(view.get("private_metadata") or 0),
-        action=(field(ACTION).get("value") or "").strip(),
-        owner_id=field(OWNER).get("selected_user"),
-        deadline=date.fromisoformat(deadline) if deadline else None,
-        priority=(field(PRIORITY).get("selected_option") or {}).get("value"),
-        factor_chain=int(factor) if factor and factor.isdigit() else None,
+        postmortem_id=ids.row_id(view.get("private_metadata")),
+        action=str(field(ACTION).get("value") or "").strip(),
+        owner_id=ids.user_id(field(OWNER).get("selected_user")),
+        deadline=_day(field(DEADLINE).get("selected_date")),
+        priority=priority if priority in PRIORITIES else None,
+        factor_chain=ids.index(factor),
         keep_vague=bool(field(KEEP).get("selected_options")),
     )
+
+
+def picked_owner(view: dict[str, Any]) -> object:
+    """The owner picker's raw value, to tell "nobody picked" from "not a person"."""
+    values = (view.get("state") or {}).get("values") or {}
+    return ((values.get(OWNER) or {}).get(VALUE) or {}).get("selected_user")
+
+
+def _day(value: object) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) and value else None
+    except ValueError:
+        return None
 
 
 def _factor_option(factor: FactorNotice) -> dict[str, Any]:

@@ -187,7 +187,7 @@ def write_action_items(thread: InterviewThread) -> None:
 
 def publish_from_the_end_of_the_interview(thread: InterviewThread, done: dict) -> None:
     complete = thread.wait_for_reply("*The interview is complete.*", after=done["ts"])
-    click(thread, complete, "report_publish")
+    click(thread, complete, "report_publish", by=ALICE)  # the lead publishes
 
     def summaries() -> list[dict]:
         channel = thread.sb.slack.messages(CHANNEL)
@@ -305,7 +305,7 @@ def add_an_item_through_the_modal(thread: InterviewThread) -> None:
     assert "<@U0ALICE>" in posted["text"] and "High" in posted["text"]
 
 
-def click(thread: InterviewThread, message: dict, action_id: str) -> None:
+def click(thread: InterviewThread, message: dict, action_id: str, *, by: str = BOB) -> None:
     button = next(
         element
         for block in message["blocks"]
@@ -314,7 +314,7 @@ def click(thread: InterviewThread, message: dict, action_id: str) -> None:
         if element["action_id"] == action_id
     )
     thread.driver.block_action(
-        BOB, CHANNEL, action_id, button["value"], message_ts=message["ts"], thread_ts=thread.ts
+        by, CHANNEL, action_id, button["value"], message_ts=message["ts"], thread_ts=thread.ts
     )
 
 

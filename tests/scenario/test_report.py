@@ -32,7 +32,8 @@ ANNOUNCE = "C0ANNOUNCE"
 @pytest.fixture
 def announcing_bot(sandbox: Sandbox, database_url: str) -> Iterator[BotProcess]:
     sandbox.slack.add_channel(ANNOUNCE, "incident-reports", members=(ALICE, BOB))
-    env = {"REPORT_ANNOUNCE_CHANNEL": ANNOUNCE}
+    # Bob is an admin: he publishes post-mortems Alice leads (README "Who may do what").
+    env = {"REPORT_ANNOUNCE_CHANNEL": ANNOUNCE, "POSTMORTEM_ADMINS": BOB}
     with running_bot(sandbox, database_url=database_url, extra_env=env) as bot:
         yield bot
 

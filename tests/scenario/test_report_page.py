@@ -24,7 +24,7 @@ from bot.sandbox.bot_process import BotProcess
 from bot.sandbox.driver import Driver
 from storage.db import make_engine, make_sessionmaker
 from tests.scenario.conftest import INCIDENT_CHANNEL as CHANNEL
-from tests.scenario.report_seed import ALICE, BOB, TIMELINE, seed_postmortem
+from tests.scenario.report_seed import ALICE, TIMELINE, seed_postmortem
 
 try:
     from playwright import sync_api
@@ -100,7 +100,7 @@ def test_the_shared_page_renders_in_chromium_without_script_and_revoking_makes_i
     assert screenshot.stat().st_size > 50_000
     print_it(page, tmp_path)
 
-    driver.slash_command(BOB, CHANNEL, "share revoke")
+    driver.slash_command(ALICE, CHANNEL, "share revoke")  # the lead: README "Who may do what"
     sandbox.wait_for(
         lambda: [r for r in sandbox.slack.responses if "revoked" in r["body"].get("text", "")]
     )

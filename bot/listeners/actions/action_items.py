@@ -1,10 +1,12 @@
 """The buttons under every listed action item: Done, Snooze a week, Change deadline.
 
 Each click is acknowledged at once; the work runs after the ack, and a refusal
-(not the owner or the lead) reaches the clicker privately through the error hook.
-Change deadline opens its date picker in the ack itself: views.open needs the
-click's trigger, which expires 3 seconds after the click, before the inbox worker
-(which runs the rest) may get to it.
+(not the owner, the lead or an admin: `bot.services.permissions`) reaches the clicker
+privately through the error hook. Change deadline opens its date picker in the ack
+itself: views.open needs the click's trigger, which expires 3 seconds after the click,
+before the inbox worker (which runs the rest) may get to it. The picker's metadata (the
+list to re-draw) is sealed, and read back only for where to re-draw: the person is
+always the one who submits it.
 """
 
 from __future__ import annotations
@@ -14,14 +16,18 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.core import ids, sealed
 from bot.core.followup import local_today
-from bot.errors import UserError
+from bot.errors import BadArguments, UserError
 from bot.flows import item_done, timezones
 from bot.flows.item_lists import Origin, redraw
+from bot.listeners import acting
 from bot.listeners.deps import deps_of
 from bot.listeners.errors import in_background
 from bot.services import action_item_status
 from bot.slack import followup_blocks
+
+OUT_OF_DATE = "That button is out of date; run `/postmortem actions` for a fresh list."
 
 
 def register(app: App) -> None:
@@ -37,11 +43,9 @@ def acknowledge(ack: Ack) -> None:
 def done(body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
     """Mark the item done, say so in the post-mortem's thread, re-draw the list."""
     deps = deps_of(context)
-    origin = Origin.from_click(body)
+    origin, actor = clicked(body), acting.actor(body, context)
     with deps.sessions.begin() as session:
-        change = action_item_status.mark_done(
-            session, origin.team_id, origin.item_id, origin.user_id, deps.clock()
-        )
+        change = action_item_status.mark_done(session, actor, origin.item_id, deps.clock())
     if change.changed:
         item_done.announce_done(client, change, deps.templates)
     redraw(origin, change.notice, deps, client)
@@ -49,22 +53,20 @@ def done(body: dict[str, Any], client: WebClient, respond: Respond, context: Bol
 
 def snooze(body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
     deps = deps_of(context)
-    origin = Origin.from_click(body)
+    origin, actor = clicked(body), acting.actor(body, context)
     now = deps.clock()
     tz = timezones.timezone_of(
-        client, origin.team_id, origin.user_id, now=now, sessions=deps.sessions
+        client, actor.team_id, actor.user_id, now=now, sessions=deps.sessions
     )
     with deps.sessions.begin() as session:
-        change = action_item_status.snooze(
-            session, origin.team_id, origin.item_id, origin.user_id, local_today(now, tz)
-        )
+        change = action_item_status.snooze(session, actor, origin.item_id, local_today(now, tz))
     redraw(origin, change.notice, deps, client)
 
 
 def ask_deadline(
     ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
-    """Open the date picker; the list to re-draw travels in the modal's metadata."""
+    """Open the date picker; the list to re-draw travels, sealed, in the modal's metadata."""
     ack()
     try:
         _open_deadline_picker(body, client, context)
@@ -72,12 +74,20 @@ def ask_deadline(
         respond(text=str(error), response_type="ephemeral", replace_original=False)
 
 
+def clicked(body: dict[str, Any]) -> Origin:
+    """The clicked item and the list it is in, from a value read strictly ("42:digest")."""
+    value = (body.get("actions") or [{}])[0].get("value")
+    item, _, _ = value.partition(":") if isinstance(value, str) else ("", "", "")
+    if ids.row_id(item) is None:
+        raise BadArguments(OUT_OF_DATE)
+    return Origin.from_click(body)
+
+
 def _open_deadline_picker(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     deps = deps_of(context)
-    origin = Origin.from_click(body)
+    origin, actor = clicked(body), acting.actor(body, context)
+    metadata = sealed.seal(acting.metadata_key(deps.settings), origin.to_json())
     with deps.sessions() as session:
-        item, _ = action_item_status.get_open(
-            session, origin.team_id, origin.item_id, origin.user_id
-        )
-        view = followup_blocks.deadline_modal(item, origin.to_json())
+        item, _ = action_item_status.get_open(session, actor, origin.item_id)
+        view = followup_blocks.deadline_modal(item, metadata)
     client.views_open(trigger_id=body["trigger_id"], view=view)

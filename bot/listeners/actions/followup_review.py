@@ -1,4 +1,4 @@
-"""The button under a follow-up review: the lead confirms the review happened."""
+"""The button under a follow-up review: the lead (or an admin) confirms the review happened."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.core import ids
 from bot.core.slack_text import utc_minute
 from bot.errors import BadArguments
+from bot.listeners import acting
 from bot.listeners.deps import deps_of
 from bot.listeners.errors import in_background
 from bot.services import followup_review
@@ -29,12 +31,13 @@ def confirm(
 ) -> None:
     """Record who confirmed and when (the report's checklist reads it); update the post."""
     deps = deps_of(context)
-    value = body["actions"][0].get("value", "")
-    if not value.isdigit():
+    postmortem_id = ids.row_id((body.get("actions") or [{}])[0].get("value"))
+    if postmortem_id is None:
         raise BadArguments("That button is out of date.")
-    user_id, now = body["user"]["id"], deps.clock()
+    actor, now = acting.actor(body, context), deps.clock()
+    user_id = actor.user_id
     with deps.sessions.begin() as session:
-        _, newly = followup_review.confirm(session, body["team"]["id"], int(value), user_id, now)
+        _, newly = followup_review.confirm(session, actor, postmortem_id, now)
     if not newly:
         respond(text="The review was already confirmed.", replace_original=False)
         return

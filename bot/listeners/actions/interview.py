@@ -1,4 +1,9 @@
-"""Interview buttons: go deeper, this is systemic, a factor's kind and layer, add an action item."""
+"""Interview buttons: go deeper, this is systemic, a factor's kind and layer, add an action item.
+
+Each carries its post-mortem's id; it is checked (`bot.services.permissions`) against
+the workspace, the channel it was clicked in and the person who clicked, and an id that
+is not one the bot could have written is answered with a message.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +12,20 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.core import ids
 from bot.core.interview import Command
-from bot.errors import BadArguments
+from bot.errors import BadArguments, UserError
 from bot.flows.interview_thread import deliver
+from bot.listeners import acting
 from bot.listeners.deps import deps_of
 from bot.listeners.errors import in_background
-from bot.services import interview
+from bot.services import interview, permissions
+from bot.services.permissions import Action
 from bot.slack import interview_blocks as say
 from bot.slack.action_item_blocks import modal
 from bot.slack.controls import chosen_value
+
+UNREADABLE = "I could not read that button; ask the question again with `/postmortem interview`."
 
 
 def register(app: App) -> None:
@@ -56,21 +66,34 @@ def factor_layer(
 
 
 def open_item_modal(
-    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
+    """In the ack, so a refusal is said here, to the clicker alone (the hook says nothing
+    for a click)."""
     ack()
-    deps = deps_of(context)
-    postmortem_id = int(chosen_value(body["actions"][0]))
+    try:
+        _open_item_modal(body, client, context)
+    except UserError as error:
+        respond(text=str(error), response_type="ephemeral", replace_original=False)
+
+
+def _open_item_modal(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    deps, actor = deps_of(context), acting.actor(body, context)
+    postmortem_id = ids.row_id(chosen_value(body["actions"][0]))
+    if postmortem_id is None:
+        raise BadArguments(UNREADABLE)
     with deps.sessions() as session:
-        factors = interview.factors_of(session, postmortem_id, _team(body))
+        permissions.postmortem(session, Action.ADD_ITEM, actor, postmortem_id)
+        factors = interview.factors_of(session, postmortem_id, actor.team_id)
     client.views_open(trigger_id=body["trigger_id"], view=modal(postmortem_id, factors))
 
 
 def _press(body: dict[str, Any], client: WebClient, context: BoltContext, button: Command) -> None:
-    deps = deps_of(context)
+    deps, actor = deps_of(context), acting.actor(body, context)
     postmortem_id, chain, _ = _target(body, parts=2)
     with deps.sessions.begin() as session:
-        outcome = interview.press(session, postmortem_id, int(chain), button, team_id=_team(body))
+        permissions.postmortem(session, Action.INTERVIEW, actor, postmortem_id)
+        outcome = interview.press(session, postmortem_id, chain, button, team_id=actor.team_id)
     deliver(client, deps, outcome)
 
 
@@ -79,18 +102,14 @@ def _choose(
     client: WebClient,
     context: BoltContext,
     postmortem_id: int,
-    chain: str,
+    chain: int,
     **change: str,
 ) -> None:
-    deps = deps_of(context)
+    deps, actor = deps_of(context), acting.actor(body, context)
     with deps.sessions.begin() as session:
+        permissions.postmortem(session, Action.INTERVIEW, actor, postmortem_id)
         thread, notice = interview.choose_factor(
-            session,
-            postmortem_id,
-            int(chain),
-            team_id=_team(body),
-            user_id=body["user"]["id"],
-            **change,
+            session, postmortem_id, chain, team_id=actor.team_id, user_id=actor.user_id, **change
         )
     text, blocks = say.factor(notice, deps.templates)
     message_ts = (body.get("container") or {}).get("message_ts")
@@ -98,15 +117,12 @@ def _choose(
         client.chat_update(channel=thread.channel_id, ts=message_ts, text=text, blocks=blocks)
 
 
-def _target(body: dict[str, Any], *, parts: int) -> tuple[int, str, str]:
+def _target(body: dict[str, Any], *, parts: int) -> tuple[int, int, str]:
     """The post-mortem id, chain and choice a clicked element carries ("12:1:testing")."""
     fields = chosen_value(body["actions"][0]).split(":", parts - 1)
-    if len(fields) != parts or not fields[0].isdigit() or not fields[1].isdigit():
-        raise BadArguments(
-            "I could not read that button; ask the question again with `/postmortem interview`."
-        )
-    return int(fields[0]), fields[1], fields[2] if parts == 3 else ""
-
-
-def _team(body: dict[str, Any]) -> str:
-    return (body.get("team") or {}).get("id") or body["user"]["team_id"]
+    if len(fields) != parts:
+        raise BadArguments(UNREADABLE)
+    postmortem_id, chain = ids.row_id(fields[0]), ids.index(fields[1])
+    if postmortem_id is None or chain is None:
+        raise BadArguments(UNREADABLE)
+    return postmortem_id, chain, fields[2] if parts == 3 else ""

@@ -1,4 +1,10 @@
-"""The Publish button: at the end of the interview and under a report preview."""
+"""The Publish button: at the end of the interview and under a report preview.
+
+The button carries the post-mortem's id. Only its lead or an admin may publish it, and
+only from its own channel: the id is checked against the workspace, the channel the
+button was clicked in and the person who clicked (`bot.services.permissions`), so a
+button carrying another post-mortem's id publishes nothing.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,14 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.core import ids
 from bot.errors import BadArguments
 from bot.flows import publishing
+from bot.listeners import acting
 from bot.listeners.deps import deps_of
 from bot.listeners.errors import in_background
+from bot.services import permissions
+from bot.services.permissions import Action
 from bot.slack.controls import chosen_value
 from bot.slack.report_blocks import PUBLISH
 
@@ -26,16 +36,13 @@ def acknowledge(ack: Ack) -> None:
 def publish(
     body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
-    """The button carries the post-mortem's id; the team it was clicked in must own it."""
-    value = chosen_value(body["actions"][0])
-    if not value.isdigit():
+    deps, actor = deps_of(context), acting.actor(body, context)
+    postmortem_id = ids.row_id(chosen_value(body["actions"][0]))
+    if postmortem_id is None:
         raise BadArguments("That button is out of date; use `/postmortem publish` instead.")
-    team_id = (body.get("team") or {}).get("id") or body["user"]["team_id"]
+    with deps.sessions() as session:
+        permissions.postmortem(session, Action.PUBLISH, actor, postmortem_id)
     outcome = publishing.publish(
-        deps_of(context),
-        client,
-        team_id=team_id,
-        postmortem_id=int(value),
-        user_id=body["user"]["id"],
+        deps, client, team_id=actor.team_id, postmortem_id=postmortem_id, user_id=actor.user_id
     )
     respond(response_type="ephemeral", text=outcome.words(), replace_original=False)

@@ -8,6 +8,7 @@ from bot.core.followup import local_today, parse_day
 from bot.core.slack_text import escape
 from bot.errors import BadArguments
 from bot.flows import timezones
+from bot.listeners import acting
 from bot.listeners.command_line import Family, Invocation
 from bot.services import action_item_lists, followup_review
 from bot.slack import followup_blocks
@@ -46,10 +47,11 @@ def list_actions(invocation: Invocation) -> None:
 @FAMILY.subcommand(
     "followup",
     usage="followup [date]",
-    summary="move the follow-up review of this channel's post-mortem (lead only)",
+    summary="move the follow-up review of this channel's post-mortem (lead or admin only)",
 )
 def move_followup(invocation: Invocation) -> None:
-    """The lead moves the channel post-mortem's follow-up review; the channel is told."""
+    """The lead (or an admin) moves the channel post-mortem's follow-up review; the channel
+    is told."""
     deps, rest = invocation.deps, invocation.command.rest
     today = _today(invocation)
     day = parse_day(rest, today) if rest.strip() else None
@@ -58,9 +60,7 @@ def move_followup(invocation: Invocation) -> None:
             "Usage: `/postmortem followup [date]`, e.g. `2026-12-22` or `next friday`."
         )
     with deps.sessions.begin() as session:
-        postmortem = followup_review.move(
-            session, invocation.team_id, invocation.channel_id, invocation.user_id, day, today
-        )
+        postmortem = followup_review.move(session, acting.of_invocation(invocation), day, today)
         title = postmortem.title
     label = followup_blocks.day_label(day)
     invocation.respond(

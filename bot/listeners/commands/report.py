@@ -1,12 +1,21 @@
-"""`/postmortem report [here]`, `/postmortem publish` and `/postmortem share [revoke]`."""
+"""`/postmortem report [here]`, `/postmortem publish` and `/postmortem share [revoke]`.
+
+Anyone in the channel may preview the report; publishing, sharing and revoking are its
+lead's or an admin's (`bot.services.permissions`), and anyone else is told so privately.
+"""
 
 from __future__ import annotations
+
+from sqlalchemy.orm import Session
 
 from bot.documents.render import markdown_document
 from bot.errors import BadArguments
 from bot.flows import publishing
+from bot.listeners import acting
 from bot.listeners.command_line import Command, Family, Invocation
+from bot.services import permissions
 from bot.services import report as report_service
+from bot.services.permissions import Action
 from bot.slack import report_blocks
 
 HERE = "here"
@@ -63,9 +72,7 @@ def publish(invocation: Invocation) -> None:
     if parsed.words:
         raise BadArguments(f"`publish` takes no words. Usage: `/postmortem {parsed.usage}`")
     with deps.sessions.begin() as session:
-        postmortem_id = report_service.postmortem_in_channel(
-            session, invocation.team_id, invocation.channel_id
-        )
+        postmortem_id = _allowed(session, Action.PUBLISH, invocation)
     outcome = publishing.publish(
         deps,
         invocation.client,
@@ -88,9 +95,7 @@ def share(invocation: Invocation) -> None:
         return
     deps, team_id, now = invocation.deps, invocation.team_id, invocation.deps.clock()
     with deps.sessions.begin() as session:
-        postmortem_id = report_service.postmortem_in_channel(
-            session, team_id, invocation.channel_id
-        )
+        postmortem_id = _allowed(session, Action.SHARE, invocation)
         report_now = report_service.assemble(session, postmortem_id, now=now)
     people = publishing.names_of(invocation.client, report_now)
     with deps.sessions.begin() as session:
@@ -108,9 +113,7 @@ def share(invocation: Invocation) -> None:
 def _revoke(invocation: Invocation) -> None:
     deps, team_id = invocation.deps, invocation.team_id
     with deps.sessions.begin() as session:
-        postmortem_id = report_service.postmortem_in_channel(
-            session, team_id, invocation.channel_id
-        )
+        postmortem_id = _allowed(session, Action.REVOKE, invocation)
         revoked = report_service.revoke(
             session, team_id, postmortem_id, by=invocation.user_id, now=deps.clock()
         )
@@ -122,6 +125,15 @@ def _revoke(invocation: Invocation) -> None:
         response_type="ephemeral",
         text="The link is revoked: it now answers 404. `/postmortem share` makes a new one.",
     )
+
+
+def _allowed(session: Session, action: Action, invocation: Invocation) -> int:
+    """The channel's post-mortem, if the person who typed the command may do `action`."""
+    postmortem_id = report_service.postmortem_in_channel(
+        session, invocation.team_id, invocation.channel_id
+    )
+    permissions.postmortem(session, action, acting.of_invocation(invocation), postmortem_id)
+    return postmortem_id
 
 
 def _one_word(parsed: Command, word: str) -> bool:
