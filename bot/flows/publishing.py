@@ -5,6 +5,16 @@ The channel gets one summary message and the Markdown file. Publishing again
 edits that message (chat.update) and puts the new file in its thread, so the
 channel never holds two versions side by side; the announcements channel, when
 set, gets the same summary and the same treatment.
+
+A crash between a Slack call and `finish_publish` posts nothing twice. The report's
+claim is the record of the publish under way; the claimer is the request's own id,
+so the inbox's replay of the same publish takes its claim back at once. The
+summary carries Slack metadata naming the post-mortem (`postmortem_summary`): a
+publish with no summary recorded first looks for one (`bot.flows.slack_once`)
+and adopts it. The file cannot carry metadata, so it is looked for by what is
+unique to its upload: the first one is the report's file shared in the channel
+after the summary, a later one the reply in the summary's thread whose comment
+names its publish number ("Updated report (publish #3)").
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ from bot.core.report import Report
 from bot.core.report_words import Names, names_for
 from bot.core.slack_text import channel_link, escape
 from bot.documents.render import markdown_document
+from bot.flows import slack_once
 from bot.flows.deps import Deps
 from bot.services import report as report_service
 from bot.services.report import Posted, Publishing, Target
@@ -32,6 +43,7 @@ from bot.slack.names import UserNames
 logger = logging.getLogger(__name__)
 
 GONE = ("message_not_found", "cant_update_message", "channel_not_found")
+EVENT_TYPE = "postmortem_summary"
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -68,10 +80,20 @@ def names_of(client: WebClient, report: Report) -> Names:
 
 
 def publish(
-    deps: Deps, client: WebClient, *, team_id: str, postmortem_id: int, user_id: str
+    deps: Deps,
+    client: WebClient,
+    *,
+    team_id: str,
+    postmortem_id: int,
+    user_id: str,
+    request_id: str | None = None,
 ) -> Outcome:
-    """Claim, post or update, record; a failed Slack call leaves the claim free again."""
-    now, claimer = deps.clock(), uuid.uuid4().hex
+    """Claim, post or update, record; a failed Slack call leaves the claim free again.
+
+    `request_id` (the command's or click's trigger id) claims the publish, so a replay
+    of the same request after a crash resumes it rather than waiting for the claim to
+    go stale."""
+    now, claimer = deps.clock(), request_id or uuid.uuid4().hex
     with deps.sessions.begin() as session:
         target = report_service.begin_publish(
             session, team_id, postmortem_id, now=now, claimer=claimer
@@ -115,23 +137,44 @@ def redraw(deps: Deps, client: WebClient, postmortem_id: int) -> None:
             logger.warning("announcement redraw failed error=%s", error.response.get("error"))
 
 
+def stamp(postmortem_id: int) -> slack_once.Stamp:
+    """The metadata of a post-mortem's summary message, in its channel and the announcements'."""
+    return slack_once.Stamp(EVENT_TYPE, {"postmortem": str(postmortem_id)})
+
+
 def _post(
     deps: Deps, client: WebClient, target: Target, report: Report, people: Names
 ) -> tuple[Posted, bool, str | None]:
     text, blocks = _summary(deps, target, report, people)
     ts = _update(client, target.channel_id, target.channel_ts, text, blocks)
-    updated = ts is not None
+    updated, recovered = ts is not None, False
     if ts is None:
-        posted = client.chat_postMessage(
-            channel=target.channel_id, text=text, blocks=blocks, unfurl_links=False
-        )
-        ts = posted["ts"]
+        sent = _post_summary(client, target.channel_id, target.postmortem_id, text, blocks)
+        ts, recovered = sent.ts, sent.recovered
     content = markdown_document(
         report, people, deps.templates, link=share_url(deps.settings, target.share_token)
     )
-    file_id = _upload(client, target, report, content, thread_ts=ts if updated else None)
+    upload = Upload(target, report, content, summary_ts=ts, in_thread=updated)
+    file_id = _uploaded_before(client, upload) if updated or recovered else None
+    if file_id is None:
+        file_id = _upload(client, upload)
     announce_channel, announce_ts, problem = _announce(deps, client, target, text, blocks)
     return Posted(ts, file_id, announce_channel, announce_ts), updated, problem
+
+
+def _post_summary(
+    client: WebClient, channel: str, postmortem_id: int, text: str, blocks: list[dict[str, Any]]
+) -> slack_once.Sent:
+    """A new summary message, or the one an interrupted publish posted (found by its stamp)."""
+    return slack_once.post(
+        client,
+        channel,
+        stamp(postmortem_id),
+        text=text,
+        blocks=blocks,
+        recover=True,
+        unfurl_links=False,
+    )
 
 
 def _summary(
@@ -161,17 +204,59 @@ def _update(
     return ts
 
 
-def _upload(
-    client: WebClient, target: Target, report: Report, content: str, *, thread_ts: str | None
-) -> str | None:
-    comment = f"Updated report (publish #{target.publish_count + 1})" if thread_ts else None
+@dataclass(frozen=True)
+class Upload:
+    """The report's Markdown file for this publish: a first publish shares it in the
+    channel, a later one in the summary's thread with a comment naming its number."""
+
+    target: Target
+    report: Report
+    content: str
+    summary_ts: str
+    in_thread: bool
+
+    @property
+    def filename(self) -> str:
+        return filename(self.report)
+
+    @property
+    def comment(self) -> str | None:
+        number = self.target.publish_count + 1
+        return f"Updated report (publish #{number})" if self.in_thread else None
+
+    def is_share(self, message: dict[str, Any]) -> bool:
+        """Whether `message` is the share of this very upload, from an earlier attempt."""
+        names = [f.get("name") for f in message.get("files") or []]
+        if self.filename not in names:
+            return False
+        if self.in_thread:
+            return message.get("text") == self.comment
+        return float(message.get("ts") or 0) > float(self.summary_ts)
+
+
+def _uploaded_before(client: WebClient, upload: Upload) -> str | None:
+    """The id of the file an interrupted attempt of this publish uploaded, if any."""
+    found = slack_once.find_where(
+        client,
+        upload.target.channel_id,
+        upload.is_share,
+        thread_ts=upload.summary_ts if upload.in_thread else None,
+        what=f"report file {upload.filename}",
+    )
+    if found is None:
+        return None
+    logger.info("adopted earlier report upload postmortem=%s", upload.target.postmortem_id)
+    return next(f.get("id") for f in found["files"] if f.get("name") == upload.filename)
+
+
+def _upload(client: WebClient, upload: Upload) -> str | None:
     response = client.files_upload_v2(
-        channel=target.channel_id,
-        thread_ts=thread_ts,
-        content=content,
-        filename=filename(report),
-        title=f"Post-mortem report: {report.header.dated_title}",
-        initial_comment=comment,
+        channel=upload.target.channel_id,
+        thread_ts=upload.summary_ts if upload.in_thread else None,
+        content=upload.content,
+        filename=upload.filename,
+        title=f"Post-mortem report: {upload.report.header.dated_title}",
+        initial_comment=upload.comment,
     )
     files = response.get("files") or [response.get("file") or {}]
     return files[0].get("id")
@@ -189,9 +274,7 @@ def _announce(
     try:
         ts = _update(client, channel, previous, text, blocks)
         if ts is None:
-            ts = client.chat_postMessage(
-                channel=channel, text=text, blocks=blocks, unfurl_links=False
-            )["ts"]
+            ts = _post_summary(client, channel, target.postmortem_id, text, blocks).ts
     except SlackApiError as error:
         code = str(error.response.get("error") or "error")
         logger.warning("announcement failed channel=%s error=%s", channel, code)

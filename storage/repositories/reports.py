@@ -44,13 +44,18 @@ def claim(
 
     The condition is part of the UPDATE, so the database picks one of two
     publishes racing; a claim older than `stale_before` belonged to a process
-    that died and may be taken over.
+    that died and may be taken over, and a claim `by` this same claimer (a replay
+    of the request that made it) is taken back at once.
     """
     statement = (
         update(ReportRecord)
         .where(
             ReportRecord.postmortem_id == postmortem_id,
-            or_(ReportRecord.claimed_at.is_(None), ReportRecord.claimed_at < stale_before),
+            or_(
+                ReportRecord.claimed_at.is_(None),
+                ReportRecord.claimed_at < stale_before,
+                ReportRecord.claimed_by == by,
+            ),
         )
         .values(claimed_at=now, claimed_by=by)
         .execution_options(synchronize_session=False)

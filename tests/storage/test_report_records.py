@@ -62,6 +62,22 @@ def test_a_second_publish_waits_for_the_first_to_finish(
     assert target.share_token is not None and target.channel_ts is None
 
 
+def test_a_replay_of_the_same_request_takes_its_own_claim_back_at_once(
+    sessions: sessionmaker[Session], postmortem_id: int
+) -> None:
+    """The bot died mid-publish; the inbox replays the request, whose trigger id claimed it."""
+    with sessions.begin() as session:
+        report_service.begin_publish(session, "T1", postmortem_id, now=NOW, claimer="trigger-1")
+    soon = NOW + timedelta(seconds=5)
+    with pytest.raises(PublishInProgress), sessions.begin() as session:
+        report_service.begin_publish(session, "T1", postmortem_id, now=soon, claimer="trigger-2")
+    with sessions.begin() as session:
+        report_service.begin_publish(session, "T1", postmortem_id, now=soon, claimer="trigger-1")
+    with sessions() as session:
+        record = session.get(ReportRecord, postmortem_id)
+        assert record is not None and record.claimed_by == "trigger-1"
+
+
 def test_two_publishes_at_once_claim_once(
     sessions: sessionmaker[Session], postmortem_id: int
 ) -> None:
