@@ -130,10 +130,13 @@ def listing(known: Milestones, zone: tzinfo, zone_name: str) -> str:
 
 
 def values_of(view: dict[str, Any]) -> dict[Name, str]:
-    """What each field holds on submission ("" for an empty one)."""
+    """What each field holds on submission ("" for one emptied); a field the submission
+    does not carry at all is left out, so it is not taken for one emptied."""
     state = view.get("state", {}).get("values", {})
     found: dict[Name, str] = {}
     for name in ORDER:
-        field = (state.get(block_id(name)) or {}).get(TIME_INPUT) or {}
-        found[name] = str(field.get("value") or "").strip()
+        block = state.get(block_id(name))
+        if not isinstance(block, dict) or TIME_INPUT not in block:
+            continue
+        found[name] = str((block[TIME_INPUT] or {}).get("value") or "").strip()
     return found

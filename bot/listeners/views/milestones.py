@@ -63,8 +63,8 @@ def _apply(
 ) -> dict[str, str]:
     """Save every field the person changed; the mistakes, by block, for the modal."""
     errors: dict[str, str] = {}
-    for name in ORDER:
-        value, before = typed[name], state.initial.get(name.value, "")
+    for name, value in typed.items():
+        before = state.initial.get(name.value, "")
         if value == before:
             continue
         if not value:
