@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core.milestones import Name
 from bot.core.spoken import OwnBot
 from bot.core.timeline import MITIGATED, RESOLVED, TRIGGER, GapKind
 from bot.flows import incident_log
@@ -190,5 +191,7 @@ def test_manual_lines_are_key_and_name_mitigation_and_resolution(
     assert all(row.is_key for row in rows) and again.id == rows[0].id
     with sessions() as session:
         view = timeline_service.view(session, postmortem_id)
-    assert view.durations.to_mitigate == timedelta(0)
-    assert view.durations.to_resolve == timedelta(minutes=2)
+    assert view.milestones.at(Name.MITIGATED) == at
+    assert view.milestones.at(Name.RESOLVED) == at + timedelta(minutes=2)
+    assert view.durations.to_mitigate is None, "nobody said when impact started"
+    assert view.durations.why_unknown("to_resolve") == "set `started`"
