@@ -13,13 +13,15 @@ import os
 import signal
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.sandbox import Sandbox
 from bot.sandbox.bot_process import BotProcess, free_port, running_bot
-from storage.models import Postmortem
+from storage.models import Postmortem, ReportRecord
 from tests.scenario.conftest import INCIDENT_CHANNEL as CHANNEL
+from tests.scenario.report_seed import seed_postmortem
 from tests.scenario.test_durable import _driver, _open_items, db
 
 __all__ = ["db"]  # the fixture, shared with the durable scenarios
@@ -86,3 +88,46 @@ def test_killed_while_the_opening_message_is_in_flight_start_and_interview_work_
         said = [r["body"].get("text", "") for r in sandbox.slack.responses]
         assert any("already running" in text for text in said)
         assert len(_stamped(sandbox, "postmortem_opened")) == 1
+
+
+def _summaries(sandbox: Sandbox) -> list[dict[str, Any]]:
+    return _stamped(sandbox, "postmortem_summary")
+
+
+def _report_files(sandbox: Sandbox) -> list[dict[str, Any]]:
+    return [f for f in sandbox.slack.files if f["filename"].startswith("postmortem-")]
+
+
+def _report(db: sessionmaker[Session]) -> ReportRecord | None:
+    with db() as session:
+        return session.scalars(select(ReportRecord)).one_or_none()
+
+
+@pytest.mark.parametrize("held", ["chat.postMessage", "files.completeUploadExternal"])
+def test_killed_mid_publish_the_replay_leaves_exactly_one_summary_and_one_file(
+    sandbox: Sandbox, database_url: str, db: sessionmaker[Session], held: str
+) -> None:
+    """`chat.postMessage`: the summary is in flight; `files.completeUploadExternal`: the
+    summary is posted and the report's file is being shared."""
+    port = free_port()
+    with running_bot(sandbox, database_url=database_url, port=port, extra_env=SETTINGS) as bot:
+        root = sandbox.slack.post_as_user(CHANNEL, ALICE, "Post-mortem thread")
+        seed_postmortem(db, CHANNEL, root["ts"])
+        sandbox.latency.hold(held)
+        assert _driver(bot, sandbox).slash_command(ALICE, CHANNEL, "publish").status_code == 200
+        _kill_while_held(sandbox, bot, held)
+    sandbox.wait_for(lambda: _report_files(sandbox) if "files" in held else True, timeout=WAIT)
+    assert len(_summaries(sandbox)) == 1, "Slack finished the dead call"
+    assert _report(db).channel_ts is None, "the bot died before it recorded the publish"
+
+    with running_bot(sandbox, database_url=database_url, port=port, extra_env=SETTINGS):
+        sandbox.wait_for(lambda: _drained(db) and _report(db).channel_ts, timeout=WAIT)
+    (summary,) = _summaries(sandbox)
+    (document,) = _report_files(sandbox)
+    record = _report(db)
+    assert record is not None and record.publish_count == 1
+    assert (record.channel_ts, record.file_id) == (summary["ts"], document["id"])
+    assert record.claimed_at is None, "the replay finished the publish and let the claim go"
+    said = [r["body"].get("text", "") for r in sandbox.slack.responses]
+    assert any(text.startswith("Published") for text in said), said
+    assert not any("publishing this report right now" in text for text in said)

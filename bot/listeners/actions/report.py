@@ -43,6 +43,11 @@ def publish(
     with deps.sessions() as session:
         permissions.postmortem(session, Action.PUBLISH, actor, postmortem_id)
     outcome = publishing.publish(
-        deps, client, team_id=actor.team_id, postmortem_id=postmortem_id, user_id=actor.user_id
+        deps,
+        client,
+        team_id=actor.team_id,
+        postmortem_id=postmortem_id,
+        user_id=actor.user_id,
+        request_id=body.get("trigger_id"),  # a replay of this click resumes its own publish
     )
     respond(response_type="ephemeral", text=outcome.words(), replace_original=False)

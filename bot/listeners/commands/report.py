@@ -79,6 +79,7 @@ def publish(invocation: Invocation) -> None:
         team_id=invocation.team_id,
         postmortem_id=postmortem_id,
         user_id=invocation.user_id,
+        request_id=invocation.trigger_id,
     )
     invocation.respond(response_type="ephemeral", text=outcome.words())
 
