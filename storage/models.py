@@ -320,6 +320,26 @@ class TimelineGap(Base):
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class BackfillProgress(Base):
+    """How far a history backfill has read while it runs (`bot.flows.channel_history`).
+
+    The row exists from the backfill's first page to its last: one left behind was cut
+    short by a crash, and the next run resumes from it. Every message from `read_down_to`
+    (None: none yet) up to `newest_ts`, the newest the run set out to read, is filed."""
+
+    __tablename__ = "backfill_progress"
+    __table_args__ = (UniqueConstraint("postmortem_id", "scope", name="uq_backfill_progress"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    postmortem_id: Mapped[int] = mapped_column(ForeignKey("postmortems.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(String(200))
+    newest_ts: Mapped[str] = mapped_column(String(32))
+    read_down_to: Mapped[str | None] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 class TimelineMark(Base):
     """Who or what marks a message as key: one row per pin or per person's key reaction.
 

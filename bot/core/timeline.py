@@ -175,6 +175,7 @@ class GapKind(StrEnum):
     HISTORY_UNREADABLE = "history_unreadable"
     MESSAGES_DELETED = "messages_deleted"
     BACKFILL_CUT_SHORT = "backfill_cut_short"
+    BACKFILL_UNFINISHED = "backfill_unfinished"
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,17 @@ class Gap:
     def backfill_cut_short(cls, where: str, reason: str) -> Gap:
         return cls(GapKind.BACKFILL_CUT_SHORT, where=where, reason=reason)
 
+    @classmethod
+    def backfill_unfinished(cls, where: str, read_back_to: datetime | None) -> Gap:
+        """A backfill under way, or cut short by a crash and not yet resumed: the history
+        older than `read_back_to` (all of it, when None) is not in the timeline yet."""
+        unread = (
+            f"history before {format_utc_minute(read_back_to)} not read yet"
+            if read_back_to is not None
+            else "none of it read yet"
+        )
+        return cls(GapKind.BACKFILL_UNFINISHED, where=where, reason=unread)
+
     def describe(self) -> str:
         return _DESCRIPTIONS[self.kind](self)
 
@@ -233,6 +245,10 @@ _DESCRIPTIONS: dict[GapKind, Callable[[Gap], str]] = {
     GapKind.BACKFILL_CUT_SHORT: lambda gap: (
         f"Reading {gap.where or 'the history'} stopped early ({gap.reason or 'no reason given'}), "
         "so the timeline may be incomplete."
+    ),
+    GapKind.BACKFILL_UNFINISHED: lambda gap: (
+        f"Reading {gap.where or 'the history'} is not finished ({gap.reason or 'under way'}); "
+        "the bot goes on reading by itself, and this line goes once it has read it all."
     ),
 }
 
