@@ -11,11 +11,12 @@ them for its own target. Pure: standard library and other core modules.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot.core.checklist import Checklist, evaluate
 from bot.core.followup import review_day
+from bot.core.milestones import Milestones
 from bot.core.report_facts import (
     AnswerFact,
     FactorFact,
@@ -113,6 +114,8 @@ class TimelinePart:
     durations: Durations
     detection: Answered
     all_entries: tuple[TimelineEntry, ...]
+    # Impact started, detected, …: each with its time, origin, and whether a person confirmed it.
+    milestones: Milestones = field(default_factory=Milestones)
 
 
 @dataclass(frozen=True)
@@ -258,6 +261,7 @@ def _timeline(facts: Facts, detection: Answered) -> TimelinePart:
         durations=facts.durations,
         detection=detection,
         all_entries=facts.entries,
+        milestones=facts.milestones,
     )
 
 
