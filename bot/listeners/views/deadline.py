@@ -51,6 +51,12 @@ def save(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
 
 def submitted_origin(body: dict[str, Any], actor: Actor, context: BoltContext) -> Origin:
     """Where the list is, from the sealed metadata; who and which workspace, from the request."""
+    origin = sealed_origin(body, context)
+    return dataclasses.replace(origin, team_id=actor.team_id, user_id=actor.user_id)
+
+
+def sealed_origin(body: dict[str, Any], context: BoltContext) -> Origin:
+    """The metadata as the bot sealed it when the modal opened (its `user_id`: the opener)."""
     view: dict[str, Any] = body["view"] if isinstance(body.get("view"), dict) else {}
     metadata = view.get("private_metadata")
     key = acting.metadata_key(deps_of(context).settings)
@@ -60,7 +66,7 @@ def submitted_origin(body: dict[str, Any], actor: Actor, context: BoltContext) -
     origin = Origin.from_json(text)
     if not isinstance(origin.item_id, int) or ids.row_id(str(origin.item_id)) is None:
         raise BadArguments(OUT_OF_DATE)
-    return dataclasses.replace(origin, team_id=actor.team_id, user_id=actor.user_id)
+    return origin
 
 
 def _picked(body: dict[str, Any]) -> date:
@@ -77,6 +83,8 @@ def redraw_list(
 ) -> None:
     deps = deps_of(context)
     actor = acting.actor(body, context)
+    if sealed_origin(body, context).user_id != actor.user_id:
+        return  # saved as the submitter; the list on screen is the opener's, not theirs
     origin = submitted_origin(body, actor, context)
     with deps.sessions() as session:
         item, _ = action_item_status.get_changeable(session, actor, origin.item_id)
