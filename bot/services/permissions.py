@@ -4,7 +4,7 @@ do what").
     publish, share, share revoke,          the post-mortem's lead (whoever ran `start`)
     move or confirm the follow-up review   or an admin (POSTMORTEM_ADMINS)
     press the interview's buttons,         members of the post-mortem's channel, its lead
-    add an action item                     and the admins
+    add an action item, set milestones     and the admins
     mark an item done, snooze it,          the item's owner, the post-mortem's lead
     change its deadline                    and the admins
 
@@ -48,13 +48,14 @@ class Action(Enum):
     CONFIRM_REVIEW = "confirm the follow-up review"
     INTERVIEW = "answer the interview"
     ADD_ITEM = "add action items to this post-mortem"
+    MILESTONES = "change the incident's milestones"
     CHANGE_ITEM = "change the item"
 
 
 LEAD_ACTIONS = frozenset(
     {Action.PUBLISH, Action.SHARE, Action.REVOKE, Action.MOVE_REVIEW, Action.CONFIRM_REVIEW}
 )
-MEMBER_ACTIONS = frozenset({Action.INTERVIEW, Action.ADD_ITEM})
+MEMBER_ACTIONS = frozenset({Action.INTERVIEW, Action.ADD_ITEM, Action.MILESTONES})
 # Asked from the post-mortem's own channel (its commands, its thread's buttons). The
 # follow-up review and the items' buttons also come from direct messages.
 FROM_ITS_CHANNEL = frozenset(

@@ -294,6 +294,36 @@ def test_the_deadline_modal_acts_as_whoever_submits_it_not_the_user_in_its_metad
     assert world.items(world.checkout)[1].deadline == date.fromisoformat(later)
 
 
+def test_a_milestones_form_for_another_channels_post_mortem_is_refused(world: World) -> None:
+    world.driver.slash_command(BOB, CHANNEL, "milestone")
+    opened = world.sandbox.wait_for(lambda: world.sandbox.slack.views)[-1]["view"]
+    state = json.loads(opened["private_metadata"])
+    typed = {
+        "milestone-started": {"at": {"type": "plain_text_input", "value": "2026-11-24 14:00 UTC"}}
+    }
+
+    for metadata, said in (
+        ({**state, "pm": world.hidden}, "Only members of the post-mortem's channel"),
+        ({**state, "pm": world.foreign}, "That post-mortem does not exist any more."),
+        ({**state, "pm": 10**30}, "out of date"),
+        ("not json", "out of date"),
+    ):
+        forged = dict(
+            opened, private_metadata=json.dumps(metadata) if metadata != "not json" else metadata
+        )
+        kept_open = world.driver.view_submission(BOB, forged, typed).json()
+        assert kept_open["response_action"] == "errors"
+        assert said in next(iter(kept_open["errors"].values()))
+    saved = world.driver.view_submission(BOB, opened, typed)  # his own channel's: he may
+    assert saved.status_code == 200 and not saved.content
+    with world.db() as session:
+        assert session.get_one(Postmortem, world.hidden).incident_start is None
+        started = session.get_one(Postmortem, world.checkout).incident_start
+    assert started is not None and started.replace(tzinfo=UTC) == datetime(
+        2026, 11, 24, 14, 0, tzinfo=UTC
+    )
+
+
 def _picked(day: str) -> dict[str, Any]:
     block, element = followup_blocks.DEADLINE_BLOCK, followup_blocks.DEADLINE_INPUT
     return {block: {element: {"type": "datepicker", "selected_date": day}}}

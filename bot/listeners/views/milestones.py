@@ -1,4 +1,9 @@
-"""The milestones modal: read, check and save in the ack; a mistake goes back beside its field."""
+"""The milestones modal: read, check and save in the ack; a mistake goes back beside its field.
+
+The post-mortem its metadata names is checked against the request's workspace and the
+person who submits it, who must belong to its channel (`bot.services.permissions`);
+metadata the bot could not have written keeps the modal open with a message.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,18 @@ from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from bot.core import ids
 from bot.core.followup import zone
 from bot.core.manual_time import TimeNotUnderstood, parse_moment
 from bot.core.milestones import ORDER, Name
-from bot.errors import NotFound, UserError
+from bot.errors import BadArguments, UserError
+from bot.listeners import acting
 from bot.listeners.deps import deps_of
-from bot.services import milestones, postmortems
+from bot.services import milestones, permissions
+from bot.services.permissions import Action
 from bot.slack.milestone_blocks import MILESTONES_VIEW, ModalState, block_id, values_of
 from storage.models import Postmortem
 
@@ -22,19 +31,23 @@ def register(app: App) -> None:
     app.view(MILESTONES_VIEW)(save)
 
 
-def save(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+OUT_OF_DATE = "This form is out of date; open it again with `/postmortem milestone`."
+
+
+def save(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     deps = deps_of(context)
     view = body["view"]
-    state = ModalState.from_json(view.get("private_metadata") or "{}")
-    user_id = (body.get("user") or {}).get("id") or ""
     now = deps.clock()
     typed = values_of(view)
     try:
+        actor = acting.actor(body, context)
+        state = _state(view)
+        member = acting.membership(client, actor)
         with deps.sessions.begin() as session:
-            postmortem = postmortems.get_or_raise(session, state.postmortem_id)
-            if postmortem.team_id != state.team_id or context.team_id not in (None, state.team_id):
-                raise NotFound("That post-mortem does not exist.")
-            errors = _apply(session, postmortem, typed, state, by=user_id, now=now)
+            postmortem = permissions.postmortem(
+                session, Action.MILESTONES, actor, state.postmortem_id, member=member
+            )
+            errors = _apply(session, postmortem, typed, state, by=actor.user_id, now=now)
             if errors:
                 raise _Refused(errors)  # nothing saved: the modal stays open
     except _Refused as refused:
@@ -44,6 +57,17 @@ def save(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         ack(response_action="errors", errors={block_id(ORDER[0]): str(error)})
         return
     ack()
+
+
+def _state(view: dict[str, Any]) -> ModalState:
+    """The metadata as the bot wrote it when the modal opened, or BadArguments."""
+    try:
+        state = ModalState.from_json(view.get("private_metadata") or "{}")
+    except (ValueError, TypeError, KeyError, AttributeError):
+        raise BadArguments(OUT_OF_DATE) from None
+    if ids.row_id(str(state.postmortem_id)) is None:
+        raise BadArguments(OUT_OF_DATE)
+    return state
 
 
 class _Refused(Exception):
