@@ -2,6 +2,7 @@
 
     sb.latency.slow("users.info", 0.5)     # every call waits half a second first
     sb.latency.hold("users.info")          # calls wait until released (or HOLD_LIMIT)
+    sb.latency.hold("conversations.history", after=1)  # the first call passes, the next wait
     sb.wait_for(lambda: sb.latency.waiting("users.info") >= 1)
     sb.latency.release("users.info")
 
@@ -25,6 +26,7 @@ class Latency:
         self._lock = threading.Lock()
         self._delays: dict[str, float] = {}
         self._holds: dict[str, threading.Event] = {}
+        self._passes: Counter[str] = Counter()  # calls a hold still lets through
         self._waiting: Counter[str] = Counter()
         self._changed = changed  # wakes `Sandbox.wait_for`
 
@@ -36,10 +38,12 @@ class Latency:
             else:
                 self._delays.pop(method, None)
 
-    def hold(self, method: str) -> None:
-        """Keep every call to `method` waiting until `release`."""
+    def hold(self, method: str, *, after: int = 0) -> None:
+        """Keep every call to `method` waiting until `release`; the first `after` calls
+        from now pass (to hold page 2 of a walk, say)."""
         with self._lock:
             self._holds.setdefault(method, threading.Event())
+            self._passes[method] = after
 
     def release(self, method: str | None = None) -> None:
         """Let the held calls to `method` (to every method without one) go on."""
@@ -59,6 +63,9 @@ class Latency:
         """Called by the server before it answers a call to `method`."""
         with self._lock:
             delay, gate = self._delays.get(method, 0.0), self._holds.get(method)
+            if gate is not None and self._passes[method] > 0:
+                self._passes[method] -= 1
+                gate = None
             if not delay and gate is None:
                 return
             self._waiting[method] += 1
