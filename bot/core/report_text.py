@@ -16,6 +16,9 @@ from collections.abc import Callable, Iterable
 _MARKUP = re.compile(r"<([@#!]?)([^<>|]*)(?:\|([^<>]*))?>")
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>")
 USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+# Timeline sources whose text is Slack's (messages, `/postmortem event` lines); PagerDuty's
+# is plain words already, where a `<` is a `<`.
+SLACK_SOURCES = frozenset({"slack", "manual"})
 
 
 def to_plain(text: str, name_of: Callable[[str], str]) -> str:
@@ -34,6 +37,11 @@ def to_plain(text: str, name_of: Callable[[str], str]) -> str:
         return target
 
     return html.unescape(_MARKUP.sub(unwrap, text))
+
+
+def line_to_plain(source: str, text: str, name_of: Callable[[str], str]) -> str:
+    """A timeline line's words: Slack's made plain (`to_plain`), anyone else's as they are."""
+    return to_plain(text, name_of) if source in SLACK_SOURCES else text
 
 
 def mentioned(texts: Iterable[str | None]) -> set[str]:

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 from bot.core.report import Report
 from bot.core.report_facts import Window
-from bot.core.report_text import is_user_id, mentioned, to_plain
-from bot.core.timeline import Durations
+from bot.core.report_text import is_user_id, line_to_plain, mentioned, to_plain
+from bot.core.timeline import Durations, TimelineEntry
 
 ANSWER_STATES = {"skipped": "Skipped in the interview.", "missing": "Not answered yet."}
 SOURCE_LABELS = {"slack": "Slack", "pagerduty": "PagerDuty", "manual": "Manual"}
@@ -31,6 +31,10 @@ class Names:
 
     def plain(self, text: str | None) -> str:
         return to_plain(text or "", self.name)
+
+    def line(self, entry: TimelineEntry) -> str:
+        """A timeline line's words (PagerDuty's are not Slack markup)."""
+        return line_to_plain(entry.source, entry.text, self.name)
 
 
 def people_in(report: Report) -> set[str]:

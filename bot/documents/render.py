@@ -67,6 +67,9 @@ class MarkdownText(_Words):
     def text(self, raw: str | None) -> str:
         return markdown.inline(self.names.plain(raw))
 
+    def line(self, entry: TimelineEntry) -> str:
+        return markdown.inline(self.names.line(entry))
+
     def paragraphs(self, raw: str | None) -> str:
         return markdown.block(self.names.plain(raw))
 
@@ -85,6 +88,9 @@ class HtmlText(_Words):
 
     def text(self, raw: str | None) -> str:
         return " ".join(self.names.plain(raw).split())
+
+    def line(self, entry: TimelineEntry) -> str:
+        return " ".join(self.names.line(entry).split())
 
     def paragraphs(self, raw: str | None) -> list[str]:
         return [line.strip() for line in self.names.plain(raw).splitlines() if line.strip()]
@@ -120,7 +126,7 @@ def timeline_chart(report: Report, names: Names) -> Chart | None:
     """The chart of the report's timeline, its marks titled in plain words."""
     window = report.header.window
     shown = [
-        replace(entry, text=" ".join(names.plain(entry.text).split()))
+        replace(entry, text=" ".join(names.line(entry).split()))
         for entry in report.timeline.entries
     ]
     return chart(report.timeline.all_entries, shown, start=window.start, end=window.end)

@@ -17,7 +17,7 @@ from datetime import UTC
 
 from bot.core import markdown as md
 from bot.core.gathering import HistoryOutcome, Linked, LogOutcome, Tally
-from bot.core.report_text import to_plain
+from bot.core.report_text import line_to_plain, to_plain
 from bot.core.report_words import SOURCE_LABELS, duration_words
 from bot.core.slack_text import escape
 from bot.core.timeline import Gap, TimelineEntry
@@ -32,7 +32,6 @@ MAX_TABLE_ROWS = 40
 MAX_TABLE_CELL = 60
 HEADER = ("Time (UTC)", "Event", "Source", "Actor")
 
-SLACK_TYPED = frozenset({"slack", "manual"})
 _SPACE = re.compile(r"\s+")
 
 
@@ -87,9 +86,7 @@ def rows(entries: Iterable[TimelineEntry], names: UserNames) -> list[Row]:
     return [
         Row(
             time=entry.occurred_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
-            event=(
-                plain(entry.text, names) if entry.source in SLACK_TYPED else _one_line(entry.text)
-            ),
+            event=_one_line(line_to_plain(entry.source, entry.text, names.name)),
             source=SOURCE_LABELS.get(entry.source, entry.source),
             actor=names.name(entry.actor),
             key=entry.is_key,

@@ -2,7 +2,8 @@
 
 `/postmortem share` prints the link; the real bot serves the page; Chromium, with
 JavaScript turned off, renders it: sections in order, the timeline chart drawn,
-typed markup shown as text, printable. Revoking the link makes it a 404.
+typed markup shown as text, printable. Revoking the link makes it a 404. With script
+allowed and the page's CSP bypassed, injected markup still runs nothing and adds no element.
 Needs Debian's chromium (`apt-get install -y chromium`); skipped without it unless CI=true.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,8 +25,9 @@ from bot.sandbox import Sandbox
 from bot.sandbox.bot_process import BotProcess
 from bot.sandbox.driver import Driver
 from storage.db import make_engine, make_sessionmaker
+from storage.models import ActionItem, TimelineEvent
 from tests.scenario.conftest import INCIDENT_CHANNEL as CHANNEL
-from tests.scenario.report_seed import ALICE, TIMELINE, seed_postmortem
+from tests.scenario.report_seed import ALICE, START, TEAM, TIMELINE, seed_postmortem
 
 try:
     from playwright import sync_api
@@ -115,12 +118,90 @@ def test_the_shared_page_renders_in_chromium_without_script_and_revoking_makes_i
     context.close()
 
 
+MALLORY = "U0MALLORY"
+HTML_NAME = '<img src=x onerror="alert(1)">'
+INJECTED = "<script>alert(1)</script> <img src=x onerror=alert(1)> [x](javascript:alert(1))"
+# The same typed in Slack, as Slack delivers (and the bot stores) it.
+AS_SLACK_SENDS = INJECTED.replace("<", "&lt;").replace(">", "&gt;") + " <!channel>"
+WHAT_RAN = """() => ({
+  scripts: document.querySelectorAll("script").length,
+  embedded: document.querySelectorAll("img, iframe, object, embed, svg script").length,
+  handlers: [...document.querySelectorAll("*")]
+    .filter(e => [...e.attributes].some(a => a.name.toLowerCase().startsWith("on"))).length,
+  links: [...document.querySelectorAll("[href], [src]")]
+    .map(e => e.getAttribute("href") || e.getAttribute("src"))
+    .filter(url => !/^(https?:|#)/.test(url)),
+  marker: window.injected === true,
+})"""
+
+
+def test_injected_markup_runs_nothing_and_adds_no_element_even_with_script_allowed(
+    sandbox: Sandbox, bot: BotProcess, driver: Driver, chromium: Any
+) -> None:
+    sandbox.slack.add_user(MALLORY, "mallory", real_name=HTML_NAME)
+    root = sandbox.slack.post_as_user(CHANNEL, ALICE, "Post-mortem thread")
+    engine = make_engine(bot.database_url)
+    try:
+        sessions = make_sessionmaker(engine)
+        inject(sessions, seed_postmortem(sessions, CHANNEL, root["ts"]))
+    finally:
+        engine.dispose()
+    url = bot.url + urlsplit(share_link(sandbox, driver, ALICE, 0)).path
+
+    # The page's own CSP would stop an inline script: bypass it, so only escaping is left.
+    context = chromium.new_context(java_script_enabled=True, bypass_csp=True)
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    assert page.goto(url).status == 200
+    page.wait_for_timeout(300)
+
+    assert dialogs == [], "an alert() fired"
+    found = page.evaluate(WHAT_RAN)
+    assert found == {"scripts": 0, "embedded": 0, "handlers": 0, "links": [], "marker": False}
+    timeline = page.locator("#timeline tbody").inner_text()
+    assert f"Note by {HTML_NAME}: {INJECTED}" in timeline, "PagerDuty's words, as it wrote them"
+    rows = page.locator("#action-items tbody tr").all_inner_texts()
+    assert rows[2].split("\t")[1:3] == [f"{INJECTED} @channel", HTML_NAME], "shown as typed"
+    assert "ticket" not in rows[2], "a javascript: ticket address is not a link"
+    context.close()
+
+
+def inject(sessions: Any, postmortem_id: int) -> None:
+    """A PagerDuty line by an agent whose name is markup, and an action item owned by
+    someone whose display name is, with a `javascript:` ticket address."""
+    with sessions.begin() as session:
+        session.add(
+            TimelineEvent(
+                team_id=TEAM,
+                postmortem_id=postmortem_id,
+                occurred_at=START + timedelta(minutes=30),
+                source="pagerduty",
+                source_key="seed:injected",
+                text=f"Note by {HTML_NAME}: {INJECTED} <script>window.injected = true</script>",
+                actor=HTML_NAME,
+                is_key=True,
+            )
+        )
+        session.add(
+            ActionItem(
+                team_id=TEAM,
+                postmortem_id=postmortem_id,
+                number=3,
+                action=AS_SLACK_SENDS,
+                owner_id=MALLORY,
+                priority="Low",
+                ticket_url="javascript:alert(1)",
+            )
+        )
+
+
 def read_the_page(page: Any) -> None:
     """What a reader sees: the title, the facts, the sections in order, the chart, the tables."""
     assert page.title() == "Post-mortem: Checkout 500s (2026-11-24)"
     assert page.locator("h2").all_inner_texts() == list(SECTIONS)
     facts = page.locator("dl.facts").inner_text()
-    assert "2026-11-24 13:50–14:30 UTC (40 min)" in facts and "P1" in facts
+    assert "2026-11-24 13:54–14:30 UTC (36 min)" in facts and "P1" in facts
     assert "Alice Ng, Bob Diaz" in facts
     summary = page.locator("#summary").inner_text()
     assert "<script>alert(1)</script> @channel" in summary, "typed markup is shown as text"
@@ -129,7 +210,8 @@ def read_the_page(page: Any) -> None:
     assert box is not None and box["width"] > 800 and box["height"] > 150
     key_events = sum(1 for *_, key, kind in TIMELINE if key or kind)
     assert chart.locator("circle").count() == key_events
-    assert chart.locator("rect[class^=phase-]").count() == 4
+    # The incident starts at the PagerDuty trigger (milestones), so there is no phase before it.
+    assert chart.locator("rect[class^=phase-]").count() == 3
     assert page.locator("#timeline tbody tr").count() == key_events
     rows = page.locator("#action-items tbody tr").all_inner_texts()
     assert rows[0].split("\t")[:3] == [
