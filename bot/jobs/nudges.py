@@ -3,7 +3,7 @@
 The 48 hours count from the incident's end as its milestones say: resolved, else
 mitigated, else impact started, else `/postmortem start` (`bot.core.milestones.
 deadline_base`, which the report's checklist reads too). Each candidate's window is
-written onto it first (`bot.services.milestones.sync_unpublished`), so a PagerDuty
+written onto it first (`bot.services.milestones.stale_windows`), so a PagerDuty
 resolve that came in since, or a time a person set, counts at once. A dry run
 writes nothing and counts from the window last written.
 """
@@ -23,6 +23,9 @@ EVERY = timedelta(minutes=5)
 
 def run(run: JobRun) -> Counter[str]:
     if run.report is None:
-        with run.sessions.begin() as session:
-            milestones.sync_unpublished(session)
+        with run.sessions() as session:
+            stale = milestones.stale_windows(session, "unpublished")
+        if stale:
+            with run.sessions.begin() as session:
+                milestones.write_windows(session, stale)
     return followups.send_nudges(run)

@@ -2,7 +2,7 @@
 
 The review is dated from publishing; the incident window its messages name is the
 milestones' window, written onto each candidate first
-(`bot.services.milestones.sync_awaiting_review`), as the nudges do. A dry run writes
+(`bot.services.milestones.stale_windows`), as the nudges do. A dry run writes
 nothing.
 """
 
@@ -22,6 +22,9 @@ EVERY = timedelta(minutes=5)
 def run(run: JobRun) -> Counter[str]:
     """Due reviews, from REMINDER_HOUR in the lead's timezone on the review day."""
     if run.report is None:
-        with run.sessions.begin() as session:
-            milestones.sync_awaiting_review(session)
+        with run.sessions() as session:
+            stale = milestones.stale_windows(session, "awaiting_review")
+        if stale:
+            with run.sessions.begin() as session:
+                milestones.write_windows(session, stale)
     return followups.send_reviews(run, hour=run.settings.reminder_hour)

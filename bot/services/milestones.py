@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
@@ -19,14 +20,15 @@ from sqlalchemy.orm import Session
 from bot.core import milestones as rules
 from bot.core.manual_time import FUTURE_TOLERANCE
 from bot.core.milestones import Milestone, Milestones, Name, Origin
-from bot.core.timeline import TimelineEntry
+from bot.core.timeline import TimelineEntry, merge
 from bot.errors import BadArguments
 from bot.services import postmortems
-from bot.services.timeline_rows import stored_entries
+from bot.services.timeline_rows import to_entry
 from storage.models import Answer, Postmortem
 from storage.models import Milestone as MilestoneRow
 from storage.repositories import followups, interviews, user_timezones
 from storage.repositories import milestones as stored
+from storage.repositories import postmortems as postmortem_rows
 
 DETECTION = "detection"
 
@@ -34,14 +36,26 @@ DETECTION = "detection"
 def current(
     session: Session, postmortem: Postmortem, entries: Sequence[TimelineEntry] | None = None
 ) -> Milestones:
-    """The milestones that count now; `entries` when the caller has read the timeline."""
+    """The milestones that count now; `entries` when the caller has read the whole timeline,
+    else only the lines a milestone can come from are read."""
     if entries is None:
-        entries, _ = stored_entries(session, postmortem.id)
-    derived = rules.derive(
-        entries, detection_answer=_detection_answer(session, postmortem, entries)
-    )
+        entries = _milestone_lines(session, postmortem.id)
+    answer = _detection_answer(session, postmortem)
+    derived = rules.derive(entries, detection_answer=answer)
     decided = [_decided(row) for row in stored.list_for(session, postmortem.id)]
     return rules.effective(decided, derived)
+
+
+def _milestone_lines(session: Session, postmortem_id: int) -> list[TimelineEntry]:
+    """PagerDuty's, manual and marked lines, and the first alert bot's message: what
+    `derive` reads, without loading every message of a long channel."""
+    lines = merge(to_entry(row) for row in stored.marked_or_outside_events(session, postmortem_id))
+    for occurred_at, source_key, actor, text in stored.unmarked_messages(session, postmortem_id):
+        line = TimelineEntry(occurred_at, "slack", source_key, text or "", actor)
+        if rules.is_alert(line):
+            lines.append(line)
+            break
+    return lines
 
 
 def in_channel(session: Session, team_id: str, channel_id: str) -> tuple[Postmortem, Milestones]:
@@ -83,25 +97,45 @@ def clear(session: Session, postmortem: Postmortem, name: Name) -> Milestones:
     return _changed(session, postmortem)
 
 
-def sync_window(session: Session, postmortem: Postmortem) -> bool:
-    """Write the current window onto the post-mortem; True when it changed."""
+Window = tuple[datetime | None, datetime | None]
+
+
+def window_of(session: Session, postmortem: Postmortem) -> Window:
+    """(impact started, resolved else mitigated): what `incident_start`/`incident_end` keep."""
     known = current(session, postmortem)
     end = rules.end_of(known)
-    start, finish = known.at(Name.STARTED), end.at if end else None
-    if (postmortem.incident_start, postmortem.incident_end) == (start, finish):
+    return known.at(Name.STARTED), end.at if end else None
+
+
+def sync_window(session: Session, postmortem: Postmortem) -> bool:
+    """Write the current window onto the post-mortem; True when it changed."""
+    start, end = window_of(session, postmortem)
+    if (postmortem.incident_start, postmortem.incident_end) == (start, end):
         return False
-    postmortem.incident_start, postmortem.incident_end = start, finish
+    postmortem.incident_start, postmortem.incident_end = start, end
     return True
 
 
-def sync_unpublished(session: Session) -> int:
-    """`sync_window` for every post-mortem the nudges may count for; how many changed."""
-    return sum(sync_window(session, pm) for pm in followups.unpublished(session))
+def stale_windows(
+    session: Session, which: Literal["unpublished", "awaiting_review"]
+) -> dict[int, Window]:
+    """The windows that differ from what the post-mortems keep, for the nudges
+    (`which="unpublished"`) or the reviews (`"awaiting_review"`). Only reads, so the
+    job writes the few changes in a short transaction of its own (`write_windows`)."""
+    candidates = followups.unpublished if which == "unpublished" else followups.awaiting_review
+    changed: dict[int, Window] = {}
+    for postmortem in candidates(session):
+        window = window_of(session, postmortem)
+        if (postmortem.incident_start, postmortem.incident_end) != window:
+            changed[postmortem.id] = window
+    return changed
 
 
-def sync_awaiting_review(session: Session) -> int:
-    """`sync_window` for every post-mortem whose review may be due; how many changed."""
-    return sum(sync_window(session, pm) for pm in followups.awaiting_review(session))
+def write_windows(session: Session, windows: dict[int, Window]) -> None:
+    for postmortem_id, (start, end) in windows.items():
+        postmortem = postmortem_rows.get(session, postmortem_id)
+        if postmortem is not None:
+            postmortem.incident_start, postmortem.incident_end = start, end
 
 
 def _changed(session: Session, postmortem: Postmortem) -> Milestones:
@@ -140,14 +174,13 @@ def _decided(row: MilestoneRow) -> Milestone:
     )
 
 
-def _detection_answer(
-    session: Session, postmortem: Postmortem, entries: Sequence[TimelineEntry]
-) -> Milestone | None:
-    """The detection time the interview's current detection answer states, if it does."""
+def _detection_answer(session: Session, postmortem: Postmortem) -> Milestone | None:
+    """The detection time the interview's current detection answer states, if it does:
+    a clock time is the one nearest the timeline's first line."""
     answer = _latest_detection(interviews.list_answers(session, postmortem.id))
     if answer is None:
         return None
-    near = min((entry.occurred_at for entry in entries), default=postmortem.created_at)
+    near = stored.first_event_time(session, postmortem.id) or postmortem.created_at
     return rules.from_detection_answer(
         answer.text,
         zone=_zone_of(session, postmortem.team_id, answer.author_id),

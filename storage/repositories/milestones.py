@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.db import changed_rows
-from storage.models import Milestone
+from storage.models import Milestone, TimelineEvent
 from storage.upsert import insert_or_update
 
 
@@ -56,3 +57,49 @@ def clear(session: Session, postmortem_id: int, name: str) -> bool:
         Milestone.postmortem_id == postmortem_id, Milestone.name == name
     )
     return bool(changed_rows(session, statement))
+
+
+def marked_or_outside_events(session: Session, postmortem_id: int) -> list[TimelineEvent]:
+    """The lines a milestone can be read from besides alert messages: PagerDuty's, manual
+    ones and marked Slack messages (a few, where the whole timeline may be thousands)."""
+    query = select(TimelineEvent).where(
+        TimelineEvent.postmortem_id == postmortem_id,
+        TimelineEvent.deleted_at.is_(None),
+        or_(TimelineEvent.source != "slack", TimelineEvent.is_key.is_(True)),
+    )
+    return list(session.scalars(query.order_by(TimelineEvent.occurred_at)))
+
+
+def unmarked_messages(
+    session: Session, postmortem_id: int
+) -> Iterator[tuple[datetime, str, str | None, str]]:
+    """(occurred_at, source_key, actor, text) of the unmarked Slack lines, oldest first,
+    read as they are consumed: the caller stops at the first alert."""
+    query = (
+        select(
+            TimelineEvent.occurred_at,
+            TimelineEvent.source_key,
+            TimelineEvent.actor,
+            TimelineEvent.text,
+        )
+        .where(
+            TimelineEvent.postmortem_id == postmortem_id,
+            TimelineEvent.deleted_at.is_(None),
+            TimelineEvent.source == "slack",
+            TimelineEvent.is_key.is_(False),
+        )
+        .order_by(TimelineEvent.occurred_at)
+        .execution_options(yield_per=500)
+    )
+    for row in session.execute(query):
+        yield row[0], row[1], row[2], row[3]
+
+
+def first_event_time(session: Session, postmortem_id: int) -> datetime | None:
+    query = select(func.min(TimelineEvent.occurred_at)).where(
+        TimelineEvent.postmortem_id == postmortem_id, TimelineEvent.deleted_at.is_(None)
+    )
+    value = session.scalar(query)
+    if value is not None and value.tzinfo is None:  # SQLite's MIN() bypasses UTCDateTime
+        value = value.replace(tzinfo=UTC)
+    return value

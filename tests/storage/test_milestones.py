@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.milestones import Name, Origin
 from bot.services import milestones, postmortems
+from bot.services.timeline_rows import stored_entries
 from storage.models import Answer, Milestone, Postmortem, TimelineEvent
 from storage.repositories import user_timezones
 
@@ -109,3 +110,39 @@ def test_each_workspace_sees_only_its_own_milestones(sessions: sessionmaker[Sess
         milestones.set_time(session, ours, Name.STARTED, at(0), by="U0A", now=NOW)
         _, known = milestones.in_channel(session, "T2", "C1")
         assert known.get(Name.STARTED) is None and theirs.incident_start is None
+
+
+def test_reading_only_the_lines_that_can_be_milestones_reads_the_same_clock(
+    sessions: sessionmaker[Session],
+) -> None:
+    """Thousands of chat lines, one alert bot among them: the light read finds what the
+    whole timeline says."""
+    with sessions.begin() as session:
+        pm = _open(session)
+        for i in range(300):
+            actor = "Datadog" if i == 200 else "U0B"
+            session.add(
+                TimelineEvent(team_id="T1", postmortem_id=pm.id, occurred_at=at(i / 10),
+                              source="slack", source_key=f"C1:{i}", text=f"line {i}", actor=actor)
+            )  # fmt: skip
+        _pager(session, pm, 25, "trigger", "E1")
+        _pager(session, pm, 80, "resolved", "E2")
+        entries, _ = stored_entries(session, pm.id)
+        light, whole = milestones.current(session, pm), milestones.current(session, pm, entries)
+        assert light == whole
+        assert light.at(Name.DETECTED) == at(20), "Datadog's message, before the pager"
+
+
+def test_the_jobs_write_only_the_windows_that_changed(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        moved, still = _open(session, "T1", "C1"), _open(session, "T1", "C2")
+        _pager(session, moved, 80, "resolved", "E1")
+    with sessions() as session:
+        stale = milestones.stale_windows(session, "unpublished")
+    assert stale == {moved.id: (None, at(80))}
+    with sessions.begin() as session:
+        milestones.write_windows(session, stale)
+    with sessions() as session:
+        assert session.get_one(Postmortem, moved.id).incident_end == at(80)
+        assert milestones.stale_windows(session, "unpublished") == {}
+        assert session.get_one(Postmortem, still.id).incident_end is None
