@@ -136,16 +136,19 @@ class Driver:
         thread_ts: str | None = None,
         block_id: str = "b",
         choice: dict[str, Any] | None = None,
+        team: str | None = None,
     ) -> httpx.Response:
         """A button click; without `message_ts` it comes from an ephemeral message.
 
         `choice` makes it a select or picker instead: what the element sends, e.g.
         {"type": "static_select", "selected_option": {...}} (see `bot.sandbox.modals.answer`).
+        `team` clicks it in another workspace than `sb.slack`.
         """
-        message = self.sb.slack.message(channel_id, message_ts) if message_ts else None
+        ws = self.sb.team(team) if team else self.sb.slack
+        message = ws.message(channel_id, message_ts) if message_ts else None
         context: dict[str, Any] = {"kind": "block_actions", "command": None, "text": value}
         context.update(channel_id=channel_id, user_id=user_id, message_ts=message_ts)
-        context.update(self._interaction_urls(context))
+        context.update(self._interaction_urls(context, ws))
         context.update(message=message, thread_ts=thread_ts)
         context["message_ts"] = message_ts or key_ts(now_key())
         action: dict[str, Any] = {"action_id": action_id, "block_id": block_id}
@@ -155,14 +158,15 @@ class Driver:
         else:
             action.update(choice)
         action["action_ts"] = f"{time.time():.6f}"
-        payload = payloads.block_actions(self.sb.slack, action, context)
+        payload = payloads.block_actions(ws, action, context)
         return self._post_payload(payload)
 
     def view_submission(
-        self, user_id: str, view: dict[str, Any], values: dict[str, Any]
+        self, user_id: str, view: dict[str, Any], values: dict[str, Any], *, team: str | None = None
     ) -> httpx.Response:
-        """Submit a modal: `view` (e.g. one from `sb.slack.views`) with `values` as its state."""
-        ws = self.sb.slack
+        """Submit a modal: `view` (e.g. one from `sb.slack.views`) with `values` as its state;
+        `team` submits it in another workspace than `sb.slack`."""
+        ws = self.sb.team(team) if team else self.sb.slack
         submitted = dict(view)
         submitted.setdefault("id", ws.new_id("V"))
         submitted.setdefault("type", "modal")
