@@ -79,7 +79,7 @@ def redraw(origin: Origin, notice: str, deps: Deps, client: WebClient) -> None:
     today = local_today(now, tz)
     with deps.sessions() as session:
         if origin.message_ts:
-            rows = action_item_lists.same_items(session, origin.item_ids)
+            rows = action_item_lists.same_items(session, origin.team_id, origin.item_ids)
             text, blocks = followup_blocks.refreshed(deps.templates, rows, today, notice)
         else:
             heading, rows = _listing(session, origin)
@@ -101,6 +101,6 @@ def _listing(session: Session, origin: Origin) -> tuple[str, list[ItemRow]]:
         return "Your open action items", action_item_lists.mine(
             session, origin.team_id, origin.user_id
         )
-    row = action_item_lists.same_items(session, [origin.item_id])
+    row = action_item_lists.same_items(session, origin.team_id, [origin.item_id])
     postmortem_id = row[0][1].id if row else 0
     return action_item_lists.of_postmortem(session, origin.team_id, postmortem_id)

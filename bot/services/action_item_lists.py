@@ -30,10 +30,11 @@ def of_channel(session: Session, team_id: str, channel_id: str) -> tuple[str, li
 def of_postmortem(session: Session, team_id: str, postmortem_id: int) -> tuple[str, list[ItemRow]]:
     """(heading, every item of the post-mortem), for re-drawing an `all` list after a click."""
     postmortem = postmortems.get(session, postmortem_id)
-    if postmortem is None:
+    if postmortem is None or postmortem.team_id != team_id:
         return "Action items", []
     return of_channel(session, team_id, postmortem.channel_id)
 
 
-def same_items(session: Session, item_ids: Sequence[int]) -> list[ItemRow]:
-    return row_views(open_items.by_ids(session, item_ids))
+def same_items(session: Session, team_id: str, item_ids: Sequence[int]) -> list[ItemRow]:
+    """The workspace's items among `item_ids`, as a re-drawn list shows them."""
+    return row_views(open_items.by_ids(session, team_id, item_ids))

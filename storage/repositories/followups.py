@@ -1,6 +1,8 @@
 """Post-mortems that follow-up watches: unpublished ones, and ones with a review ahead.
 
-Functions take a Session and never commit.
+Functions take a Session and never commit. These are the follow-up jobs' sweeps over
+every workspace: each row carries its `team_id`, and a job handles it within that
+workspace alone (its token, its people); nothing here answers a request.
 """
 
 from __future__ import annotations

@@ -18,7 +18,8 @@ ItemRow = tuple[ActionItem, Postmortem]
 
 
 def owners_with_open_items(session: Session) -> list[tuple[str, str]]:
-    """(team_id, owner_id) of everyone who owns at least one open item."""
+    """(team_id, owner_id) of everyone who owns at least one open item, in every workspace:
+    the weekly digest's sweep, which then reads each owner's items within their team."""
     query = (
         select(ActionItem.team_id, ActionItem.owner_id)
         .where(ActionItem.status == OPEN, ActionItem.owner_id.is_not(None))
@@ -55,6 +56,8 @@ def for_postmortem(session: Session, postmortem_id: int) -> list[ActionItem]:
 
 
 def get(session: Session, item_id: int) -> ItemRow | None:
+    """By id alone: for an id from a button or a form, `bot.services.permissions.item`
+    compares its `team_id` with the clicker's before anything is read or changed."""
     query = (
         select(ActionItem, Postmortem)
         .join(Postmortem, ActionItem.postmortem_id == Postmortem.id)
@@ -64,12 +67,13 @@ def get(session: Session, item_id: int) -> ItemRow | None:
     return None if row is None else (row[0], row[1])
 
 
-def by_ids(session: Session, item_ids: Collection[int]) -> list[ItemRow]:
-    """The items named, in the order given (ids no longer in the database are left out)."""
+def by_ids(session: Session, team_id: str, item_ids: Collection[int]) -> list[ItemRow]:
+    """The workspace's items named, in the order given (ids no longer in the database, or
+    another workspace's, are left out)."""
     query = (
         select(ActionItem, Postmortem)
         .join(Postmortem, ActionItem.postmortem_id == Postmortem.id)
-        .where(ActionItem.id.in_(list(item_ids)))
+        .where(ActionItem.team_id == team_id, ActionItem.id.in_(list(item_ids)))
     )
     found = {row[0].id: (row[0], row[1]) for row in session.execute(query)}
     return [found[item_id] for item_id in item_ids if item_id in found]

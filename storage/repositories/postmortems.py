@@ -10,6 +10,9 @@ from storage.models import Postmortem
 
 
 def get(session: Session, postmortem_id: int) -> Postmortem | None:
+    """By id alone: for ids the bot holds (a row it just read by team and channel, a job's
+    sweep); an id from a button or a form is checked against the workspace by
+    `bot.services.permissions.postmortem` first."""
     return session.get(Postmortem, postmortem_id)
 
 

@@ -33,6 +33,8 @@ def ensure_locked(session: Session, team_id: str, postmortem_id: int) -> ReportR
 
 
 def by_token(session: Session, token: str) -> ReportRecord | None:
+    """The report a share link names: the token is the capability (an unguessable secret a
+    lead chose to hand out), so the read-only page asks by it alone, in any workspace."""
     query = select(ReportRecord).where(ReportRecord.share_token == token)
     return session.scalars(query).one_or_none()
 
