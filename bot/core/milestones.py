@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 
-from bot.core.manual_time import read_time
+from bot.core.manual_time import parse_moment, read_time
 from bot.core.report_text import is_user_id
 from bot.core.timeline import (
     ACKNOWLEDGED,
@@ -256,6 +256,25 @@ def from_detection_answer(
     if moment is None:
         return None
     return Milestone(Name.DETECTED, moment, Origin.INTERVIEW, ref=answer_ref)
+
+
+_DATED = re.compile(r"\d{4}-\d{2}-\d{2}|\btoday\b|\byesterday\b", re.I)
+
+
+def read_setting(text: str, *, now: datetime, zone: tzinfo, near: datetime | None) -> datetime:
+    """The time a person gives a milestone, as `/postmortem event` reads times, except
+    that a clock time alone ("22:43") is the one nearest `near` (the incident as known so
+    far), not the latest one: a post-mortem held a day later still means that night.
+    Raises `TimeNotUnderstood`."""
+    reference = now
+    if near is not None and not _DATED.search(text):
+        reference = min(now, near + _HALF_DAY)
+    return parse_moment(text, now=reference, zone=zone)
+
+
+def anchor(milestones: Milestones) -> datetime | None:
+    """Where the incident is on the clock so far: its earliest milestone."""
+    return min((m.at for m in milestones.known), default=None)
 
 
 # --- what counts -----------------------------------------------------------------

@@ -11,7 +11,7 @@ is what the nudges and their words read. One transaction, the caller's.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -76,6 +76,26 @@ def set_time(
     _refuse_future(at, now)
     _save(session, postmortem, Milestone(name, at, Origin.PERSON, confirmed=True, by=by), now)
     return _changed(session, postmortem)
+
+
+def set_typed(
+    session: Session,
+    postmortem: Postmortem,
+    name: Name,
+    typed: str,
+    *,
+    zone: tzinfo,
+    by: str,
+    now: datetime,
+) -> Milestones:
+    """`set_time` with the time as the person typed it, in `zone`; a clock time alone is
+    the one nearest the incident (its milestones, else its first timeline line). Raises
+    `TimeNotUnderstood`."""
+    near = rules.anchor(current(session, postmortem)) or stored.first_event_time(
+        session, postmortem.id
+    )
+    at = rules.read_setting(typed, now=now, zone=zone, near=near)
+    return set_time(session, postmortem, name, at, by=by, now=now)
 
 
 def confirm(

@@ -98,7 +98,9 @@ def test_a_postmortem_started_26_hours_late_counts_from_the_incidents_own_clock(
     sandbox: Sandbox, driver: Driver, bot: BotProcess, bot_db: sessionmaker[Session]
 ) -> None:
     _pd_milestones(sandbox, driver, bot_db)
-    driver.slash_command(ALICE, INCIDENT_CHANNEL, f"milestone started {_utc(IMPACT)}")
+    # Alice types her own clock (Berlin), a day later: that night's, not this evening's.
+    berlin = IMPACT.astimezone(ZoneInfo("Europe/Berlin")).strftime("%H:%M")
+    driver.slash_command(ALICE, INCIDENT_CHANNEL, f"milestone started {berlin}")
     told = _answer(sandbox, ALICE, "*Impact started* set.")
     assert f"*Impact started*: {_utc(IMPACT)}" in told and "set by a person" in told
     assert f"*Detected*: {_utc(TRIGGERED)}" in told and "— PagerDuty" in told

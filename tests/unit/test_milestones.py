@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core import milestones as clock
+from bot.core.manual_time import TimeNotUnderstood
 from bot.core.milestones import Milestone, Milestones, Name, Origin, UnknownMilestone
 from bot.core.timeline import TimelineEntry
 from bot.pagerduty.timeline import from_webhook
@@ -221,3 +222,25 @@ def test_the_48_hours_count_from_resolved_else_mitigated_else_impact_else_the_st
     only_start = Milestones((person(Name.STARTED, 0),))
     assert clock.deadline_base(only_start, opened) == (at(0), "the incident started")
     assert clock.deadline_base(Milestones(), opened) == (opened, "the post-mortem was opened")
+
+
+def test_a_clock_time_typed_a_day_later_is_the_incidents_night() -> None:
+    a_day_later = at(26 * 60)
+    read = clock.read_setting("23:40", now=a_day_later, zone=BERLIN, near=at(3))
+    assert read == at(0), "22:40 UTC that night, not yesterday evening's 23:40"
+    assert clock.read_setting("23:40", now=a_day_later, zone=BERLIN, near=None) == at(24 * 60)
+
+
+def test_a_dated_or_relative_time_is_read_as_typed() -> None:
+    a_day_later = at(26 * 60)
+    dated = clock.read_setting("2026-11-29 23:40", now=a_day_later, zone=BERLIN, near=at(3))
+    assert dated == at(-24 * 60)
+    relative = clock.read_setting("yesterday 22:40 UTC", now=a_day_later, zone=BERLIN, near=at(3))
+    assert relative == at(24 * 60), "yesterday as seen from now, not from the incident"
+
+
+def test_an_unreadable_or_future_setting_says_why() -> None:
+    with pytest.raises(TimeNotUnderstood, match="could not read"):
+        clock.read_setting("around lunch", now=T0, zone=UTC, near=None)
+    with pytest.raises(TimeNotUnderstood, match="future"):
+        clock.read_setting("2026-12-24 10:00", now=T0, zone=UTC, near=at(-60))

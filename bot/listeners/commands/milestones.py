@@ -2,18 +2,18 @@
 
 `/postmortem milestone` alone opens the modal in the ack (its trigger expires in 3
 seconds). `/postmortem milestone detected 22:43` sets one, in the author's own Slack
-timezone (or UTC when they say so), after the ack; `... resolved confirm` keeps what
+timezone (or UTC when they say so), after the ack: a clock time alone is the one
+nearest the incident, so a post-mortem held the next day still means that night; `... resolved confirm` keeps what
 the data says, and `... started clear` forgets a setting.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.core import milestones as clock
 from bot.core.followup import zone
-from bot.core.manual_time import TimeNotUnderstood, parse_moment
+from bot.core.manual_time import TimeNotUnderstood
 from bot.core.milestones import LABELS, Milestones, Name, UnknownMilestone
 from bot.core.slack_text import escape
 from bot.errors import BadArguments, UserError
@@ -88,6 +88,8 @@ def _set(invocation: Invocation) -> None:
         invocation.client, invocation.team_id, invocation.user_id, now=now, sessions=deps.sessions
     )
     local_zone = zone(zone_name)
+    if not rest:
+        raise BadArguments(_how_to_say(f"When was the incident {name.value}?", name, zone_name))
     with deps.sessions.begin() as session:
         postmortem = postmortems.get_for_channel_or_raise(
             session, invocation.team_id, invocation.channel_id
@@ -99,23 +101,16 @@ def _set(invocation: Invocation) -> None:
             known = milestones.clear(session, postmortem, name)
             done = "cleared: what the data says counts again"
         else:
-            at = _when(rest, name, now=now, zone=local_zone, zone_name=zone_name)
-            known = milestones.set_time(
-                session, postmortem, name, at, by=invocation.user_id, now=now
-            )
+            try:
+                known = milestones.set_typed(
+                    session, postmortem, name, rest, zone=local_zone, by=invocation.user_id, now=now
+                )
+            except TimeNotUnderstood as error:
+                raise BadArguments(_how_to_say(str(error), name, zone_name)) from None
             done = "set"
     invocation.respond(
         response_type="ephemeral", text=_answer(name, done, known, local_zone, zone_name)
     )
-
-
-def _when(rest: str, name: Name, *, now: datetime, zone: ZoneInfo, zone_name: str) -> datetime:
-    if not rest:
-        raise BadArguments(_how_to_say(f"When was the incident {name.value}?", name, zone_name))
-    try:
-        return parse_moment(rest, now=now, zone=zone)
-    except TimeNotUnderstood as error:
-        raise BadArguments(_how_to_say(str(error), name, zone_name)) from None
 
 
 def _answer(name: Name, done: str, known: Milestones, zone: ZoneInfo, zone_name: str) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.core import ids
 from bot.core.followup import zone
-from bot.core.manual_time import TimeNotUnderstood, parse_moment
+from bot.core.manual_time import TimeNotUnderstood
 from bot.core.milestones import ORDER, Name
 from bot.errors import BadArguments, UserError
 from bot.listeners import acting
@@ -95,8 +95,9 @@ def _apply(
             milestones.clear(session, postmortem, name)
             continue
         try:
-            at = parse_moment(value, now=now, zone=zone(state.zone_name))
-            milestones.set_time(session, postmortem, name, at, by=by, now=now)
+            milestones.set_typed(
+                session, postmortem, name, value, zone=zone(state.zone_name), by=by, now=now
+            )
         except (TimeNotUnderstood, UserError) as error:
             errors[block_id(name)] = str(error)
     return errors
