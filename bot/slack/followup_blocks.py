@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
+from bot.core import ids
 from bot.core.followup import NUDGE_MAX, day_label, is_overdue, is_snoozed, zone
 from bot.core.followup_views import ItemRow, ItemView, PostmortemView
 from bot.core.report_text import is_user_id
@@ -52,11 +53,12 @@ def item_value(item_id: int, listing: str) -> str:
 def parse_item_value(value: str) -> tuple[int, str]:
     """`"42:digest"` -> (42, "digest"); BadArguments for anything the bot did not write."""
     item, _, listing = value.partition(":")
-    if not item.isdigit() or listing not in LISTINGS:
+    item_id = ids.row_id(item)
+    if item_id is None or listing not in LISTINGS:
         raise BadArguments(
             "That button is out of date; run `/postmortem actions` for a fresh list."
         )
-    return int(item), listing
+    return item_id, listing
 
 
 def item_ids(message_blocks: Iterable[blocks.Block]) -> list[int]:

@@ -16,7 +16,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.core import ids, sealed
+from bot.core import sealed
 from bot.core.followup import local_today
 from bot.errors import BadArguments, UserError
 from bot.flows import item_done, timezones
@@ -75,10 +75,9 @@ def ask_deadline(
 
 
 def clicked(body: dict[str, Any]) -> Origin:
-    """The clicked item and the list it is in, from a value read strictly ("42:digest")."""
+    """The clicked item and the list it is in ("42:digest"), read strictly."""
     value = (body.get("actions") or [{}])[0].get("value")
-    item, _, _ = value.partition(":") if isinstance(value, str) else ("", "", "")
-    if ids.row_id(item) is None:
+    if not isinstance(value, str):
         raise BadArguments(OUT_OF_DATE)
     return Origin.from_click(body)
 
