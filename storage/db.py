@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import sqlite3
+import threading
 from pathlib import Path
 from typing import Any, cast
 
@@ -15,6 +17,8 @@ from bot.errors import Unavailable
 
 # A server that does not answer stops start-up in seconds, not in the OS's minutes.
 CONNECT_TIMEOUT_SECONDS = 5
+# How long a SQLite writer waits for the write lock, in this process and then in the file.
+SQLITE_BUSY_SECONDS = 30
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -27,7 +31,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         if parsed.get_driver_name() == "psycopg":
             event.listen(engine, "connect", _plan_each_statement)
         return engine
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+    connect_args = {
+        "timeout": SQLITE_BUSY_SECONDS,
+        "check_same_thread": False,
+        "factory": _taking_turns(threading.Lock()),
+    }
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
     event.listen(engine, "connect", _tune_sqlite)
     event.listen(engine, "begin", _begin_sqlite)
     return engine
@@ -66,7 +75,62 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
 def _begin_sqlite(connection: Connection) -> None:
     # IMMEDIATE takes the write lock up front, so two writers queue on the busy
     # timeout instead of the later one failing when it upgrades a read snapshot.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # The engine's writers first take their turn in this process (_taking_turns).
+    turns = connection.connection.dbapi_connection
+    if isinstance(turns, _TakingTurns):
+        turns.take_turn()
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        if isinstance(turns, _TakingTurns):
+            turns.give_turn()
+        raise
+
+
+class _TakingTurns(sqlite3.Connection):
+    """A SQLite connection whose transactions take turns with the engine's other ones.
+
+    SQLite's busy handler makes a writer that finds the file locked sleep and retry,
+    sleeping longer each time (up to 100 ms a try), and whoever tries at the right
+    moment wins: under 50 concurrent requests some waited a second and more for a lock
+    held a millisecond at a time. So the engine's writers queue on a lock of their own
+    first, held from BEGIN to COMMIT or ROLLBACK, and are woken as soon as it is free;
+    the busy handler is left to arbitrate with other processes only. A writer that
+    waits SQLITE_BUSY_SECONDS for its turn goes on to the file's lock anyway."""
+
+    _turn: threading.Lock
+    holding = False
+
+    def take_turn(self) -> None:
+        self.holding = self._turn.acquire(timeout=SQLITE_BUSY_SECONDS)
+
+    def give_turn(self) -> None:
+        if self.holding:
+            self.holding = False
+            self._turn.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.give_turn()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.give_turn()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.give_turn()
+
+
+def _taking_turns(turn: threading.Lock) -> type[_TakingTurns]:
+    """The connection class of one engine: its connections share `turn`."""
+    return type("TakingTurns", (_TakingTurns,), {"_turn": turn})
 
 
 def changed_rows(session: Session, statement: Update | Delete) -> int:

@@ -15,6 +15,11 @@ Bolt hands every lazy listener to one `LazyListenerRunner` (slack_bolt 1.30,
   `run` logs and swallows what the function raises; this one runs it in the calling
   thread and keeps what it raised in the request's `Replay`, where the worker reads it.
   (`App.dispatch` catches every exception, so raising it would not reach the worker.)
+
+The records of concurrent requests are committed together (`bot.inbox.group_commit`):
+each ack still waits for its own record's commit, but fifty of them share one. An ack
+function that writes before its answer (a channel message into the timeline) joins the
+same commits through `write_before_ack`.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_bolt import App, BoltContext, BoltRequest
 from slack_bolt.kwargs_injection import build_required_kwargs
@@ -32,7 +37,7 @@ from slack_bolt.util.utils import get_arg_names_of_callable, get_name_for_callab
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.inbox import slack_delivery
-from bot.inbox.statements import bound_statements
+from bot.inbox.group_commit import GroupCommit
 from storage.models import utcnow
 from storage.repositories import inbox
 
@@ -40,6 +45,7 @@ logger = logging.getLogger(__name__)
 
 SOURCE = "slack"
 REPLAY = "inbox_replay"  # the context key of a replay's `Replay`
+GROUP_COMMIT = "inbox_group_commit"  # the context key of the app's `GroupCommit`
 # Set by an ack function that answered everything (help, a mistake): nothing to record.
 SETTLED_IN_ACK = "inbox_settled_in_ack"
 # What a replay needs besides the body: how to read it, and the sender's proof and retry count.
@@ -51,6 +57,7 @@ KEPT_HEADERS = (
     "x-slack-retry-reason",
 )
 JSON = "application/json"
+T = TypeVar("T")
 # Tells the person their request was given up: (inbox item id, body, client, respond).
 Notify = Callable[..., None]
 
@@ -76,7 +83,7 @@ class RecordingRunner(LazyListenerRunner):
     ) -> None:
         self.logger = logger
         self.wake: Callable[[], None] = lambda: None
-        self._sessions = sessions
+        self.group_commit = GroupCommit(sessions)
         self._notify = notify
 
     def start(self, function: Callable[..., None], request: BoltRequest) -> None:
@@ -85,9 +92,9 @@ class RecordingRunner(LazyListenerRunner):
         name = get_name_for_callable(function)
         payload, headers = stored_request(request)
         delivery = slack_delivery.of(request.body, name, raw=payload)
-        with self._sessions.begin() as session:
-            bound_statements(session)
-            added = inbox.add(
+
+        def record(session: Session) -> bool:
+            return inbox.add(
                 session,
                 source=SOURCE,
                 kind=delivery.kind,
@@ -99,7 +106,8 @@ class RecordingRunner(LazyListenerRunner):
                 order_key=delivery.order_key,
                 now=utcnow(),
             )
-        if added:
+
+        if self.group_commit.run(record):
             self.wake()
         else:
             logger.info("inbox already has delivery=%s", delivery.delivery_key)
@@ -128,6 +136,15 @@ def _call(
         logger=log, required_arg_names=names, request=request, response=None, this_func=function
     )
     function(**kwargs, **extra)
+
+
+def write_before_ack(context: BoltContext, write: Callable[[Session], T]) -> T:
+    """Run `write` in the commit the app's records share (see `GroupCommit`); its result
+    once committed. What the database raises is raised, and the ack answers 503."""
+    group_commit = context.get(GROUP_COMMIT)
+    if not isinstance(group_commit, GroupCommit):
+        raise RuntimeError("this App records nothing: see bot.inbox.recording.install")
+    return group_commit.run(write)
 
 
 def settled_in_ack(context: BoltContext) -> None:
@@ -163,6 +180,11 @@ def install(app: App, runner: RecordingRunner) -> None:
             "bot.inbox.recording.install needs updating for it"
         )
     listeners.lazy_listener_runner = runner  # type: ignore[union-attr]
+
+    @app.middleware
+    def provide_group_commit(context: BoltContext, next: Callable[[], None]) -> None:
+        context[GROUP_COMMIT] = runner.group_commit
+        next()
 
 
 def runner_of(app: App) -> RecordingRunner:

@@ -2,10 +2,17 @@
 
 Slack delivers an event again when it did not see our 2xx in time; the
 event id is claimed in the same transaction as the work, so a retry is a no-op.
+
+The ack decides, in one transaction shared with the other requests of the moment
+(`bot.inbox.recording.write_before_ack`): a message of a watched channel is filed in
+the timeline there, before the answer; an answer in an interview thread is left to
+the lazy listener, recorded in the inbox; anything else (most of what a bot in many
+channels sees) records nothing.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from slack_bolt import App, BoltContext
@@ -13,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.slack_text import ts_to_datetime
 from bot.core.spoken import TOMBSTONE, OwnBot, actor_of, is_spoken, text_of, thread_of
-from bot.listeners.deps import deps_of
+from bot.inbox.recording import settled_in_ack, write_before_ack
 from bot.listeners.errors import in_background
 from bot.listeners.events import interview
 from bot.services import capture, deliveries
@@ -27,19 +34,36 @@ def register(app: App) -> None:
 
 
 def on_message(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
-    deps = deps_of(context)
     # In a Slack Connect channel the outer team_id is whoever posted; ours is the installation.
-    team_id, channel_id = installed_team(body, context), event.get("channel", "")
-    with deps.sessions.begin() as session:
-        postmortem = capture.watched(session, team_id, channel_id)
-        if postmortem is None:
-            return
-        if interview.is_thread_message(session, team_id, event):
-            return  # an interview answer, not a timeline event: filed after the ack
-        if not deliveries.first_time(session, "slack", body.get("event_id"), team_id=team_id):
-            return
-        own = OwnBot(context.bot_user_id, context.bot_id)
+    team_id = installed_team(body, context)
+    own = OwnBot(context.bot_user_id, context.bot_id)
+    if not write_before_ack(context, partial(_file, body, event, team_id, own)):
+        settled_in_ack(context)  # nothing for the interview: record no work for later
+
+
+def _file(
+    body: dict[str, Any], event: dict[str, Any], team_id: str, own: OwnBot, session: Session
+) -> bool:
+    """File a watched channel's message in its timeline; True for an interview answer,
+    which the lazy listener files after the ack."""
+    if interview.is_thread_message(session, team_id, event):
+        return _for_the_interview(event, own)  # an answer, not a timeline event
+    postmortem = capture.watched(session, team_id, event.get("channel", ""))
+    if postmortem is None:
+        return False
+    if deliveries.first_time(session, "slack", body.get("event_id"), team_id=team_id):
         _route_message(session, postmortem.id, team_id, event, own)
+    return False
+
+
+def _for_the_interview(event: dict[str, Any], own: OwnBot) -> bool:
+    """What `interview.on_thread_message` acts on: a person's reply or edit in the thread."""
+    subtype = event.get("subtype")
+    message = (event.get("message") or {}) if subtype == "message_changed" else event
+    if subtype not in interview.ANSWER_SUBTYPES and subtype != "message_changed":
+        return False
+    from_a_bot = message.get("bot_id") or message.get("subtype") == "bot_message"
+    return not (from_a_bot or own.wrote(message))
 
 
 def ignore() -> None:

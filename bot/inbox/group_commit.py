@@ -1,0 +1,108 @@
+"""`GroupCommit`: the writes of many concurrent requests committed in one transaction.
+
+Every request the bot acknowledges is written down first, so each acknowledgement waits
+for a commit. Fifty requests at once, each with a transaction of its own, queue for the
+database's one writer (SQLite) or for the pool's connections (PostgreSQL), one commit
+after another. Here they share: a request hands its write (a function of a `Session`)
+to `run`, which blocks until that write is committed, and returns what the write returned.
+
+Leader and followers, no thread of its own: the first caller that finds no commit under
+way takes every write waiting, runs each in a SAVEPOINT of one transaction, commits, and
+wakes the callers it carried; meanwhile new callers queue for the next batch, which one
+of them leads. So a write waits for at most the commit in progress and its own, and the
+acknowledgement still leaves only after its write is durable.
+
+What one write raises is raised to its caller only (its savepoint is rolled back, the
+rest of the batch commits); what the transaction raises (the database is away, read-only,
+full; the commit failed) is raised to every caller of the batch, which answer 503.
+A write must not call `run` itself: it would wait for the batch it is in.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.inbox.statements import bound_statements
+
+T = TypeVar("T")
+Write = Callable[[Session], Any]
+# The largest batch one commit carries: a bound on how long its transaction holds the lock.
+MAX_BATCH = 256
+
+
+@dataclass(eq=False)
+class _Ticket:
+    write: Write
+    done: bool = False
+    result: Any = None
+    error: BaseException | None = None
+
+
+class GroupCommit:
+    """See the module docstring; `batches` and `writes` count what it committed."""
+
+    def __init__(self, sessions: sessionmaker[Session], *, max_batch: int = MAX_BATCH) -> None:
+        self._sessions = sessions
+        self._max_batch = max_batch
+        self._turn = threading.Condition()
+        self._waiting: list[_Ticket] = []
+        self._committing = False
+        self.batches = 0
+        self.writes = 0
+
+    def run(self, write: Callable[[Session], T]) -> T:
+        """Run `write` in the next batch's transaction; its result once committed."""
+        ticket = _Ticket(write)
+        with self._turn:
+            self._waiting.append(ticket)
+        while True:
+            with self._turn:
+                while not ticket.done and self._committing:
+                    self._turn.wait()
+                if ticket.done:
+                    break
+                batch = self._waiting[: self._max_batch]  # the oldest first, so in time ours
+                del self._waiting[: self._max_batch]
+                self._committing = True
+            self._lead(batch)
+        if ticket.error is not None:
+            raise ticket.error
+        return ticket.result  # type: ignore[no-any-return]
+
+    def _lead(self, batch: list[_Ticket]) -> None:
+        try:
+            self._commit(batch)
+        except BaseException as error:
+            for ticket in batch:
+                ticket.error = error
+        finally:
+            with self._turn:
+                for ticket in batch:
+                    ticket.done = True
+                self._committing = False
+                self.batches += 1
+                self.writes += len(batch)
+                self._turn.notify_all()
+
+    def _commit(self, batch: list[_Ticket]) -> None:
+        with self._sessions.begin() as session:
+            bound_statements(session)
+            if len(batch) == 1:  # alone, what it raises rolls the transaction back
+                batch[0].result = batch[0].write(session)
+                return
+            for ticket in batch:
+                _run_one(session, ticket)
+
+
+def _run_one(session: Session, ticket: _Ticket) -> None:
+    """One write in its own SAVEPOINT: what it raises undoes only its own statements."""
+    try:
+        with session.begin_nested():
+            ticket.result = ticket.write(session)
+    except Exception as error:
+        ticket.error = error
