@@ -31,15 +31,32 @@ def build_app(
     clock: Callable[[], datetime] = utcnow,
     templates: Templates | None = None,
 ) -> App:
-    # process_before_response: ack-time listeners run in the request thread and
-    # answer at once; slow work goes to lazy listeners. Bolt's other mode
-    # polls for the ack with sleep(0.01), which caps throughput (DESIGN.md).
-    # With OAuth, Bolt gives each request a copy of `clients.slack` (base URL, retry
-    # handlers) carrying the token its workspace installed the app with.
-    # Bolt falls back to SLACK_BOT_TOKEN from the process environment and warns that
-    # it "will be unused" beside that client: `serve` takes the settings out of the
-    # environment once read (config.forget_environment).
+    """The app `serve` runs; `clients` is the process's one `Clients` (built here if None)."""
     clients = clients or build_clients(settings)
+    app = _bolt(settings, sessions, clients)
+    templates = templates or Templates(settings.templates_dir)
+    templates.check()
+    deps = Deps(
+        settings=settings, sessions=sessions, clients=clients, clock=clock, templates=templates
+    )
+    _provide(app, deps)
+    app.error(on_listener_error)
+    recording.install(app, recording.RecordingRunner(sessions, notify=tell_gave_up))
+    listeners.register(app)
+    return app
+
+
+def _bolt(settings: Settings, sessions: sessionmaker[Session], clients: Clients) -> App:
+    """Bolt, wired for answering fast.
+
+    process_before_response: ack-time listeners run in the request thread and answer at
+    once; slow work goes to lazy listeners. Bolt's other mode polls for the ack with
+    sleep(0.01), which caps throughput (DESIGN.md). With OAuth, Bolt gives each request a
+    copy of `clients.slack` (base URL, retry handlers) carrying the token its workspace
+    installed the app with. Bolt falls back to SLACK_BOT_TOKEN from the process
+    environment and warns that it "will be unused" beside that client: `serve` takes the
+    settings out of the environment once read (config.forget_environment). With one
+    token, Bolt asks auth.test once here and keeps its answer for every request."""
     app = App(
         client=clients.slack,
         signing_secret=settings.slack_signing_secret or "",
@@ -54,18 +71,13 @@ def build_app(
     )
     if settings.oauth:
         app.enable_token_revocation_listeners()
-    templates = templates or Templates(settings.templates_dir)
-    templates.check()
-    deps = Deps(
-        settings=settings, sessions=sessions, clients=clients, clock=clock, templates=templates
-    )
+    return app
+
+
+def _provide(app: App, deps: Deps) -> None:
+    """Every listener finds the process's `Deps` in its context."""
 
     @app.middleware
     def provide_deps(context: BoltContext, next: Callable[[], None]) -> None:
         context["deps"] = deps
         next()
-
-    app.error(on_listener_error)
-    recording.install(app, recording.RecordingRunner(sessions, notify=tell_gave_up))
-    listeners.register(app)
-    return app

@@ -15,12 +15,14 @@ write (`bot.inbox.health`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import logging
 import socket
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
+import anyio.to_thread
 import uvicorn
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -38,7 +40,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.app import build_app
-from bot.clients import build_client
+from bot.clients import Clients, build_client, build_clients
 from bot.config import Settings
 from bot.documents import page as report_page
 from bot.errors import Unavailable, UpstreamError
@@ -67,6 +69,12 @@ TOKEN_ADVICE = {
 }
 HEALTH_TIMEOUT_SECONDS = 3.0  # a probe is answered within this, ready or not
 HTTP_GRACE_SECONDS = 5  # after the drain, for the answers still being sent
+# Threads for the synchronous part of requests (anyio's default is 40): more than the
+# requests Slack sends at once, so none waits for a thread while others wait on a commit.
+REQUEST_THREADS = 100
+# Database connections besides the inbox workers': the shared commit of the acks
+# (bot.inbox.group_commit), the heartbeat, the scheduler, /healthz and a few requests.
+SPARE_CONNECTIONS = 6
 # Done inbox items are kept this long, then pruned: Slack retries within minutes, and
 # a week of them shows an operator what was done.
 INBOX_KEEP_DONE = timedelta(days=7)
@@ -128,7 +136,18 @@ def build_asgi(
         if bolt.oauth_flow is not None:
             routes.append(Route("/slack/install", slack_oauth, methods=["GET"]))
             routes.append(Route("/slack/oauth_redirect", slack_oauth, methods=["GET"]))
-    return Starlette(routes=routes, middleware=[Middleware(RefuseWhileStopping, gate=gate)])
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(RefuseWhileStopping, gate=gate)],
+        lifespan=_request_threads,
+    )
+
+
+@contextlib.asynccontextmanager
+async def _request_threads(app: Starlette) -> AsyncIterator[None]:
+    """Size the thread pool that runs each request's synchronous part (Bolt's dispatch)."""
+    anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
+    yield
 
 
 async def _healthz(engine: Engine, worker_name: str) -> Response:
@@ -156,8 +175,9 @@ def run(settings: Settings, *, host: str, migrate: bool = False) -> None:
     """
     settings.check_for_serving()
     listener = _listen(host, settings.port)
+    clients: Clients | None = None
     try:
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, pool_size=_pool_size(settings))
         if migrate:
             before, after = schema.upgrade(
                 engine, token_encryption_key=settings.token_encryption_key
@@ -165,10 +185,26 @@ def run(settings: Settings, *, host: str, migrate: bool = False) -> None:
             logger.info("database schema: %s -> %s", before or "empty", after)
         schema.ensure_current(engine)
         sessions = make_sessionmaker(engine)
-        bolt, socket_mode = _connect_slack(settings, sessions)
-        _serve(settings, listener, engine=engine, bolt=bolt, socket_mode=socket_mode)
+        clients = build_clients(settings)  # the process's one set: Bolt's and the jobs'
+        bolt, socket_mode = _connect_slack(settings, sessions, clients)
+        _serve(
+            settings,
+            listener,
+            engine=engine,
+            sessions=sessions,
+            clients=clients,
+            bolt=bolt,
+            socket_mode=socket_mode,
+        )
     finally:
         listener.close()
+        if clients is not None:
+            clients.close()
+
+
+def _pool_size(settings: Settings) -> int:
+    """Enough connections that no inbox worker waits for one behind the others."""
+    return settings.inbox_workers + SPARE_CONNECTIONS
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -191,14 +227,14 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 def _connect_slack(
-    settings: Settings, sessions: sessionmaker[Session]
+    settings: Settings, sessions: sessionmaker[Session], clients: Clients
 ) -> tuple[App, SocketModeHandler | None]:
     """auth.test (and apps.connections.open in Socket Mode) before anything is served;
     in Socket Mode, the handler, connected (it records what it receives as HTTP does)."""
     checks = build_client(settings, logger=_checks_logger)
     if settings.slack_bot_token:
         _ask_slack(settings, "SLACK_BOT_TOKEN", checks.auth_test)
-    bolt = _build_bolt(settings, sessions)
+    bolt = _build_bolt(settings, sessions, clients)
     if settings.socket_mode:
         app_token = settings.slack_app_token or ""
         opened = _ask_slack(
@@ -239,9 +275,9 @@ def _cannot_reach_slack(settings: Settings, error: OSError) -> str:
     )
 
 
-def _build_bolt(settings: Settings, sessions: sessionmaker[Session]) -> App:
+def _build_bolt(settings: Settings, sessions: sessionmaker[Session], clients: Clients) -> App:
     try:
-        return build_app(settings, sessions=sessions)
+        return build_app(settings, sessions=sessions, clients=clients)
     except (BoltError, SlackApiError) as error:
         raise UpstreamError(f"the Slack app did not start: {error}") from None
     except OSError as error:
@@ -253,6 +289,8 @@ def _serve(
     listener: socket.socket,
     *,
     engine: Engine,
+    sessions: sessionmaker[Session],
+    clients: Clients,
     bolt: App,
     socket_mode: SocketModeHandler | None,
 ) -> None:
@@ -262,14 +300,13 @@ def _serve(
             "set PUBLIC_URL to the address people reach the bot at",
             settings.public_base_url,
         )
-    sessions = make_sessionmaker(engine)
     gate, name = Gate(), settings.inbox_worker_name(socket.gethostname())
     http_bolt = None if socket_mode else bolt
     asgi = build_asgi(
         settings, engine=engine, sessions=sessions, bolt=http_bolt, gate=gate, worker_name=name
     )
     worker = _start_worker(settings, sessions, bolt, name)
-    stop_jobs = scheduler.start(settings, sessions=sessions, client=bolt.client)
+    stop_jobs = scheduler.start(settings, sessions=sessions, clients=clients)
     drain = Drain(
         settings.shutdown_grace_seconds, worker=worker, jobs=stop_jobs, socket_mode=socket_mode
     )

@@ -14,10 +14,9 @@ from datetime import UTC, datetime
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.clients import build_clients
+from bot.clients import Clients
 from bot.config import Settings
 from bot.jobs import digests, nudges, reviews
 from bot.jobs.runner import Job, JobContext, run_job
@@ -59,15 +58,14 @@ def _tick(name: str, job: Job, context: JobContext, clock: Callable[[], datetime
 
 
 def start(
-    settings: Settings, *, sessions: sessionmaker[Session], client: WebClient
+    settings: Settings, *, sessions: sessionmaker[Session], clients: Clients
 ) -> Callable[[], None]:
-    """Start ticking for `serve`; returns the function that stops it. `client` is the Web
-    API client `serve` already holds; the jobs' other clients come from `build_clients`."""
+    """Start ticking for `serve`; returns the function that stops it. `clients` are the
+    ones `serve` built for the process (its Bolt app's too)."""
     if not settings.slack_bot_token:
         # Multi-workspace installs have no one token to send with; follow-ups need one.
         logger.warning("reminders are off: they need SLACK_BOT_TOKEN")
         return lambda: None
-    clients = build_clients(settings, slack=client)  # for the process's life, like `client`
     context = JobContext(settings, sessions, clients, Templates(settings.templates_dir))
     scheduler = build_scheduler(context)
     scheduler.start()
