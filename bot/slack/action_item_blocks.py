@@ -74,28 +74,31 @@ def modal(postmortem_id: int, factors: list[FactorNotice]) -> dict[str, Any]:
 
 
 def read(view: dict[str, Any]) -> Submitted:
-    values = (view.get("state") or {}).get("values") or {}
+    values = _get(_get(view, "state"), "values")
 
-    def field(block_id: str) -> dict[str, Any]:
-        return (values.get(block_id) or {}).get(VALUE) or {}
+    def field(block_id: str, name: str) -> Any:
+        return _get(_get(_get(values, block_id), VALUE), name)
 
-    factor = (field(FACTOR).get("selected_option") or {}).get("value")
-    priority = (field(PRIORITY).get("selected_option") or {}).get("value")
+    priority = _get(field(PRIORITY, "selected_option"), "value")
     return Submitted(
         postmortem_id=ids.row_id(view.get("private_metadata")),
-        action=str(field(ACTION).get("value") or "").strip(),
-        owner_id=ids.user_id(field(OWNER).get("selected_user")),
-        deadline=_day(field(DEADLINE).get("selected_date")),
+        action=str(field(ACTION, "value") or "").strip(),
+        owner_id=ids.user_id(field(OWNER, "selected_user")),
+        deadline=_day(field(DEADLINE, "selected_date")),
         priority=priority if priority in PRIORITIES else None,
-        factor_chain=ids.index(factor),
-        keep_vague=bool(field(KEEP).get("selected_options")),
+        factor_chain=ids.index(_get(field(FACTOR, "selected_option"), "value")),
+        keep_vague=bool(field(KEEP, "selected_options")),
     )
 
 
 def picked_owner(view: dict[str, Any]) -> object:
     """The owner picker's raw value, to tell "nobody picked" from "not a person"."""
-    values = (view.get("state") or {}).get("values") or {}
-    return ((values.get(OWNER) or {}).get(VALUE) or {}).get("selected_user")
+    return _get(_get(_get(_get(_get(view, "state"), "values"), OWNER), VALUE), "selected_user")
+
+
+def _get(mapping: object, key: str) -> Any:
+    """`mapping[key]`, or None when `mapping` is not a dict (a submission may carry anything)."""
+    return mapping.get(key) if isinstance(mapping, dict) else None
 
 
 def _day(value: object) -> date | None:

@@ -38,10 +38,9 @@ def save(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
     deps = deps_of(context)
     view = body["view"]
     now = deps.clock()
-    typed = values_of(view)
     try:
         actor = acting.actor(body, context)
-        state = _state(view)
+        state, typed = _state(view), _typed(view)
         member = acting.membership(client, actor)
         with deps.sessions.begin() as session:
             postmortem = permissions.postmortem(
@@ -68,6 +67,13 @@ def _state(view: dict[str, Any]) -> ModalState:
     if ids.row_id(str(state.postmortem_id)) is None:
         raise BadArguments(OUT_OF_DATE)
     return state
+
+
+def _typed(view: dict[str, Any]) -> dict[Name, str]:
+    try:
+        return values_of(view)
+    except (AttributeError, TypeError):  # a state Slack would not send: not dicts all the way
+        raise BadArguments(OUT_OF_DATE) from None
 
 
 class _Refused(Exception):
