@@ -39,6 +39,11 @@ def to_plain(text: str, name_of: Callable[[str], str]) -> str:
     return html.unescape(_MARKUP.sub(unwrap, text))
 
 
+def as_typed(text: str) -> str:
+    """Slack text as the words its writer typed, without names: "@U0BOB", "@channel"."""
+    return to_plain(text, lambda user_id: user_id)
+
+
 def line_to_plain(source: str, text: str, name_of: Callable[[str], str]) -> str:
     """A timeline line's words: Slack's made plain (`to_plain`), anyone else's as they are."""
     return to_plain(text, name_of) if source in SLACK_SOURCES else text

@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot.core.report_text import as_typed
+
 
 def escape(text: str) -> str:
     """Slack mrkdwn escaping of the three control characters."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quote(slack_text: str) -> str:
+    """Text Slack sent (`&lt;`, `<@U…>`, `<!channel>`) echoed back as the words its writer
+    typed, inert: escaping it as it came would show `&lt;`, and would escape it twice."""
+    return escape(as_typed(slack_text))
 
 
 def mention(user_id: str) -> str:

@@ -17,8 +17,8 @@ from datetime import date, datetime
 from bot.core import ids
 from bot.core.followup import NUDGE_MAX, day_label, is_overdue, is_snoozed, zone
 from bot.core.followup_views import ItemRow, ItemView, PostmortemView
-from bot.core.report_text import is_user_id
-from bot.core.slack_text import channel_link, escape, mention
+from bot.core.report_text import as_typed, is_user_id
+from bot.core.slack_text import channel_link, mention, quote
 from bot.errors import BadArguments
 from bot.slack import blocks
 from bot.templates import SlackText, Templates
@@ -92,14 +92,14 @@ def item_list(
     notice: str | None = None,
 ) -> Message:
     """`/postmortem actions [all]`: the items with the same buttons as the digest; the
-    heading (it may name the post-mortem) is escaped like every word people wrote."""
-    head = [blocks.section(f"*{escape(heading)}*")]
+    heading (it may name the post-mortem) is quoted like every word people wrote."""
+    head = [blocks.section(f"*{quote(heading)}*")]
     if notice:
         head.append(blocks.context(notice))
     if not rows:
         head.append(blocks.context("Nothing open. :tada:"))
     body = _items(templates, rows, today, listing, listing == ALL)
-    return f"{escape(heading)}: {len(rows)}", [*head, *body]
+    return f"{quote(heading)}: {len(rows)}", [*head, *body]
 
 
 def refreshed(
@@ -137,8 +137,8 @@ def item_blocks(
         "slack/followup/action_item.mrkdwn.j2",
         done=done,
         code=item.code,
-        action=item.action[:ACTION_CHARS],
-        title=postmortem.title,
+        action=as_typed(item.action)[:ACTION_CHARS],
+        title=SlackText(quote(postmortem.title)),
         channel=SlackText(channel_link(postmortem.channel_id)),
         owner=_person(item.owner_id) if show_owner else None,
         deadline=day_label(item.deadline) if item.deadline else None,
@@ -208,7 +208,7 @@ def item_done_line(templates: Templates, item: ItemView, user_id: str) -> str:
         "slack/followup/item_done.mrkdwn.j2",
         code=item.code,
         by=SlackText(mention(user_id)),
-        action=item.action[:ACTION_CHARS],
+        action=as_typed(item.action)[:ACTION_CHARS],
     ).strip()
 
 
@@ -229,7 +229,7 @@ def nudge_dm(
 ) -> Message:
     body = templates.render(
         "slack/followup/nudge_dm.mrkdwn.j2",
-        title=postmortem.title,
+        title=SlackText(quote(postmortem.title)),
         channel=SlackText(channel_link(postmortem.channel_id)),
         since_what=_since_what(postmortem),
         since=time_label(base, tz),
@@ -237,7 +237,7 @@ def nudge_dm(
         number=number,
         limit=NUDGE_MAX,
     )
-    return f"The report of {escape(postmortem.title)} is not published yet", [
+    return f"The report of {quote(postmortem.title)} is not published yet", [
         blocks.section(body.strip())
     ]
 
@@ -263,7 +263,7 @@ def review(
     """Every item's status, then a button only the lead may press."""
     head = templates.render(
         "slack/followup/review.mrkdwn.j2",
-        title=postmortem.title,
+        title=SlackText(quote(postmortem.title)),
         published=day_label(postmortem.published_at.date()) if postmortem.published_at else None,
         total=len(items),
         done=sum(item.status == "done" for item in items),
@@ -288,7 +288,7 @@ def review(
         "text": {"type": "plain_text", "text": "The review happened", "emoji": True},
     }
     actions = {"type": "actions", "block_id": REVIEW_ACTIONS, "elements": [button]}
-    text = f"Follow-up review of {escape(postmortem.title)}"
+    text = f"Follow-up review of {quote(postmortem.title)}"
     return text, [blocks.section(head.strip()), *listed, blocks.section(ask.strip()), actions]
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.core.interview import KINDS, LAYERS
 from bot.core.interview_views import FactorNotice, FindingNotice, ItemNotice, QuestionView
-from bot.core.report_text import to_plain
+from bot.core.report_text import as_typed
 from bot.core.slack_text import mention
 from bot.slack import blocks, controls
 from bot.slack.report_blocks import PUBLISH
@@ -57,7 +57,7 @@ def question(view: QuestionView, postmortem_id: int, templates: Templates) -> Me
 def finding(notice: FindingNotice, templates: Templates) -> Message:
     name = "vague" if notice.kind == "vague-action" else "blame"  # counterfactual: blame wording
     author = SlackText(mention(notice.author_id)) if notice.author_id else None
-    values = {"author": author, "phrase": _plain(notice.phrase), "why": notice.why}
+    values = {"author": author, "phrase": as_typed(notice.phrase), "why": notice.why}
     text = templates.render(
         f"slack/interview/{name}.mrkdwn.j2", suggestion=notice.suggestion, **values
     )
@@ -97,7 +97,7 @@ def item(notice: ItemNotice, templates: Templates) -> Message:
         code=notice.code,
         created=notice.created,
         vague_kept=notice.vague_kept,
-        action=_plain(notice.action),
+        action=as_typed(notice.action),
         owner=SlackText(mention(notice.owner_id)) if notice.owner_id else None,
         deadline=notice.deadline.isoformat() if notice.deadline else None,
         priority=notice.priority,
@@ -136,13 +136,8 @@ def _initial(options: list[dict[str, Any]], value: str) -> dict[str, Any] | None
     return next((o for o in options if o["value"].rsplit(":", 1)[-1] == value), None)
 
 
-def _plain(text: str) -> str:
-    """Slack text as the words its writer typed: "@U0BOB", "@channel", "label (url)"."""
-    return to_plain(text, lambda user_id: user_id)
-
-
 def _short(text: str | None, limit: int = 200) -> str | None:
     if text is None:
         return None
-    flat = " ".join(_plain(text).split())
+    flat = " ".join(as_typed(text).split())
     return flat if len(flat) <= limit else flat[:limit].rsplit(" ", 1)[0] + "…"

@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.report import Answered, Report
+from bot.core.report_text import as_typed
 from bot.core.report_words import ANSWER_STATES, Names, span_words, when, window_words
-from bot.core.slack_text import escape, link, mention
+from bot.core.slack_text import link, mention, quote
 from bot.slack import blocks, controls
 from bot.templates import SlackText, Templates
 
@@ -39,7 +40,7 @@ def summary(
 ) -> Message:
     """The channel post (or, with `preview`, what it would say, with a Publish button)."""
     header = report.header
-    title = f"Post-mortem: {header.dated_title}"
+    title = f"Post-mortem: {as_typed(header.dated_title)}"
     parts = [
         {**blocks.header(f"Preview · {title}" if preview else title), "block_id": HEADER_BLOCK},
         _section(_render(templates, "overview", **_overview(report, names))),
@@ -52,7 +53,7 @@ def summary(
         button = controls.button("Publish", PUBLISH, str(postmortem_id), style="primary")
         parts.append(controls.actions(f"report-{postmortem_id}", button))
     fallback = (
-        f"Post-mortem report: {escape(header.dated_title)} · checklist {report.checklist.score}"
+        f"Post-mortem report: {quote(header.dated_title)} · checklist {report.checklist.score}"
     )
     return fallback, parts
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.core.slack_text import escape, link, mention
+from bot.core.report_text import as_typed
+from bot.core.slack_text import link, mention, quote
 from bot.slack import blocks
 from bot.templates import Templates
 
@@ -34,15 +35,16 @@ def opening(postmortem: Started, templates: Templates, key_reaction: str) -> Mes
     started = (
         f"Started by {mention(postmortem.created_by)} · lead {mention(postmortem.lead_user_id)}"
     )
-    return f"Post-mortem started: {escape(postmortem.title)}", [
-        blocks.header(f"Post-mortem: {postmortem.title}"),
+    return f"Post-mortem started: {quote(postmortem.title)}", [
+        blocks.header(f"Post-mortem: {as_typed(postmortem.title)}"),
         blocks.section(body),
         blocks.context(started),
     ]
 
 
 def already_running(postmortem: Started, permalink: str | None) -> str:
-    where = link(permalink, postmortem.title) if permalink else f"*{escape(postmortem.title)}*"
+    title = as_typed(postmortem.title)
+    where = link(permalink, title) if permalink else f"*{quote(postmortem.title)}*"
     return f"A post-mortem is already running in this channel: {where}. Reply in its thread."
 
 

@@ -53,7 +53,7 @@ def slack_reply(view: TimelineView, names: UserNames, templates: Templates, reac
     return templates.render(
         SLACK_TEMPLATE,
         heading=heading,
-        title=view.title,
+        title=plain(view.title, names),
         table=table(table_rows) if table_rows else "",
         more=max(0, len(shown) - MAX_TABLE_ROWS),
         durations=duration_words(view.durations),

@@ -116,7 +116,7 @@ def test_the_digest_is_one_dm_per_owner_in_their_own_morning(world: World) -> No
     ):
         assert f"*{code}* {action}" in text
     assert "Write the failover runbook" not in text, "Bob's item is not in Alice's digest"
-    assert "&lt;!channel&gt;" in text and "<!channel>" not in text
+    assert "Checkout 500s @channel" in text and "<!channel>" not in text, "a broadcast, inert"
     assert "<#C0INCIDENT>" in text and "<#C0OTHER>" in text
     assert text.count(":warning: *overdue*") == 1, "only the pool metrics deadline has passed"
     actions = [

@@ -268,8 +268,12 @@ def test_every_injection_is_shown_inert_in_slack_in_timeline_md_and_in_the_repor
 
     texts = bot_slack_texts(sandbox)
     assert foreign_markup(texts) == []
+    twice = [text for text in texts if "&amp;lt;" in text or "&amp;gt;" in text]
+    assert twice == [], "people's words are escaped once, so they read as typed"
     heading = _answered(sandbox, "Action items of")[0]
-    assert "&lt;http://evil.example|click&gt;" in heading or "&amp;lt;" in heading
+    assert "Checkout *bold* &lt;http://evil.example|click&gt; @channel &lt;b&gt;" in heading
+    added = _answered(sandbox, "Added to the timeline")[0]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in added and "@channel @U123" in added
 
     for document in (timeline_md.decode(), report_md.decode()):
         rendered = assert_inert_markdown(document)

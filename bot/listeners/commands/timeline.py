@@ -6,7 +6,7 @@ import uuid
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.manual_time import EXAMPLES, TimeNotUnderstood, split_when
-from bot.core.slack_text import escape
+from bot.core.slack_text import escape, quote
 from bot.core.timeline import format_utc_minute
 from bot.errors import BadArguments
 from bot.flows import gathering, incident_access, timezones
@@ -53,7 +53,7 @@ def event(invocation: Invocation) -> None:
     invocation.respond(
         response_type="ephemeral",
         text=f"Added to the timeline at {format_utc_minute(when.at)} ({local} {zone_name})"
-        f"{kind}: {escape(when.rest)}",
+        f"{kind}: {quote(when.rest)}",
     )
 
 
