@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.core.slack_text import escape
 from bot.errors import BadArguments, NotFound
 from bot.pagerduty.webhook import INCIDENT_ID
 from storage.repositories import pagerduty_services
@@ -83,12 +84,14 @@ def require_visible(
             f"here: `{HOW_TO_MAP.format(service='SERVICE_ID', team=team_id)}`."
         )
     if mapped_owner(session, service.service_id) is None:
-        named = f" ({service.name})" if service.name else ""
+        # PagerDuty's words, inert in Slack: a service may be named "<!channel>".
+        named = f" ({escape(service.name)})" if service.name else ""
+        service_id = escape(service.service_id)
         raise NotFound(
-            f"PagerDuty incident `{incident_id}` is on service `{service.service_id}`{named}, "
+            f"PagerDuty incident `{incident_id}` is on service `{service_id}`{named}, "
             "which is not mapped to this workspace, so its events stay out of the timeline. "
             "An admin of the bot can map it: "
-            f"`{HOW_TO_MAP.format(service=service.service_id, team=team_id)}`."
+            f"`{HOW_TO_MAP.format(service=service_id, team=team_id)}`."
         )
     raise NotFound(
         f"PagerDuty incident `{incident_id}` is not one this workspace can see: its service "

@@ -256,3 +256,13 @@ def test_migration_0010_gives_kept_events_the_service_their_bodies_name(engine: 
         SERVICE,
         "Webhook Tester",
     )
+
+
+def test_a_service_name_pagerduty_sent_is_inert_in_the_refusal(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as session:
+        pagerduty_services.learn(session, "PLOUD01", ServiceRef("PLOUDSVC", "API <!channel>"), NOW)
+        refusal = _refusal(session, ACME, "PLOUD01")
+
+    assert "(API &lt;!channel&gt;)" in refusal and "<!channel>" not in refusal
