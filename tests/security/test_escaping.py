@@ -32,7 +32,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.sandbox import Sandbox
 from bot.sandbox.driver import Driver
-from storage.models import TimelineEvent
+from bot.slack import action_item_blocks
+from storage.models import Postmortem, TimelineEvent
 from tests import published
 from tests.scenario.conftest import INCIDENT_CHANNEL as CHANNEL
 
@@ -45,6 +46,7 @@ TYPED = (
     "[x](javascript:alert(1)) <!channel> <@U123> *bold* &lt;http://evil.example|click&gt;"
 )
 SHOWN = "<script>alert(1)</script>"  # how the reader must see the first of it
+MODAL_TYPED = "<script>alert(2)</script> <img src=x onerror=alert(2)> [y](javascript:alert(2))"
 TITLE = "Checkout *bold* &lt;http://evil.example|click&gt; <!channel> &lt;b&gt;"
 PAGERDUTY_NOTE = "pagerduty_v3_incident.annotated.aldaviva.body.json"
 
@@ -219,6 +221,7 @@ def play(sandbox: Sandbox, driver: Driver, db: sessionmaker[Session]) -> None:
         f"<@{MALLORY}> add a pool-size range check to deploy.sh {TYPED} by next Friday, high",
         "AI-001",
     )
+    add_item_in_the_modal(sandbox, driver, db, opening)
     reply(BOB, "done", "*The interview is complete.*")
 
     message, _ = driver.user_posts(CHANNEL, MALLORY, f"rolling back now {TYPED}")
@@ -228,6 +231,25 @@ def play(sandbox: Sandbox, driver: Driver, db: sessionmaker[Session]) -> None:
     note = _pagerduty_note(f"{SHOWN} [x](javascript:alert(1)) <!channel> <@U123>")
     assert driver.pagerduty_webhook(note).status_code == 200
     sandbox.wait_for(lambda: _timeline_has(db, "rolling back now", "javascript", "mitigated"))
+
+
+def add_item_in_the_modal(
+    sandbox: Sandbox, driver: Driver, db: sessionmaker[Session], opening: str
+) -> None:
+    """A text input arrives as typed, not as Slack text: `<` is a `<`."""
+    with db() as session:
+        postmortem_id = session.scalars(select(Postmortem.id)).one()
+    keep = {"type": "checkboxes", "selected_options": [{"value": "keep"}]}
+    values = {
+        "action": {"value": {"type": "plain_text_input", "value": MODAL_TYPED}},
+        "owner": {"value": {"type": "users_select", "selected_user": MALLORY}},
+        "deadline": {"value": {"type": "datepicker", "selected_date": "2026-12-31"}},
+        "priority": {"value": {"type": "static_select", "selected_option": {"value": "Low"}}},
+        "keep": {"value": keep},
+    }
+    closed = driver.view_submission(ALICE, action_item_blocks.modal(postmortem_id, []), values)
+    assert closed.status_code == 200 and not closed.content, closed.text
+    sandbox.wait_for(lambda: _bot_said(sandbox, "*AI-002*", thread=opening))
 
 
 def _pagerduty_note(content: str) -> bytes:
@@ -280,6 +302,8 @@ def test_every_injection_is_shown_inert_in_slack_in_timeline_md_and_in_the_repor
         shown = "".join(rendered.text)
         assert SHOWN in shown, "the typed characters are shown as text"
         assert "[x](javascript:alert(1))" in shown and "@channel" in shown
+    report_text = "".join(render_commonmark(report_md.decode()).text)
+    assert MODAL_TYPED in report_text, "the modal's words, as typed"
     timeline_text = "".join(render_commonmark(timeline_md.decode()).text)
     assert HTML_NAME in timeline_text, "the PagerDuty agent and the display name, as text"
     assert "Checkout *bold* <http://evil.example|click> @channel <b>" in timeline_text

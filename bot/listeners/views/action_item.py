@@ -16,6 +16,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.core.slack_text import escape
 from bot.flows.interview_thread import deliver
 from bot.listeners import acting
 from bot.listeners.deps import deps_of
@@ -59,7 +60,9 @@ def record(body: dict[str, Any], client: WebClient, respond: Respond, context: B
             member=acting.membership(client, actor),
         )
     item = ItemForm(
-        action=submitted.action,
+        # A text input arrives as typed; stored as Slack sends messages (`&lt;`), like
+        # every other item, so each output decodes and escapes it the same way.
+        action=escape(submitted.action),
         owner_id=submitted.owner_id,
         deadline=submitted.deadline,
         priority=submitted.priority,
