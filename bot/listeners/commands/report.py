@@ -65,7 +65,8 @@ def report(invocation: Invocation) -> None:
 @FAMILY.subcommand(
     "publish",
     usage="publish",
-    summary="post the report's summary and Markdown file here (again: update that message)",
+    summary="post the report's summary and Markdown file here (again: update that message); "
+    "lead or admin only",
 )
 def publish(invocation: Invocation) -> None:
     deps, parsed = invocation.deps, invocation.command
@@ -87,7 +88,7 @@ def publish(invocation: Invocation) -> None:
 @FAMILY.subcommand(
     "share",
     usage="share [revoke]",
-    summary="a link to a read-only page of the report; `revoke` turns it off",
+    summary="a link to a read-only page of the report; `revoke` turns it off; lead or admin only",
 )
 def share(invocation: Invocation) -> None:
     """The read-only page's link (made on first use), or with `revoke`, the link turned off."""
