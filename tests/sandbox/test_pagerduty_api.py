@@ -127,3 +127,18 @@ def test_over_the_rate_limit_pagerduty_answers_429_with_ratelimit_headers() -> N
     limited = answers[2].headers
     assert limited["ratelimit-limit"] == "2" and limited["ratelimit-remaining"] == "0"
     assert 1 <= int(limited["ratelimit-reset"]) <= 60
+
+
+def test_an_incident_names_its_service_as_the_schema_example_does(
+    sb: Sandbox, pd: httpx.Client, fixtures: Path
+) -> None:
+    example = json.loads(
+        (fixtures / "pagerduty_rest_incidents_list.api-schema_example.json").read_text()
+    )["incidents"][0]["service"]
+    sb.pagerduty.add_incident("PINC0002", title="Login", service_id="PNE3JZM", service_name="auth")
+
+    service = pd.get("/incidents/PINC0002").json()["incident"]["service"]
+
+    assert set(service) == set(example) and service["type"] == example["type"]
+    assert (service["id"], service["summary"]) == ("PNE3JZM", "auth")
+    assert service["self"].endswith("/services/PNE3JZM")
