@@ -343,3 +343,24 @@ def test_anything_else_is_refused_with_examples_of_what_works(text: str) -> None
     with pytest.raises(BadArguments, match="PT4KHLK") as raised:
         parse_incident_ref(text)
     assert "https://acme.pagerduty.com/incidents/PT4KHLK" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "service"),
+    [
+        ("pagerduty_v3_incident.triggered.aldaviva.body.json", ("PNE3JZM", "Webhook Tester")),
+        (
+            "pagerduty_v3_incident.priority_updated.go-pagerduty.body.json",
+            ("PF9KMXH", "API Service"),
+        ),
+        # A note's data is the note: it names its incident, not the incident's service.
+        ("pagerduty_v3_incident.annotated.aldaviva.body.json", (None, None)),
+        ("pagerduty_v3_pagey.ping.aldaviva.body.json", (None, None)),
+    ],
+)
+def test_an_event_names_the_service_its_incident_is_on_when_its_body_says(
+    name: str, service: tuple[str | None, str | None]
+) -> None:
+    event = parse_webhook(fixture_bytes(name))
+
+    assert (event.service_id, event.service_name) == service
