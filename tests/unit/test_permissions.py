@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.config import Settings
 from bot.core import ids, sealed
-from bot.errors import NotAllowed, NotFound
+from bot.errors import ConfigError, NotAllowed, NotFound
 from bot.services import permissions
 from bot.services.permissions import Action, Actor, Subject, refusal
 
@@ -153,3 +154,12 @@ def test_sealed_metadata_reads_back_only_as_written_with_the_same_key() -> None:
     assert sealed.unseal(b"key", kept.replace("U0ALICE", "U0BOB")) is None
     assert sealed.unseal(b"key", text) is None
     assert sealed.unseal(b"key", "é.\ud800") is None, "not ASCII, a lone surrogate: refused"
+
+
+def test_admins_are_read_as_user_ids_and_a_name_stops_the_bot_at_start() -> None:
+    settings = Settings.from_env({"POSTMORTEM_ADMINS": " U0CARMEN, W0GRIDADMIN ,"})
+    assert settings.postmortem_admins == frozenset({"U0CARMEN", "W0GRIDADMIN"})
+    assert Settings.from_env({}).postmortem_admins == frozenset()
+    for wrong in ("carmen", "@carmen", "S0GROUP", "U0CARMEN;U0BOB"):
+        with pytest.raises(ConfigError, match="POSTMORTEM_ADMINS"):
+            Settings.from_env({"POSTMORTEM_ADMINS": wrong})
