@@ -271,6 +271,7 @@ def test_another_workspaces_pagerduty_incident_is_refused_and_its_notes_never_re
     refusals = _wait_answers(sandbox, acme, 2)
 
     assert all("not one this workspace can see" in text for text in refusals), refusals
+    assert {r["body"].get("response_type") for r in acme.responses} == {"ephemeral"}
     assert _pagerduty_lines(db, ACME) == []
     assert _log_reads(sandbox) == 0, "Acme's requests read no incident log"
     assert not acme.messages("C0ACMETWO"), "the refused start opened nothing"
@@ -309,6 +310,7 @@ def test_an_unmapped_service_is_kept_refused_with_the_command_to_run_then_linked
 
     assert f"`postmortem-bot pagerduty map {SERVICE} {ACME}`" in refusal
     assert "Webhook Tester" in refusal
+    assert acme.responses[-1]["body"].get("response_type") == "ephemeral"
     assert _count(db, PagerDutyEvent) == 1 and _pagerduty_lines(db, ACME) == []
     assert _log_reads(sandbox) == 0
     listed = _admin(bot, "list")
