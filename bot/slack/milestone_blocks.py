@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from bot.core.milestones import LABELS, ORDER, Milestone, Milestones, Name, durations
+from bot.core.milestones import LABELS, ORDER, Milestone, Milestones, Name, Origin, durations
 from bot.core.report_words import duration_words
 from bot.core.slack_text import escape
 from bot.slack import blocks
@@ -101,6 +101,8 @@ def _field(name: Name, found: Milestone | None, value: str | None) -> blocks.Blo
 def source_words(found: Milestone | None) -> str:
     if found is None:
         return "Unknown: nothing in the data says, and nobody set it."
+    if found.origin is Origin.PERSON:
+        return f"{utc(found.at)}, {found.origin_words}"
     return f"{utc(found.at)}, from {found.origin_words}"
 
 
