@@ -35,7 +35,15 @@ from bot.slack import action_item_blocks as item_form
 from bot.slack import followup_blocks
 from bot.slack.report_blocks import PUBLISH
 from storage.db import make_engine, make_sessionmaker
-from storage.models import ActionItem, PagerDutyEvent, Postmortem, ReportRecord, TimelineEvent
+from storage.models import (
+    ActionItem,
+    Answer,
+    InboxItem,
+    PagerDutyEvent,
+    Postmortem,
+    ReportRecord,
+    TimelineEvent,
+)
 from tests import published
 from tests.scenario.conftest import INCIDENT_CHANNEL
 from tests.scenario.report_seed import ALICE, seed_postmortem
@@ -211,6 +219,60 @@ def test_start_in_another_workspaces_channel_opens_nothing_there(
     assert len(sandbox.slack.messages(INCIDENT_CHANNEL)) == messages
     assert _snapshot(db, home) == before
     assert _count(db, Postmortem, Postmortem.team_id == ACME) == 0
+
+
+def _row(db: sessionmaker[Session], ts: str) -> tuple[str, bool, bool] | None:
+    with db() as session:
+        query = select(TimelineEvent).where(TimelineEvent.source_key == f"{INCIDENT_CHANNEL}:{ts}")
+        row = session.scalars(query).one_or_none()
+        return None if row is None else (row.text, row.is_key, row.deleted_at is not None)
+
+
+def _drained(db: sessionmaker[Session]) -> bool:
+    busy = InboxItem.status.in_(("pending", "claimed"))
+    return _count(db, InboxItem, busy) == 0
+
+
+def test_events_from_another_workspace_naming_our_channel_change_nothing(
+    sandbox: Sandbox,
+    acme: SlackWorkspace,
+    driver: Driver,
+    db: sessionmaker[Session],
+    bot: BotProcess,
+) -> None:
+    home = _home_postmortem(sandbox, db)
+    with db() as session:
+        postmortem = session.get(Postmortem, home)
+        assert postmortem is not None and postmortem.thread_ts
+        thread = postmortem.thread_ts
+    said, _ = driver.user_posts(INCIDENT_CHANNEL, "U0BOB", "rolled back the pool change")
+    line = sandbox.wait_for(lambda: _row(db, said["ts"]))
+    before = _snapshot(db, home), _count(db, Answer, Answer.postmortem_id == home)
+    at = {"channel": INCIDENT_CHANNEL, "channel_type": "channel"}
+    planted = {"type": "message", "user": DANA, **at}
+    probes = [
+        planted | {"text": "planted line", "ts": "1764100000.000100"},
+        planted | {"text": "planted answer", "ts": "1764100000.000200", "thread_ts": thread},
+        {"type": "message", "subtype": "message_changed", "hidden": True, **at}
+        | {"message": said | {"text": "edited from Acme"}, "previous_message": said}
+        | {"ts": "1764100000.000300", "event_ts": "1764100000.000300"},
+        {"type": "message", "subtype": "message_deleted", "hidden": True, **at}
+        | {"deleted_ts": said["ts"], "previous_message": said, "ts": "1764100000.000400"},
+        {"type": "reaction_added", "user": DANA, "reaction": "pushpin", "item_user": "U0BOB"}
+        | {"item": {"type": "message", "channel": INCIDENT_CHANNEL, "ts": said["ts"]}}
+        | {"event_ts": "1764100000.000500"},
+    ]
+
+    for event in probes:  # Acme's Slack delivers them, naming T0SANDBOX's channel
+        assert driver.deliver_event(event, team=ACME).status_code == 200
+    sandbox.wait_for(lambda: _drained(db), timeout=20.0)
+
+    assert _row(db, said["ts"]) == line == ("rolled back the pool change", False, False)
+    assert (_snapshot(db, home), _count(db, Answer, Answer.postmortem_id == home)) == before
+    assert _count(db, TimelineEvent, TimelineEvent.text.like("planted%")) == 0
+    driver.user_reacts(ALICE, INCIDENT_CHANNEL, said["ts"], "pushpin")  # the same, at home
+    assert sandbox.wait_for(lambda: (row := _row(db, said["ts"])) and row[1])
+    assert "Traceback" not in bot.log()
 
 
 def _deliver(driver: Driver, name: str) -> None:
