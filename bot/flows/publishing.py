@@ -151,6 +151,8 @@ def _post(
     if ts is None:
         sent = _post_summary(client, target.channel_id, target.postmortem_id, text, blocks)
         ts, recovered = sent.ts, sent.recovered
+        if recovered:  # posted by the interrupted attempt: say what this one publishes
+            _update(client, target.channel_id, ts, text, blocks)
     content = markdown_document(
         report, people, deps.templates, link=share_url(deps.settings, target.share_token)
     )
