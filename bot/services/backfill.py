@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -72,17 +73,28 @@ def message_row(
     team_id: str, postmortem_id: int, channel_id: str, message: Message, *, is_key: bool = False
 ) -> TimelineEvent:
     """A Slack message as a timeline row, keyed on "channel:ts"."""
-    return TimelineEvent(
-        team_id=team_id,
-        postmortem_id=postmortem_id,
-        occurred_at=ts_to_datetime(message["ts"]),
-        source="slack",
-        source_key=f"{channel_id}:{message['ts']}",
-        text=text_of(message),
-        actor=actor_of(message),
-        thread_ts=thread_of(message),
-        is_key=is_key,
-    )
+    return TimelineEvent(**message_values(team_id, postmortem_id, channel_id, message, is_key))
+
+
+def message_values(
+    team_id: str, postmortem_id: int, channel_id: str, message: Message, is_key: bool
+) -> dict[str, Any]:
+    """A Slack message as a timeline row's columns (every one `timeline.FIELDS` names)."""
+    return {
+        "team_id": team_id,
+        "postmortem_id": postmortem_id,
+        "occurred_at": ts_to_datetime(message["ts"]),
+        "source": "slack",
+        "source_key": f"{channel_id}:{message['ts']}",
+        "text": text_of(message),
+        "actor": actor_of(message),
+        "kind": None,
+        "via": None,
+        "incident_id": None,
+        "thread_ts": thread_of(message),
+        "is_key": is_key,
+        "edited_at": None,
+    }
 
 
 def file_page(
@@ -97,6 +109,8 @@ def file_page(
 ) -> tuple[int, int]:
     """File one page of history; (rows new to the timeline, messages that were spoken).
 
+    New messages go in with one INSERT … ON CONFLICT DO NOTHING for the page; only the
+    ones already stored (a re-read, live capture) are loaded, to catch up on edits.
     A message pinned (`pinned_to`, or its ts among `pinned`: ts -> who pinned it, from
     `pins.list`) or carrying the key reaction when it is read was marked during the
     incident: it is key, with a mark for the pin and one per person who reacted."""
@@ -107,21 +121,18 @@ def file_page(
         for key, message in spoken.items()
         if (found := _marks(message, target.channel_id, key_reaction, pinned or {}))
     }
-    stored = timeline.by_keys(session, target.postmortem_id, "slack", spoken.keys())
-    for key, row in stored.items():
+    rows = [
+        message_values(target.team_id, target.postmortem_id, target.channel_id, m, key in marked)
+        for key, m in spoken.items()
+    ]
+    added = timeline.insert_missing(session, rows)
+    stored = [key for key in spoken if key not in added]
+    for key, row in timeline.by_keys(session, target.postmortem_id, "slack", stored).items():
         _apply_edit(row, spoken[key])
         if row.deleted_at is not None:
             marked.pop(key, None)
         elif key in marked:
             row.is_key = True
-    fresh = [
-        message_row(
-            target.team_id, target.postmortem_id, target.channel_id, message, is_key=key in marked
-        )
-        for key, message in spoken.items()
-        if key not in stored
-    ]
-    added = timeline.add_all_unless_exist(session, fresh)
     for key, found in marked.items():
         for marked_by in sorted(found):
             marks.add(session, _mark(target, key, marked_by))
@@ -129,7 +140,7 @@ def file_page(
         capture.record_deletion(
             session, target.postmortem_id, target.team_id, target.channel_id, ts, now
         )
-    return added, len(spoken)
+    return len(added), len(spoken)
 
 
 def _marks(

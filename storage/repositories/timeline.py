@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.models import TimelineEvent
+from storage.upsert import insert_all_ignoring_conflicts
+
+# An event's identity: a re-delivery or a re-read with the same key adds nothing.
+KEY = ("postmortem_id", "source", "source_key")
+# Every column a caller may give a new event (id and created_at are the database's).
+FIELDS = (
+    "team_id",
+    "postmortem_id",
+    "occurred_at",
+    "source",
+    "source_key",
+    "text",
+    "actor",
+    "kind",
+    "via",
+    "incident_id",
+    "thread_ts",
+    "is_key",
+    "edited_at",
+)
 
 
 def get_by_key(
@@ -61,26 +82,28 @@ def by_keys(
     return {event.source_key: event for event in session.scalars(query)}
 
 
+def insert_missing(session: Session, rows: Sequence[Mapping[str, Any]]) -> set[str]:
+    """Insert the events (column -> value, one post-mortem and source) whose key is not
+    stored yet, in one statement; returns the keys that went in.
+
+    A row already there, filed by live capture meanwhile or by an earlier read, is left
+    as it is: the caller learns which by the keys missing from the answer."""
+    inserted = insert_all_ignoring_conflicts(
+        session, TimelineEvent, rows, index_elements=KEY, returning="source_key"
+    )
+    return set(inserted)
+
+
 def add_all_unless_exist(session: Session, events: Sequence[TimelineEvent]) -> int:
-    """Insert events whose keys the caller found missing; returns how many went in.
-
-    One flush for the lot; if live capture filed one of them meanwhile, the unique key
-    refuses the batch and each event is tried on its own."""
-    if not events:
-        return 0
-    try:
-        with session.begin_nested():
-            session.add_all(events)
-    except IntegrityError:
-        return sum(add_unless_exists(session, _fresh_copy(event)) for event in events)
-    return len(events)
+    """Insert the events whose keys are not stored yet; returns how many went in."""
+    return len(insert_missing(session, [_values(event) for event in events]))
 
 
-def _fresh_copy(event: TimelineEvent) -> TimelineEvent:
-    """The rolled-back batch leaves its objects transient with stale state; start anew."""
-    columns = ("team_id", "postmortem_id", "occurred_at", "source", "source_key", "text")
-    more = ("actor", "kind", "via", "incident_id", "thread_ts", "is_key", "edited_at")
-    return TimelineEvent(**{name: getattr(event, name) for name in (*columns, *more)})
+def _values(event: TimelineEvent) -> dict[str, Any]:
+    """A pending event's columns; the ones left unset get their defaults, as a flush would."""
+    values = {name: getattr(event, name) for name in FIELDS}
+    values.update(text=event.text or "", is_key=bool(event.is_key))
+    return values
 
 
 def first_time_of_kind(session: Session, postmortem_id: int, kind: str) -> datetime | None:
