@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -130,3 +131,44 @@ def test_one_message_finds_a_top_level_message_and_a_thread_reply(
     assert harvest.one_message(client, CHANNEL, top[1])["text"] == "m1"
     assert harvest.one_message(client, CHANNEL, reply)["text"] == "r1"
     assert harvest.one_message(client, CHANNEL, f"{START + 50}.000100") is None
+
+
+def test_the_next_pages_are_read_while_the_caller_files_one_and_no_further(
+    sb: Sandbox, client: WebClient
+) -> None:
+    _post(sb, 6 * harvest.HISTORY_LIMIT)
+
+    reading = harvest.pages(client, CHANNEL, ahead=1)
+    first = next(reading)
+
+    # While the caller holds the first page, one page waits for it and one is in hand.
+    sb.wait_for(lambda: sb.slack.call_count("conversations.history") == 3, timeout=10)
+    time.sleep(0.3)
+    assert sb.slack.call_count("conversations.history") == 3, "read ahead, but bounded"
+    rest = list(reading)
+    seen = [m["ts"] for page in [first, *rest] for m in page.messages]
+    assert seen == sorted(seen, key=float, reverse=True), "newest first, in Slack's order"
+    assert len(seen) == 6 * harvest.HISTORY_LIMIT
+
+
+def test_a_caller_that_stops_early_stops_the_reading(sb: Sandbox, client: WebClient) -> None:
+    _post(sb, 8 * harvest.HISTORY_LIMIT)
+
+    for _page in harvest.pages(client, CHANNEL, ahead=1):
+        break
+    time.sleep(0.5)
+
+    assert sb.slack.call_count("conversations.history") <= 3
+
+
+def test_a_refusal_mid_way_reaches_the_caller_after_the_pages_before_it() -> None:
+    def source() -> Iterator[int]:
+        yield 1
+        yield 2
+        raise RuntimeError("ratelimited for good")
+
+    got: list[int] = []
+    with pytest.raises(RuntimeError, match="for good"):
+        for item in harvest.read_ahead(source(), 4):
+            got.append(item)
+    assert got == [1, 2]
