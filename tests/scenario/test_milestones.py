@@ -26,6 +26,7 @@ from tests.scenario.conftest import INCIDENT_CHANNEL
 
 ALICE, BOB = "U0ALICE", "U0BOB"
 INCIDENT = "PMILESTONE1"
+ALERTS = "B0ALERTS"
 # The night of the incident, to the second as PagerDuty stamps it, 26 hours ago.
 IMPACT = (datetime.now(UTC) - timedelta(hours=26)).replace(second=0, microsecond=0)
 TRIGGERED = IMPACT + timedelta(minutes=3, seconds=20)
@@ -54,11 +55,14 @@ def _page(driver: Driver, event_type: str, occurred_at: datetime) -> None:
     assert response.status_code in (200, 202), response.text
 
 
+def _ours(message: dict[str, Any]) -> bool:
+    """The bot's own message (Datadog's post carries a bot id too)."""
+    return bool(message.get("bot_id")) and message.get("bot_id") != ALERTS
+
+
 def _start(sandbox: Sandbox, driver: Driver, text: str) -> None:
     driver.slash_command(ALICE, INCIDENT_CHANNEL, f"start {text}")
-    sandbox.wait_for(
-        lambda: [m for m in sandbox.slack.messages(INCIDENT_CHANNEL) if m.get("bot_id")]
-    )
+    sandbox.wait_for(lambda: [m for m in sandbox.slack.messages(INCIDENT_CHANNEL) if _ours(m)])
 
 
 def _answer(sandbox: Sandbox, user: str, containing: str) -> str:
@@ -69,6 +73,15 @@ def _answer(sandbox: Sandbox, user: str, containing: str) -> str:
     return sandbox.wait_for(found)[-1]
 
 
+def _gathered(sandbox: Sandbox) -> None:
+    def found() -> list[str]:
+        opening = [m for m in sandbox.slack.messages(INCIDENT_CHANNEL) if _ours(m)]
+        replies = sandbox.slack.replies(INCIDENT_CHANNEL, opening[0]["ts"])[1:] if opening else []
+        return [m["text"] for m in replies if m["text"].startswith("Timeline gathered")]
+
+    sandbox.wait_for(found, timeout=30)
+
+
 def _postmortem(db: sessionmaker[Session]) -> Postmortem:
     with db() as session:
         query = select(Postmortem).where(Postmortem.channel_id == INCIDENT_CHANNEL)
@@ -77,7 +90,7 @@ def _postmortem(db: sessionmaker[Session]) -> Postmortem:
 
 def _timeline_reply(sandbox: Sandbox, after: int) -> str:
     def found() -> list[str]:
-        opening = next(m for m in sandbox.slack.messages(INCIDENT_CHANNEL) if m.get("bot_id"))
+        opening = next(m for m in sandbox.slack.messages(INCIDENT_CHANNEL) if _ours(m))
         replies = sandbox.slack.replies(INCIDENT_CHANNEL, opening["ts"])[1:]
         texts = [m["text"] for m in replies if "*Durations*" in m.get("text", "")]
         return texts[after:]
@@ -127,15 +140,25 @@ def test_a_postmortem_started_26_hours_late_counts_from_the_incidents_own_clock(
 def test_without_pagerduty_the_milestones_come_from_the_command_and_the_modal(
     sandbox: Sandbox, driver: Driver, bot_db: sessionmaker[Session]
 ) -> None:
-    _start(sandbox, driver, "Checkout errors")
+    # Datadog's post (attachments only) is the first sign in the channel, 26 hours ago.
+    alert = published.read_json("slack_incoming_webhook.attachment_fields.zulip.json")
+    alerted = IMPACT + timedelta(minutes=3)
+    sandbox.slack.post_as_app(
+        INCIDENT_CHANNEL, alert, bot_id=ALERTS, username="Datadog", ts=f"{alerted.timestamp():.6f}"
+    )
+    _start(sandbox, driver, f'--since "{_utc(IMPACT - timedelta(minutes=10))}" Checkout errors')
+    _gathered(sandbox)
     driver.slash_command(ALICE, INCIDENT_CHANNEL, "milestone detected")
     assert "When was the incident detected?" in _answer(sandbox, ALICE, "When was the incident")
     driver.slash_command(ALICE, INCIDENT_CHANNEL, "milestone fixed 22:43")
     assert "`fixed` is not a milestone" in _answer(sandbox, ALICE, "is not a milestone")
 
-    for name, moment in (("started", IMPACT), ("mitigated", IMPACT + timedelta(minutes=47))):
-        driver.slash_command(ALICE, INCIDENT_CHANNEL, f"milestone {name} {_utc(moment)}")
-        _answer(sandbox, ALICE, "set.\n")
+    driver.slash_command(ALICE, INCIDENT_CHANNEL, f"milestone started {_utc(IMPACT)}")
+    told = _answer(sandbox, ALICE, "*Impact started* set.")
+    assert f"*Detected*: {_utc(alerted)}" in told and "— an alert bot's message" in told
+    mitigated = IMPACT + timedelta(minutes=47)
+    driver.slash_command(ALICE, INCIDENT_CHANNEL, f"milestone mitigated {_utc(mitigated)}")
+    _answer(sandbox, ALICE, "*Mitigated* set.")
     # Alice is in Berlin: the modal shows and reads her times there.
     berlin = IMPACT.astimezone(ZoneInfo("Europe/Berlin"))
     opened = driver.slash_command(ALICE, INCIDENT_CHANNEL, "milestone")
