@@ -47,6 +47,7 @@ class World:
     checkout: int  # Alice leads it, in CHANNEL (Bob and Carmen are members)
     hidden: int  # Alice leads it too, in PRIVATE (only Alice and the bot)
     foreign: int  # another workspace's
+    foreign_item: int  # Bob's, in another workspace's post-mortem
 
     def said_to(self, user: str, containing: str) -> str:
         """The newest ephemeral answer (response URL) or DM to `user` that contains the words."""
@@ -114,14 +115,14 @@ def world(sandbox: Sandbox, database_url: str) -> Iterator[World]:
         hidden_root = sandbox.slack.post_as_user(PRIVATE, ALICE, "Post-mortem thread")
         checkout = seed_postmortem(db, CHANNEL, checkout_root["ts"])
         hidden = seed_postmortem(db, PRIVATE, hidden_root["ts"])
-        foreign = _foreign_postmortem(db)
+        foreign, foreign_item = _foreign_postmortem(db)
         with Driver(bot.url, bot.signing_secret, sandbox) as driver:
-            yield World(sandbox, bot, driver, db, checkout, hidden, foreign)
+            yield World(sandbox, bot, driver, db, checkout, hidden, foreign, foreign_item)
         engine.dispose()
         assert "Traceback" not in bot.log(), "every refusal is a message, never a crash"
 
 
-def _foreign_postmortem(db: sessionmaker[Session]) -> int:
+def _foreign_postmortem(db: sessionmaker[Session]) -> tuple[int, int]:
     with db.begin() as session:
         workspaces.ensure(session, ELSEWHERE)
         other = Postmortem(
@@ -134,7 +135,18 @@ def _foreign_postmortem(db: sessionmaker[Session]) -> int:
         )
         session.add(other)
         session.flush()
-        return other.id
+        item = ActionItem(
+            team_id=ELSEWHERE,
+            postmortem_id=other.id,
+            number=1,
+            action="rotate the leaked payroll credentials",
+            owner_id=BOB,
+            deadline=date(2026, 12, 4),
+            priority="High",
+        )
+        session.add(item)
+        session.flush()
+        return other.id, item.id
 
 
 # -- publish, share, revoke: the lead or an admin ------------------------------------
@@ -209,6 +221,19 @@ def test_forged_interview_buttons_are_refused_with_a_message(world: World) -> No
     assert opened["private_metadata"] == str(world.checkout)
 
 
+def test_another_workspaces_item_cannot_be_changed_even_by_its_owner(world: World) -> None:
+    for action_id in (followup_blocks.DONE, followup_blocks.SNOOZE, followup_blocks.DEADLINE):
+        world.click(BOB, action_id, f"{world.foreign_item}:{followup_blocks.MINE}")
+    gone = "That action item no longer exists."
+    world.sandbox.wait_for(
+        lambda: len([r for r in world.sandbox.slack.responses if gone in str(r)]) == 3
+    )
+    with world.db() as session:
+        item = session.get_one(ActionItem, world.foreign_item)
+    assert (item.status, item.snoozed_until, item.deadline) == ("open", None, date(2026, 12, 4))
+    assert world.sandbox.slack.views == [], "no date picker for it either"
+
+
 @pytest.mark.parametrize(
     ("action_id", "value", "answer"),
     [
@@ -253,7 +278,7 @@ def test_forged_add_item_metadata_is_refused_and_nothing_is_added(world: World) 
     added = world.sandbox.wait_for(lambda: world.items(world.checkout)[2:])
     assert (added[0].owner_id, added[0].action) == (BOB, ACTION)
     assert len(world.items(world.hidden)) == before
-    assert len(world.items(world.foreign)) == 0
+    assert len(world.items(world.foreign)) == 1, "only the one it was seeded with"
 
 
 def test_a_picker_value_that_is_not_a_user_id_is_refused_and_not_stored(world: World) -> None:
