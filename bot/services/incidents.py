@@ -8,7 +8,7 @@ cannot read them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy.orm import Session
 
@@ -39,14 +39,20 @@ def link(
     return Linked(incident_id, previous if previous != incident_id else None, attached)
 
 
-def file_webhook_events(session: Session, postmortem: Postmortem, *, single_workspace: bool) -> int:
-    """File the kept webhook events of the post-mortem's incident that its workspace may
-    see and its timeline lacks; how many that was."""
+def file_webhook_events(
+    session: Session,
+    postmortem: Postmortem,
+    *,
+    single_workspace: bool,
+    only: Collection[str] | None = None,
+) -> int:
+    """File the kept webhook events of the post-mortem's incident (with `only`, just those
+    of these event ids) that its workspace may see and its timeline lacks; how many."""
     incident_id = postmortem.pagerduty_incident_id
     if incident_id is None:
         return 0
     kept = pagerduty_events.list_by_incident(
-        session, postmortem.team_id, incident_id, unmapped_too=single_workspace
+        session, postmortem.team_id, incident_id, unmapped_too=single_workspace, only=only
     )
     rows = [to_row(webhook_entry(stored), postmortem) for stored in kept]
     stored = timeline.by_keys(session, postmortem.id, "pagerduty", [r.source_key for r in rows])

@@ -29,7 +29,7 @@ def record(
     only on post-mortems of the workspace its service belongs to."""
     if not deliveries.first_time(session, "pagerduty", event.event_id):
         return False
-    service = _service(session, event, now)
+    service, named_earlier = _service(session, event, now)
     session.add(
         PagerDutyEvent(
             event_id=event.event_id,
@@ -45,20 +45,27 @@ def record(
     session.flush()
     if event.incident_id:
         service_id = service.service_id if service else None
+        # Events kept before their service was known are filed along with this one.
+        only = None if named_earlier else [event.event_id]
         for postmortem in _linking(session, event.incident_id, service_id, single_workspace):
-            incidents.file_webhook_events(session, postmortem, single_workspace=single_workspace)
+            incidents.file_webhook_events(
+                session, postmortem, single_workspace=single_workspace, only=only
+            )
     return True
 
 
-def _service(session: Session, event: WebhookEvent, now: datetime) -> ServiceRef | None:
-    """The service the event names, learnt for its incident; else its incident's known one."""
+def _service(
+    session: Session, event: WebhookEvent, now: datetime
+) -> tuple[ServiceRef | None, bool]:
+    """The service the event names, learnt for its incident, else its incident's known one;
+    and whether that gave a service to events kept before it without one."""
     if event.incident_id is None:
-        return ServiceRef(event.service_id, event.service_name) if event.service_id else None
+        named = ServiceRef(event.service_id, event.service_name) if event.service_id else None
+        return named, False
     if event.service_id is None:
-        return pagerduty_services.incident_service(session, event.incident_id)
+        return pagerduty_services.incident_service(session, event.incident_id), False
     service = ServiceRef(event.service_id, event.service_name)
-    pagerduty_services.learn(session, event.incident_id, service, now)
-    return service
+    return service, pagerduty_services.learn(session, event.incident_id, service, now) > 0
 
 
 def _linking(

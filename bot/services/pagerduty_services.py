@@ -49,9 +49,10 @@ def may_see(
     return single_workspace
 
 
-def learn(session: Session, incident_id: str, service: ServiceRef, now: datetime) -> None:
-    """Remember which service the incident is on (its notes' webhooks do not say)."""
-    pagerduty_services.learn_incident_service(
+def learn(session: Session, incident_id: str, service: ServiceRef, now: datetime) -> int:
+    """Remember which service the incident is on (its notes' webhooks do not say); how many
+    kept events of the incident that gave a service to."""
+    return pagerduty_services.learn_incident_service(
         session, incident_id, service.service_id, service.name, now
     )
 

@@ -266,3 +266,19 @@ def test_a_service_name_pagerduty_sent_is_inert_in_the_refusal(
         refusal = _refusal(session, ACME, "PLOUD01")
 
     assert "(API &lt;!channel&gt;)" in refusal and "<!channel>" not in refusal
+
+
+def test_a_note_kept_before_its_service_was_known_is_filed_once_a_webhook_names_it(
+    sessions: sessionmaker[Session],
+) -> None:
+    postmortem_id = _postmortem(sessions, ACME, "C0ACME")
+    with sessions.begin() as session:
+        pagerduty_services.map_service(session, SERVICE, ACME, NOW)
+        incidents.link(session, postmortem_id, INCIDENT, single_workspace=False)
+
+    _receive(sessions, NOTE)
+    before = _timeline_types(sessions, postmortem_id)
+    _receive(sessions, TRIGGERED, RESOLVED)
+
+    assert before == [], "nobody's while its service is unknown"
+    assert _timeline_types(sessions, postmortem_id) == ["note", "resolved", "trigger"]
