@@ -33,7 +33,7 @@ Needs = Literal[
 MENTION = r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>"
 _WORD = re.compile(rf"{MENTION}|@[\w.-]+|[\w][\w'’-]*")
 _CLAUSE_BREAK = re.compile(
-    r"[.!?;:,()\"“”\n]|\b(?:and|but|so|because|since|when|while|after|before|although"
+    r"[!?;,()\"“”\n]|[.:](?!\w)|\b(?:and|but|so|because|since|when|while|after|before|although"
     r"|though|if|until|or|then|which|who|whereas)\b",
     re.IGNORECASE,
 )
@@ -42,7 +42,8 @@ _PLURAL = re.compile(r"[^aeiousy]s$")
 _POSSESSIVE_S = re.compile(r"(.+)['’]s")
 # A person named after a fixed word: "because of {who}", "caused by the new {who}".
 _WHO = (
-    r"(?P<who>(?:(?:the|a|an|our|my|that|this|new|junior|senior|poor)\s+){0,3}"
+    r"(?P<who>(?:(?:the|a|an|our|my|that|this|new|junior|senior|poor|lead|night|day"
+    r"|[a-z]+(?:al|ed|ive|ous|ful|less|ic|ior|ary|ible|able))\s+){0,3}"
     rf"(?:{MENTION}|@?[\w'’-]+))"
 )
 
@@ -113,9 +114,25 @@ _RULES: tuple[_Rule, ...] = (
     _rule("attribution", "possessive", r"\bfault\b"),
     _rule("mistake", "possessive", r"\b(?:mistake|typo|blunder|oversight|screw-?up|slip-?up)s?\b"),
     _rule("attribution", "who", rf"\b(?:because\s+of|caused\s+by)\s+{_WHO}"),
+    _rule(
+        "attribution",
+        "who",
+        rf"\b(?:attributed|attributable|blamed|pinned)\s+(?:\w+\s+)?(?:to|on)\s+{_WHO}",
+    ),
+    # A nominalised failure of a person: "the failure of a lead operator to act".
+    _rule(
+        "attribution",
+        "who",
+        rf"\b(?:failure|inability|refusal|negligence|carelessness)\s+of\s+{_WHO_BEFORE}(?=\s+to\b)",
+    ),
     _rule("attribution", "who", rf"\b(?:is|was|it['’]s|that['’]s)\s+on\s+{_WHO_BEFORE}\s+for\b"),
     _rule("attribution", "person", r"\b(?:is|was|are|were)\s+(?:\w+\s+)?at\s+fault\b"),
-    _rule("attribution", "who", rf"\broot\s+cause\s+(?:is|was)\s+(?:that\s+)?{_WHO}"),
+    _rule(
+        "attribution",
+        "who",
+        r"\b(?:root\s+cause|cause|trigger|culprit)\s+(?:is|was)\s+"
+        rf"(?:(?:identified|traced)\s+(?:as|to)\s+|that\s+)?{_WHO}",
+    ),
     _rule("attribution", "who", rf"\b(?:mistake|error|typo)s?\s+(?:by|from)\s+{_WHO}"),
     _rule(
         "counterfactual",
@@ -174,7 +191,9 @@ _RULES: tuple[_Rule, ...] = (
         r"\b(?:froze|panicked|freaked\s+out|cut\s+corners|rubber[- ]stamped|blindly|cowboy(?:ed)?"
         r"|winged\s+it|rushed(?:\s+(?:it|this|that|the\s+\w+))?(?:\s+(?:out|through))?"
         r"|had\s+no\s+(?:idea|clue)|did(?:n['’]t|\s+not)\s+(?:know|understand|realise|realize)"
-        r"\s+(?:what|how|that|the)|(?:was|were|is|are)(?:n['’]t|\s+not)\s+(?:competent|qualified"
+        r"\s+(?:what|how|that|the)|(?:was|were)(?:n['’]t|\s+not)\s+sure\s+(?:how|what)"
+        r"|(?:has|have|had)(?:n['’]t|\s+not)\s+(?:had\s+)?a\s+clue"
+        r"|(?:was|were|is|are)(?:n['’]t|\s+not)\s+(?:competent|qualified"
         r"|careful|up\s+to)|too\s+(?:lazy|careless|junior|inexperienced|green)"
         r"|out\s+of\s+(?:their|his|her|my|your)\s+depth|in\s+over\s+(?:their|his|her)\s+head)\b",
     ),
@@ -215,7 +234,28 @@ _RULES: tuple[_Rule, ...] = (
         rf"\b(?:didn['’]t|did\s+not|(?:had|has|have)(?:n['’]t|\s+not)|never|failed\s+to)\s+"
         rf"(?!(?:{_NEG_EXEMPT})\b)\w+",
     ),
-    _rule("omission", "person", r"\b(?:missed|(?:was|were)\s+supposed\s+to)\b"),
+    _rule("omission", "person", r"\b(?:missed|(?:was|were)(?:n['’]t|\s+not)?\s+supposed\s+to)\b"),
+    _rule(
+        "omission",
+        "person",
+        r"\bleft\s+(?:(?:the|a|an|it|them|this|that)\s+)?(?:[\w-]+\s+){0,3}?"
+        r"(?:blank|empty|unset|unchecked|unlocked|unpatched|disabled|half-done)\b",
+    ),
+    # A person's change whose effect is the failure: "deployed a config change that took down".
+    _rule(
+        "outcome",
+        "person",
+        r"\b(?:pushed|deployed|shipped|merged|ran|applied|made|introduced|wrote|committed|executed)"
+        r"\s+(?:\S+\s+){1,6}?(?:that|which)\s+(?:\w+\s+)?(?:took\s+down|brought\s+down|broke"
+        r"|caused|crashed|deleted|wiped|corrupted|truncated|knocked\s+out)\b",
+    ),
+    # A person's state given as the explanation: "an exhausted operator", "the tired admin".
+    _rule(
+        "competence",
+        "who",
+        r"\b(?:tired|exhausted|sleepy|sleep-deprived|overworked|distracted|inexperienced|rookie"
+        rf"|hungover|clueless)\s+{_WHO}",
+    ),
     _rule(
         "should-have",
         "person",
@@ -293,13 +333,20 @@ _META_PART = re.compile(r"[^.;!?]+?(?=\bbut\b|[.;!?]|$)", re.IGNORECASE)
 _META_CUE = re.compile(
     r"\b(?:not|isn['’]t|never)\s+(?:about\s+)?(?:who|whom|finding\s+who|blam\w*|fault)\b"
     r"|\bblameless\b|\bwithout\s+blame\b|\bno\s+blame\b|\bassign(?:ing)?\s+blame\b"
-    r"|^\W*blaming\b|\bfinding\s+(?:a\s+)?(?:culprit|scapegoat|someone\s+to\s+blame)\b",
+    r"|^\W*blaming\b|\bfinding\s+(?:a\s+)?(?:culprit|scapegoat|someone\s+to\s+blame)\b"
+    r"|\bblam(?:e|ing)\s+(?:the|a|an|individuals?|people|workers?|operators?|engineers?|someone"
+    r"|others|each\s+other)\b|\bassign(?:s|ed|ing)?\s+(?:blame|responsibility|fault)\b"
+    r"|\b(?:old|new|this|that)\s+view\b|\bjudg\w*\s+(?:other\s+)?people|\bhindsight\b"
+    r"|\bbad\s+apples?\b|\bfear\s+of\s+being\s+blamed\b|\bfundamental\s+attribution\b"
+    r"|\b(?:investigation|analysis|review)s?\s+(?:will\s+)?(?:often\s+)?(?:focus|conclude)",
     re.IGNORECASE,
 )
 # A judgment word under negation or quoted as a label: "this is not incompetence".
 _NEGATED_BEFORE = re.compile(
     r"\b(?:not|n['’]t|no|never|nobody|tempting\s+to\s+\w+(?:\s+\w+)?|call(?:ing)?\s+(?:this|it)"
-    r"|rather\s+than|instead\s+of)\s+(?:\w+\s+){0,2}$",
+    r"|rather\s+than|instead\s+of|prevent\w*|avoid\w*|reduc\w*|mitigat\w*|minimi[sz]\w*"
+    r"|eliminat\w*|guard\w*\s+against|protect\w*\s+against|tolerat\w*|catch\w*"
+    r"|(?:view|theory|symptom|myth)s?\s+of)\s+(?:\w+\s+){0,2}$",
     re.IGNORECASE,
 )
 
@@ -323,6 +370,7 @@ _FAILURE_MARK = re.compile(
     r"\b(?:mistakes?|errors?|slip-?ups?|typos?|blunders?|screw-?ups?|wrong|bad|broken|faulty"
     r"|untested|unreviewed|careless\w*|botched|fat[- ]?fingered|rushed|misconfigured|mishandled"
     r"|overlooked|ignored|neglected|forgotten|skipped|deleted|dropped|wiped|corrupted"
+    r"|deletion|removal|misconfiguration|truncation|outage|breakage"
     r"|without\s+(?:a\s+|any\s+)?(?:review|approval|testing|tests?|checking))\b",
     re.IGNORECASE,
 )
@@ -356,18 +404,59 @@ def _inverted_end(text: str, match: re.Match[str]) -> int:
 
 
 def _needs_who(text: str, match: re.Match[str]) -> int | None:
-    return match.start() if is_person_word(_WORD.findall(match["who"])[-1]) else None
+    who = _WORD.findall(match["who"])[-1]
+    return match.start() if is_person_word(who) or _is_person_possessive(who) else None
 
 
 def _needs_person(text: str, match: re.Match[str], *, allow_none: bool = False) -> int | None:
     words = _subject_words(text, match.start())
     if not words:
         return match.start() if allow_none else None
-    if _is_passive(words) or not is_person_word(words[-1][0]):
+    if _is_passive(words) or _is_hypothetical(text, words[0][1]):
         return None
-    if words[-1][0].lower() == "i" and _SELF_REPORT.search(text, match.end()):
+    subject = subject_head(words)
+    if subject is None or not is_person_word(subject[0]):
         return None
-    return words[-1][1]
+    if subject[0].lower() == "i" and _SELF_REPORT.search(text, match.end()):
+        return None
+    return subject[1]
+
+
+_PERSONAL_PRONOUNS = frozenset({"he", "she", "they", "i", "you", "someone", "somebody"})
+# Words that end a subject's head noun: a prepositional phrase or a participle follows it.
+_HEAD_ENDERS = frozenset({"at", "from", "of", "in", "on", "with", "for", "inside", "under"})
+
+
+def subject_head(words: list[tuple[str, int]]) -> tuple[str, int] | None:
+    """The head of the subject noun phrase before a predicate, or None for an activity.
+
+    "the operator at OWASA" -> operator; "an employee removing the equipment" -> employee;
+    "the alert for the on-call engineer" -> alert; "Porting the old code" -> None (a
+    gerund: the subject is an activity, not a person); a pronoun right before the verb
+    is its subject ("some yahoo did something he wasn't supposed to").
+    """
+    content = [(word, start) for word, start in words if word.lower() not in _DETERMINERS]
+    if not content:
+        return words[-1]
+    if content[-1][0].lower() in _PERSONAL_PRONOUNS:
+        return content[-1]
+    first = content[0][0]
+    if _is_gerund(first) and not is_person_word(first):
+        return None
+    for index in range(1, len(content)):
+        word = content[index][0]
+        if word.lower() in _HEAD_ENDERS or (_is_gerund(word) and not word[:1].isupper()):
+            return content[index - 1]
+    return content[-1]
+
+
+def _is_gerund(word: str) -> bool:
+    return len(word) > 4 and word.lower().endswith("ing") and word.isalpha()
+
+
+def _is_hypothetical(text: str, clause_start: int) -> bool:
+    """ "even if he totally messed up, …": a concession, not a claim about what he did."""
+    return re.search(r"\beven\s+if\s*$", text[:clause_start], re.IGNORECASE) is not None
 
 
 # "I ran it in the wrong terminal because both prompts look identical" gives the system context.

@@ -32,6 +32,7 @@ ROLE_NOUNS = _words(
     tester testers analyst analysts consultant consultants supervisor supervisors
     shift hire newcomer newcomers junior juniors senior seniors typist approvers
     releaser maintainer maintainers committer committers contributor contributors
+    worker workers personnel employee's idiot idiots moron morons yahoo wanker clown clowns
     """
 )
 
@@ -51,6 +52,7 @@ NOT_NAMES = _words(
     """
     the this that these those it its a an our we there here what why how who when where
     nothing nobody everything something anything none each every all some no one both
+    anyone anybody
     also once later then after before during while because if so but and or yes
     monday tuesday wednesday thursday friday saturday sunday
     january february march april may june july august september october november december
