@@ -30,6 +30,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 from bot.core.report import Report
+from bot.core.report_text import as_typed
 from bot.core.report_words import Names, names_for
 from bot.core.slack_text import channel_link, escape
 from bot.documents.render import markdown_document
@@ -257,7 +258,7 @@ def _upload(client: WebClient, upload: Upload) -> str | None:
         thread_ts=upload.summary_ts if upload.in_thread else None,
         content=upload.content,
         filename=upload.filename,
-        title=f"Post-mortem report: {upload.report.header.dated_title}",
+        title=f"Post-mortem report: {as_typed(upload.report.header.dated_title)}",
         initial_comment=upload.comment,
     )
     files = response.get("files") or [response.get("file") or {}]

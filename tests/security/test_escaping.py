@@ -290,6 +290,8 @@ def test_every_injection_is_shown_inert_in_slack_in_timeline_md_and_in_the_repor
 
     texts = bot_slack_texts(sandbox)
     assert foreign_markup(texts) == []
+    titles = [upload["title"] for upload in sandbox.slack.files]
+    assert [t for t in titles if "&lt;" in t] == [], "a file's title is plain text: as typed"
     twice = [text for text in texts if "&amp;lt;" in text or "&amp;gt;" in text]
     assert twice == [], "people's words are escaped once, so they read as typed"
     heading = _answered(sandbox, "Action items of")[0]

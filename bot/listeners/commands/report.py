@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from bot.core.report_text import as_typed
 from bot.documents.render import markdown_document
 from bot.errors import BadArguments
 from bot.flows import publishing
@@ -58,7 +59,7 @@ def report(invocation: Invocation) -> None:
         thread_ts=target.thread_ts,
         content=markdown_document(report_now, people, deps.templates, link=url),
         filename=f"preview-{publishing.filename(report_now)}",
-        title=f"Preview: {report_now.header.dated_title}",
+        title=f"Preview: {as_typed(report_now.header.dated_title)}",
     )
 
 

@@ -6,6 +6,7 @@ import uuid
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.manual_time import EXAMPLES, TimeNotUnderstood, split_when
+from bot.core.report_text import as_typed
 from bot.core.slack_text import escape, quote
 from bot.core.timeline import format_utc_minute
 from bot.errors import BadArguments
@@ -101,7 +102,7 @@ def timeline(invocation: Invocation) -> None:
         thread_ts=view.thread_ts,
         content=timeline_blocks.markdown(view, names, deps.templates),
         filename=TIMELINE_FILE,
-        title=f"Timeline: {view.title}",
+        title=f"Timeline: {as_typed(view.title)}",
     )
 
 
