@@ -6,13 +6,20 @@ own (`bot.services.backfill`), so memory stays flat, a re-run adds nothing twice
 live capture can write alongside. Whatever stops the reading (not in the channel, rate
 limits outlasting the retries, anything) ends it with a gap recorded on the timeline
 rather than an error: what was read is kept.
+
+A crash is not a stop: the backfill records how far back it has read as it goes
+(`bot.services.backfill_progress`), and until it has read everything the timeline
+states what is not read yet. One a crash cut short resumes from there the next time
+the channel is backfilled, which the inbox's replay of the interrupted `start` does by
+itself after the restart: no job of its own, since the inbox already runs every
+recorded request at least once.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from slack_sdk import WebClient
@@ -24,6 +31,7 @@ from bot.core.gathering import HistoryOutcome, Tally
 from bot.core.spoken import OwnBot
 from bot.core.timeline import Gap
 from bot.services import backfill
+from bot.services import backfill_progress as progress
 from bot.services.backfill import Target, window_start
 from bot.slack import harvest
 from storage.models import utcnow
@@ -52,22 +60,19 @@ def backfill_channel(
 ) -> HistoryOutcome:
     """Read the channel's history into the timeline; the outcome says how much, and any gap.
 
-    Messages pinned or carrying `key_reaction` when read are filed key."""
+    Messages pinned or carrying `key_reaction` when read are filed key. A backfill a
+    crash cut short (its progress is still recorded) resumes where it stopped."""
     with sessions.begin() as session:
         target = backfill.target(session, postmortem_id)
+        left = progress.left_off(session, target)
     tally, oldest, name = Tally(), None, None
     try:
         created, name = _channel_facts(client, target.channel_id)
         oldest = window_start(target.since, target.first_trigger, created)
-        # The post-mortem's own thread is the retrospective, not the incident.
-        skip = [target.thread_ts] if target.thread_ts else []
-        marking = Marking(key_reaction, _pinned(client, target.channel_id))
-        for page in harvest.pages(
-            client, target.channel_id, oldest=_slack_ts(oldest), skip_threads=skip
-        ):
-            _file_page(sessions, target, page, own, tally, clock(), marking)
-            if on_progress is not None and tally.pages % progress_every == 0:
-                on_progress(tally)
+        reading = Reading(sessions, client, target, own, tally, clock, _where(name))
+        reading.marking = Marking(key_reaction, _pinned(client, target.channel_id))
+        for window in reading.windows(left, _slack_ts(oldest)):
+            reading.read(window, on_progress, progress_every)
     except SlackApiError as error:
         gap = _slack_gap(str(error.response.get("error")), tally, name)
         return HistoryOutcome(tally, oldest, _record(sessions, target, gap))
@@ -78,7 +83,95 @@ def backfill_channel(
         return HistoryOutcome(tally, oldest, _record(sessions, target, gap))
     with sessions.begin() as session:
         backfill.clear_gaps(session, target)
+        progress.finish(session, target)
     return HistoryOutcome(tally, oldest, None)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Part of the history to read: from `oldest` up to `latest` (None: to now).
+    `tracked`: as its pages are filed, the backfill's progress moves back with them."""
+
+    oldest: str | None
+    latest: str | None
+    tracked: bool
+
+
+@dataclass
+class Reading:
+    """One backfill under way: where it files pages, and how it records its progress."""
+
+    sessions: sessionmaker[Session]
+    client: WebClient
+    target: Target
+    own: OwnBot
+    tally: Tally
+    clock: Callable[[], datetime]
+    where: str
+    marking: Marking = field(default_factory=lambda: Marking(DEFAULT_KEY_REACTION, {}))
+
+    def windows(self, left: progress.LeftOff | None, oldest: str | None) -> list[Window]:
+        """A fresh backfill reads the whole window, newest first. One that was cut short
+        reads what it had not reached yet (older than where it stopped), then what was
+        posted since it began; what it had filed is not read again."""
+        if left is None:
+            with self.sessions.begin() as session:
+                progress.begin(
+                    session, self.target, newest_ts=_now_ts(self.clock), where=self.where
+                )
+            return [Window(oldest, None, tracked=True)]
+        logger.info(
+            "backfill resumed postmortem=%s read_down_to=%s",
+            self.target.postmortem_id,
+            left.read_down_to,
+        )
+        return [
+            Window(oldest, left.read_down_to or left.newest_ts, tracked=True),
+            Window(left.newest_ts, None, tracked=False),
+        ]
+
+    def read(self, window: Window, on_progress: ProgressHook | None, every: int) -> None:
+        # The post-mortem's own thread is the retrospective, not the incident.
+        skip = [self.target.thread_ts] if self.target.thread_ts else []
+        # The oldest ts of a history page whose threads are still being read: the next
+        # history page (or the end) says they are all filed.
+        pending: str | None = None
+        for page in harvest.pages(
+            self.client,
+            self.target.channel_id,
+            oldest=window.oldest,
+            latest=window.latest,
+            skip_threads=skip,
+        ):
+            if page.thread_ts is None and pending is not None:
+                self._advance(window, pending)
+                pending = None
+            _file_page(
+                self.sessions, self.target, page, self.own, self.tally, self.clock(), self.marking
+            )
+            if page.thread_ts is None and page.messages:
+                pending = min((m["ts"] for m in page.messages), key=float)
+                if not _opens_threads(page, skip):
+                    self._advance(window, pending)
+                    pending = None
+            if on_progress is not None and self.tally.pages % every == 0:
+                on_progress(self.tally)
+        if pending is not None:
+            self._advance(window, pending)
+
+    def _advance(self, window: Window, read_down_to: str) -> None:
+        if window.tracked:
+            with self.sessions.begin() as session:
+                progress.advance(session, self.target, read_down_to=read_down_to, where=self.where)
+
+
+def _opens_threads(page: harvest.Page, skip: list[str]) -> bool:
+    """Whether harvest reads thread replies after this history page (as `harvest.pages` does)."""
+    return any(m.get("reply_count", 0) > 0 and m["ts"] not in skip for m in page.messages)
+
+
+def _now_ts(clock: Callable[[], datetime]) -> str:
+    return f"{clock().timestamp():.6f}"
 
 
 def _channel_facts(client: WebClient, channel_id: str) -> tuple[datetime | None, str | None]:
@@ -160,7 +253,9 @@ def _read(tally: Tally) -> str:
 
 
 def _record(sessions: sessionmaker[Session], target: Target, gap: Gap) -> Gap:
+    """The backfill stopped (not crashed): its own gap says so, and the next one reads afresh."""
     logger.warning("backfill gap postmortem=%s kind=%s", target.postmortem_id, gap.kind.value)
     with sessions.begin() as session:
         backfill.record_gap(session, target, gap)
+        progress.finish(session, target)
     return gap

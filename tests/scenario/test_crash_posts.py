@@ -14,12 +14,14 @@ import signal
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core.timeline import GapKind
 from bot.sandbox import Sandbox
 from bot.sandbox.bot_process import BotProcess, free_port, running_bot
-from storage.models import Postmortem, ReportRecord
+from bot.services import timeline as timeline_service
+from storage.models import Postmortem, ReportRecord, TimelineEvent
 from tests.scenario.conftest import INCIDENT_CHANNEL as CHANNEL
 from tests.scenario.report_seed import seed_postmortem
 from tests.scenario.test_durable import _driver, _open_items, db
@@ -120,14 +122,70 @@ def test_killed_mid_publish_the_replay_leaves_exactly_one_summary_and_one_file(
     assert len(_summaries(sandbox)) == 1, "Slack finished the dead call"
     assert _report(db).channel_ts is None, "the bot died before it recorded the publish"
 
-    with running_bot(sandbox, database_url=database_url, port=port, extra_env=SETTINGS):
+    with running_bot(sandbox, database_url=database_url, port=port, extra_env=SETTINGS) as bot:
         sandbox.wait_for(lambda: _drained(db) and _report(db).channel_ts, timeout=WAIT)
-    (summary,) = _summaries(sandbox)
-    (document,) = _report_files(sandbox)
-    record = _report(db)
-    assert record is not None and record.publish_count == 1
-    assert (record.channel_ts, record.file_id) == (summary["ts"], document["id"])
-    assert record.claimed_at is None, "the replay finished the publish and let the claim go"
-    said = [r["body"].get("text", "") for r in sandbox.slack.responses]
-    assert any(text.startswith("Published") for text in said), said
-    assert not any("publishing this report right now" in text for text in said)
+        (summary,) = _summaries(sandbox)
+        (document,) = _report_files(sandbox)
+        record = _report(db)
+        assert record is not None and record.publish_count == 1
+        assert (record.channel_ts, record.file_id) == (summary["ts"], document["id"])
+        assert record.claimed_at is None, "the replay finished the publish and let the claim go"
+        said = [r["body"].get("text", "") for r in sandbox.slack.responses]
+        assert any(text.startswith("Published") for text in said), said
+        assert not any("publishing this report right now" in text for text in said)
+
+        assert _driver(bot, sandbox).slash_command(ALICE, CHANNEL, "publish").status_code == 200
+        second = sandbox.wait_for(lambda: _report_files(sandbox)[1:], timeout=WAIT)[0]
+    assert [m["ts"] for m in _summaries(sandbox)] == [summary["ts"]], "updated in place"
+    assert second["thread_ts"] == summary["ts"]
+
+
+LONG = 2_100  # three history pages of 999, 999 and 102
+
+
+def _history_rows(db: sessionmaker[Session]) -> tuple[int, int]:
+    """(timeline rows read from the channel, distinct messages among them)."""
+    with db() as session:
+        query = select(func.count(), func.count(func.distinct(TimelineEvent.source_key)))
+        row = session.execute(query.where(TimelineEvent.source == "slack")).one()
+        return row[0], row[1]
+
+
+def _unfinished(db: sessionmaker[Session]) -> list[str]:
+    """The timeline's words for a backfill not finished yet, as timeline.md and the report say."""
+    with db() as session:
+        postmortem = session.scalars(select(Postmortem)).one_or_none()
+        if postmortem is None:
+            return []
+        view = timeline_service.view(session, postmortem.id)
+    return [gap.describe() for gap in view.gaps if gap.kind is GapKind.BACKFILL_UNFINISHED]
+
+
+def _history_calls(sandbox: Sandbox) -> list[dict[str, Any]]:
+    return [c.params for c in sandbox.slack.calls if c.method == "conversations.history"]
+
+
+def test_killed_mid_backfill_the_gap_is_stated_and_the_restart_finishes_it_by_itself(
+    sandbox: Sandbox, database_url: str, db: sessionmaker[Session]
+) -> None:
+    for number in range(LONG):
+        sandbox.slack.post_as_user(CHANNEL, ALICE, f"status update {number}")
+    port = free_port()
+    with running_bot(sandbox, database_url=database_url, port=port, extra_env=SETTINGS) as bot:
+        sandbox.latency.hold("conversations.history", after=1)
+        assert _driver(bot, sandbox).slash_command(ALICE, CHANNEL, "start").status_code == 200
+        # Page 1 (the opener and the newest 998 updates) is filed; page 2 is held.
+        sandbox.wait_for(lambda: "history before" in " ".join(_unfinished(db)), timeout=WAIT)
+        _kill_while_held(sandbox, bot, "conversations.history")
+    (said,) = _unfinished(db)
+    assert "is not finished (history before " in said and " UTC not read yet)" in said, said
+    assert _history_rows(db) == (998, 998)
+
+    calls_before = len(_history_calls(sandbox))
+    with running_bot(sandbox, database_url=database_url, port=port, extra_env=SETTINGS) as bot:
+        sandbox.wait_for(lambda: _drained(db) and not _unfinished(db), timeout=WAIT)
+        assert "backfill resumed" in bot.log()
+    assert _history_rows(db) == (LONG, LONG), "every message once"
+    resumed = _history_calls(sandbox)[calls_before:]
+    assert resumed[0].get("latest"), "the restart reads on from where the backfill stopped"
+    assert len(resumed) == 3, "the rest in two pages and what came since: page 1 is not read again"

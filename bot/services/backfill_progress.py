@@ -1,0 +1,66 @@
+"""A history backfill's progress, and the gap it states until it has read everything.
+
+`bot.flows.channel_history` reads a channel newest first. Before its first page it
+records what it sets out to read (`begin`) with a `backfill_unfinished` gap on the
+timeline; after each history page and that page's threads it records how far back it
+has read (`advance`), and the gap's words follow ("history before 14:05 UTC not read
+yet"); at the end `finish` drops both. A crash leaves them behind: the timeline,
+timeline.md and the report say what is missing, and the next backfill of the channel
+(the inbox replaying the interrupted command, at least once) resumes from `left_off`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from bot.core.slack_text import ts_to_datetime
+from bot.core.timeline import Gap, GapKind
+from bot.services.backfill import Target, stored_gap
+from storage.repositories import backfill_progress, gaps
+
+
+@dataclass(frozen=True)
+class LeftOff:
+    """An unfinished backfill: it set out to read up to `newest_ts` and had filed
+    everything from `read_down_to` (None: nothing) up to there."""
+
+    newest_ts: str
+    read_down_to: str | None
+
+
+def left_off(session: Session, target: Target) -> LeftOff | None:
+    row = backfill_progress.get(session, target.postmortem_id, target.scope)
+    return None if row is None else LeftOff(row.newest_ts, row.read_down_to)
+
+
+def begin(session: Session, target: Target, *, newest_ts: str, where: str) -> None:
+    backfill_progress.begin(
+        session,
+        team_id=target.team_id,
+        postmortem_id=target.postmortem_id,
+        scope=target.scope,
+        newest_ts=newest_ts,
+    )
+    _state_gap(session, target, where, None)
+
+
+def advance(session: Session, target: Target, *, read_down_to: str, where: str) -> None:
+    """Everything from `read_down_to` up to the newest the backfill set out to read is filed."""
+    backfill_progress.read_down_to(session, target.postmortem_id, target.scope, read_down_to)
+    row = backfill_progress.get(session, target.postmortem_id, target.scope)
+    if row is not None:
+        _state_gap(session, target, where, row.read_down_to)
+
+
+def finish(session: Session, target: Target) -> None:
+    """Read in full, or stopped with a gap of its own: no unfinished backfill any more."""
+    backfill_progress.finish(session, target.postmortem_id, target.scope)
+    gaps.clear(session, target.postmortem_id, target.scope, [GapKind.BACKFILL_UNFINISHED.value])
+
+
+def _state_gap(session: Session, target: Target, where: str, read_down_to: str | None) -> None:
+    back_to = ts_to_datetime(read_down_to) if read_down_to else None
+    gap = Gap.backfill_unfinished(where, back_to)
+    gaps.record(session, stored_gap(target.team_id, target.postmortem_id, target.scope, gap))
