@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy import Select, Table, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Session
@@ -43,9 +43,9 @@ def insert_all_ignoring_conflicts(
     conflicts on `index_elements`; returns the `returning` column of the rows that went in.
 
     One statement for the lot, run here. On PostgreSQL the rows travel as one array per
-    column through `unnest`: a short statement that psycopg parses once and the server
-    plans with its values, where multi-row VALUES would make psycopg re-parse ten
-    thousand placeholders per page. On SQLite, SQLAlchemy's multi-row VALUES batches.
+    column through `unnest` (`_unnested`): a short statement that psycopg parses once and
+    the server plans with its values, where multi-row VALUES would make psycopg re-parse
+    ten thousand placeholders per page. On SQLite, SQLAlchemy's multi-row VALUES batches.
     """
     if not rows:
         return []
@@ -55,14 +55,30 @@ def insert_all_ignoring_conflicts(
         batches = sqlite.insert(table).on_conflict_do_nothing(index_elements=target)
         return list(session.scalars(batches.returning(table.c[returning]), list(rows)))
     names = list(rows[0])
-    arrays = [
-        bindparam(f"rows_{name}", [row[name] for row in rows], type_=ARRAY(table.c[name].type))
-        for name in names
-    ]
-    source = func.unnest(*arrays).table_valued(*names).render_derived()
-    insert = postgresql.insert(table).from_select(names, select(*(source.c[n] for n in names)))
+    insert = postgresql.insert(table).from_select(names, _unnested(table, names, rows))
     statement = insert.on_conflict_do_nothing(index_elements=target)
     return list(session.scalars(statement.returning(table.c[returning])))
+
+
+def _unnested(table: Table, names: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> Select[Any]:
+    """`rows` as a SELECT: the columns that differ from row to row unnested from one array
+    each, the ones with the same value in every row (the post-mortem, the source) given
+    once, so the driver and the server handle a value per row only where there is one."""
+    first = rows[0]
+    varying = [name for name in names if any(row[name] != first[name] for row in rows)]
+    if not varying:  # one row, or the same row again: it goes in once at most anyway
+        return select(*(bindparam(f"row_{n}", first[n], type_=table.c[n].type) for n in names))
+    arrays = [
+        bindparam(f"rows_{n}", [row[n] for row in rows], type_=ARRAY(table.c[n].type))
+        for n in varying
+    ]
+    source = func.unnest(*arrays).table_valued(*varying).render_derived()
+    return select(
+        *(
+            source.c[n] if n in varying else bindparam(f"row_{n}", first[n], type_=table.c[n].type)
+            for n in names
+        )
+    )
 
 
 def insert_or_update(
