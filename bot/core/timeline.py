@@ -48,6 +48,11 @@ class TimelineEntry:
     kind: str | None = None
     incident_id: str | None = None
     via: str | None = None
+    # How a reader sees it: the message was edited, it is a reply in a thread, and the
+    # other feeds that reported the same happening (`bot.core.app_posts`: "slack").
+    edited: bool = False
+    in_thread: bool = False
+    also_in: tuple[Source, ...] = ()
 
     def __post_init__(self) -> None:
         if self.occurred_at.utcoffset() is None:
