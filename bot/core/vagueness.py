@@ -23,6 +23,8 @@ from bot.core.wordlists import (
     ADDING_VERBS,
     ARTEFACT_NOUNS,
     CONCRETE_VERBS,
+    DEFECT_NOUNS,
+    GENERIC_ACRONYMS,
     GENERIC_NOUNS,
     NOT_CHANGE_VERBS,
     NUMBER_WORDS,
@@ -54,6 +56,8 @@ _FILLERS = frozenset(
         "also",
         "let's",
         "lets",
+        "therefore",
+        "first",
     ]
 )
 _VAGUE_LEADS: tuple[tuple[LeadKind, re.Pattern[str]], ...] = tuple(
@@ -64,7 +68,7 @@ _VAGUE_LEADS: tuple[tuple[LeadKind, re.Pattern[str]], ...] = tuple(
             (
                 "vigilance",
                 r"be|being|pay\w*|remember\w*|don['’]?t|do\s+not|double[\s-]?check\w*|make\s+sure"
-                r"|ensur\w*|keep\w*|watch\w*|try\w*|tri(?:es|ed)|monitor\w*|check\w*",
+                r"|ensur\w*|keep\w*|watch\w*|try\w*|tri(?:es|ed)|monitor\w*|check\w*|attempt\w*",
             ),
             (
                 "improve",
@@ -81,7 +85,10 @@ _VAGUE_LEADS: tuple[tuple[LeadKind, re.Pattern[str]], ...] = tuple(
                 r"|assess\w*|research\w*|discuss\w*|revisit\w*|review\w*|figur\w*\s+out|see\s+if"
                 r"|work\w*\s+on|follow\w*[\s-]+up|sync\w*|talk\w*|align\w*|brainstorm\w*"
                 r"|understand\w*|determin\w*|analy[sz]\w*|audit\w*|train\w*|educat\w*"
-                r"|communicat\w*|spend\w*|learn\w*|share\w*|spike\w*|plan\w*",
+                r"|communicat\w*|spend\w*|learn\w*|share\w*|spike\w*|plan\w*"
+                r"|find\s+(?:a\s+|some\s+)?(?:ways?|out|path)|propos\w*|reflect\w*|teach\w*"
+                r"|prioriti[sz]\w*|ask\w*|agree\w*|decid\w*|identify\w*|(?:the\s+)?team\s+discuss\w*"
+                r"|how|can|could|should\s+we|why|what|is|are|do|does|would",
             ),
         ),
     )
@@ -116,14 +123,25 @@ class _Clause:
     kind: LeadKind
     object_words: tuple[str, ...]
     adds: bool = False  # the verb creates something ("add", "set up"), rather than changing it
+    documents: bool = False  # "document the rollover process": the document is the deliverable
+
+    @property
+    def _watches_a_signal(self) -> bool:
+        return _watches_a_signal(self.object_words)
 
     @property
     def concrete(self) -> bool:
         return (
             self.kind == "concrete"
-            and is_specific(self.object_words)
+            and (is_specific(self.object_words) or self.documents or self._watches_a_signal)
             and not (self.adds and _watches_nothing_in_particular(self.object_words))
         )
+
+
+def _watches_a_signal(words: tuple[str, ...]) -> bool:
+    """ "notifications of downtime": something watching that names what it watches for."""
+    lowered = {word.lower().strip(".,:;'’") for word in words}
+    return not WATCHING_NOUNS.isdisjoint(lowered) and not SIGNAL_WORDS.isdisjoint(lowered)
 
 
 def _watches_nothing_in_particular(words: tuple[str, ...]) -> bool:
@@ -133,15 +151,85 @@ def _watches_nothing_in_particular(words: tuple[str, ...]) -> bool:
     does a signal word or a threshold anywhere after it.
     """
     lowered = [word.lower().strip(".,:;'’") for word in words]
-    while lowered and lowered[0] in VAGUE_MODIFIERS:
+    quantified = False
+    while lowered and (lowered[0] in VAGUE_MODIFIERS or lowered[0] in _KIND_OF):
+        quantified = quantified or lowered[0] in _QUANTIFIERS
         lowered.pop(0)
+    if (
+        quantified
+        and len(lowered) > 1
+        and lowered[1] in WATCHING_NOUNS
+        and not _is_signal(lowered[0])
+    ):
+        lowered.pop(0)  # "more Fluentd alerts": the thing watched, not what is measured
     if not lowered or lowered[0] not in WATCHING_NOUNS:
         return False
     if any(word in SIGNAL_WORDS or _MEASURE.search(word) for word in lowered):
         return False
-    return not any(
-        word in ("when", "whenever", "if", "above", "below", "exceeds") for word in lowered
-    )
+    if any(word[:1] in '`"“' for word in words):
+        return False  # a quoted message or metric name is the signal
+    return not any(word in _CONDITIONS for word in lowered)
+
+
+_KIND_OF = frozenset({"kind", "sort", "type", "of"})
+_QUANTIFIERS = frozenset({"more", "some", "additional", "extra", "better", "further"})
+_CONDITIONS = frozenset(
+    {"when", "whenever", "if", "above", "below", "exceeds", "unless", "until", "case", "drops"}
+)
+
+
+def _is_signal(word: str) -> bool:
+    return any(part in SIGNAL_WORDS for part in word.split("-")) or bool(_MEASURE.search(word))
+
+
+# A hedge that scopes over the whole item: "try to auto-detect X and restart Y".
+_WRAPPER = re.compile(
+    r"\W*(?:(?:we|i)\s+(?:should|will|must|need\s+to)\s+)?"
+    r"((?:try|attempt|aim|strive)\s+to|find\s+(?:a\s+|some\s+)?ways?\s+to|see\s+if\s+we\s+can"
+    r"|look\s+for\s+ways?\s+to|figure\s+out\s+how\s+to)\b",
+    re.IGNORECASE,
+)
+# "Make sure everybody gets emailed when the site goes down", "Monitor deployments for
+# timeouts", "Improve the alerting so that a majority is notified when there's an outage":
+# a hedge or open verb whose own words give a condition someone can test.
+_GUARANTEE_LEAD = re.compile(
+    r"\W*(?:make\s+sure|ensure|monitor|watch|improve|prevent|stop)\b", re.IGNORECASE
+)
+_TESTABLE = re.compile(
+    r"\b(?:when|whenever|within|before|unless|every)\b\s+\w+|\bfrom\s+\w+ing\b|\d",
+    re.IGNORECASE,
+)
+
+
+def _checkable_guarantee(action: str) -> bool:
+    lead = _GUARANTEE_LEAD.match(action)
+    if lead is None:
+        return False
+    rest = action[lead.end() :]
+    words = tuple(_WORD.findall(rest))
+    lowered = {word.lower().strip(".,:;'’") for word in words}
+    verb = lead.group().strip().lower()
+    if verb in ("monitor", "watch"):
+        return not SIGNAL_WORDS.isdisjoint(lowered) and is_specific(words)
+    if _VIGILANT_PERSON.match(rest):
+        return False  # "make sure the engineer checks …" is vigilance, however specific
+    named = any(_IDENTIFIER.search(word) or _is_proper_name(word) for word in words)
+    if verb in ("make sure", "ensure") and named:
+        return True
+    return _TESTABLE.search(rest) is not None and (is_specific(words) or _names_signal(lowered))
+
+
+_VIGILANT_PERSON = re.compile(
+    r"\s*(?:that\s+)?(?:the\s+|every\s+|each\s+|our\s+)?(?:engineers?|developers?|people|everyone"
+    r"|reviewers?|operators?|on-?call(?:ers?)?|team|teams|we|you|they|he|she)\s+"
+    r"(?:always\s+)?(?:checks?|remembers?|verif(?:y|ies)|reviews?|knows?|reads?|double[- ]checks?"
+    r"|pays?|is|are|takes?|looks?)\b",
+    re.IGNORECASE,
+)
+
+
+def _names_signal(lowered: set[str]) -> bool:
+    return not SIGNAL_WORDS.isdisjoint(lowered)
 
 
 _MEASURE = re.compile(r"^\d+(?:\.\d+)?(?:%|ms|s|m|h|d|gb|mb|kb|x)?$|^p\d\d$")
@@ -150,11 +238,30 @@ _VERB_SHAPE = re.compile(r"[A-Za-z]+(?:-[a-z]+)?")
 _NOT_VERB_ENDINGS = ("ing", "ive", "al", "ity", "ness", "ment", "tion", "sion", "s", "ly", "ous")
 
 
+# A link or ticket number says where the work is tracked, not what the work changes.
+_REFERENCE = re.compile(
+    r"<?https?://\S+>?|\(?\b(?:ticket|issue|pr|bug|ticker)?\s*#\d+\)?(?=[\s.,;)]*$|\s)"
+    r"|\((?:pull\s+request|issue|link\s+to\s+issue|pr|done)\)",
+    re.IGNORECASE,
+)
+
+
+def _without_references(action: str) -> str:
+    """Blank out links and ticket numbers, keeping every other offset where it was."""
+    return _REFERENCE.sub(lambda match: " " * len(match.group()), action)
+
+
 def vague_findings(action: str) -> list[Finding]:
     """One finding saying what is missing, or nothing when the action is concrete."""
+    action = _without_references(action)
     aimed = _PERSON_AIMED.search(action)
     if aimed:
         return [_vague(action, (0, aimed.end()), "vigilance", [_VERIFY])]
+    wrapper = _WRAPPER.match(action)
+    if wrapper:  # "try to X and Y": the hedge covers every clause
+        return [_vague(action, (wrapper.start(1), wrapper.end(1)), "vigilance", [_VERIFY])]
+    if _checkable_guarantee(action):
+        return []
     clauses = [clause for clause in _clauses(action) if clause.span[0] < clause.span[1]]
     if any(clause.concrete for clause in clauses):
         return []
@@ -167,7 +274,7 @@ def vague_findings(action: str) -> list[Finding]:
 def _missing(action: str, clauses: list[_Clause]) -> list[str]:
     if any(clause.kind == "concrete" for clause in clauses):
         return [_ARTEFACT]
-    all_words = tuple(_WORD.findall(action))
+    all_words = tuple(_WORD.findall(action))[1:]  # the lead word is capitalised as a verb
     return [_VERIFY] if is_specific(all_words) else [_VERIFY, _ARTEFACT]
 
 
@@ -213,6 +320,13 @@ def _clause(action: str, start: int, end: int) -> _Clause:
         words.pop(0)
     if not words:
         return _Clause(span, "other", ())
+    if words[0].group().lower() in ("need", "needs"):
+        if len(words) > 1 and words[1].group().lower() == "to":
+            words = words[2:]
+        else:
+            return _Clause(span, "other", ())
+    if not words:
+        return _Clause(span, "other", ())
     lead_text = action[words[0].start() : end].strip()
     for kind, pattern in _VAGUE_LEADS:
         if pattern.match(lead_text):
@@ -220,9 +334,44 @@ def _clause(action: str, start: int, end: int) -> _Clause:
     texts = [word.group() for word in words]
     verb_length = _concrete_verb_length(texts)
     if verb_length:
-        adds = _lemma_in("_".join(texts[:verb_length]), ADDING_VERBS)
-        return _Clause(span, "concrete", tuple(texts[verb_length:]), adds)
+        verb, object_words = "_".join(texts[:verb_length]), tuple(texts[verb_length:])
+        if _open_ended(verb, object_words):
+            return _Clause(span, "improve", ())
+        adds = _lemma_in(verb, ADDING_VERBS)
+        documents = _lemma_in(verb, _DOCUMENTING_VERBS) and any(
+            _is_content_word(word.lower()) for word in object_words
+        )
+        return _Clause(span, "concrete", object_words, adds, documents)
     return _Clause(span, "other", ())
+
+
+_DOCUMENTING_VERBS = frozenset({"document", "describe"})
+_TARGETED_VERBS = frozenset({"change", "switch", "adjust", "tweak", "modify", "alter", "tune"})
+_FIXING_VERBS = frozenset({"fix", "repair", "resolve", "address", "solve", "tackle"})
+_COMPARATIVE = re.compile(r"^(?:more|less|better|worse|something|somewhere|stronger)$")
+
+
+def _open_ended(verb: str, words: tuple[str, ...]) -> bool:
+    """A change verb whose object gives no finish line: "change X" with no new value,
+    "fix the deploy pipeline" (which defect?), "X to something more robust"."""
+    lowered = [word.lower().strip(".,:;'’()") for word in words]
+    if ("something" in lowered or "somewhere" in lowered) and "than" not in lowered:
+        return True
+    if any(_IDENTIFIER.search(word) for word in words):
+        return False
+    comparatives = [
+        index
+        for index, word in enumerate(lowered)
+        if _COMPARATIVE.match(word)
+        and not (index and lowered[index - 1] == "to" and word == "better")
+    ]
+    if comparatives and "than" not in lowered:
+        return True
+    if _lemma_in(verb, _TARGETED_VERBS):
+        return not any(word in ("to", "from", "into", "so", "by", "with") for word in lowered)
+    if _lemma_in(verb, _FIXING_VERBS):
+        return DEFECT_NOUNS.isdisjoint(lowered)
+    return False
 
 
 def _concrete_verb_length(words: list[str]) -> int:
@@ -264,7 +413,7 @@ def _is_artefact_noun(word: str) -> bool:
 
 def is_specific(words: tuple[str, ...]) -> bool:
     """Does this object name a particular thing: an identifier, number or qualified artefact?"""
-    if any(_IDENTIFIER.search(word) for word in words):
+    if any(_IDENTIFIER.search(word) or _is_proper_name(word) for word in words):
         return True
     lowered = [word.lower().strip(".:'’") for word in words]
     if not NUMBER_WORDS.isdisjoint(lowered):
@@ -272,6 +421,17 @@ def is_specific(words: tuple[str, ...]) -> bool:
     if _longest_compound(lowered) >= _SPECIFIC_COMPOUND:
         return True
     return any(_is_qualified_artefact(lowered, index) for index in range(len(lowered)))
+
+
+def _is_proper_name(word: str) -> bool:
+    """ "Kyverno", "Secrets Manager", "IRSA": a product or service named by its own name.
+
+    Only the object's words are passed here, so a capital is not a sentence's first letter.
+    """
+    bare = word.strip(".,:;'’()")
+    if not bare.isalpha() or len(bare) < 3 or bare.upper() in GENERIC_ACRONYMS:
+        return False
+    return bare[0].isupper() and bare.lower() not in GENERIC_NOUNS
 
 
 def _longest_compound(words: list[str]) -> int:
@@ -285,7 +445,7 @@ def _longest_compound(words: list[str]) -> int:
 
 def _is_qualified_artefact(words: list[str], index: int) -> bool:
     if not _is_artefact_noun(words[index]):
-        return False
+        return _is_qualified_compound(words, index)
     before = words[index - 1] if index > 0 else ""
     if before and _is_content_word(before):
         return True
@@ -295,6 +455,16 @@ def _is_qualified_artefact(words: list[str], index: int) -> bool:
     if after and after[0] in QUALIFYING_PREPOSITIONS:
         return any(_is_content_word(word) for word in after[1:5])
     return False
+
+
+def _is_qualified_compound(words: list[str], index: int) -> bool:
+    """ "flux capacitor to balance load", "customer emails before writing them to …":
+    a two-word name narrowed by a phrase after it, whatever the noun."""
+    if index == 0 or index + 2 >= len(words):
+        return False
+    if not (_is_content_word(words[index - 1]) and _is_content_word(words[index])):
+        return False
+    return words[index + 1] in QUALIFYING_PREPOSITIONS and _is_content_word(words[index + 2])
 
 
 def _is_content_word(word: str) -> bool:

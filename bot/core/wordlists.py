@@ -85,7 +85,7 @@ CONCRETE_VERBS = _words(
     introduce implement publish archive restrict grant revoke tag label link wire instrument
     expose emit log record make install provision allocate resize scale run notify
     send post retire deprecate separate isolate encrypt restore register subscribe store
-    generate codify lock validate reject cut tighten loosen attach assign file open close
+    generate codify lock validate reject cut tighten loosen attach assign file open close use
     """
 )
 PHRASAL_CONCRETE_VERBS = _words("set_up turn_on turn_off roll_out back_up wire_up hook_up")
@@ -102,8 +102,19 @@ ARTEFACT_NOUNS = _words(
     reminder label tag owner variable var header trace report adr slo sli canary protection
     approver approval permission role account webhook heartbeat monitor budget command
     database db service server host client api cache store snapshot backup file repo
+    environment repository branch registry controller provider suite playbook
     """
 )
+
+# What a fix must name to be checkable: "fix the deploy pipeline" names no defect.
+DEFECT_NOUNS = _words(
+    """
+    bug bugs leak leaks failure failures error errors race crash crashes deadlock regression
+    panic panics typo loop timeout timeouts
+    """
+)
+# Acronyms that name a kind of thing, not a particular one ("the API", "our CI").
+GENERIC_ACRONYMS = _words("API APIS DB DBS CI CD UI UX SLA SLAS SLO SLOS PR PRS OS")
 
 # Nouns that sound like an object but name no particular thing.
 GENERIC_NOUNS = _words(
@@ -121,13 +132,14 @@ VAGUE_MODIFIERS = _words(
     new additional extra proper good improved further other various several many relevant
     necessary appropriate basic simple general enough
     flaky noisy broken failing slow stale old unused legacy bad wrong missing existing current
-    important main problematic weak fragile
+    important main problematic weak fragile standardized standardised proactive common clear
+    robust sustainable consistent generic adequate sufficient
     """
 )
 QUALIFYING_PREPOSITIONS = _words(
     """
     for to in on of at from with when whenever if that which under above below over around
-    per into across showing comparing covering after before during between as about
+    per into across showing comparing covering after before during between as about until
     """
 )
 
@@ -136,7 +148,7 @@ NOT_CHANGE_VERBS = _words(
     """
     long-term short-term preventative preventive process monitoring alerting better more less
     new all some any no each every the a an our their this that these those do get have
-    make be go use work keep continue general overall future next action actions todo tbd
+    make be go work keep continue general overall future next action actions todo tbd
     """
 )
 
@@ -144,13 +156,14 @@ NOT_CHANGE_VERBS = _words(
 WATCHING_NOUNS = _words(
     """
     monitoring alerting alert alerts alarm alarms observability logging logs metrics metric
-    instrumentation dashboards dashboard visibility telemetry tracing
+    instrumentation dashboards dashboard visibility telemetry tracing notification notifications
     """
 )
 SIGNAL_WORDS = _words(
     """
     latency errors error failures failure failed failing lag saturation expiry expiring usage
-    depth rate rates count p99 p95 p90 p50 5xx 4xx 500s 502s timeouts timeout retries size
+    depth rate rates count p99 p95 p90 p50 5xx 4xx 500s 502s 503s 504s timeouts timeout retries size
+    downtime down outage outages unavailable unreachable unhealthy healthy oom expiry restarts
     throughput utilisation utilization missing full disk cpu memory heartbeat status success
     exhaustion exhausted backlog drops dropped restarts evictions age stale staleness
     """
