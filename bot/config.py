@@ -47,6 +47,7 @@ SETTING_NAMES = (
     "POSTMORTEM_ADMINS",
     "LOG_LEVEL",
     "INBOX_WORKERS",
+    "INBOX_LEASE_SECONDS",
     "SHUTDOWN_GRACE_SECONDS",
     "WORKER_NAME",
 )
@@ -92,6 +93,8 @@ class Settings:
     postmortem_admins: frozenset[str] = frozenset()
     log_level: str = "INFO"
     inbox_workers: int = 4  # threads processing the inbox (what was answered, done after)
+    # How long a claim on an inbox item holds unrenewed: a dead replica's work waits that long.
+    inbox_lease_seconds: float = 60.0
     shutdown_grace_seconds: float = 20.0  # how long a stop waits for the work in progress
     worker_name: str | None = None  # the inbox claims' owner; see `inbox_worker_name`
 
@@ -126,6 +129,7 @@ class Settings:
             postmortem_admins=_user_ids(environ, "POSTMORTEM_ADMINS"),
             log_level=_log_level(environ),
             inbox_workers=_inbox_workers(environ),
+            inbox_lease_seconds=_inbox_lease(environ),
             shutdown_grace_seconds=_shutdown_grace(environ),
             worker_name=_worker_name(environ),
         )
@@ -348,6 +352,17 @@ def _inbox_workers(environ: Mapping[str, str]) -> int:
     if not value.isdigit() or not 1 <= int(value) <= 64:
         raise ConfigError("INBOX_WORKERS", f"{value!r} is not a number of threads (1-64)")
     return int(value)
+
+
+def _inbox_lease(environ: Mapping[str, str]) -> float:
+    value = _optional(environ, "INBOX_LEASE_SECONDS") or "60"
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 3 <= seconds <= 3600:
+        raise ConfigError("INBOX_LEASE_SECONDS", f"{value!r} is not a number of seconds (3-3600)")
+    return seconds
 
 
 def _shutdown_grace(environ: Mapping[str, str]) -> float:

@@ -330,6 +330,7 @@ def _start_worker(
         replay.handle,
         worker_name=name,
         threads=settings.inbox_workers,
+        lease_seconds=settings.inbox_lease_seconds,
         on_dead=replay.tell_gave_up,
         keep_done=INBOX_KEEP_DONE,
     )

@@ -143,7 +143,15 @@ def test_the_inbox_and_stop_settings_have_defaults_and_refuse_nonsense() -> None
     named = Settings.from_env({"WORKER_NAME": "bot-0", "INBOX_WORKERS": "2"})
     assert named.inbox_worker_name("pod-7") == "bot-0" and named.inbox_workers == 2
     assert Settings.from_env({"SHUTDOWN_GRACE_SECONDS": "2.5"}).shutdown_grace_seconds == 2.5
-    for name, value in (("INBOX_WORKERS", "0"), ("SHUTDOWN_GRACE_SECONDS", "soon")):
+    assert default.inbox_lease_seconds == 60.0
+    assert Settings.from_env({"INBOX_LEASE_SECONDS": "6"}).inbox_lease_seconds == 6.0
+    refused = (
+        ("INBOX_WORKERS", "0"),
+        ("SHUTDOWN_GRACE_SECONDS", "soon"),
+        ("INBOX_LEASE_SECONDS", "0.5"),
+        ("INBOX_LEASE_SECONDS", "a minute"),
+    )
+    for name, value in refused:
         with pytest.raises(ConfigError) as raised:
             Settings.from_env({name: value})
         assert raised.value.name == name
