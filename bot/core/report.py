@@ -27,6 +27,7 @@ from bot.core.report_facts import (
     current_answers,
     incident_window,
 )
+from bot.core.report_text import is_user_id
 from bot.core.timeline import Durations, TimelineEntry
 
 SECTIONS = (
@@ -209,8 +210,12 @@ def _authors(lead_id: str, answers: Iterable[AnswerFact]) -> tuple[str, ...]:
 
 
 def _participants(entries: Iterable[TimelineEntry], authors: tuple[str, ...]) -> tuple[str, ...]:
+    """People who spoke in the timeline: Slack user ids, never an app's name
+    ("PagerDuty", "Datadog") or bot id that other apps' posts carry as their actor."""
     seen = dict.fromkeys(
-        entry.actor for entry in entries if entry.actor and entry.source in PERSON_SOURCES
+        entry.actor
+        for entry in entries
+        if entry.actor and entry.source in PERSON_SOURCES and is_user_id(entry.actor)
     )
     return tuple(actor for actor in seen if actor not in authors)
 

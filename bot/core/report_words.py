@@ -33,8 +33,29 @@ class Names:
         return to_plain(text or "", self.name)
 
     def line(self, entry: TimelineEntry) -> str:
-        """A timeline line's words (PagerDuty's are not Slack markup)."""
-        return line_to_plain(entry.source, entry.text, self.name)
+        """A timeline line's words (PagerDuty's are not Slack markup), marked as edited or
+        as a thread reply (`with_markers`)."""
+        return with_markers(entry, line_to_plain(entry.source, entry.text, self.name))
+
+
+THREAD_MARKER = "↳ in thread:"
+EDITED_MARKER = "(edited)"
+
+
+def with_markers(entry: TimelineEntry, words: str) -> str:
+    """A line's words as a reader should take them: "↳ in thread: …" for a reply in a
+    thread, "… (edited)" for a message changed after it was sent."""
+    before = f"{THREAD_MARKER} " if entry.in_thread else ""
+    after = f" {EDITED_MARKER}" if entry.edited else ""
+    return f"{before}{words}{after}"
+
+
+def source_words(entry: TimelineEntry) -> str:
+    """Where a line came from: "PagerDuty", or "PagerDuty + Slack" when PagerDuty's Slack
+    app posted the same change (`bot.core.app_posts`)."""
+    return " + ".join(
+        SOURCE_LABELS.get(source, source) for source in (entry.source, *entry.also_in)
+    )
 
 
 def people_in(report: Report) -> set[str]:

@@ -18,9 +18,9 @@ from bot.core.report import Answered, Report
 from bot.core.report_facts import Window
 from bot.core.report_words import (
     ANSWER_STATES,
-    SOURCE_LABELS,
     Names,
     duration_words,
+    source_words,
     span_words,
     when,
     window_words,
@@ -52,7 +52,7 @@ class _Words:
         return duration_words(report.timeline.durations)
 
     def source(self, entry: TimelineEntry) -> str:
-        return SOURCE_LABELS.get(entry.source, entry.source)
+        return source_words(entry)
 
     def time(self, entry: TimelineEntry) -> str:
         return entry.occurred_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")

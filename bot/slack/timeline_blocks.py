@@ -18,7 +18,7 @@ from datetime import UTC
 from bot.core import markdown as md
 from bot.core.gathering import HistoryOutcome, Linked, LogOutcome, Tally
 from bot.core.report_text import line_to_plain, to_plain
-from bot.core.report_words import SOURCE_LABELS, duration_words
+from bot.core.report_words import duration_words, source_words, with_markers
 from bot.core.slack_text import escape
 from bot.core.timeline import Gap, TimelineEntry
 from bot.core.timeline_view import TimelineView
@@ -49,7 +49,8 @@ def slack_reply(view: TimelineView, names: UserNames, templates: Templates, reac
     key = view.key_entries
     shown = key or list(view.entries[-LATEST_WHEN_NOTHING_IS_KEY:])
     heading = "Key timeline" if key else f"Latest {len(shown)} lines (nothing is marked key yet)"
-    table_rows = rows(shown[-MAX_TABLE_ROWS:], names)
+    # The key table reads as the incident went: its first lines, the rest in timeline.md.
+    table_rows = rows(shown[:MAX_TABLE_ROWS] if key else shown[-MAX_TABLE_ROWS:], names)
     return templates.render(
         SLACK_TEMPLATE,
         heading=heading,
@@ -86,8 +87,10 @@ def rows(entries: Iterable[TimelineEntry], names: UserNames) -> list[Row]:
     return [
         Row(
             time=entry.occurred_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
-            event=_one_line(line_to_plain(entry.source, entry.text, names.name)),
-            source=SOURCE_LABELS.get(entry.source, entry.source),
+            event=_one_line(
+                with_markers(entry, line_to_plain(entry.source, entry.text, names.name))
+            ),
+            source=source_words(entry),
             actor=names.name(entry.actor),
             key=entry.is_key,
         )

@@ -181,10 +181,13 @@ def test_one_ordered_timeline_from_every_source_that_a_rerun_and_live_events_do_
     assert times == sorted(times), "strict time order"
     assert {row[2] for row in rows} == {"Slack", "PagerDuty", "Manual"}
     assert len(events) == len(set(events)), f"nothing twice: {events}"
-    assert "rolled back 2024.06.1" in events and "rolling back" not in events
+    assert "rolled back 2024.06.1 (edited)" in events and "rolling back" not in events
+    assert "↳ in thread: deploy 2024.06.1 went out" in events, "a reply says it is one"
     assert "is it DNS?" not in events
     assert "checkout 500s climbing @channel" in events
-    assert "replica lag is the cause" in events and "Incident triggered: Test" in events
+    assert (
+        "↳ in thread: replica lag is the cause" in events and "Incident triggered: Test" in events
+    )
     assert not [e for e in events if "joined" in e or "post-mortem" in e.lower()]
     assert ("2025-04-07 03:48", "**rollback done, mitigated**", "Manual", "Alice Ng") in rows
     assert "1 message was deleted" in upload["content"].decode()
