@@ -97,7 +97,8 @@ def print_listing(session: Session, settings: Settings, out: TextIO) -> None:
 
 
 def _line(service: SeenService) -> str:
-    return f"    {service.service_id:<14} {service.name or '(name not seen)'}"
+    events = f"{service.kept} webhook event{'' if service.kept == 1 else 's'} kept"
+    return f"    {service.service_id:<14} {service.name or '(name not seen)'}  ({events})"
 
 
 def _given(service_id: str | None) -> str:

@@ -134,8 +134,14 @@ class Listing:
 
 def listing(session: Session) -> Listing:
     seen = {service.service_id: service for service in pagerduty_services.seen(session)}
+    kept = pagerduty_services.kept_events(session)
     mapped = [
-        SeenService(row.service_id, getattr(seen.get(row.service_id), "name", None), row.team_id)
+        SeenService(
+            row.service_id,
+            getattr(seen.get(row.service_id), "name", None),
+            row.team_id,
+            kept.get(row.service_id, 0),
+        )
         for row in pagerduty_services.mapped(session)
     ]
     unmapped = [service for service in seen.values() if service.team_id is None]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import changed_rows
@@ -19,11 +19,13 @@ from storage.upsert import insert_or_update
 
 @dataclass(frozen=True)
 class SeenService:
-    """A service some incident was seen on, with its name and its workspace (None: none)."""
+    """A service some incident was seen on, with its name, its workspace (None: none) and
+    how many webhook events of it are kept."""
 
     service_id: str
     name: str | None
     team_id: str | None
+    kept: int = 0
 
 
 def map_to(session: Session, service_id: str, team_id: str, now: datetime) -> str | None:
@@ -68,12 +70,23 @@ def seen(session: Session) -> list[SeenService]:
         .outerjoin(PagerDutyService, PagerDutyService.service_id == PagerDutyIncident.service_id)
         .order_by(PagerDutyIncident.service_id, PagerDutyIncident.learned_at.desc())
     )
+    kept = kept_events(session)
     found: dict[str, SeenService] = {}
     for service_id, name, team_id in session.execute(query):
         known = found.get(service_id)
         if known is None or (known.name is None and name is not None):
-            found[service_id] = SeenService(service_id, name, team_id)
+            found[service_id] = SeenService(service_id, name, team_id, kept.get(service_id, 0))
     return list(found.values())
+
+
+def kept_events(session: Session) -> dict[str, int]:
+    """How many webhook events of each service are kept, by service id."""
+    query = (
+        select(PagerDutyEvent.service_id, func.count())
+        .where(PagerDutyEvent.service_id.is_not(None))
+        .group_by(PagerDutyEvent.service_id)
+    )
+    return {service_id: count for service_id, count in session.execute(query) if service_id}
 
 
 def incident_service(session: Session, incident_id: str) -> PagerDutyIncident | None:

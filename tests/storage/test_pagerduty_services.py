@@ -217,11 +217,13 @@ def test_the_listing_shows_mapped_services_and_those_seen_unmapped(
     with sessions() as session:
         listing = pagerduty_services.listing(session)
 
-    assert [(s.service_id, s.name, s.team_id) for s in listing.mapped] == [
-        (SERVICE, "Webhook Tester", ACME),
-        ("PNEVERSEEN", None, GLOBEX),
+    assert [(s.service_id, s.name, s.team_id, s.kept) for s in listing.mapped] == [
+        (SERVICE, "Webhook Tester", ACME, 1),
+        ("PNEVERSEEN", None, GLOBEX, 0),
     ]
-    assert [(s.service_id, s.name) for s in listing.unmapped] == [(OTHER_SERVICE, "API Service")]
+    assert [(s.service_id, s.name, s.kept) for s in listing.unmapped] == [
+        (OTHER_SERVICE, "API Service", 1)
+    ]
 
 
 def test_migration_0010_gives_kept_events_the_service_their_bodies_name(engine: Engine) -> None:

@@ -45,7 +45,7 @@ def test_an_admin_maps_a_service_sees_it_listed_moves_it_and_unmaps_it(
     assert listed[1].splitlines()[:3] == [
         "single-workspace mode: a service mapped to no workspace is the workspace's",
         "mapped services (1):",
-        "    PNE3JZM        (name not seen)  -> T0GLOBEX",
+        "    PNE3JZM        (name not seen)  (0 webhook events kept)  -> T0GLOBEX",
     ]
     assert unmapped[0] == 0 and "no longer belongs to workspace T0GLOBEX" in unmapped[1]
     assert "mapped services (0):" in empty[1]
