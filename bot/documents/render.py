@@ -129,4 +129,10 @@ def timeline_chart(report: Report, names: Names) -> Chart | None:
         replace(entry, text=" ".join(names.line(entry).split()))
         for entry in report.timeline.entries
     ]
-    return chart(report.timeline.all_entries, shown, start=window.start, end=window.end)
+    return chart(
+        report.timeline.all_entries,
+        shown,
+        start=window.start,
+        end=window.end,
+        milestones=report.timeline.milestones,
+    )

@@ -27,7 +27,7 @@ from bot.sandbox.driver import Driver
 from storage.db import make_engine, make_sessionmaker
 from storage.models import ActionItem, TimelineEvent
 from tests.scenario.conftest import INCIDENT_CHANNEL as CHANNEL
-from tests.scenario.report_seed import ALICE, START, TEAM, TIMELINE, seed_postmortem
+from tests.scenario.report_seed import ALICE, BOB, START, TEAM, TIMELINE, seed_postmortem
 
 try:
     from playwright import sync_api
@@ -229,3 +229,79 @@ def print_it(page: Any, folder: Path) -> None:
     pdf = folder / "report.pdf"
     page.pdf(path=str(pdf), format="A4")
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+CHART_GEOMETRY = """() => {
+  const box = e => { const r = e.getBoundingClientRect();
+    return {left: r.left, right: r.right, top: r.top, bottom: r.bottom, text: e.textContent}; };
+  const svg = document.querySelector("svg.chart");
+  return {
+    labels: [...svg.querySelectorAll("text.milestone-label")].map(box),
+    window: box(svg.querySelector("rect.window")),
+    axis: box(svg.querySelector("line.axis")),
+    edges: [...svg.querySelectorAll("text.edge-note")].map(e => e.textContent),
+  };
+}"""
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return not (
+        a["right"] <= b["left"]
+        or b["right"] <= a["left"]
+        or a["bottom"] <= b["top"]
+        or b["bottom"] <= a["top"]
+    )
+
+
+def test_the_chart_spans_the_incident_and_no_two_milestone_labels_overlap(
+    sandbox: Sandbox, bot: BotProcess, driver: Driver, chromium: Any
+) -> None:
+    """Milestones two minutes apart (trigger, acknowledgement), chatter the day before and
+    the next morning: as Chromium lays the page out, every label box clears every other,
+    the incident's window lies on the axis and fills most of it, the rest is counted."""
+    root = sandbox.slack.post_as_user(CHANNEL, ALICE, "Post-mortem thread")
+    engine = make_engine(bot.database_url)
+    try:
+        sessions = make_sessionmaker(engine)
+        chatter(sessions, seed_postmortem(sessions, CHANNEL, root["ts"]))
+    finally:
+        engine.dispose()
+    url = bot.url + urlsplit(share_link(sandbox, driver, ALICE, 0)).path
+
+    context = chromium.new_context(
+        java_script_enabled=False, viewport={"width": 1100, "height": 900}
+    )
+    page = context.new_page()
+    assert page.goto(url).status == 200
+    drawn = page.evaluate(CHART_GEOMETRY)
+    context.close()
+
+    labels = drawn["labels"]
+    assert [label["text"].split()[0] for label in labels] == [
+        "detected", "acknowledged", "mitigated", "resolved",
+    ]  # fmt: skip
+    pairs = [(a, b) for i, a in enumerate(labels) for b in labels[i + 1 :]]
+    assert [(a["text"], b["text"]) for a, b in pairs if _overlap(a, b)] == []
+    window, axis = drawn["window"], drawn["axis"]
+    assert axis["left"] <= window["left"] and window["right"] <= axis["right"]
+    assert (window["right"] - window["left"]) / (axis["right"] - axis["left"]) > 0.7
+    assert drawn["edges"] == ["+5 events before", "+20 events after"]
+
+
+def chatter(sessions: Any, postmortem_id: int) -> None:
+    """Five messages the evening before and twenty the next morning, none of them key."""
+    moments = [START - timedelta(hours=20, minutes=i) for i in range(5)]
+    moments += [START + timedelta(hours=19, minutes=i) for i in range(20)]
+    with sessions.begin() as session:
+        for n, moment in enumerate(moments):
+            session.add(
+                TimelineEvent(
+                    team_id=TEAM,
+                    postmortem_id=postmortem_id,
+                    occurred_at=moment,
+                    source="slack",
+                    source_key=f"{CHANNEL}:{moment.timestamp():.6f}",
+                    text=f"chatter {n}",
+                    actor=BOB,
+                )
+            )
