@@ -74,10 +74,80 @@ class _Rule:
     category: str
     pattern: re.Pattern[str]
     needs: Needs
+    cues: tuple[str, ...] = ()  # a match needs one of these in the lowered text: skip it cheaply
 
 
-def _rule(category: str, needs: Needs, pattern: str) -> _Rule:
-    return _Rule(category, re.compile(pattern, re.IGNORECASE), needs)
+def _rule(category: str, needs: Needs, pattern: str, cues: str = "") -> _Rule:
+    """`cues` names the required words where `leading_literals` cannot find them."""
+    found = tuple(cues.split()) or leading_literals(pattern)
+    return _Rule(category, re.compile(pattern, re.IGNORECASE), needs, found)
+
+
+_META = set("\\()[]{}?*+.|^$")
+
+
+def leading_literals(pattern: str) -> tuple[str, ...]:
+    """The words one of which every match of `pattern` starts with, or () when unknown.
+
+    "\\b(?:careless(?:ly)?|froze)\\b" -> ("careless", "froze"): a sentence with neither
+    cannot match, so the rule is skipped without running the regex.
+    """
+    cues: list[str] = []
+    for alternative in _top_level(pattern):
+        body = alternative
+        while body.startswith(("\\b", "^")):
+            body = body[2:] if body.startswith("\\b") else body[1:]
+        end = _group_end(body)
+        if body.startswith("(?:") and body[end + 1 : end + 2] not in ("?", "*", "{"):
+            found = leading_literals(body[3:end])
+        else:
+            found = (_literal_prefix(body),) if _literal_prefix(body) else ()
+        if not found:
+            return ()
+        cues.extend(found)
+    return tuple(cues)
+
+
+def _top_level(pattern: str) -> list[str]:
+    parts, depth, start, index = [], 0, 0, 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:index])
+            start = index + 1
+        index += 1
+    return [*parts, pattern[start:]]
+
+
+def _group_end(body: str) -> int:
+    depth, index = 0, 0
+    while index < len(body):
+        if body[index] == "\\":
+            index += 2
+            continue
+        depth += {"(": 1, ")": -1}.get(body[index], 0)
+        if depth == 0:
+            return index
+        index += 1
+    return len(body)
+
+
+def _literal_prefix(body: str) -> str:
+    prefix = ""
+    for char in body:
+        if char in _META:
+            if char in "?*{" and prefix:
+                prefix = prefix[:-1]  # the character before is optional
+            break
+        prefix += char
+    return prefix.lower() if prefix.replace("-", "").replace("'", "").isalnum() else ""
 
 
 _NEG_EXEMPT = (
@@ -141,7 +211,7 @@ _RULES: tuple[_Rule, ...] = (
         r"|['’]d)(?:\s+not|\s+just)?\s+\w+",
     ),
     # "Had the reviewer read the diff, ...": the inverted conditional, at a clause's start.
-    _rule("counterfactual", "inverted", r"(?:^|(?<=[,;:(—–]\s)|(?<=\bonly\s))had\s+"),
+    _rule("counterfactual", "inverted", r"(?:^|(?<=[,;:(—–]\s)|(?<=\bonly\s))had\s+", "had"),
     # A failure in the passive with a person as its agent: "the bad config was pushed by Tom".
     _rule(
         "attribution",
@@ -183,6 +253,7 @@ _RULES: tuple[_Rule, ...] = (
         "any",
         r"^\W*(?:so,?\s+|and\s+)?who\s+(?:\w+\s+)?(?:pushed|approved|merged|deployed|broke|shipped"
         r"|signed\s+off|caused|screwed|messed|let|allowed)\b[^?]*\?",
+        "who",
     ),
     # Judgments of competence or state with a person as the subject.
     _rule(
@@ -273,6 +344,7 @@ _RULES: tuple[_Rule, ...] = (
         "person",
         rf"\b(?!(?:{_REMEDIAL})\b)[a-z]+\s+(?:(?:{_RECIPIENTS})\s+)?(?:the|a|an)\s+"
         r"(?:wrong|bad|broken|faulty|buggy|incorrect|untested)\b",
+        "wrong bad broken faulty buggy incorrect untested",
     ),
     _rule("mistake", "person", r"\b(?:accidentally|inadvertently|mistakenly|wrongly)\b"),
     _rule("mistake", "clause", r"\bby\s+(?:mistake|accident)\b"),
@@ -303,8 +375,9 @@ _SUGGESTION = {
     "default would have caught it?",
     "omission": "Make the system the subject: what allowed “{rest}” to be skipped? "
     "e.g. “Nothing in the process required or checked it.”",
-    "should-have": "Turn hindsight into a gap in the system: what allowed the work to go ahead "
-    "without “{rest}”? e.g. “The runbook did not call for it” or “No alert prompted it.”",
+    "should-have": "Ask what made that step easy to miss, and turn hindsight into a gap in the "
+    "system: what allowed the work to go ahead without “{rest}”? e.g. “The runbook did not "
+    "call for it” or “No alert prompted it.”",
     "outcome": "Name the change and the gap, not the person: what allowed “{rest}” "
     "to happen without a check catching it?",
     "counterfactual": "Ask what made that step easy to miss: what did the tools and signals "
@@ -317,12 +390,18 @@ _SUGGESTION = {
     "question": "Ask about the system, not the person: e.g. “What made this look safe at the "
     "time?” or “What did the tool show before it ran?”",
 }
-_KIND: dict[str, FindingKind] = {"counterfactual": "counterfactual"}
+# Hindsight aimed at a person ("Bob should have checked", "had the reviewer read …") is its
+# own kind, with its own advice: what made that step easy to miss?
+_KIND: dict[str, FindingKind] = {
+    "counterfactual": "counterfactual",
+    "should-have": "counterfactual",
+}
 
 
 def find_blame(text: str) -> list[Finding]:
     """Blame findings in `text`, in order, without overlapping spans."""
-    found = [finding for rule in _RULES for finding in _apply(rule, text)]
+    lowered = text.lower()
+    found = [finding for rule in _RULES for finding in _apply(rule, text, lowered)]
     meta = [m.span() for m in _META_PART.finditer(text) if _META_CUE.search(m.group())]
     found = [f for f in found if not any(a <= f.span[0] < b for a, b in meta)]
     return _without_overlaps(found)
@@ -351,7 +430,9 @@ _NEGATED_BEFORE = re.compile(
 )
 
 
-def _apply(rule: _Rule, text: str) -> Iterator[Finding]:
+def _apply(rule: _Rule, text: str, lowered: str) -> Iterator[Finding]:
+    if rule.cues and not any(cue in lowered for cue in rule.cues):
+        return
     blamed_start = _CHECKS[rule.needs]
     for match in rule.pattern.finditer(text):
         start = blamed_start(text, match)

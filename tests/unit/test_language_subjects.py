@@ -1,0 +1,100 @@
+"""Who the sentence is about: the head of the subject, not the word before the verb.
+
+Sentences as real write-ups put them (quoted in tests/data/blame_sentences.tsv): a role
+followed by where it works, a person named by what they were doing, a gerund that makes
+an activity the subject, and the talk about blame that is not blame.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.language import find_blame, leading_literals
+
+
+def kinds(text: str) -> list[str]:
+    return [finding.kind for finding in find_blame(text)]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "A water treatment plant operator at OWASA accidentally instructed the pump to run at 80%.",
+        "An employee removing a piece of monitoring equipment likely caused the outage.",
+        "When provisioning the private cloud, a Google operator left a specific input blank.",
+        "Some other admin had forgotten to turn the diesel supply back on.",
+    ],
+)
+def test_a_person_at_the_head_of_a_long_subject_is_still_the_subject(sentence: str) -> None:
+    assert kinds(sentence) == ["blame"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The alert for the on-call engineer failed to fire.",
+        "Porting old Careers 2.0 code to the new Developer Story caused a leak of user data.",
+        "Pods on the team's nodes failed to start after the upgrade.",
+    ],
+)
+def test_a_system_or_an_activity_heading_the_subject_is_not_blamed(sentence: str) -> None:
+    assert find_blame(sentence) == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "phrase"),
+    [
+        ("The initial breach was attributed to an internal employee.", "attributed to"),
+        ("The subsequent failure of a lead operator to act prolonged it.", "failure of"),
+        ("The trigger was a developer's local test suite truncating prod.", "trigger was"),
+        ("An exhausted operator executed rm -rf on the primary.", "exhausted operator"),
+        ("A senior engineer deployed a config change that took down payments.", "engineer"),
+        ("The root cause was identified as a developer running the suite.", "root cause"),
+    ],
+)
+def test_fault_placed_on_a_person_in_the_shapes_real_reports_use(
+    sentence: str, phrase: str
+) -> None:
+    [finding] = find_blame(sentence)
+
+    assert finding.kind == "blame"
+    assert phrase in finding.phrase
+    assert finding.suggestion
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "It is easy to blame the worker and difficult to look for weaknesses in the system.",
+        "This describes the old view of human error, assigning responsibility to careless actors.",
+        "Anyone could have made the same mistake.",
+        "We need robust emergency stop mechanisms to prevent human error.",
+        "Truth is, even if he totally messed up, the blast radius should have been contained.",
+    ],
+)
+def test_talk_about_blame_and_guarding_against_error_is_not_blame(sentence: str) -> None:
+    assert find_blame(sentence) == []
+
+
+def test_hindsight_aimed_at_a_person_is_its_own_kind_and_asks_what_made_it_easy_to_miss() -> None:
+    [finding] = find_blame("Dave should have paged the database team sooner.")
+
+    assert finding.kind == "counterfactual"
+    assert finding.phrase == "Dave should have paged"
+    assert "easy to miss" in finding.suggestion
+    assert "“paged the database team sooner”" in finding.suggestion
+
+
+def test_the_same_hindsight_about_a_system_is_the_analysis_we_want() -> None:
+    assert find_blame("The canary should have caught the regression before every region.") == []
+    assert find_blame("Had the alert fired at 80%, the disk would not have filled.") == []
+
+
+def test_a_rule_is_skipped_cheaply_only_when_none_of_its_first_words_is_present() -> None:
+    assert leading_literals(r"\b(?:careless(?:ly)?|froze|screw-?up)\b") == (
+        "careless",
+        "froze",
+        "screw",
+    )
+    assert leading_literals(r"\b(?:[a-z]+)\s+bad\b") == ()
+    assert leading_literals(r"\b(?:was|were)?\s+bad\b") == ()

@@ -1,0 +1,77 @@
+"""Vague action items as real remediation lists write them, and concrete ones the old
+closed lists refused (rows like these are quoted in tests/data/action_items.tsv)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.action_items import find_vagueness
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "Implement Secrets Manager",
+        "Create internal documentation on our Kyverno setup",
+        "Use flux capacitor to balance load between clusters",
+        "Hash customer emails before writing them to the analytics warehouse",
+        "Fix bugs in image-culler preventing it from running",
+        "Change the ErrorsInExternalDNS alarm to high priority",
+        "Document rollover process.",
+        "set up notifications of downtime",
+        'Add log metric for "no space left on device" messages on the user nodes',
+        "Disable pipeline until issue fixed",
+    ],
+)
+def test_concrete_work_is_accepted_though_its_object_is_in_no_list(item: str) -> None:
+    assert find_vagueness(item) == []
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "Fix the deploy pipeline",
+        "Change scheduled deployment pipeline timeslot",
+        "Change Traefik v2 healthcheck path to something more robust",
+        "Setup more Fluentd alerts",
+        "We should set up some kind of monitoring for the mybinder.org deployment.",
+        "Setup better Grafana dashboards to monitor resource usage <https://github.com/o/r/issues/92>",
+        'Investigate root cause of "no space left on device" messages',
+        "Can we use AWS Certificate Manager instead of Letsencrypt?",
+        "Find a way to gracefully handle repositories that take a long time to build",
+        "Team discussed about performing planned prometheus restarts when the WAL count is lower",
+    ],
+)
+def test_work_with_no_finish_line_is_pushed_back(item: str) -> None:
+    [finding] = find_vagueness(item)
+
+    assert finding.kind == "vague-action"
+    assert "missing:" in finding.why
+    assert finding.suggestion
+
+
+def test_a_hedge_covers_every_clause_it_introduces() -> None:
+    item = "try to auto-detect likely unhealthy Hub state and restart the Hub without intervention"
+
+    [finding] = find_vagueness(item)
+
+    assert finding.phrase == "try to"
+    assert find_vagueness("Restart the Hub when its health check fails three times") == []
+
+
+def test_make_sure_passes_with_a_testable_condition_unless_a_person_is_told_to_check() -> None:
+    assert find_vagueness("Make sure that everybody gets emailed when the site goes down") == []
+    assert find_vagueness("Make sure backups work")
+    assert find_vagueness(
+        "Make sure engineer checks that database schema can be parsed before updating."
+    )
+
+
+def test_monitoring_passes_once_it_names_what_it_watches_for() -> None:
+    assert find_vagueness("Monitor Kubernetes deployments for timeouts") == []
+    assert find_vagueness("Monitor the Kubernetes deployments")
+
+
+def test_a_link_or_a_ticket_number_is_not_what_the_work_changes() -> None:
+    assert find_vagueness("Improve alerting #3498")
+    assert find_vagueness("Create pingdom alerts for test helloworld apps #3498") == []
