@@ -35,16 +35,17 @@ def is_spoken(message: Message, own: OwnBot) -> bool:
 
 
 def actor_of(message: Message) -> str | None:
-    """The user id; for apps without one, the name they post under, else their bot id.
+    """The person's user id; for an app, the name it posts under, else its user or bot id.
 
     Alerting apps (Datadog, Grafana, Opsgenie, PagerDuty's) name themselves in
-    `bot_profile`, in `username`, or only in their attachments' `author_name`."""
-    if message.get("user"):
+    `bot_profile`, in `username`, or only in their attachments' `author_name`; an app's
+    post may carry its bot user's id too (`user` beside `bot_id`), which is no person."""
+    if message.get("user") and not message.get("bot_id"):
         return message["user"]
     profile = message.get("bot_profile") or {}
     authors = [a.get("author_name") for a in _attachments(message) if a.get("author_name")]
     named = profile.get("name") or message.get("username") or next(iter(authors), None)
-    return named or message.get("bot_id")
+    return named or message.get("user") or message.get("bot_id")
 
 
 def text_of(message: Message) -> str:

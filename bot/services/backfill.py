@@ -93,8 +93,18 @@ def message_values(
         "incident_id": None,
         "thread_ts": thread_of(message),
         "is_key": is_key,
-        "edited_at": None,
+        "edited_at": _edited_at(message),
     }
+
+
+def _edited_at(message: Message) -> datetime | None:
+    """When history says the message was last edited (its `edited.ts`), else None."""
+    edited = message.get("edited")
+    stamp = edited.get("ts") if isinstance(edited, dict) else None
+    try:
+        return ts_to_datetime(stamp) if isinstance(stamp, str) and stamp else None
+    except ValueError:  # not a Slack timestamp: the edit's time is unknown, not a crash
+        return None
 
 
 def file_page(
