@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import gc
 import logging
 import socket
 from collections.abc import AsyncIterator, Callable
@@ -314,6 +315,10 @@ def _serve(
     config = uvicorn.Config(
         asgi, log_config=None, access_log=False, timeout_graceful_shutdown=HTTP_GRACE_SECONDS
     )
+    # What start-up built (the app, its templates, SQLAlchemy's metadata) lives as long
+    # as the process: kept out of the collector's counts, a full collection no longer
+    # walks it in the middle of someone's request.
+    gc.freeze()
     try:
         GracefulServer(config, gate=gate, drain=drain).run([listener])
     finally:

@@ -7,13 +7,13 @@ after another. Here they share: a request hands its write (a function of a `Sess
 to `run`, which blocks until that write is committed, and returns what the write returned.
 
 Leader and followers, no thread of its own: the first caller that finds no commit under
-way takes every write waiting, runs each in a SAVEPOINT of one transaction, commits, and
-wakes the callers it carried; meanwhile new callers queue for the next batch, which one
+way takes every write waiting, runs them in one transaction, commits, and wakes the
+callers it carried; meanwhile new callers queue for the next batch, which one
 of them leads. So a write waits for at most the commit in progress and its own, and the
 acknowledgement still leaves only after its write is durable.
 
-What one write raises is raised to its caller only (its savepoint is rolled back, the
-rest of the batch commits); what the transaction raises (the database is away, read-only,
+What one write raises is raised to its caller only (the batch is run again with a
+SAVEPOINT around each write; the failed one's is rolled back, the rest commit); what the transaction raises (the database is away, read-only,
 full; the commit failed) is raised to every caller of the batch, which answer 503.
 A write must not call `run` itself: it would wait for the batch it is in.
 """
@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.inbox.statements import bound_statements
@@ -90,17 +91,34 @@ class GroupCommit:
                 self._turn.notify_all()
 
     def _commit(self, batch: list[_Ticket]) -> None:
+        """Every write straight in the transaction; if one raises, the batch again, with a
+        SAVEPOINT a write (a savepoint each costs more than the write it guards)."""
+        try:
+            with self._sessions.begin() as session:
+                bound_statements(session)
+                for ticket in batch:
+                    ticket.result = ticket.write(session)
+            return
+        except DBAPIError as error:
+            if len(batch) == 1 or _database_failed(error):
+                raise  # the same for every write of the batch
+        except Exception:
+            if len(batch) == 1:
+                raise
         with self._sessions.begin() as session:
             bound_statements(session)
-            if len(batch) == 1:  # alone, what it raises rolls the transaction back
-                batch[0].result = batch[0].write(session)
-                return
             for ticket in batch:
                 _run_one(session, ticket)
 
 
+def _database_failed(error: DBAPIError) -> bool:
+    """The database, not one write: unreachable, read-only, full, locked, timed out."""
+    return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
+
+
 def _run_one(session: Session, ticket: _Ticket) -> None:
     """One write in its own SAVEPOINT: what it raises undoes only its own statements."""
+    ticket.result, ticket.error = None, None
     try:
         with session.begin_nested():
             ticket.result = ticket.write(session)

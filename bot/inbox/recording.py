@@ -24,6 +24,7 @@ same commits through `write_before_ack`.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from collections.abc import Callable
@@ -172,19 +173,39 @@ def install(app: App, runner: RecordingRunner) -> None:
     Bolt has no setting for this: `App(listener_executor=...)` only chooses the pool its
     own runner submits to. Its `ThreadListenerRunner` reads the runner from the attribute
     `lazy_listener_runner` each time; tests/unit/test_inbox_recording.py fails if a new
-    Bolt moves it."""
+    Bolt moves it.
+
+    Before `start`, that runner deep-copies the request for the lazy listener's thread
+    (`_build_lazy_request`), the context's values too: the `Deps` (engine, clients,
+    templates) fail to copy after a long try, and each time Bolt logs a warning. That
+    was most of the time of an ack for `help`. `start` records the request in the
+    request's own thread and keeps nothing of it, so a shallow copy serves."""
     listeners = getattr(app, "_listener_runner", None)
     if not isinstance(getattr(listeners, "lazy_listener_runner", None), LazyListenerRunner):
         raise RuntimeError(
             "this slack_bolt has no App._listener_runner.lazy_listener_runner: "
             "bot.inbox.recording.install needs updating for it"
         )
+    if not callable(getattr(listeners, "_build_lazy_request", None)):
+        raise RuntimeError(
+            "this slack_bolt has no App._listener_runner._build_lazy_request: "
+            "bot.inbox.recording.install needs updating for it"
+        )
     listeners.lazy_listener_runner = runner  # type: ignore[union-attr]
+    listeners._build_lazy_request = _lazy_request  # type: ignore[union-attr]
 
     @app.middleware
     def provide_group_commit(context: BoltContext, next: Callable[[], None]) -> None:
         context[GROUP_COMMIT] = runner.group_commit
         next()
+
+
+def _lazy_request(request: BoltRequest, lazy_function_name: str) -> BoltRequest:
+    """The request as the lazy listener's, without Bolt's deep copy (see `install`)."""
+    lazy = copy.copy(request)
+    lazy.lazy_only = True
+    lazy.lazy_function_name = lazy_function_name
+    return lazy
 
 
 def runner_of(app: App) -> RecordingRunner:
