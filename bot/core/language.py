@@ -18,8 +18,11 @@ from typing import Literal
 
 from bot.core.wordlists import (
     FIRST_PERSON_PLURAL,
+    FUNCTION_WORDS,
+    IRREGULAR_PAST,
     NOT_NAMES,
     PERSON_PRONOUNS,
+    PERSONAL_WORK,
     POSSESSIVE_PRONOUNS,
     ROLE_NOUNS,
     SKIPPED_BEFORE_VERB,
@@ -27,7 +30,16 @@ from bot.core.wordlists import (
 
 FindingKind = Literal["blame", "counterfactual", "vague-action"]
 Needs = Literal[
-    "any", "person", "person_or_none", "who", "possessive", "clause", "agent", "inverted"
+    "any",
+    "person",
+    "person_or_none",
+    "who",
+    "who_np",
+    "possessive",
+    "owner",
+    "clause",
+    "agent",
+    "inverted",
 ]
 
 MENTION = r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>"
@@ -181,12 +193,12 @@ _RULES: tuple[_Rule, ...] = (
         r"|(?:held|hold|be)\s+(?:\S+\s+)?accountable"
         r"|(?:my|his|her|their|your)\s+fault)\b",
     ),
-    _rule("attribution", "possessive", r"\bfault\b"),
-    _rule("mistake", "possessive", r"\b(?:mistake|typo|blunder|oversight|screw-?up|slip-?up)s?\b"),
-    _rule("attribution", "who", rf"\b(?:because\s+of|caused\s+by)\s+{_WHO}"),
+    _rule("attribution", "owner", r"\bfault\b"),
+    _rule("mistake", "owner", r"\b(?:mistake|typo|blunder|oversight|screw-?up|slip-?up)s?\b"),
+    _rule("attribution", "who_np", rf"\b(?:because\s+of|caused\s+by)\s+{_WHO}"),
     _rule(
         "attribution",
-        "who",
+        "who_np",
         rf"\b(?:attributed|attributable|blamed|pinned)\s+(?:\w+\s+)?(?:to|on)\s+{_WHO}",
     ),
     # A nominalised failure of a person: "the failure of a lead operator to act".
@@ -199,11 +211,11 @@ _RULES: tuple[_Rule, ...] = (
     _rule("attribution", "person", r"\b(?:is|was|are|were)\s+(?:\w+\s+)?at\s+fault\b"),
     _rule(
         "attribution",
-        "who",
+        "who_np",
         r"\b(?:root\s+cause|cause|trigger|culprit)\s+(?:is|was)\s+"
         rf"(?:(?:identified|traced)\s+(?:as|to)\s+|that\s+)?{_WHO}",
     ),
-    _rule("attribution", "who", rf"\b(?:mistake|error|typo)s?\s+(?:by|from)\s+{_WHO}"),
+    _rule("attribution", "who_np", rf"\b(?:mistake|error|typo)s?\s+(?:by|from)\s+{_WHO}"),
     _rule(
         "counterfactual",
         "who",
@@ -233,7 +245,7 @@ _RULES: tuple[_Rule, ...] = (
         r"\b(?:fault|responsibility|blame)\s+(?:lies|lay|rests|rested|falls|fell|sits)\s+"
         r"(?:squarely\s+)?(?:with|on)\b",
     ),
-    _rule("attribution", "possessive", r"\bdoing\b(?=\s*[.,;!?]|$)"),
+    _rule("attribution", "owner", r"\bdoing\b(?=\s*[.,;!?]|$)"),
     _rule(
         "jargon",
         "any",
@@ -474,14 +486,24 @@ def _needs_inverted(text: str, match: re.Match[str]) -> int | None:
 
 def _inverted_end(text: str, match: re.Match[str]) -> int:
     """Where "Had <person> <verb>" ends, or the match's own end when no person follows."""
-    following = list(_WORD.finditer(text, match.end()))[:4]
-    for index, word in enumerate(following[:3]):
-        if word.group().lower() in _DETERMINERS or word.group().lower() in _ROLE_MODIFIERS:
+    following = list(_WORD.finditer(text, match.end()))[:5]
+    for index, word in enumerate(following[:4]):
+        lowered = word.group().lower()
+        if lowered in _DETERMINERS or lowered in _ROLE_MODIFIERS:
             continue
         if is_person_word(word.group()) and index + 1 < len(following):
             return following[index + 1].end()
+        if _compound_role_acts(following[index + 1 : index + 3]):
+            continue  # "had the release manager checked": a compound role, then its verb
         break
     return match.end()
+
+
+def _compound_role_acts(pair: list[re.Match[str]]) -> bool:
+    if len(pair) < 2 or pair[0].group().lower() not in ROLE_NOUNS:
+        return False
+    verb = pair[1].group().lower()
+    return verb.endswith("ed") or verb in IRREGULAR_PAST
 
 
 def _needs_who(text: str, match: re.Match[str]) -> int | None:
@@ -489,10 +511,34 @@ def _needs_who(text: str, match: re.Match[str]) -> int | None:
     return match.start() if is_person_word(who) or _is_person_possessive(who) else None
 
 
+def _needs_who_np(text: str, match: re.Match[str]) -> int | None:
+    """The whole noun phrase after "caused by", "the root cause was": "an Amazon EBS service
+    degradation" ends in a thing, "the DBA team" in people, "Dave forgetting" in Dave."""
+    who = _WORD.findall(match["who"])[-1]
+    if who.lower() not in PERSON_PRONOUNS and not _is_person_possessive(who):
+        for word in list(_WORD.finditer(text, match.end("who")))[:4]:
+            if not _continues_noun_phrase(word.group()):
+                break
+            who = word.group()
+            if who.islower() and not is_person_word(who):
+                break  # "an adjacent service …": a thing heads the phrase
+    return match.start() if is_person_word(who) or _is_person_possessive(who) else None
+
+
+def _continues_noun_phrase(word: str) -> bool:
+    lowered = word.lower()
+    if lowered in FUNCTION_WORDS or _is_gerund(word) or re.fullmatch(MENTION, word):
+        return False
+    if word.islower():
+        return not lowered.endswith("ed")
+    return word.isupper() or _looks_like_name(word) or lowered in ROLE_NOUNS
+
+
 def _needs_person(text: str, match: re.Match[str], *, allow_none: bool = False) -> int | None:
     words = _subject_words(text, match.start())
     if not words:
-        return match.start() if allow_none else None
+        opens = not text[: _clause_start(text, match.start())].strip(" \t-*•>")
+        return match.start() if allow_none and opens else None
     if _is_passive(words) or _is_hypothetical(text, words[0][1]):
         return None
     subject = subject_head(words)
@@ -509,12 +555,13 @@ _HEAD_ENDERS = frozenset({"at", "from", "of", "in", "on", "with", "for", "inside
 
 
 def subject_head(words: list[tuple[str, int]]) -> tuple[str, int] | None:
-    """The head of the subject noun phrase before a predicate, or None for an activity.
+    """The head of the subject noun phrase before a predicate, or None when it is no person.
 
     "the operator at OWASA" -> operator; "an employee removing the equipment" -> employee;
     "the alert for the on-call engineer" -> alert; "Porting the old code" -> None (a
-    gerund: the subject is an activity, not a person); a pronoun right before the verb
-    is its subject ("some yahoo did something he wasn't supposed to").
+    gerund: the subject is an activity); "Asked for more information" -> None (a clipped
+    verb); "the recipe site Supermarket" -> None (a thing's name); a pronoun right before
+    the verb is its subject ("some yahoo did something he wasn't supposed to").
     """
     content = [(word, start) for word, start in words if word.lower() not in _DETERMINERS]
     if not content:
@@ -524,11 +571,51 @@ def subject_head(words: list[tuple[str, int]]) -> tuple[str, int] | None:
     first = content[0][0]
     if _is_gerund(first) and not is_person_word(first):
         return None
+    if len(content) > 1 and _is_clipped_verb(first, words):
+        return None
     for index in range(1, len(content)):
         word = content[index][0]
-        if word.lower() in _HEAD_ENDERS or (_is_gerund(word) and not word[:1].isupper()):
+        if word.lower() in _HEAD_ENDERS:
+            return _unless_named_thing(content, index - 1)
+        if _is_gerund(word) and not word[:1].isupper() and _acts(content[index - 1], words):
             return content[index - 1]
-    return content[-1]
+    return _unless_named_thing(content, len(content) - 1)
+
+
+def _acts(before: tuple[str, int], words: list[tuple[str, int]]) -> bool:
+    """Is the word before a participle its doer: a role ("an employee removing …"), or a
+    name whose participle takes an object ("Sam running the migration"), unlike the
+    adjective in "Insufficient monitoring for …"?"""
+    if not is_person_word(before[0]):
+        return False
+    if not _looks_like_name(before[0]) or before[0].lower() in ROLE_NOUNS:
+        return True
+    position = next(i for i, (_, start) in enumerate(words) if start == before[1])
+    following = words[position + 2 : position + 3]
+    return bool(following) and following[0][0].lower() in _DETERMINERS | POSSESSIVE_PRONOUNS
+
+
+def _is_clipped_verb(first: str, words: list[tuple[str, int]]) -> bool:
+    """ "Asked for more information …": a report clipped of its subject, not a name."""
+    after = words[1][0].lower() if len(words) > 1 else ""
+    return first[:1].isupper() and first.lower().endswith("ed") and after in _CLIPPED_FOLLOWERS
+
+
+_CLIPPED_FOLLOWERS = frozenset({"for", "to", "from", "about", "with", "the", "a", "an"})
+
+
+def _unless_named_thing(content: list[tuple[str, int]], index: int) -> tuple[str, int] | None:
+    """A name after a common noun or an acronym names a thing ("site Supermarket",
+    "Transaction ID Wraparound"); after a role it is a person ("engineer Bob")."""
+    head = content[index]
+    if index == 0 or not _looks_like_name(head[0]) or head[0].lower() in ROLE_NOUNS:
+        return head
+    before = content[index - 1][0]
+    if before.lower() in ROLE_NOUNS or _looks_like_name(before):
+        return head
+    if before.islower() or (before.isupper() and len(before) > 1):
+        return None
+    return head
 
 
 def _is_gerund(word: str) -> bool:
@@ -550,11 +637,25 @@ def _needs_person_or_none(text: str, match: re.Match[str]) -> int | None:
 
 def _needs_possessive(text: str, match: re.Match[str]) -> int | None:
     """A person, or something a person owns: "Sofia's deploy caused", "her mistake"."""
+    owner = _needs_owner(text, match)
+    return owner if owner is not None else _needs_person(text, match)
+
+
+def _needs_owner(text: str, match: re.Match[str]) -> int | None:
+    """Something a person owns: "her mistake", "Sofia's deploy" (not "Facebook's routers":
+    after a bare name the thing owned must be a person's work)."""
     words = _subject_words(text, match.start())
-    owners = [start for word, start in words if _is_person_possessive(word)]
-    if owners:
-        return owners[0]
-    return _needs_person(text, match)
+    if not words:
+        return None
+    following = [*words[1:], (match.group(), match.start())]
+    for (word, start), (after, _) in zip(words, following, strict=True):
+        if not _is_person_possessive(word):
+            continue
+        owner = _POSSESSIVE_S.fullmatch(word)
+        bare_name = owner is not None and _looks_like_name(owner.group(1))
+        if not bare_name or after.lower().split()[0] in PERSONAL_WORK:
+            return start
+    return None
 
 
 def _needs_clause(text: str, match: re.Match[str]) -> int | None:
@@ -571,6 +672,8 @@ def _needs_clause(text: str, match: re.Match[str]) -> int | None:
 _CHECKS: dict[Needs, Callable[[str, re.Match[str]], int | None]] = {
     "any": _needs_any,
     "who": _needs_who,
+    "who_np": _needs_who_np,
+    "owner": _needs_owner,
     "person": _needs_person,
     "person_or_none": _needs_person_or_none,
     "possessive": _needs_possessive,
@@ -584,9 +687,13 @@ _PASSIVE_AUX = frozenset({"was", "were", "been", "being", "is", "are", "be", "ge
 _ROLE_SUFFIXES = (("on", "call"), ("on", "duty"), ("in", "charge"), ("on", "shift"))
 
 
+def _clause_start(text: str, end: int) -> int:
+    return max((m.end() for m in _CLAUSE_BREAK.finditer(text[:end])), default=0)
+
+
 def _clause_words(text: str, end: int) -> list[tuple[str, int]]:
     head = text[:end]
-    start = max((m.end() for m in _CLAUSE_BREAK.finditer(head)), default=0)
+    start = _clause_start(text, end)
     return [(m.group(), start + m.start()) for m in _WORD.finditer(head[start:])]
 
 

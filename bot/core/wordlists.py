@@ -36,6 +36,27 @@ ROLE_NOUNS = _words(
     """
 )
 
+# What a person's work is called: "Sofia's deploy" blames Sofia, "Facebook's routers" does not.
+PERSONAL_WORK = _words(
+    """
+    deploy deploys deployment change changes push commit commits pr script command code config
+    configuration query migration update fix patch edit edits decision mistake mistakes typo
+    fault doing laptop account credentials key password terminal branch shell rollout release
+    merge review approval call action actions
+    """
+)
+
+# Words that end a noun phrase read after "caused by", "the root cause was".
+FUNCTION_WORDS = _words(
+    """
+    and or but who whom that which with when while for to in at on by of from not because
+    again as after before during since until then so if is was were are has had have did does
+    do will would could should can may might must been being be also just only this these
+    those there here its their his her our your my the a an who's
+    """
+)
+IRREGULAR_PAST = _words("read run done made seen sent taken known gone written")
+
 # Adverbs and auxiliaries that sit between a subject and its verb ("he had just forgotten").
 SKIPPED_BEFORE_VERB = _words(
     """

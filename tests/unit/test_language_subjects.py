@@ -76,6 +76,32 @@ def test_talk_about_blame_and_guarding_against_error_is_not_blame(sentence: str)
     assert find_blame(sentence) == []
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Configuration changes to Facebook's backbone routers caused a global outage.",
+        "The recipe community site Supermarket crashed two hours after launch.",
+        "Transaction ID Wraparound in Postgres caused Sentry to go down for a day.",
+        "The root cause was an Amazon EBS service degradation in a single zone.",
+        "A cascading error from an adjacent service lead to the auth service being overloaded.",
+        "Insufficient monitoring for membership size meant capacity planning did not account.",
+        "The extension held critical database locks and ignored timeout signals.",
+        "Asked for more precise information from users could've lead to a quicker recovery.",
+        "CoreDNS, which handles cluster DNS, had additional vendor specific changes.",
+    ],
+)
+def test_companies_products_and_clipped_reports_are_not_taken_for_people(sentence: str) -> None:
+    assert find_blame(sentence) == []
+
+
+def test_a_persons_work_owned_by_name_is_still_blamed() -> None:
+    assert kinds("Sofia's deploy caused the outage.") == ["blame"]
+    assert kinds("The outage was caused by the DBA team.") == ["blame"]
+    assert kinds("Had the release manager checked the changelog, we'd have known.") == [
+        "counterfactual"
+    ]
+
+
 def test_hindsight_aimed_at_a_person_is_its_own_kind_and_asks_what_made_it_easy_to_miss() -> None:
     [finding] = find_blame("Dave should have paged the database team sooner.")
 
