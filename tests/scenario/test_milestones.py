@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.sandbox import Sandbox
 from bot.sandbox.bot_process import BotProcess
 from bot.sandbox.driver import Driver
-from storage.models import Milestone, Postmortem
+from storage.models import Milestone, Postmortem, TimelineEvent
 from tests import published
 from tests.followup_seed import dms, remind
 from tests.scenario.conftest import INCIDENT_CHANNEL
@@ -102,9 +102,24 @@ def _pd_milestones(sandbox: Sandbox, driver: Driver, db: sessionmaker[Session]) 
     """The incident exists in PagerDuty; `start` links it; its events arrive by webhook."""
     sandbox.pagerduty.add_incident(INCIDENT, title="Checkout errors", created_at=TRIGGERED)
     _start(sandbox, driver, f"{INCIDENT} Checkout errors")
+    # Once linked: on PostgreSQL a webhook racing the link can be kept but not filed
+    # (seen 1 in 5 runs; reported, not this test's subject).
+    _gathered(sandbox)
     _page(driver, "incident.triggered", TRIGGERED)
     _page(driver, "incident.acknowledged", ACKNOWLEDGED)
     _page(driver, "incident.resolved", RESOLVED)
+    _filed(sandbox, db, 3)
+
+
+def _filed(sandbox: Sandbox, db: sessionmaker[Session], count: int) -> None:
+    """Until `count` PagerDuty lines are in the timeline: webhooks are filed after their 2xx."""
+
+    def found() -> bool:
+        with db() as session:
+            query = select(TimelineEvent).where(TimelineEvent.source == "pagerduty")
+            return len(list(session.scalars(query))) >= count
+
+    sandbox.wait_for(found, timeout=20)
 
 
 def test_a_postmortem_started_26_hours_late_counts_from_the_incidents_own_clock(
@@ -205,6 +220,7 @@ def test_a_persons_correction_survives_a_later_pagerduty_event(
     _answer(sandbox, BOB, "*Resolved* set.")
 
     _page(driver, "incident.resolved", RESOLVED + timedelta(minutes=30))  # resolved again
+    _filed(sandbox, bot_db, 4)
     driver.slash_command(BOB, INCIDENT_CHANNEL, "milestone acknowledged confirm")
     told = _answer(sandbox, BOB, "*Acknowledged* confirmed.")
     assert f"*Resolved*: {_utc(corrected)}" in told and "set by a person" in told
