@@ -170,6 +170,7 @@ NOT_CHANGE_VERBS = _words(
     long-term short-term preventative preventive process monitoring alerting better more less
     new all some any no each every the a an our their this that these those do get have
     make be go work keep continue general overall future next action actions todo tbd
+    high low good great proper bad
     """
 )
 
