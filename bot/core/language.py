@@ -182,6 +182,7 @@ _RULES: tuple[_Rule, ...] = (
         r"\b(?:careless(?:ly|ness)?|negligen(?:t|ce|tly)|slopp(?:y|iness|ily)"
         r"|incompeten(?:t|ce)|lazy|laziness|lazily|reckless(?:ly|ness)?"
         r"|irresponsib(?:le|ly|ility)|clueless|stupid(?:ity)?|idiot(?:ic|s)?|ashamed"
+        r"|rookie\s+mistake|noob\s+mistake|amateur\s+hour|finger\s+trouble"
         r"|asleep\s+at\s+the\s+wheel|dropped\s+the\s+ball|(?:bad|poor)\s+judge?ment"
         r"|should(?:\s+have|['’]ve)\s+known\s+better"
         r"|(?:not|never|had\s+been)\s+paying\s+attention)\b|n['’]t\s+paying\s+attention\b",
@@ -260,6 +261,18 @@ _RULES: tuple[_Rule, ...] = (
         rf"|were|weren['’]t|was|wasn['’]t|do|don['’]t|does|doesn['’]t)\s+{_WHO}",
     ),
     _rule("question", "any", r"\bwhat\s+(?:were|was)\s+(?:you|they|he|she)\s+thinking\b"),
+    # A fix aimed at the person, given as an order: "revoke his access to production".
+    _rule(
+        "person-fix",
+        "any",
+        r"\b(?:revoke|take\s+away|pull|remove)\s+(?:his|her)\s+(?:access|permissions|rights)\b",
+    ),
+    _rule(
+        "question",
+        "any",
+        r"\b(?:what\s+made\s+(?:you|him|her|them)\s+think|who\s+thought\s+(?:it|this|that)\s+was"
+        r"|whose\s+(?:fault|idea|change|mistake)\s+(?:was|is))\b",
+    ),
     _rule(
         "question",
         "any",
@@ -289,6 +302,7 @@ _RULES: tuple[_Rule, ...] = (
         r"|reminded|supervised)|to\s+pay\s+more\s+attention|to\s+slow\s+down)"
         r"|should(?:n['’]t|\s+not|\s+never)\s+(?:be\s+allowed\s+to\s+)?(?:touch|go\s+near"
         r"|have\s+access\s+to|deploy\s+to|work\s+on)\b"
+        r"|(?:should|must|will)\s+be\s+(?:reprimanded|supervised|watched|put\s+on\s+a\s+pip)"
         r"|should\s+be\s+(?:kept\s+away|removed|banned|taken\s+off|fired|disciplined|let\s+go"
         r"|written\s+up|retrained)|will\s+be\s+more\s+careful",
     ),
@@ -318,6 +332,21 @@ _RULES: tuple[_Rule, ...] = (
         rf"(?!(?:{_NEG_EXEMPT})\b)\w+",
     ),
     _rule("omission", "person", r"\b(?:missed|(?:was|were)(?:n['’]t|\s+not)?\s+supposed\s+to)\b"),
+    # Steps a person left out or went around: "the engineer skipped the canary".
+    _rule(
+        "omission",
+        "person",
+        r"\b(?:skipped|bypassed|disregarded|omitted|circumvented|overrode|ignoring|skipping"
+        r"|bypassing)\b",
+    ),
+    _rule(
+        "competence",
+        "person",
+        r"\b(?:lacked|lacks)\s+(?:the\s+)?(?:skills?|experience|knowledge|competence|training)"
+        r"|(?:got|was|were|is|are)\s+(?:too\s+)?(?:distracted|sloppy|complacent|overconfident)"
+        r"|(?:was|were)\s+in\s+(?:a|too\s+much\s+of\s+a)\s+(?:hurry|rush)\b"
+        r"|did(?:n['’]t|\s+not)\s+(?:think|read\s+the\s+(?:docs|documentation|runbook|manual))\b",
+    ),
     _rule(
         "omission",
         "person",

@@ -33,6 +33,7 @@ ROLE_NOUNS = _words(
     shift hire newcomer newcomers junior juniors senior seniors typist approvers
     releaser maintainer maintainers committer committers contributor contributors
     worker workers personnel employee's idiot idiots moron morons yahoo wanker clown clowns
+    agent agents rep reps staffer staffers crew
     """
 )
 

@@ -94,6 +94,30 @@ def test_companies_products_and_clipped_reports_are_not_taken_for_people(sentenc
     assert find_blame(sentence) == []
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The engineer skipped the canary.",
+        "She lacked the experience to run the failover.",
+        "He got distracted and ran it on prod.",
+        "Whose idea was it to deploy on a Friday?",
+        "Classic rookie mistake.",
+        "Revoke his access to production.",
+        "The support agent forgot to escalate.",
+    ],
+)
+def test_other_words_for_the_same_blame_are_blame(sentence: str) -> None:
+    assert kinds(sentence) == ["blame"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["The job skipped the locked rows.", "Traffic bypassed the cache.", "We skipped the canary."],
+)
+def test_the_same_words_about_a_system_or_about_us_are_not_blame(sentence: str) -> None:
+    assert find_blame(sentence) == []
+
+
 def test_a_persons_work_owned_by_name_is_still_blamed() -> None:
     assert kinds("Sofia's deploy caused the outage.") == ["blame"]
     assert kinds("The outage was caused by the DBA team.") == ["blame"]
