@@ -353,3 +353,20 @@ def deadline_base(milestones: Milestones, opened_at: datetime) -> tuple[datetime
         if found is not None:
             return found.at, _BASE_WORDS[name]
     return opened_at, "the post-mortem was opened"
+
+
+def in_words(milestones: Milestones) -> str:
+    """Every milestone on one line, in UTC, each with where it came from; a date only
+    where it changes: "Impact started 2026-11-30 22:40 (set by a person) · Detected 22:43
+    (PagerDuty) · Acknowledged unknown · …" (plain words: no one's text is in them)."""
+    parts, last_day = [], None
+    for name in ORDER:
+        found = milestones.get(name)
+        if found is None:
+            parts.append(f"{LABELS[name]} unknown")
+            continue
+        day = found.at.date()
+        shown = found.at.strftime("%H:%M" if day == last_day else "%Y-%m-%d %H:%M")
+        last_day = day
+        parts.append(f"{LABELS[name]} {shown} ({found.origin_words})")
+    return " · ".join(parts) + " (UTC)"

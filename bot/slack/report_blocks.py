@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.core.milestones import in_words
 from bot.core.report import Answered, Report
 from bot.core.report_text import as_typed
 from bot.core.report_words import ANSWER_STATES, Names, span_words, when, window_words
-from bot.core.slack_text import link, mention, quote
+from bot.core.slack_text import escape, link, mention, quote
 from bot.slack import blocks, controls
 from bot.templates import SlackText, Templates
 
@@ -44,6 +45,7 @@ def summary(
     parts = [
         {**blocks.header(f"Preview · {title}" if preview else title), "block_id": HEADER_BLOCK},
         _section(_render(templates, "overview", **_overview(report, names))),
+        blocks.context(f"*Milestones* {escape(in_words(report.timeline.milestones))}"),
         _section(_render(templates, "root_cause", **_root_cause(report, names))),
         _section(_render(templates, "action_items", **_items(report, names))),
         _section(_checklist(report, templates, every=preview)),

@@ -82,6 +82,11 @@ def _gathered(sandbox: Sandbox) -> None:
     sandbox.wait_for(found, timeout=30)
 
 
+def _threads(sandbox: Sandbox) -> list[list[dict[str, Any]]]:
+    opening = [m for m in sandbox.slack.messages(INCIDENT_CHANNEL) if _ours(m)]
+    return [sandbox.slack.replies(INCIDENT_CHANNEL, m["ts"])[1:] for m in opening]
+
+
 def _postmortem(db: sessionmaker[Session]) -> Postmortem:
     with db() as session:
         query = select(Postmortem).where(Postmortem.channel_id == INCIDENT_CHANNEL)
@@ -205,6 +210,13 @@ def test_without_pagerduty_the_milestones_come_from_the_command_and_the_modal(
         lambda: [f for f in sandbox.slack.files if f["filename"].startswith("preview-")]
     )
     document = files[-1]["content"].decode()
+    posted = json.dumps([m.get("blocks") for m in sandbox.slack.messages(INCIDENT_CHANNEL)])
+    posted += json.dumps([m.get("blocks") for t in _threads(sandbox) for m in t])
+    assert (
+        f"*Milestones* Impact started {IMPACT.strftime('%Y-%m-%d %H:%M')} (set by a person)"
+        in posted
+    )
+    assert "(an alert bot's message)" in posted and "Acknowledged unknown" in posted
     assert "Time to detect 3 min · to acknowledge unknown — set `acknowledged`" in document
     assert "to mitigate 47 min · to resolve 1 h 26 min." in document
     end = (IMPACT + timedelta(hours=1, minutes=26)).strftime("%H:%M")

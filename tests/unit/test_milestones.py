@@ -244,3 +244,12 @@ def test_an_unreadable_or_future_setting_says_why() -> None:
         clock.read_setting("around lunch", now=T0, zone=UTC, near=None)
     with pytest.raises(TimeNotUnderstood, match="future"):
         clock.read_setting("2026-12-24 10:00", now=T0, zone=UTC, near=at(-60))
+
+
+def test_the_milestones_read_as_one_line_with_their_sources() -> None:
+    known = clock.effective([person(Name.STARTED, 0)], clock.derive(the_night()))
+    assert clock.in_words(known) == (
+        "Impact started 2026-11-30 22:40 (set by a person) · Detected 22:43 (an alert bot's "
+        "message) · Acknowledged 22:47 (PagerDuty) · Incident declared unknown · Mitigated "
+        "23:27 (a marked timeline line) · Resolved 2026-12-01 00:06 (PagerDuty) (UTC)"
+    )
