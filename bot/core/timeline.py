@@ -213,14 +213,18 @@ class Gap:
         return cls(GapKind.BACKFILL_CUT_SHORT, where=where, reason=reason)
 
     @classmethod
-    def backfill_unfinished(cls, where: str, read_back_to: datetime | None) -> Gap:
+    def backfill_unfinished(
+        cls, where: str, read_back_to: datetime | None, *, newer_than: datetime | None = None
+    ) -> Gap:
         """A backfill under way, or cut short by a crash and not yet resumed: the history
-        older than `read_back_to` (all of it, when None) is not in the timeline yet."""
-        unread = (
-            f"history before {format_utc_minute(read_back_to)} not read yet"
-            if read_back_to is not None
-            else "none of it read yet"
-        )
+        older than `read_back_to` (all of it, when None) is not in the timeline yet; or,
+        resuming with all that read, what was posted after `newer_than` is not."""
+        if newer_than is not None:
+            unread = f"history after {format_utc_minute(newer_than)} not read yet"
+        elif read_back_to is not None:
+            unread = f"history before {format_utc_minute(read_back_to)} not read yet"
+        else:
+            unread = "none of it read yet"
         return cls(GapKind.BACKFILL_UNFINISHED, where=where, reason=unread)
 
     def describe(self) -> str:

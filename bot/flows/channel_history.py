@@ -133,6 +133,9 @@ class Reading:
     def read(self, window: Window, on_progress: ProgressHook | None, every: int) -> None:
         # The post-mortem's own thread is the retrospective, not the incident.
         skip = [self.target.thread_ts] if self.target.thread_ts else []
+        if not window.tracked:
+            with self.sessions.begin() as session:
+                progress.reading_newer(session, self.target, where=self.where)
         # The oldest ts of a history page whose threads are still being read: the next
         # history page (or the end) says they are all filed.
         pending: str | None = None

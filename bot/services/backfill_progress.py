@@ -4,7 +4,8 @@
 records what it sets out to read (`begin`) with a `backfill_unfinished` gap on the
 timeline; after each history page and that page's threads it records how far back it
 has read (`advance`), and the gap's words follow ("history before 14:05 UTC not read
-yet"); at the end `finish` drops both. A crash leaves them behind: the timeline,
+yet"), and a resumed one says so of what was posted since it began (`reading_newer`);
+at the end `finish` drops both. A crash leaves them behind: the timeline,
 timeline.md and the report say what is missing, and the next backfill of the channel
 (the inbox replaying the interrupted command, at least once) resumes from `left_off`.
 """
@@ -52,6 +53,14 @@ def advance(session: Session, target: Target, *, read_down_to: str, where: str) 
     row = backfill_progress.get(session, target.postmortem_id, target.scope)
     if row is not None:
         _state_gap(session, target, where, row.read_down_to)
+
+
+def reading_newer(session: Session, target: Target, *, where: str) -> None:
+    """A resumed backfill has read the older part; it reads what was posted since it began."""
+    row = backfill_progress.get(session, target.postmortem_id, target.scope)
+    if row is not None:
+        gap = Gap.backfill_unfinished(where, None, newer_than=ts_to_datetime(row.newest_ts))
+        gaps.record(session, stored_gap(target.team_id, target.postmortem_id, target.scope, gap))
 
 
 def finish(session: Session, target: Target) -> None:

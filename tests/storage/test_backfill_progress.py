@@ -133,3 +133,27 @@ def test_progress_only_moves_back_and_a_new_run_starts_it_over(
         assert backfill_progress.finish(session, postmortem_id, scope) == 1
     with sessions() as session:
         assert backfill_progress.get(session, postmortem_id, scope) is None
+
+
+def test_a_resume_killed_while_reading_what_came_since_states_history_after(
+    sb: Sandbox, sessions: sessionmaker[Session]
+) -> None:
+    postmortem_id = _start(sessions)
+    first = DiesOnHistoryPage(3, base_url=sb.slack_api_url, token=sb.slack.bot_token)
+    with pytest.raises(Crash):
+        channel_history.backfill_channel(sessions, first, postmortem_id, own=OWN)
+    # The resume reads the older part (two pages), then dies asking what came since.
+    second = DiesOnHistoryPage(3, base_url=sb.slack_api_url, token=sb.slack.bot_token)
+    with pytest.raises(Crash):
+        channel_history.backfill_channel(sessions, second, postmortem_id, own=OWN)
+
+    with sessions() as session:
+        view = timeline_service.view(session, postmortem_id)
+    (gap,) = [g for g in view.gaps if g.kind is GapKind.BACKFILL_UNFINISHED]
+    assert "(history after " in gap.describe() and " UTC not read yet)" in gap.describe()
+    assert sorted(_texts(sessions, postmortem_id)) == sorted(f"update {m}" for m in range(MESSAGES))
+
+    channel_history.backfill_channel(sessions, _client(sb), postmortem_id, own=OWN)
+    with sessions() as session:
+        view = timeline_service.view(session, postmortem_id)
+    assert not [g for g in view.gaps if g.kind is GapKind.BACKFILL_UNFINISHED]
