@@ -58,6 +58,15 @@ def _texts(sessions: sessionmaker[Session], postmortem_id: int) -> list[str]:
         return list(session.scalars(query))
 
 
+def _killed_on_history_page(
+    sb: Sandbox, sessions: sessionmaker[Session], postmortem_id: int, page: int
+) -> None:
+    """Run a backfill whose process dies when it asks for history page `page`."""
+    dying = DiesOnHistoryPage(page, base_url=sb.slack_api_url, token=sb.slack.bot_token)
+    with pytest.raises(Crash):
+        channel_history.backfill_channel(sessions, dying, postmortem_id, own=OWN)
+
+
 def _history_calls(sb: Sandbox) -> list[dict[str, Any]]:
     return [c.params for c in sb.slack.calls if c.method == "conversations.history"]
 
@@ -66,9 +75,7 @@ def test_a_backfill_killed_on_page_3_states_the_gap_and_the_next_one_reads_only_
     sb: Sandbox, sessions: sessionmaker[Session]
 ) -> None:
     postmortem_id = _start(sessions)
-    dying = DiesOnHistoryPage(3, base_url=sb.slack_api_url, token=sb.slack.bot_token)
-    with pytest.raises(Crash):
-        channel_history.backfill_channel(sessions, dying, postmortem_id, own=OWN)
+    _killed_on_history_page(sb, sessions, postmortem_id, 3)
 
     assert sorted(_texts(sessions, postmortem_id)) == sorted(
         f"update {m}" for m in range(MESSAGES - 2 * PAGE, MESSAGES)
@@ -139,13 +146,9 @@ def test_a_resume_killed_while_reading_what_came_since_states_history_after(
     sb: Sandbox, sessions: sessionmaker[Session]
 ) -> None:
     postmortem_id = _start(sessions)
-    first = DiesOnHistoryPage(3, base_url=sb.slack_api_url, token=sb.slack.bot_token)
-    with pytest.raises(Crash):
-        channel_history.backfill_channel(sessions, first, postmortem_id, own=OWN)
+    _killed_on_history_page(sb, sessions, postmortem_id, 3)
     # The resume reads the older part (two pages), then dies asking what came since.
-    second = DiesOnHistoryPage(3, base_url=sb.slack_api_url, token=sb.slack.bot_token)
-    with pytest.raises(Crash):
-        channel_history.backfill_channel(sessions, second, postmortem_id, own=OWN)
+    _killed_on_history_page(sb, sessions, postmortem_id, 3)
 
     with sessions() as session:
         view = timeline_service.view(session, postmortem_id)
