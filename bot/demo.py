@@ -104,6 +104,11 @@ def _interview(play: _Play) -> None:
 
 
 def _report(play: _Play) -> None:
+    # Nothing in the data says when checkout started failing: the lead sets it, and the
+    # durations are measured from there (PagerDuty's trigger is the detection).
+    first = play.sandbox.slack.messages(play.channel)[0]
+    started = ts_to_datetime(first["ts"]).strftime("%Y-%m-%d %H:%M UTC")
+    play.command(ALICE, f"milestone started {started}")
     play.command(ALICE, "timeline")
     play.wait_in_thread("*Durations*", settled=True)
     play.command(ALICE, "publish")
@@ -156,7 +161,7 @@ class _Play:
         )
         if response.headers.get("content-type", "").startswith("application/json"):
             self.private(response.json().get("text", ""))
-        if text.split()[0] in ("start", "publish", "share"):
+        if text.split()[0] in ("start", "milestone", "publish", "share"):
             self._print_responses(before)
 
     def _print_responses(self, before: int) -> None:
