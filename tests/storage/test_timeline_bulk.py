@@ -38,7 +38,9 @@ def _row(postmortem_id: int, i: int, **changes: Any) -> dict[str, Any]:
         occurred_at=START + timedelta(seconds=i),
         source="slack",
         source_key=f"C1:{1_700_000_000 + i}.000100",
-        text=f"message {i}",
+        text=f"message {i}: “p99” is 2\\s, {{'ok': false}} \U0001f525\n"
+        if i == 4
+        else f"message {i}",
         actor="U0ALICE" if i % 2 else "U0BOB",
         is_key=i == 3,
     )
