@@ -106,6 +106,10 @@ def _timeline_reply(sandbox: Sandbox, after: int) -> str:
 def _pd_milestones(sandbox: Sandbox, driver: Driver, db: sessionmaker[Session]) -> None:
     """The incident exists in PagerDuty; `start` links it; its events arrive by webhook."""
     sandbox.pagerduty.add_incident(INCIDENT, title="Checkout errors", created_at=TRIGGERED)
+    # Its REST log has the same happenings: each is one line with its webhook twin.
+    for kind, moment in (("trigger", TRIGGERED), ("acknowledge", ACKNOWLEDGED)):
+        entry = {"type": f"{kind}_log_entry", "created_at": moment.isoformat()}
+        sandbox.pagerduty.add_log_entry(INCIDENT, entry)
     _start(sandbox, driver, f"{INCIDENT} Checkout errors")
     # Once linked: on PostgreSQL a webhook racing the link can be kept but not filed
     # (seen 1 in 5 runs; reported, not this test's subject).
@@ -130,6 +134,17 @@ def _filed(sandbox: Sandbox, db: sessionmaker[Session], count: int) -> None:
 def test_a_postmortem_started_26_hours_late_counts_from_the_incidents_own_clock(
     sandbox: Sandbox, driver: Driver, bot: BotProcess, bot_db: sessionmaker[Session]
 ) -> None:
+    # Bob pinned his rollback message while firefighting; the morning brings chatter.
+    mitigated = IMPACT + timedelta(minutes=47)
+    rollback = sandbox.slack.post_as_user(
+        INCIDENT_CHANNEL, BOB, "Rolled back 2026.11.3; error rate mitigated",
+        ts=f"{mitigated.timestamp():.6f}",
+    )  # fmt: skip
+    sandbox.slack.pin(INCIDENT_CHANNEL, rollback["ts"], BOB)
+    morning = IMPACT + timedelta(hours=10)
+    sandbox.slack.post_as_user(
+        INCIDENT_CHANNEL, ALICE, "morning all, reading back", ts=f"{morning.timestamp():.6f}"
+    )
     _pd_milestones(sandbox, driver, bot_db)
     # Alice types her own clock (Berlin), a day later: that night's, not this evening's.
     berlin = IMPACT.astimezone(ZoneInfo("Europe/Berlin")).strftime("%H:%M")
@@ -146,7 +161,7 @@ def test_a_postmortem_started_26_hours_late_counts_from_the_incidents_own_clock(
     durations = _timeline_reply(sandbox, 0)
     assert "TTD 3 min" in durations and "TTA 4 min" in durations, durations
     assert "TTR 1 h 26 min" in durations
-    assert "TTM unknown — set `mitigated`" in durations, "a missing milestone is named"
+    assert "TTM 47 min" in durations, "from the message Bob pinned during the incident"
 
     # 48 hours after the resolve, not after `/postmortem start` (that would be 74 h on).
     remind(sandbox, bot.database_url, RESOLVED + timedelta(hours=47))
