@@ -117,7 +117,7 @@ def plain(text: str, names: UserNames) -> str:
 def _started(view: TimelineView) -> str:
     if view.started_at is not None:
         return view.started_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return "not set, so the first line of the timeline is used"
+    return "not known (set it with `/postmortem milestone started TIME`)"
 
 
 def _one_line(text: str) -> str:
