@@ -261,6 +261,8 @@ _RULES: tuple[_Rule, ...] = (
         rf"|were|weren['’]t|was|wasn['’]t|do|don['’]t|does|doesn['’]t)\s+{_WHO}",
     ),
     _rule("question", "any", r"\bwhat\s+(?:were|was)\s+(?:you|they|he|she)\s+thinking\b"),
+    # "Or did the boss/manager not keep tabs on …?": a yes-no question that blames.
+    _rule("question", "who", rf"\bdid\s+{_WHO}\s+not\s+\w+[^?]*\?", "did"),
     # A fix aimed at the person, given as an order: "revoke his access to production".
     _rule(
         "person-fix",
@@ -458,7 +460,9 @@ _META_CUE = re.compile(
     r"|others|each\s+other)\b|\bassign(?:s|ed|ing)?\s+(?:blame|responsibility|fault)\b"
     r"|\b(?:old|new|this|that)\s+view\b|\bjudg\w*\s+(?:other\s+)?people|\bhindsight\b"
     r"|\bbad\s+apples?\b|\bfear\s+of\s+being\s+blamed\b|\bfundamental\s+attribution\b"
-    r"|\b(?:investigation|analysis|review)s?\s+(?:will\s+)?(?:often\s+)?(?:focus|conclude)",
+    r"|\b(?:investigation|analysis|review)s?\s+(?:will\s+)?(?:often\s+)?(?:focus|conclude)"
+    r"|\bhold\w*\s+(?:people|someone|individuals|engineers|staff|employees)\s+"
+    r"(?:accountable|responsible)\b",
     re.IGNORECASE,
 )
 # A judgment word under negation or quoted as a label: "this is not incompetence".
@@ -485,7 +489,19 @@ def _apply(rule: _Rule, text: str, lowered: str) -> Iterator[Finding]:
 def _needs_any(text: str, match: re.Match[str]) -> int | None:
     words = _clause_words(text, match.start())
     head = text[words[0][1] : match.start()] if words else ""
-    return None if _NEGATED_BEFORE.search(head) else match.start()
+    if _NEGATED_BEFORE.search(head) or _mentioned(text, match):
+        return None
+    return match.start()
+
+
+def _mentioned(text: str, match: re.Match[str]) -> bool:
+    """A judgment word in quotes is mentioned, not used: "we don't ask why they were
+    'careless'", "described the script's behavior as “really, really stupid”"."""
+    before, after = text[: match.start()], text[match.end() :]
+    if before.endswith(("'", "‘")) and after.startswith(("'", "’")):
+        return True
+    opened = before.count("“") > before.count("”") or before.count('"') % 2 == 1
+    return opened and ("”" in after or '"' in after)
 
 
 _FAILURE_MARK = re.compile(
@@ -493,6 +509,7 @@ _FAILURE_MARK = re.compile(
     r"|untested|unreviewed|careless\w*|botched|fat[- ]?fingered|rushed|misconfigured|mishandled"
     r"|overlooked|ignored|neglected|forgotten|skipped|deleted|dropped|wiped|corrupted"
     r"|deletion|removal|misconfiguration|truncation|outage|breakage"
+    r"|accidentally|inadvertently|mistakenly|wrongly|unintentionally|by\s+mistake"
     r"|without\s+(?:a\s+|any\s+)?(?:review|approval|testing|tests?|checking))\b",
     re.IGNORECASE,
 )
@@ -566,8 +583,13 @@ def _continues_noun_phrase(word: str) -> bool:
 def _needs_person(text: str, match: re.Match[str], *, allow_none: bool = False) -> int | None:
     words = _subject_words(text, match.start())
     if not words:
-        opens = not text[: _clause_start(text, match.start())].strip(" \t-*•>")
-        return match.start() if allow_none and opens else None
+        before = text[: _clause_start(text, match.start())]
+        if not before.strip(" \t-*•>"):
+            return match.start() if allow_none else None
+        if _RELATIVE_OR_PASSIVE.search(before) or text[match.end() :].lstrip().startswith("by "):
+            return None  # "… which broke production", ", caused by …": a thing is the subject
+        # The person is named in an earlier clause; quote the predicate itself.
+        return match.start() if _shared_subject(text, before) is not None else None
     if _is_passive(words) or _is_hypothetical(text, words[0][1]):
         return None
     subject = subject_head(words)
@@ -576,6 +598,42 @@ def _needs_person(text: str, match: re.Match[str], *, allow_none: bool = False) 
     if subject[0].lower() == "i" and _SELF_REPORT.search(text, match.end()):
         return None
     return subject[1]
+
+
+_RELATIVE_OR_PASSIVE = re.compile(r"\b(?:which|that)\s*$", re.IGNORECASE)
+
+
+def _shared_subject(text: str, before: str) -> int | None:
+    """ "An operator used a tool … but forgot to type -n": a clause with no subject of its
+    own shares the subject of the clause before it; a clause that starts with its verb
+    ("…, destroyed disks and crashed a datacenter") passes it on from further back."""
+    edges = [0]
+    for brk in _CLAUSE_BREAK.finditer(before):
+        edges += [brk.start(), brk.end()]
+    segments = list(zip(edges[::2], [*edges[1::2], len(before)], strict=False))
+    for seg_start, seg_end in reversed(segments[-4:]):
+        words = [
+            (m.group(), seg_start + m.start()) for m in _WORD.finditer(text[seg_start:seg_end])
+        ]
+        content = [(w, i) for w, i in words if w.lower() not in _DETERMINERS | SKIPPED_BEFORE_VERB]
+        if not content:
+            continue
+        for position, (word, index) in enumerate(content[:3]):
+            if word.lower() in FIRST_PERSON_PLURAL:
+                return None
+            if word.lower() in ("am", "pm") and position and content[position - 1][0].isdigit():
+                continue  # "2:09 PM": a time, not a product manager
+            bare_name = _looks_like_name(word) and word.lower() not in ROLE_NOUNS
+            if is_person_word(word) and not (bare_name and seg_start > 0):
+                return index
+        if not _is_verb_first(content[0][0]):
+            return None
+    return None
+
+
+def _is_verb_first(word: str) -> bool:
+    """ "destroyed disks": a clause that begins with its verb goes on with the last subject."""
+    return word.islower() and (word.endswith("ed") or word in IRREGULAR_PAST)
 
 
 _PERSONAL_PRONOUNS = frozenset({"he", "she", "they", "i", "you", "someone", "somebody"})

@@ -118,6 +118,28 @@ def test_the_same_words_about_a_system_or_about_us_are_not_blame(sentence: str) 
     assert find_blame(sentence) == []
 
 
+def test_a_clause_with_no_subject_shares_the_person_named_before_it() -> None:
+    sentence = "An operator used a tool to reboot a few servers but forgot to type -n."
+
+    [finding] = find_blame(sentence)
+
+    assert finding.phrase == "forgot to"
+    assert [
+        f.phrase for f in find_blame("Admin brought his drill, destroyed disks and crashed it")
+    ] == ["crashed"]
+    assert find_blame("The extension held the locks and ignored timeout signals.") == []
+    assert find_blame("This lead to database changes being applied which broke production.") == []
+    assert (
+        find_blame("Errors rose at 2:09 PM on October 20, caused by health check failures.") == []
+    )
+
+
+def test_a_judgment_word_in_quotes_is_mentioned_not_used() -> None:
+    assert find_blame("We don't ask why they were 'careless'; we ask what allowed it.") == []
+    assert find_blame('The user described the script as "really, really stupid".') == []
+    assert kinds("The on-call was careless.") == ["blame"]
+
+
 def test_a_persons_work_owned_by_name_is_still_blamed() -> None:
     assert kinds("Sofia's deploy caused the outage.") == ["blame"]
     assert kinds("The outage was caused by the DBA team.") == ["blame"]
