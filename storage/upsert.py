@@ -84,7 +84,7 @@ def _unnested(
         bindparam(f"rows_{n}", [row[n] for row in rows], type_=ARRAY(table.c[n].type))
         for n in varying
     ]
-    source = func.unnest(*arrays).table_valued(*varying).render_derived()
+    source = func.unnest(*arrays).table_valued(*varying, name="page").render_derived()
     return select(*(source.c[n] if n in varying else once[n] for n in names))
 
 
@@ -108,7 +108,9 @@ def _from_json(
     ]
     pairs = list(zip(varying, stored, strict=True))
     encoded = json.dumps([[store(row[n]) for n, store in pairs] for row in rows])
-    source = func.json_each(bindparam("rows", encoded, type_=Text())).table_valued("value")
+    source = func.json_each(bindparam("rows", encoded, type_=Text())).table_valued(
+        "value", name="page"
+    )
     at = {n: func.json_extract(source.c.value, f"$[{i}]") for i, n in enumerate(varying)}
     return select(*(at[n] if n in at else once[n] for n in names)).where(true())
 
