@@ -94,6 +94,7 @@ class Figures:
     limited: int
     minimum: int
     seconds: float
+    cpu_seconds: float  # this process's, every thread's: what the harvest itself costs
     floor: float
     peak_mib: float | None
 
@@ -144,9 +145,10 @@ def measure(
     """One timed pass (no tracemalloc), then, with `memory`, one untimed pass under it."""
     _reset(pipe)
     with way(url, token) as run:
-        began = time.perf_counter()
+        began, cpu_began = time.perf_counter(), time.process_time()
         read = run()
         seconds = time.perf_counter() - began
+        cpu_seconds = time.process_time() - cpu_began
     pipe.send("figures")
     calls = pipe.recv()
     peak_mib = None
@@ -165,6 +167,7 @@ def measure(
         limited=sum(limited for _, limited, _ in calls.values()),
         minimum=math.ceil(shape.messages / harvest.HISTORY_LIMIT) + shape.threads,
         seconds=seconds,
+        cpu_seconds=cpu_seconds,
         # One client reads the buckets in turn, so no bucket's floor can overlap another's.
         floor=sum(floor for _, _, floor in calls.values()),
         peak_mib=peak_mib,
@@ -258,7 +261,7 @@ def report(kind: str, shape: Shape, figures: Figures) -> None:
     print(
         f"{kind:<14} {shape.label:<28} {figures.read:>8,} {figures.calls:>6,} "
         f"{figures.minimum:>6,} {figures.limited:>5,} {figures.seconds:>8.1f} "
-        f"{figures.floor:>7.1f} {ratio} {peak}",
+        f"{figures.floor:>7.1f} {ratio} {figures.cpu_seconds:>6.1f} {peak}",
         flush=True,
     )
 
@@ -273,11 +276,20 @@ def main() -> int:
     )
     options.add_argument("--prepare-threshold", type=int, default=None, metavar="N")
     options.add_argument("--no-memory", action="store_true", help="skip the tracemalloc pass")
+    options.add_argument(
+        "--read-ahead",
+        type=int,
+        default=harvest.READ_AHEAD,
+        metavar="N",
+        help=f"pages read while one is filed (default {harvest.READ_AHEAD}; 0: none)",
+    )
     args = options.parse_args()
+    harvest.READ_AHEAD = args.read_ahead  # what bot.slack.harvest.pages reads ahead by default
     shapes = [Shape(f"{args.messages:,} messages", args.messages, 0)]
     if not args.no_threads:
         shapes.insert(0, Shape("10,000 messages, 500 threads", 10_000, 500))
     print(f"Tier 3 budget: 50 calls per {args.window:g} s window per method (Slack: per minute)")
+    print(f"Reading ahead {args.read_ahead} page(s) while one is filed")
     with tempfile.TemporaryDirectory(prefix="bench-harvest-") as workdir:
         ways: list[tuple[str, Way]] = [
             ("read only", read_only),
@@ -296,7 +308,7 @@ def main() -> int:
             )
         print(
             f"{'what':<14} {'channel':<28} {'messages':>8} {'calls':>6} {'min':>6} {'429s':>5} "
-            f"{'wall s':>8} {'floor s':>7} {'/floor':>7} {'peak MiB':>8}"
+            f"{'wall s':>8} {'floor s':>7} {'/floor':>7} {'cpu s':>6} {'peak MiB':>8}"
         )
         context = multiprocessing.get_context("fork")
         for shape in shapes:
