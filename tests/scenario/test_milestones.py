@@ -163,6 +163,15 @@ def test_a_postmortem_started_26_hours_late_counts_from_the_incidents_own_clock(
     assert "TTR 1 h 26 min" in durations
     assert "TTM 47 min" in durations, "from the message Bob pinned during the incident"
 
+    driver.slash_command(ALICE, INCIDENT_CHANNEL, "report")
+    preview = sandbox.wait_for(
+        lambda: [json.dumps(r["body"].get("blocks"), ensure_ascii=False)
+                 for r in sandbox.slack.responses
+                 if "*Duration*" in json.dumps(r["body"].get("blocks"))]
+    )[-1]  # fmt: skip
+    window = f"{IMPACT.strftime('%Y-%m-%d %H:%M')}\u2013{RESOLVED.strftime('%H:%M')} UTC"
+    assert f"{window} (1 h 26 min)" in preview, "not stretched to the morning's chatter"
+
     # 48 hours after the resolve, not after `/postmortem start` (that would be 74 h on).
     remind(sandbox, bot.database_url, RESOLVED + timedelta(hours=47))
     assert [m for m in dms(sandbox, ALICE) if "not published" in m["text"]] == []
