@@ -18,6 +18,7 @@ from bot.flows.deps import Deps
 from bot.services import interview, pushback
 from bot.services.interview_outcome import Outcome, Thread
 from bot.slack import interview_blocks as say
+from bot.slack import limits
 
 logger = logging.getLogger(__name__)
 
@@ -68,10 +69,7 @@ def _ask(client: WebClient, deps: Deps, thread: Thread, view: QuestionView) -> N
 
 
 def _post(client: WebClient, thread: Thread, text: str, blocks: list | None) -> str:
-    posted = client.chat_postMessage(
-        channel=thread.channel_id, thread_ts=thread.thread_ts, text=text, blocks=blocks
-    )
-    return str(posted["ts"])
+    return limits.post_in_thread(client, thread.channel_id, thread.thread_ts, text, blocks)
 
 
 def _tell(client: WebClient, thread: Thread, user_id: str | None, text: str) -> None:

@@ -84,7 +84,13 @@ def redraw(origin: Origin, notice: str, deps: Deps, client: WebClient) -> None:
         else:
             heading, rows = _listing(session, origin)
             text, blocks = followup_blocks.item_list(
-                deps.templates, rows, today, heading=heading, listing=origin.listing, notice=notice
+                deps.templates,
+                rows,
+                today,
+                heading=heading,
+                listing=origin.listing,
+                notice=notice,
+                page=followup_blocks.page_of(rows, origin.item_id),
             )
     if origin.message_ts and origin.channel_id:
         client.chat_update(

@@ -24,6 +24,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.slack import limits
+
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 200
@@ -78,15 +80,10 @@ def post(
         if found is not None:
             logger.info("adopted earlier post stamp=%s ts=%s", stamp, found["ts"])
             return Sent(str(found["ts"]), recovered=True)
-    posted = client.chat_postMessage(
-        channel=channel,
-        text=text,
-        blocks=blocks,
-        thread_ts=thread_ts,
-        metadata=stamp.metadata(),
-        **options,
+    ts = limits.post_in_thread(
+        client, channel, thread_ts, text, blocks, metadata=stamp.metadata(), **options
     )
-    return Sent(str(posted["ts"]), recovered=False)
+    return Sent(ts, recovered=False)
 
 
 def find(

@@ -119,6 +119,13 @@ class Sandbox:
         """A workspace by id: `slack` itself, or one made by `authorize_install`."""
         return self.installs.team(team_id)
 
+    def refusals(self) -> list[dict[str, Any]]:
+        """Every payload any workspace refused for breaking Slack's limits, with its team_id;
+        the scenario tests' teardown expects none unless the test says otherwise."""
+        with self._state:
+            teams = list(self.installs.teams.values())
+            return [dict(r, team_id=ws.team_id) for ws in teams for r in ws.refusals]
+
     def _new_team(self, team_id: str, team_name: str) -> SlackWorkspace:
         # Slack limits each workspace separately, so each gets its own limiter.
         limiter = RateLimiter(self.limiter.window)

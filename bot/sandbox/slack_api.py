@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from bot.sandbox.block_limits import message_problems
 from bot.sandbox.slack_model import (
     Channel,
     Message,
@@ -125,13 +126,21 @@ def bot_profile(ws: SlackWorkspace) -> dict[str, Any]:
     }
 
 
-def bot_message(ws: SlackWorkspace, params: Params) -> Message:
+def within_limits(ws: SlackWorkspace, method: str, text: object, blocks: object) -> None:
+    """Refuse, as Slack does, a payload over Slack's limits (`bot.sandbox.block_limits`)."""
+    problems = message_problems(text, blocks)
+    if problems is not None:
+        ws.refuse(method, *problems)
+
+
+def bot_message(ws: SlackWorkspace, params: Params, method: str = "chat.postMessage") -> Message:
     """A message as the bot posts it: `user` is the bot user, with `bot_id` and `app_id`."""
     text = text_param(params, "text")
     blocks = json_param(params, "blocks", "invalid_blocks")
     attachments = json_param(params, "attachments", "invalid_attachments")
     if blocks is not None and not isinstance(blocks, list):
         raise SlackFailure("invalid_blocks")
+    within_limits(ws, method, text, blocks)
     if not (text or blocks or attachments):
         raise SlackFailure("no_text")
     message: Message = {"user": ws.bot_user_id, "type": "message", "ts": ""}
@@ -293,7 +302,7 @@ def chat_post_ephemeral(ws: SlackWorkspace, params: Params) -> Body:
         raise SlackFailure("user_not_found")
     if user not in chan.members:
         raise SlackFailure("user_not_in_channel")
-    message = bot_message(ws, params)
+    message = bot_message(ws, params, "chat.postEphemeral")
     message_ts = key_ts(chan.next_key())
     entry = {"channel": chan.id, "user": user, "thread_ts": text_param(params, "thread_ts")}
     entry.update(text=message["text"], blocks=message.get("blocks"), message_ts=message_ts)
@@ -311,6 +320,7 @@ def chat_update(ws: SlackWorkspace, params: Params) -> Body:
     attachments = json_param(params, "attachments", "invalid_attachments")
     if text is None and blocks is None and attachments is None:
         raise SlackFailure("no_text")
+    within_limits(ws, "chat.update", text, blocks)
     if text is not None:
         message["text"] = text
     for name, value in (("blocks", blocks), ("attachments", attachments)):

@@ -11,6 +11,7 @@ import itertools
 import time
 from typing import Any
 
+from bot.sandbox.block_limits import message_problems, view_problems
 from bot.sandbox.slack_api import Body, Handler, Params, bot_message, json_param, required
 from bot.sandbox.slack_model import SlackFailure, clone
 from bot.sandbox.slack_state import SlackWorkspace
@@ -34,10 +35,15 @@ def _exchange_trigger(ws: SlackWorkspace, params: Params) -> str:
     return trigger_id
 
 
-def _view_param(params: Params, kinds: tuple[str, ...]) -> dict[str, Any]:
+def _view_param(
+    ws: SlackWorkspace, method: str, params: Params, kinds: tuple[str, ...]
+) -> dict[str, Any]:
     view = json_param(params, "view", "invalid_arguments")
     if not isinstance(view, dict) or view.get("type") not in kinds:
         raise SlackFailure("invalid_arguments")
+    problems = view_problems(view)
+    if problems:
+        ws.refuse(method, "invalid_arguments", problems)
     return view
 
 
@@ -62,21 +68,21 @@ def _log(ws: SlackWorkspace, method: str, stored: Body, **extra: Any) -> Body:
 
 def views_open(ws: SlackWorkspace, params: Params) -> Body:
     trigger_id = _exchange_trigger(ws, params)
-    view = _view_param(params, ("modal",))
+    view = _view_param(ws, "views.open", params, ("modal",))
     view_id = ws.new_id("V")
     return _log(ws, "views.open", _stored_view(ws, view, view_id, view_id), trigger_id=trigger_id)
 
 
 def views_push(ws: SlackWorkspace, params: Params) -> Body:
     trigger_id = _exchange_trigger(ws, params)
-    view = _view_param(params, ("modal",))
+    view = _view_param(ws, "views.push", params, ("modal",))
     stored = _stored_view(ws, view, ws.new_id("V"), "")
     stored["root_view_id"] = stored["id"]
     return _log(ws, "views.push", stored, trigger_id=trigger_id)
 
 
 def views_update(ws: SlackWorkspace, params: Params) -> Body:
-    view = _view_param(params, ("modal", "home"))
+    view = _view_param(ws, "views.update", params, ("modal", "home"))
     view_id = params.get("view_id") or ""
     if not view_id and params.get("external_id"):
         matches = [
@@ -96,7 +102,7 @@ def views_publish(ws: SlackWorkspace, params: Params) -> Body:
     user = required(params, "user_id", "user_not_found")
     if user not in ws.users:
         raise SlackFailure("user_not_found")
-    view = _view_param(params, ("home",))
+    view = _view_param(ws, "views.publish", params, ("home",))
     existing = [v["id"] for v in ws.view_store.values() if v.get("home_user") == user]
     view_id = existing[0] if existing else ws.new_id("V")
     stored = _stored_view(ws, view, view_id, view_id)
@@ -115,6 +121,10 @@ def answer_response_url(ws: SlackWorkspace, command_id: str, payload: Any) -> tu
         return 400, "invalid_payload"
     if not (payload.get("text") or payload.get("blocks") or payload.get("delete_original")):
         return 400, "no_text"
+    problems = message_problems(payload.get("text"), payload.get("blocks"))
+    if problems is not None:
+        ws.record_refusal("response_url", *problems)
+        return 400, "invalid_blocks" if problems[0] == "invalid_blocks" else problems[0]
     context["uses"] += 1
     entry = {k: context.get(k) for k in ("kind", "command", "text", "channel_id", "user_id")}
     ws.record_response(dict(entry, command_id=command_id, body=payload, at=time.time()))
@@ -141,7 +151,7 @@ def _apply_response(ws: SlackWorkspace, context: dict[str, Any], payload: dict[s
                 original.pop(name, None)
         ws.lock.notify_all()
     elif payload.get("response_type") == "in_channel":
-        message = bot_message(ws, payload)
+        message = bot_message(ws, payload, "response_url")
         ws.store(chan, message, thread_ts=payload.get("thread_ts"))
 
 

@@ -15,7 +15,7 @@ import time
 import zoneinfo
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from bot.sandbox.rate_limits import RateLimiter, floor_seconds, slack_limits
 from bot.sandbox.slack_model import (
@@ -81,6 +81,7 @@ class SlackWorkspace:
         self._calls: list[Call] = []
         self._ephemerals: list[dict[str, Any]] = []
         self._responses: list[dict[str, Any]] = []
+        self._refusals: list[dict[str, Any]] = []
         self.uploads: dict[str, dict[str, Any]] = {}
         self.view_store: dict[str, dict[str, Any]] = {}
         self._view_log: list[dict[str, Any]] = []
@@ -324,6 +325,12 @@ class SlackWorkspace:
             return clone(self._responses)
 
     @property
+    def refusals(self) -> list[dict[str, Any]]:
+        """Payloads refused for breaking Slack's limits: {method, error, reasons}, in order."""
+        with self.lock:
+            return clone(self._refusals)
+
+    @property
     def files(self) -> list[dict[str, Any]]:
         """Completed uploads: id, title, filename, content (bytes), channels, thread_ts, ..."""
         with self.lock:
@@ -404,6 +411,15 @@ class SlackWorkspace:
     def record_response(self, entry: dict[str, Any]) -> None:
         self._responses.append(entry)
         self.lock.notify_all()
+
+    def record_refusal(self, method: str, error: str, reasons: list[str]) -> None:
+        self._refusals.append({"method": method, "error": error, "reasons": list(reasons)})
+        self.lock.notify_all()
+
+    def refuse(self, method: str, error: str, reasons: list[str]) -> NoReturn:
+        """Record an over-limit payload and answer it as Slack does."""
+        self.record_refusal(method, error, reasons)
+        raise SlackFailure(error)
 
     def record_view(self, entry: dict[str, Any]) -> None:
         self._view_log.append(entry)

@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.core import ids
 from bot.core.interview_views import FactorNotice
-from bot.slack import controls
+from bot.slack import controls, limits
 from bot.slack.interview_blocks import LAYER_LABELS
 
 CALLBACK = "action_item_add"
@@ -66,9 +66,9 @@ def modal(postmortem_id: int, factors: list[FactorNotice]) -> dict[str, Any]:
         "type": "modal",
         "callback_id": CALLBACK,
         "private_metadata": str(postmortem_id),
-        "title": controls.plain("Add action item"),
-        "submit": controls.plain("Add"),
-        "close": controls.plain("Cancel"),
+        "title": controls.plain("Add action item", limits.VIEW_TITLE),
+        "submit": controls.plain("Add", limits.VIEW_TITLE),
+        "close": controls.plain("Cancel", limits.VIEW_TITLE),
         "blocks": blocks,
     }
 

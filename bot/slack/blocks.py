@@ -1,10 +1,14 @@
-"""Block Kit builders: small functions returning plain dicts."""
+"""Block Kit builders: small functions returning plain dicts.
+
+A section's text is kept whole here: the message is fitted to Slack's limits as a
+whole when it is sent (`bot.slack.limits.fit_message`), which keeps what it
+shortens for a follow-up. Labels are shortened with "…" where they are built."""
 
 from __future__ import annotations
 
-from typing import Any
+from bot.slack import limits
 
-Block = dict[str, Any]
+Block = limits.Block
 
 
 def section(text: str) -> Block:
@@ -12,7 +16,8 @@ def section(text: str) -> Block:
 
 
 def header(text: str) -> Block:
-    return {"type": "header", "text": {"type": "plain_text", "text": text[:150], "emoji": True}}
+    plain = limits.label(text, limits.HEADER_TEXT)
+    return {"type": "header", "text": {"type": "plain_text", "text": plain, "emoji": True}}
 
 
 def context(*texts: str) -> Block:

@@ -1,21 +1,23 @@
 """Block Kit interactive elements and input blocks: buttons, selects, pickers.
 
 Plain dicts, like `bot.slack.blocks`. Labels are plain_text, which Slack never
-parses for mentions, so they need no escaping; option values must stay under
-Slack's 150 characters.
+parses for mentions, so they need no escaping; each is kept within its Slack limit
+(`bot.slack.limits`): button and option texts 75, placeholders 150, option values 150.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
+from bot.slack import limits
 from bot.slack.blocks import Block
 
 Element = dict[str, Any]
 
 
-def plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text[:75], "emoji": True}
+def plain(text: str, limit: int = limits.BUTTON_TEXT) -> dict[str, Any]:
+    """A plain_text label within `limit` (button and option texts: 75), shortened with "…"."""
+    return {"type": "plain_text", "text": limits.label(text, limit), "emoji": True}
 
 
 def button(
@@ -29,7 +31,7 @@ def button(
 
 
 def option(text: str, value: str) -> dict[str, Any]:
-    return {"text": plain(text), "value": value[:150]}
+    return {"text": plain(text, limits.OPTION_TEXT), "value": value[: limits.OPTION_VALUE]}
 
 
 def static_select(
@@ -40,7 +42,7 @@ def static_select(
     initial: dict[str, Any] | None = None,
 ) -> Element:
     element: Element = {"type": "static_select", "action_id": action_id, "options": options}
-    element["placeholder"] = plain(placeholder)
+    element["placeholder"] = plain(placeholder, limits.PLACEHOLDER)
     if initial is not None:
         element["initial_option"] = initial
     return element
@@ -53,26 +55,38 @@ def actions(block_id: str, *elements: Element) -> Block:
 def input_block(
     block_id: str, label: str, element: Element, *, optional: bool = False, hint: str | None = None
 ) -> Block:
-    block: Block = {"type": "input", "block_id": block_id, "label": plain(label)}
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, limits.INPUT_LABEL),
+    }
     block.update(element=element, optional=optional)
     if hint:
-        block["hint"] = plain(hint)
+        block["hint"] = plain(hint, limits.INPUT_LABEL)
     return block
 
 
 def text_input(action_id: str, *, multiline: bool = False, placeholder: str = "") -> Element:
     element: Element = {"type": "plain_text_input", "action_id": action_id, "multiline": multiline}
     if placeholder:
-        element["placeholder"] = plain(placeholder)
+        element["placeholder"] = plain(placeholder, limits.PLACEHOLDER)
     return element
 
 
 def users_select(action_id: str, placeholder: str) -> Element:
-    return {"type": "users_select", "action_id": action_id, "placeholder": plain(placeholder)}
+    return {
+        "type": "users_select",
+        "action_id": action_id,
+        "placeholder": plain(placeholder, limits.PLACEHOLDER),
+    }
 
 
 def datepicker(action_id: str, placeholder: str) -> Element:
-    return {"type": "datepicker", "action_id": action_id, "placeholder": plain(placeholder)}
+    return {
+        "type": "datepicker",
+        "action_id": action_id,
+        "placeholder": plain(placeholder, limits.PLACEHOLDER),
+    }
 
 
 def checkboxes(action_id: str, options: list[dict[str, Any]]) -> Element:

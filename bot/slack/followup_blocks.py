@@ -20,7 +20,7 @@ from bot.core.followup_views import ItemRow, ItemView, PostmortemView
 from bot.core.report_text import as_typed, is_user_id
 from bot.core.slack_text import channel_link, mention, quote
 from bot.errors import BadArguments
-from bot.slack import blocks
+from bot.slack import blocks, limits
 from bot.templates import SlackText, Templates
 
 Message = tuple[str, list[blocks.Block]]
@@ -79,7 +79,8 @@ def digest(templates: Templates, rows: Sequence[ItemRow], today: date) -> Messag
     )
     codes = ", ".join(item.code for item, _ in open_rows[:MAX_ITEMS])
     text = f"You have {len(open_rows)} open action item(s): {codes}"
-    return text, [blocks.section(head.strip()), *_items(templates, rows, today, DIGEST, False)]
+    listed = _items(templates, rows, today, DIGEST, False)
+    return limits.within(text, [blocks.section(head.strip()), *listed])
 
 
 def item_list(
@@ -90,16 +91,38 @@ def item_list(
     heading: str,
     listing: str,
     notice: str | None = None,
+    page: int = 1,
 ) -> Message:
-    """`/postmortem actions [all]`: the items with the same buttons as the digest; the
-    heading (it may name the post-mortem) is quoted like every word people wrote."""
+    """`/postmortem actions [all] [page N]`: a page of the items (20 each) with the same
+    buttons as the digest, and how to reach the next page; the heading (it may name the
+    post-mortem) is quoted like every word people wrote."""
+    pages = max(1, -(-len(rows) // MAX_ITEMS))
+    page = min(max(page, 1), pages)
     head = [blocks.section(f"*{quote(heading)}*")]
     if notice:
         head.append(blocks.context(notice))
     if not rows:
         head.append(blocks.context("Nothing open. :tada:"))
-    body = _items(templates, rows, today, listing, listing == ALL)
-    return f"{quote(heading)}: {len(rows)}", [*head, *body]
+    shown = rows[(page - 1) * MAX_ITEMS : page * MAX_ITEMS]
+    body = _items(templates, shown, today, listing, listing == ALL)
+    if pages > 1:
+        body.append(blocks.context(_page_line(listing, page, pages, len(rows))))
+    return limits.within(f"{quote(heading)}: {len(rows)}", [*head, *body])
+
+
+def page_of(rows: Sequence[ItemRow], item_id: int) -> int:
+    """The page of a listing that shows `item_id` (1 when it is not listed)."""
+    index = next((i for i, (item, _) in enumerate(rows) if item.id == item_id), 0)
+    return index // MAX_ITEMS + 1
+
+
+def _page_line(listing: str, page: int, pages: int, total: int) -> str:
+    first, last = (page - 1) * MAX_ITEMS + 1, min(page * MAX_ITEMS, total)
+    command = "/postmortem actions all" if listing == ALL else "/postmortem actions"
+    line = f"Items {first}–{last} of {total} (page {page} of {pages})."
+    if page < pages:
+        line += f" Next: `{command} page {page + 1}`."
+    return line
 
 
 def refreshed(
@@ -109,7 +132,7 @@ def refreshed(
     text, body = digest(templates, rows, today)
     if notice:
         body.insert(1, blocks.context(notice))
-    return text, body
+    return limits.within(text, body)
 
 
 def _items(
@@ -118,7 +141,7 @@ def _items(
     out: list[blocks.Block] = []
     for item, postmortem in rows[:MAX_ITEMS]:
         out.extend(item_blocks(templates, item, postmortem, today, listing, show_owner))
-    if len(rows) > MAX_ITEMS:
+    if len(rows) > MAX_ITEMS and listing == DIGEST:
         more = len(rows) - MAX_ITEMS
         out.append(blocks.context(f"…and {more} more: `/postmortem actions` lists them all."))
     return out
@@ -289,7 +312,8 @@ def review(
     }
     actions = {"type": "actions", "block_id": REVIEW_ACTIONS, "elements": [button]}
     text = f"Follow-up review of {quote(postmortem.title)}"
-    return text, [blocks.section(head.strip()), *listed, blocks.section(ask.strip()), actions]
+    parts = [blocks.section(head.strip()), *listed, blocks.section(ask.strip()), actions]
+    return limits.within(text, parts)
 
 
 def review_confirmed(

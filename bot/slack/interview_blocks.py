@@ -14,8 +14,8 @@ from typing import Any
 from bot.core.interview import KINDS, LAYERS
 from bot.core.interview_views import FactorNotice, FindingNotice, ItemNotice, QuestionView
 from bot.core.report_text import as_typed
-from bot.core.slack_text import mention
-from bot.slack import blocks, controls
+from bot.core.slack_text import escape, mention
+from bot.slack import blocks, controls, limits
 from bot.slack.report_blocks import PUBLISH
 from bot.templates import SlackText, Templates
 
@@ -26,6 +26,8 @@ DEEPER = "interview_deeper"
 FACTOR_KIND = "factor_kind"
 FACTOR_LAYER = "factor_layer"
 ADD_ITEM = "action_item_add"
+# How much of an over-long action item its notice quotes; the rest follows whole.
+ITEM_QUOTE = 1_500
 LAYER_LABELS = {
     "immediate": "the immediate cause",
     "contributing": "a contributing factor",
@@ -89,15 +91,28 @@ def factor(notice: FactorNotice, templates: Templates) -> Message:
 
 
 def item(notice: ItemNotice, templates: Templates) -> Message:
+    """The item as recorded. An action too long for one section is quoted shortened in
+    the notice (so owner, deadline and what is missing stay in view) and follows whole,
+    in sections of the same message."""
+    action = as_typed(notice.action)
+    text = _item_text(notice, action, templates)
+    if len(text) <= limits.SECTION_TEXT:
+        return text, [blocks.section(text)]
+    short = _item_text(notice, limits.shorten(action, ITEM_QUOTE), templates)
+    full = [blocks.context(f"The action of {notice.code} in full:"), *_quoted(action)]
+    return short, [blocks.section(short), *full]
+
+
+def _item_text(notice: ItemNotice, action: str, templates: Templates) -> str:
     factor_label = None
     if notice.factor_chain is not None:
         factor_label = f"F{notice.factor_chain} ({notice.factor_kind})"
-    text = templates.render(
+    return templates.render(
         "slack/interview/item.mrkdwn.j2",
         code=notice.code,
         created=notice.created,
         vague_kept=notice.vague_kept,
-        action=as_typed(notice.action),
+        action=action,
         owner=SlackText(mention(notice.owner_id)) if notice.owner_id else None,
         deadline=notice.deadline.isoformat() if notice.deadline else None,
         priority=notice.priority,
@@ -105,7 +120,11 @@ def item(notice: ItemNotice, templates: Templates) -> Message:
         unknown_owner=notice.unknown_owner,
         missing=list(notice.missing),
     )
-    return text, [blocks.section(text)]
+
+
+def _quoted(plain_words: str) -> list[blocks.Block]:
+    """Words a person typed, escaped for mrkdwn, in as many sections as they take."""
+    return limits.sections(escape(plain_words))
 
 
 def filed_under(slot: str, templates: Templates) -> str:

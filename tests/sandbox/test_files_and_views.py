@@ -14,7 +14,14 @@ MODAL = {
     "type": "modal",
     "callback_id": "impact",
     "title": {"type": "plain_text", "text": "Impact"},
-    "blocks": [{"type": "input", "block_id": "b", "element": {"type": "plain_text_input"}}],
+    "blocks": [
+        {
+            "type": "input",
+            "block_id": "b",
+            "label": {"type": "plain_text", "text": "What broke"},
+            "element": {"type": "plain_text_input"},
+        }
+    ],
 }
 
 

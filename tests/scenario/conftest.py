@@ -16,7 +16,7 @@ INCIDENT_CHANNEL = "C0INCIDENT"
 
 
 @pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
+def sandbox(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
     with Sandbox(rate_window_seconds=1.0) as sandbox:
         sandbox.slack.add_user("U0ALICE", "alice", real_name="Alice Ng", tz="Europe/Berlin")
         sandbox.slack.add_user("U0BOB", "bob", real_name="Bob Diaz", tz="America/New_York")
@@ -24,6 +24,10 @@ def sandbox() -> Iterator[Sandbox]:
             INCIDENT_CHANNEL, "inc-checkout-500s", members=("U0ALICE", "U0BOB")
         )
         yield sandbox
+        # Every payload the bot sent was checked against Slack's limits on the way in.
+        if request.node.get_closest_marker("slack_refusals") is None:
+            refused = sandbox.refusals()
+            assert not refused, f"Slack would refuse these payloads: {refused}"
 
 
 @pytest.fixture

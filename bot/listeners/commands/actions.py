@@ -18,14 +18,13 @@ FAMILY = Family(__name__)
 
 @FAMILY.subcommand(
     "actions",
-    usage="actions [all]",
+    usage="actions [all] [page N]",
     summary="your open action items; `all`: every item of this channel's post-mortem",
 )
 def list_actions(invocation: Invocation) -> None:
-    """The caller's open items, or with `all` every item of the channel's post-mortem."""
-    scope = invocation.command.rest.strip().lower()
-    if scope not in ("", "all"):
-        raise BadArguments("Usage: `/postmortem actions` or `/postmortem actions all`.")
+    """The caller's open items, or with `all` every item of the channel's post-mortem,
+    20 a page (`page 2` for the next)."""
+    scope, page = _scope_and_page(invocation.command.rest)
     deps, team_id, user_id = invocation.deps, invocation.team_id, invocation.user_id
     today = _today(invocation)
     with deps.sessions.begin() as session:
@@ -39,7 +38,7 @@ def list_actions(invocation: Invocation) -> None:
             )
             listing = followup_blocks.MINE
         text, blocks = followup_blocks.item_list(
-            deps.templates, rows, today, heading=heading, listing=listing
+            deps.templates, rows, today, heading=heading, listing=listing, page=page
         )
     invocation.respond(text=text, blocks=blocks, response_type="ephemeral")
 
@@ -67,6 +66,21 @@ def move_followup(invocation: Invocation) -> None:
         text=f"The follow-up review of *{escape(title)}* is now on {label}: "
         "that morning I will post every action item's status here.",
         response_type="in_channel",
+    )
+
+
+def _scope_and_page(rest: str) -> tuple[str, int]:
+    """`""`, `all`, `page 2`, `all page 2` -> (scope, page); BadArguments otherwise."""
+    words = rest.strip().lower().split()
+    scope = "all" if words[:1] == ["all"] else ""
+    words = words[1:] if scope else words
+    if not words:
+        return scope, 1
+    if len(words) == 2 and words[0] == "page" and words[1].isascii() and words[1].isdigit():
+        return scope, max(1, min(int(words[1]), 10_000))
+    raise BadArguments(
+        "Usage: `/postmortem actions`, `/postmortem actions all` or "
+        "`/postmortem actions all page 2`."
     )
 
 
