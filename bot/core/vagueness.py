@@ -186,7 +186,12 @@ def _is_signal(word: str) -> bool:
 _WRAPPER = re.compile(
     r"\W*(?:(?:we|i)\s+(?:should|will|must|need\s+to)\s+)?"
     r"((?:try|attempt|aim|strive)\s+to|find\s+(?:a\s+|some\s+)?ways?\s+to|see\s+if\s+we\s+can"
-    r"|look\s+for\s+ways?\s+to|figure\s+out\s+how\s+to)\b",
+    r"|look\s+for\s+ways?\s+to|figure\s+out\s+how\s+to"
+    r"|(?:teach|train|educate|show)\s+(?:[\w-]+\s+){0,3}?how\s+to)\b",
+    re.IGNORECASE,
+)
+_HEDGE = re.compile(
+    r"\b(?:might|could|may)\s+be\s+(?:an?\s+)?(?:option|worth|useful|idea|good\s+idea)\b",
     re.IGNORECASE,
 )
 # "Make sure everybody gets emailed when the site goes down", "Monitor deployments for
@@ -257,6 +262,9 @@ def vague_findings(action: str) -> list[Finding]:
     aimed = _PERSON_AIMED.search(action)
     if aimed:
         return [_vague(action, (0, aimed.end()), "vigilance", [_VERIFY])]
+    hedge = _HEDGE.search(action)
+    if hedge:  # "workload segmentation might be an option": a suggestion, not a task
+        return [_vague(action, hedge.span(), "activity", [_VERIFY])]
     wrapper = _WRAPPER.match(action)
     if wrapper:  # "try to X and Y": the hedge covers every clause
         return [_vague(action, (wrapper.start(1), wrapper.end(1)), "vigilance", [_VERIFY])]
@@ -320,6 +328,8 @@ def _clause(action: str, start: int, end: int) -> _Clause:
         words.pop(0)
     if not words:
         return _Clause(span, "other", ())
+    if start > 0 and words[0].group()[:1].isupper() and not action[:start].rstrip().endswith(";"):
+        return _Clause(span, "other", ())  # "… for Elasticsearch and Opensearch": a name
     if words[0].group().lower() in ("need", "needs"):
         if len(words) > 1 and words[1].group().lower() == "to":
             words = words[2:]
@@ -378,6 +388,9 @@ def _concrete_verb_length(words: list[str]) -> int:
     """How many leading words form a change verb ("add" 1, "set up" 2), or 0."""
     if len(words) > 1 and _lemma_in(f"{words[0]}_{words[1]}", PHRASAL_CONCRETE_VERBS):
         return 2
+    lead = words[0].lower()
+    if lead.endswith("s") and lead not in CONCRETE_VERBS and lead[:-1] in CONCRETE_VERBS:
+        return 0  # "alerts for X", "logs of Y": a plural noun, not an imperative
     if _lemma_in(words[0], CONCRETE_VERBS):
         return 1
     return 1 if _verb_shaped(words[0]) else 0

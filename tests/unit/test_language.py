@@ -346,14 +346,14 @@ def test_the_interview_pushes_back_on_a_counterfactual_with_its_own_advice() -> 
 # The issue-15 sets (tests/data/README.md), 1,114 blame-check sentences and 414 action items,
 # mostly quoted from public post-mortems. Floors sit just under what bench/language_quality.py
 # measured on 2026-12-01 (held-out: blame P 0.865 R 0.790, counterfactual P 0.889 R 1.000,
-# vague P 0.870 R 0.889; dev: blame P 0.979 R 0.940, vague P 0.951 R 0.898). A drop below
+# vague P 0.868 R 0.878; dev: blame P 0.979 R 0.940, vague P 0.952 R 0.917). A drop below
 # a floor means a change made the checks worse on text they were not written against.
 SET_FLOORS = {
     ("blame", "heldout"): (0.85, 0.77),
     ("counterfactual", "heldout"): (0.85, 0.85),
     ("vague", "heldout"): (0.85, 0.86),
     ("blame", "dev"): (0.95, 0.93),
-    ("vague", "dev"): (0.93, 0.88),
+    ("vague", "dev"): (0.93, 0.90),
 }
 _POSITIVE_LABELS = {
     "blame": {"blame", "counterfactual"},

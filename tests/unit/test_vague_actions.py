@@ -75,3 +75,20 @@ def test_monitoring_passes_once_it_names_what_it_watches_for() -> None:
 def test_a_link_or_a_ticket_number_is_not_what_the_work_changes() -> None:
     assert find_vagueness("Improve alerting #3498")
     assert find_vagueness("Create pingdom alerts for test helloworld apps #3498") == []
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "High priority alerts for Elasticsearch and Opensearch",
+        "Teach the teams how to scan and secure their Docker images",
+        "Workload segmentation might be an option to limit blast zones",
+    ],
+)
+def test_a_noun_phrase_a_lesson_or_a_suggestion_is_not_a_task(item: str) -> None:
+    assert find_vagueness(item)
+
+
+def test_a_name_after_and_is_not_read_as_a_verb_but_a_second_task_is() -> None:
+    assert find_vagueness("Upgrade jupyterhub-home-nfs, and remove nfs-share-creator job") == []
+    assert find_vagueness("Alert when the certificate for api.example.com has 14 days left") == []
