@@ -273,6 +273,9 @@ class ActionItem(Base):
     # The thread reply it was written in, so an edit of that reply re-parses the item.
     answer_id: Mapped[int | None] = mapped_column(ForeignKey("answers.id", ondelete="SET NULL"))
     vague_kept: Mapped[bool] = mapped_column(default=False)
+    # Slack's error when the thread notice of this item was refused (None: announced, or
+    # never tried); `/postmortem interview` announces it again.
+    not_announced: Mapped[str | None] = mapped_column(String(32))
     ticket_url: Mapped[str | None] = mapped_column(String(500))
     created_by: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
