@@ -17,7 +17,7 @@ import re
 import time
 from typing import Any
 
-from bot.sandbox import Sandbox
+from bot.sandbox import Sandbox, payloads
 from bot.sandbox.bot_process import BotProcess
 from bot.sandbox.driver import SLACK_PATH, Driver
 from tests import published
@@ -240,18 +240,9 @@ def _as_ours(name: str, sandbox: Sandbox, channel: str) -> bytes:
     """A published event_callback delivered to this workspace's channel: only the routing
     (team, app, token, authorizations, channel, event id) is ours, the event as published."""
     body = copy.deepcopy(published.read_json(name))
-    ws = sandbox.slack
-    body.update(token=ws.verification_token, team_id=ws.team_id, api_app_id=ws.app_id)
-    body.update(event_id=f"Ev0PUBLISHED{next(_ids):04d}", event_time=int(time.time()))
-    body["authorizations"] = [
-        {
-            "enterprise_id": None,
-            "team_id": ws.team_id,
-            "user_id": ws.bot_user_id,
-            "is_bot": True,
-            "is_enterprise_install": False,
-        }
-    ]
+    ours = payloads.envelope(sandbox.slack, {}, f"Ev0PUBLISHED{next(_ids):04d}")
+    routing = ("token", "team_id", "api_app_id", "event_id", "event_time", "authorizations")
+    body.update({key: ours[key] for key in routing})
     event = body["event"]
     if "channel" in event:
         event["channel"] = channel

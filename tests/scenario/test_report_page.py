@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -139,14 +139,7 @@ def test_injected_markup_runs_nothing_and_adds_no_element_even_with_script_allow
     sandbox: Sandbox, bot: BotProcess, driver: Driver, chromium: Any
 ) -> None:
     sandbox.slack.add_user(MALLORY, "mallory", real_name=HTML_NAME)
-    root = sandbox.slack.post_as_user(CHANNEL, ALICE, "Post-mortem thread")
-    engine = make_engine(bot.database_url)
-    try:
-        sessions = make_sessionmaker(engine)
-        inject(sessions, seed_postmortem(sessions, CHANNEL, root["ts"]))
-    finally:
-        engine.dispose()
-    url = bot.url + urlsplit(share_link(sandbox, driver, ALICE, 0)).path
+    url = seeded_page(sandbox, bot, driver, inject)
 
     # The page's own CSP would stop an inline script: bypass it, so only escaping is left.
     context = chromium.new_context(java_script_enabled=True, bypass_csp=True)
@@ -165,6 +158,20 @@ def test_injected_markup_runs_nothing_and_adds_no_element_even_with_script_allow
     assert rows[2].split("\t")[1:3] == [f"{INJECTED} @channel", HTML_NAME], "shown as typed"
     assert "ticket" not in rows[2], "a javascript: ticket address is not a link"
     context.close()
+
+
+def seeded_page(
+    sandbox: Sandbox, bot: BotProcess, driver: Driver, add: Callable[[Any, int], None]
+) -> str:
+    """The shared page of the seeded post-mortem, after `add(sessions, its id)` wrote more."""
+    root = sandbox.slack.post_as_user(CHANNEL, ALICE, "Post-mortem thread")
+    engine = make_engine(bot.database_url)
+    try:
+        sessions = make_sessionmaker(engine)
+        add(sessions, seed_postmortem(sessions, CHANNEL, root["ts"]))
+    finally:
+        engine.dispose()
+    return bot.url + urlsplit(share_link(sandbox, driver, ALICE, 0)).path
 
 
 def inject(sessions: Any, postmortem_id: int) -> None:
@@ -259,14 +266,7 @@ def test_the_chart_spans_the_incident_and_no_two_milestone_labels_overlap(
     """Milestones two minutes apart (trigger, acknowledgement), chatter the day before and
     the next morning: as Chromium lays the page out, every label box clears every other,
     the incident's window lies on the axis and fills most of it, the rest is counted."""
-    root = sandbox.slack.post_as_user(CHANNEL, ALICE, "Post-mortem thread")
-    engine = make_engine(bot.database_url)
-    try:
-        sessions = make_sessionmaker(engine)
-        chatter(sessions, seed_postmortem(sessions, CHANNEL, root["ts"]))
-    finally:
-        engine.dispose()
-    url = bot.url + urlsplit(share_link(sandbox, driver, ALICE, 0)).path
+    url = seeded_page(sandbox, bot, driver, chatter)
 
     context = chromium.new_context(
         java_script_enabled=False, viewport={"width": 1100, "height": 900}
