@@ -62,6 +62,9 @@ class ItemNotice:
     vague_kept: bool
     created: bool
     unknown_owner: str | None = None
+    item_id: int | None = None
+    author_id: str | None = None  # who wrote it: told when Slack refuses its notice
+    not_announced: str | None = None  # Slack's error the last time its notice was refused
 
     @property
     def missing(self) -> tuple[str, ...]:

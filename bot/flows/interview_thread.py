@@ -13,7 +13,7 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.core.interview_views import QuestionView
+from bot.core.interview_views import ItemNotice, QuestionView
 from bot.flows.deps import Deps
 from bot.services import interview, pushback
 from bot.services.interview_outcome import Outcome, Thread
@@ -53,9 +53,28 @@ def deliver(client: WebClient, deps: Deps, outcome: Outcome) -> None:
     for factor in outcome.factors:
         _post(client, thread, *say.factor(factor, deps.templates))
     for item in outcome.items:
-        _post(client, thread, *say.item(item, deps.templates))
+        _announce(client, deps, thread, item)
     if outcome.question is not None:
         _ask(client, deps, thread, outcome.question)
+
+
+def _announce(client: WebClient, deps: Deps, thread: Thread, item: ItemNotice) -> None:
+    """Post an item's notice. When Slack refuses it anyway (a limit the bot does not know),
+    the item stays saved, marked not announced, and its author is told privately."""
+    try:
+        _post(client, thread, *say.item(item, deps.templates))
+    except SlackApiError as error:
+        reason = str(error.response.get("error"))
+        if reason not in limits.REFUSED or item.item_id is None:
+            raise
+        logger.warning("item notice refused item=%s error=%s", item.item_id, reason)
+        with deps.sessions.begin() as session:
+            interview.record_announcement(session, item.item_id, reason)
+        _tell(client, thread, item.author_id, say.not_announced(item, reason))
+        return
+    if item.not_announced and item.item_id is not None:
+        with deps.sessions.begin() as session:
+            interview.record_announcement(session, item.item_id, None)
 
 
 def _ask(client: WebClient, deps: Deps, thread: Thread, view: QuestionView) -> None:

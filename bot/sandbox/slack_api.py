@@ -131,6 +131,9 @@ def within_limits(ws: SlackWorkspace, method: str, text: object, blocks: object)
     problems = message_problems(text, blocks)
     if problems is not None:
         ws.refuse(method, *problems)
+    marker = ws.refuse_containing
+    if marker and (marker in str(text or "") or marker in json.dumps(blocks or [])):
+        ws.refuse(method, "invalid_blocks", [f"the test refuses payloads containing {marker!r}"])
 
 
 def bot_message(ws: SlackWorkspace, params: Params, method: str = "chat.postMessage") -> Message:

@@ -82,6 +82,9 @@ class SlackWorkspace:
         self._ephemerals: list[dict[str, Any]] = []
         self._responses: list[dict[str, Any]] = []
         self._refusals: list[dict[str, Any]] = []
+        # A test's stand-in for a limit the bot does not know: refuse (invalid_blocks) any
+        # chat.* payload whose text or blocks contain this string.
+        self.refuse_containing: str | None = None
         self.uploads: dict[str, dict[str, Any]] = {}
         self.view_store: dict[str, dict[str, Any]] = {}
         self._view_log: list[dict[str, Any]] = []

@@ -18,12 +18,13 @@ from sqlalchemy.orm import Session
 
 from bot.core import interview as machine
 from bot.core.interview import Command, State, Step
-from bot.core.interview_views import FactorNotice, QuestionView
+from bot.core.interview_views import FactorNotice, ItemNotice, QuestionView
 from bot.errors import BadArguments, NotFound
 from bot.services import action_items, deliveries, factors, postmortems, pushback
 from bot.services.action_items import ItemForm
-from bot.services.interview_outcome import Outcome, Thread, factor_notice
-from storage.models import Answer, Interview, Postmortem
+from bot.services.interview_outcome import Outcome, Thread, factor_notice, item_notice
+from storage.models import ActionItem, Answer, Factor, Interview, Postmortem
+from storage.repositories import action_items as item_rows
 from storage.repositories import factors as factor_rows
 from storage.repositories import interviews
 from storage.repositories import postmortems as postmortem_rows
@@ -69,7 +70,27 @@ def begin(session: Session, postmortem_id: int) -> Outcome:
     if postmortem.thread_ts is None:
         raise NotFound("This post-mortem has no thread yet: run `/postmortem start` again.")
     interview = _ensure(session, postmortem)
-    return Outcome(_thread(postmortem), question=_question(session, interview))
+    outcome = Outcome(_thread(postmortem), question=_question(session, interview))
+    outcome.items += _not_announced(session, postmortem.id)
+    return outcome
+
+
+def record_announcement(session: Session, item_id: int, refused: str | None) -> None:
+    """Whether an item's notice reached the thread: None once it did, else Slack's error."""
+    item = session.get(ActionItem, item_id)
+    if item is not None:
+        item.not_announced = refused[:32] if refused else None
+
+
+def _not_announced(session: Session, postmortem_id: int) -> list[ItemNotice]:
+    """The items whose notice Slack refused, to announce again (the retry path)."""
+    return [
+        item_notice(
+            item, session.get(Factor, item.factor_id) if item.factor_id else None, created=True
+        )
+        for item in item_rows.list_for(session, postmortem_id)
+        if item.not_announced
+    ]
 
 
 def begin_in_channel(session: Session, team_id: str, channel_id: str) -> Outcome:

@@ -67,4 +67,7 @@ def item_notice(
         vague_kept=item.vague_kept,
         created=created,
         unknown_owner=unknown_owner,
+        item_id=item.id,
+        author_id=item.created_by,
+        not_announced=item.not_announced,
     )

@@ -127,6 +127,14 @@ def _quoted(plain_words: str) -> list[blocks.Block]:
     return limits.sections(escape(plain_words))
 
 
+def not_announced(notice: ItemNotice, reason: str) -> str:
+    """Told privately to the item's author when Slack refused its notice in the thread."""
+    return (
+        f"{notice.code} is saved, but Slack refused its notice in the thread (`{reason}`), "
+        "so nobody else has seen it yet. `/postmortem interview` posts it again."
+    )
+
+
 def filed_under(slot: str, templates: Templates) -> str:
     return templates.render("slack/interview/filed_under.mrkdwn.j2", slot=SlackText(slot))
 

@@ -54,6 +54,8 @@ INPUT_LABEL = 2_000
 VIEW_TITLE = 24
 PRIVATE_METADATA = 3_000
 
+# What Slack answers a payload it will not take for its size or shape.
+REFUSED = frozenset({"invalid_blocks", "msg_too_long", "invalid_arguments", "msg_blocks_too_long"})
 ELLIPSIS = "…"
 # A follow-up carrying a shortened text: its head, then the text in sections.
 FULL_TEXT_HEAD = "The full text of the message above:"

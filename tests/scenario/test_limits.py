@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from bot.core.report_text import as_typed
@@ -138,3 +139,40 @@ def test_a_40_item_postmortem_review_digest_and_every_page_of_actions_all_fit(
     assert "actions all page 2" in seen[0]
     assert "*AI-021*" in seen[1] and "*AI-040*" in seen[1]
     assert not sandbox.refusals()
+
+
+@pytest.mark.slack_refusals
+def test_an_item_slack_refuses_anyway_is_saved_marked_and_its_author_told(
+    sandbox: Sandbox, driver: Driver, bot: BotProcess
+) -> None:
+    thread = open_interview(sandbox, driver)
+    thread.say(ALICE, "Checkout returned 500s for 40 minutes", expect="*Impact.*")
+    _to_actions(thread)
+    sandbox.slack.refuse_containing = "* recorded"  # a limit the bot does not know of
+
+    thread.driver.user_posts(
+        CHANNEL,
+        ALICE,
+        "<@U0BOB> add a pool-saturation alert to the checkout-api dashboard by next Friday, high",
+        thread_ts=thread.ts,
+    )
+    told = thread.ephemeral_for(ALICE, "AI-001 is saved, but Slack refused")
+    assert "`invalid_blocks`" in told["text"] and "/postmortem interview" in told["text"]
+    engine = make_engine(bot.database_url)
+    sessions = make_sessionmaker(engine)
+    try:
+        with sessions() as session:
+            assert session.scalars(select(ActionItem.not_announced)).one() == "invalid_blocks"
+        assert [r["method"] for r in sandbox.refusals()] == ["chat.postMessage"]
+
+        sandbox.slack.refuse_containing = None
+        driver.slash_command(ALICE, CHANNEL, "interview")
+        thread.wait_for_reply("*AI-001* recorded")
+
+        def announced() -> bool:
+            with sessions() as session:
+                return session.scalars(select(ActionItem.not_announced)).one() is None
+
+        sandbox.wait_for(announced)
+    finally:
+        engine.dispose()
