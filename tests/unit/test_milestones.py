@@ -10,6 +10,7 @@ import pytest
 from bot.core import milestones as clock
 from bot.core.manual_time import TimeNotUnderstood
 from bot.core.milestones import Milestone, Milestones, Name, Origin, UnknownMilestone
+from bot.core.spoken import actor_of, text_of
 from bot.core.timeline import TimelineEntry
 from bot.pagerduty.timeline import from_webhook
 from bot.pagerduty.webhook import parse_webhook
@@ -253,3 +254,13 @@ def test_the_milestones_read_as_one_line_with_their_sources() -> None:
         "message) · Acknowledged 22:47 (PagerDuty) · Incident declared unknown · Mitigated "
         "23:27 (a marked timeline line) · Resolved 2026-12-01 00:06 (PagerDuty) (UTC)"
     )
+
+
+def test_a_published_app_post_with_its_bot_users_id_is_an_alert() -> None:
+    event = published.read_json("slack_event_callback_message.bot_profile.bolt_test.json")["event"]
+    assert event["user"] and event["bot_id"], "the shape: a bot user's id beside the bot id"
+    moment = datetime.fromtimestamp(float(event["ts"]), UTC)
+    line = TimelineEntry(moment, "slack", f"C1:{event['ts']}", text_of(event), actor_of(event))
+    assert clock.is_alert(line)
+    detected = clock.derive([line]).get(Name.DETECTED)
+    assert detected is not None and detected.origin is Origin.ALERT
