@@ -25,6 +25,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.config import Settings
+from bot.github.client import GitHubClient
 from bot.pagerduty.client import PagerDutyClient
 
 
@@ -36,11 +37,15 @@ class Clients:
     slack: WebClient
     # PAGERDUTY_API_TOKEN unset: no REST backfill, the timeline says PagerDuty is not configured.
     pagerduty: PagerDutyClient | None
+    # GITHUB_TOKEN unset: no GitHub issues for action items (a `bot.trackers.base.Tracker`).
+    github: GitHubClient | None = None
 
     def close(self) -> None:
         """Close the connection pools (httpx); the Slack client holds none."""
         if self.pagerduty is not None:
             self.pagerduty.close()
+        if self.github is not None:
+            self.github.close()
 
 
 def build_clients(
@@ -54,6 +59,7 @@ def build_clients(
     return Clients(
         slack=slack or build_client(settings),
         pagerduty=_pagerduty(settings, transport),
+        github=_github(settings, transport),
     )
 
 
@@ -76,3 +82,9 @@ def _pagerduty(settings: Settings, transport: httpx.BaseTransport | None) -> Pag
     return PagerDutyClient(
         settings.pagerduty_api_url, settings.pagerduty_api_token, transport=transport
     )
+
+
+def _github(settings: Settings, transport: httpx.BaseTransport | None) -> GitHubClient | None:
+    if not settings.github_token:
+        return None
+    return GitHubClient(settings.github_api_url, settings.github_token, transport=transport)

@@ -22,6 +22,7 @@ from bot.errors import ConfigError
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PAGERDUTY_API_URL = "https://api.pagerduty.com"
+DEFAULT_GITHUB_API_URL = "https://api.github.com"
 DEFAULT_DATABASE_URL = "sqlite:///postmortem.db"
 DEFAULT_KEY_REACTION = "pushpin"
 # Every environment variable the bot reads; `demo` strips them all from its child bot.
@@ -37,6 +38,10 @@ SETTING_NAMES = (
     "PAGERDUTY_WEBHOOK_SECRET",
     "PAGERDUTY_API_TOKEN",
     "PAGERDUTY_API_URL",
+    "GITHUB_TOKEN",
+    "GITHUB_API_URL",
+    "GITHUB_REPOSITORY",
+    "GITHUB_WEBHOOK_SECRET",
     "TEMPLATES_DIR",
     "PORT",
     "PUBLIC_URL",
@@ -62,6 +67,8 @@ _SECRETS = frozenset(
         "token_encryption_key",
         "pagerduty_webhook_secret",
         "pagerduty_api_token",
+        "github_token",
+        "github_webhook_secret",
     }
 )
 # Slack emoji names: lower-case letters, digits, and - _ + ' (skin tones as ::skin-tone-2).
@@ -82,6 +89,11 @@ class Settings:
     pagerduty_webhook_secret: str | None = None
     pagerduty_api_token: str | None = None
     pagerduty_api_url: str = DEFAULT_PAGERDUTY_API_URL
+    # GitHub Issues for action items (issue 16): the token, where new issues go, the webhook.
+    github_token: str | None = None
+    github_api_url: str = DEFAULT_GITHUB_API_URL
+    github_repository: str | None = None  # owner/name
+    github_webhook_secret: str | None = None
     templates_dir: Path | None = None
     port: int = 3000
     key_reaction: str = DEFAULT_KEY_REACTION
@@ -119,6 +131,10 @@ class Settings:
             pagerduty_webhook_secret=_optional(environ, "PAGERDUTY_WEBHOOK_SECRET"),
             pagerduty_api_token=_optional(environ, "PAGERDUTY_API_TOKEN"),
             pagerduty_api_url=_url(environ, "PAGERDUTY_API_URL", DEFAULT_PAGERDUTY_API_URL),
+            github_token=_optional(environ, "GITHUB_TOKEN"),
+            github_api_url=_url(environ, "GITHUB_API_URL", DEFAULT_GITHUB_API_URL),
+            github_repository=_github_repository(environ),
+            github_webhook_secret=_optional(environ, "GITHUB_WEBHOOK_SECRET"),
             templates_dir=_directory(environ, "TEMPLATES_DIR"),
             port=_port(environ),
             key_reaction=_key_reaction(environ),
@@ -221,6 +237,13 @@ def _read_env_file(path: str) -> dict[str, str]:
     if not Path(path).is_file():
         return {}
     return {k: v for k, v in dotenv_values(path).items() if v is not None}
+
+
+def _github_repository(environ: Mapping[str, str]) -> str | None:
+    value = _optional(environ, "GITHUB_REPOSITORY")
+    if value is not None and not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", value):
+        raise ConfigError("GITHUB_REPOSITORY", "should be owner/name")
+    return value
 
 
 def _optional(environ: Mapping[str, str], name: str) -> str | None:

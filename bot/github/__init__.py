@@ -1,0 +1,1 @@
+"""GitHub Issues: the REST client (a `bot.trackers.base.Tracker`) and the issues webhook."""

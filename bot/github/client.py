@@ -1,0 +1,185 @@
+"""GitHub's REST API over httpx: file an issue, find the ones already filed.
+
+Looking for filed issues lists the repository's issues labelled `post-mortem` (open and
+closed) and reads each body's hidden marker: a listing is consistent at once, where the
+search API lags behind a creation. Refusals become `bot.trackers.errors`; nothing is
+retried here, so a person waiting on a click or a publish hears at once what happened.
+The token goes into the Authorization header and nowhere else.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from bot.trackers.base import Ticket, TicketDraft
+from bot.trackers.drafts import LABEL
+from bot.trackers.errors import (
+    TrackerAuthError,
+    TrackerError,
+    TrackerNotFound,
+    TrackerRateLimited,
+    TrackerRejected,
+    TrackerUnavailable,
+)
+
+API_VERSION = "2022-11-28"
+PER_PAGE = 100
+MAX_PAGES = 20
+_REPOSITORY = re.compile(r"[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}")
+
+
+def valid_repository(name: str) -> bool:
+    return bool(_REPOSITORY.fullmatch(name))
+
+
+class GitHubClient:
+    """Files and finds issues with one token."""
+
+    name = "GitHub"
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 10.0,
+        clock: Any = None,
+    ) -> None:
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": API_VERSION,
+            "User-Agent": "postmortem-bot",
+        }
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"), headers=headers, transport=transport, timeout=timeout
+        )
+        self._now = clock or (lambda: datetime.now(UTC))
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> GitHubClient:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def find(self, target: str, markers: Iterable[str]) -> dict[str, Ticket]:
+        wanted, found = set(markers), {}
+        path = f"{_repo_path(target)}/issues"
+        for page in range(1, MAX_PAGES + 1):
+            params = {"labels": LABEL, "state": "all", "per_page": PER_PAGE, "page": page}
+            issues = self._call("GET", path, target, params=params)
+            if not isinstance(issues, list):
+                raise TrackerError(f"GitHub's list of issues in {target} is not a list.")
+            for issue in issues:
+                body = issue.get("body") if isinstance(issue, dict) else None
+                for marker in wanted:
+                    if isinstance(body, str) and marker in body:
+                        found[marker] = _ticket(issue)
+            if len(issues) < PER_PAGE or wanted <= found.keys():
+                break
+        return found
+
+    def create(self, target: str, draft: TicketDraft) -> Ticket:
+        payload: dict[str, Any] = {
+            "title": draft.title,
+            "body": draft.body,
+            "labels": list(draft.labels),
+        }
+        if draft.assignee:
+            payload["assignees"] = [draft.assignee]
+        issue = self._call("POST", f"{_repo_path(target)}/issues", target, json=payload)
+        if not isinstance(issue, dict):
+            raise TrackerError(f"GitHub's answer to a new issue in {target} is not an issue.")
+        return _ticket(issue)
+
+    def _call(self, method: str, path: str, target: str, **kwargs: Any) -> Any:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.HTTPError as error:
+            raise TrackerUnavailable(
+                f"GitHub could not be reached ({type(error).__name__}); nothing was filed."
+            ) from None
+        if response.is_success:
+            try:
+                return response.json()
+            except ValueError:
+                raise TrackerError("GitHub answered with something that is not JSON.") from None
+        raise self._refusal(response, target)
+
+    def _refusal(self, response: httpx.Response, target: str) -> TrackerError:
+        status, said = response.status_code, _message(response)
+        remaining = response.headers.get("x-ratelimit-remaining")
+        if status == 429 or (
+            status == 403 and (remaining == "0" or "retry-after" in response.headers)
+        ):
+            retry_at = self._retry_at(response)
+            when = f" after {retry_at:%H:%M} UTC" if retry_at else " later"
+            return TrackerRateLimited(
+                f"GitHub's rate limit is used up ({said}); try again{when}.", retry_at
+            )
+        if status == 401:
+            return TrackerAuthError(
+                f"GitHub refused GITHUB_TOKEN ({said}): it is wrong or expired."
+            )
+        if status == 403:
+            return TrackerAuthError(f"GitHub's token may not file issues in {target} ({said}).")
+        if status == 404:
+            return TrackerNotFound(
+                f"GitHub has no repository {target} that the token can see ({said})."
+            )
+        if status in (400, 410, 422):
+            return TrackerRejected(f"GitHub would not take the issue for {target}: {said}.")
+        return TrackerUnavailable(f"GitHub answered {status} ({said}); nothing was filed.")
+
+    def _retry_at(self, response: httpx.Response) -> datetime | None:
+        after = response.headers.get("retry-after", "").strip()
+        if after.isdigit():
+            return self._now() + timedelta(seconds=int(after))
+        reset = response.headers.get("x-ratelimit-reset", "").strip()
+        if reset.isdigit():
+            return datetime.fromtimestamp(int(reset), UTC)
+        return None
+
+
+def _repo_path(target: str) -> str:
+    owner, _, name = target.partition("/")
+    return f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
+
+
+def _ticket(issue: dict[str, Any]) -> Ticket:
+    number, url = issue.get("number"), issue.get("html_url")
+    if not isinstance(number, int) or not isinstance(url, str):
+        raise TrackerError("GitHub sent an issue without its number or html_url.")
+    return Ticket(key=f"#{number}", url=url, closed=issue.get("state") == "closed")
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return f"HTTP {response.status_code}"
+    if not isinstance(body, dict):
+        return f"HTTP {response.status_code}"
+    said = str(body.get("message") or f"HTTP {response.status_code}")[:200]
+    details = [
+        str(e.get("message") or e.get("code"))[:100]
+        for e in body.get("errors") or []
+        if isinstance(e, dict) and (e.get("message") or e.get("code"))
+    ]
+    return f"{said}: {'; '.join(details)}" if details else said

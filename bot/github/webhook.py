@@ -1,0 +1,66 @@
+"""GitHub's `issues` webhook: the signature on the raw body, then what changed (pure).
+
+GitHub signs the body with HMAC-SHA256 under the webhook's secret and sends
+`X-Hub-Signature-256: sha256=<hex>`; `X-GitHub-Delivery` names the delivery (a redelivery
+keeps it) and `X-GitHub-Event` the kind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+
+from bot.errors import BadArguments
+from bot.trackers.drafts import item_of
+
+STATUS_ACTIONS = ("closed", "reopened")
+
+
+def signature(body: bytes, secret: str) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def verify_signature(body: bytes, header: str, secrets: tuple[str, ...]) -> bool:
+    given = header.strip()
+    return any(hmac.compare_digest(signature(body, s), given) for s in secrets if s)
+
+
+@dataclass(frozen=True)
+class IssueStatus:
+    """An issue closed or reopened: which repository, which issue, which item."""
+
+    repository: str
+    url: str
+    closed: bool
+    item_id: int | None
+    actor: str | None
+
+
+def parse_issue_event(body: bytes) -> IssueStatus | None:
+    """The status change an `issues` event carries; None for its other actions."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        raise BadArguments("the body is not JSON") from None
+    if not isinstance(document, dict):
+        raise BadArguments("the body is not a JSON object")
+    if document.get("action") not in STATUS_ACTIONS:
+        return None
+    issue, repository = document.get("issue"), document.get("repository")
+    if not isinstance(issue, dict) or not isinstance(repository, dict):
+        raise BadArguments("an issues event without its issue or repository")
+    url, name = issue.get("html_url"), repository.get("full_name")
+    if not isinstance(url, str) or not isinstance(name, str):
+        raise BadArguments("an issue without html_url or a repository without full_name")
+    sender = document.get("sender")
+    actor = sender.get("login") if isinstance(sender, dict) else None
+    body_text = issue.get("body")
+    return IssueStatus(
+        repository=name,
+        url=url,
+        closed=document["action"] == "closed",
+        item_id=item_of(body_text if isinstance(body_text, str) else None),
+        actor=actor if isinstance(actor, str) else None,
+    )
