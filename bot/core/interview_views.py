@@ -24,6 +24,11 @@ class QuestionView:
     chains: int = 0
     can_close: bool = False
     sounds_systemic: bool = False
+    # The answer it would quote is held (blaming wording, neither edited nor kept yet).
+    about_held: bool = False
+    # What it would quote is outside our system (a provider's outage, a cloud failover):
+    # ask what in our system let it hurt us, not why it happened.
+    external: bool = False
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from bot.flows.deps import Deps
 from bot.flows.incident_access import VisibleIncident
 from bot.services import backfill, incidents, postmortems
 from bot.slack import timeline_blocks
-from bot.slack.progress import ProgressMessage
+from bot.slack.progress import READING_SOON, ProgressMessage
 
 
 def own_bot(context: BoltContext) -> OwnBot:
@@ -24,6 +24,17 @@ def own_bot(context: BoltContext) -> OwnBot:
 def incident_for(deps: Deps, team_id: str, incident_id: str | None) -> VisibleIncident | None:
     """The incident named, once `team_id` is known to be allowed to see it (NotFound if not)."""
     return None if incident_id is None else incident_access.check(deps, team_id, incident_id)
+
+
+def announce(deps: Deps, client: WebClient, postmortem_id: int) -> ProgressMessage:
+    """Post the progress message now, before the interview's first question, so the one
+    message the reading edits stays above the questions instead of among them."""
+    with deps.sessions() as session:
+        postmortem = postmortems.get_or_raise(session, postmortem_id)
+        channel, thread_ts = postmortem.channel_id, postmortem.thread_ts
+    progress = ProgressMessage(client, channel, thread_ts)
+    progress.show(READING_SOON)
+    return progress
 
 
 def link_incident(deps: Deps, postmortem_id: int, incident: VisibleIncident) -> str:
@@ -46,16 +57,18 @@ def gather(
     *,
     incident: VisibleIncident | None = None,
     since: datetime | None = None,
+    progress: ProgressMessage | None = None,
 ) -> None:
     """Link PagerDuty first (its trigger can open the window earlier), then read the channel;
-    progress and the final counts go to one message in the post-mortem's thread."""
+    progress and the final counts go to one message in the post-mortem's thread, edited in
+    place: `progress` when the caller posted it already (`start`, above its first question)."""
     with deps.sessions.begin() as session:
         postmortem = postmortems.get_or_raise(session, postmortem_id)
         if since is not None:
             backfill.widen_window(session, postmortem, since)
         channel, thread_ts = postmortem.channel_id, postmortem.thread_ts
     lines = [link_incident(deps, postmortem_id, incident)] if incident else []
-    progress = ProgressMessage(client, channel, thread_ts)
+    progress = progress or ProgressMessage(client, channel, thread_ts)
     outcome = channel_history.backfill_channel(
         deps.sessions,
         client,

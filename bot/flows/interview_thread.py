@@ -46,6 +46,8 @@ def deliver(client: WebClient, deps: Deps, outcome: Outcome) -> None:
         _react(client, thread.channel_id, outcome.accepted_ts)
     if outcome.note:
         _post(client, thread, say.filed_under(outcome.note, deps.templates), None)
+    if outcome.resolved_by is not None:
+        _post(client, thread, say.resolved(outcome.resolved_by), None)
     for finding in outcome.findings:
         ts = _post(client, thread, *say.finding(finding, deps.templates))
         with deps.sessions.begin() as session:

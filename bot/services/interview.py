@@ -136,8 +136,15 @@ def take_edit(
         return None
     if answer.edited_at is not None and answer.edited_at >= edited_at:
         return None  # a later edit was applied already
+    held = pushback.is_held(session, answer)
     answer.text, answer.edited_at = reply.text, edited_at
     outcome = Outcome(_thread(postmortem), findings=pushback.recheck_answer(session, answer))
+    if held and not pushback.is_held(session, answer):
+        # The edit resolved the pushback: say so, accept it, and ask with the new words.
+        outcome.resolved_by, outcome.accepted_ts = answer.author_id or "", reply.ts
+        interview = interviews.get(session, postmortem.id)
+        if interview is not None and interview.stage not in ("actions", "done"):
+            outcome.question = _question(session, interview)
     factors.note_answer(session, answer)
     if answer.question == "actions":
         try:
@@ -297,6 +304,8 @@ def _record(
     if step.skipped:
         return
     outcome.findings += pushback.check_answer(session, answer)
+    if pushback.is_held(session, answer):
+        outcome.accepted_ts = None  # held: no ✅ until it is edited or kept
     factors.note_answer(session, answer)
     if answer.question == "actions" and now is not None and tz is not None:
         items, vague = action_items.from_answer(session, answer, now=now, tz=tz)
@@ -324,6 +333,9 @@ def _keep(
         return _refusal(outcome, reply.user_id, "There is nothing to keep: no open pushback.")
     answer, kinds = kept
     outcome.accepted_ts = reply.ts
+    interview = interviews.get(session, postmortem.id)
+    if pushback.BLAME in kinds and interview and interview.stage not in ("actions", "done"):
+        outcome.question = _question(session, interview)  # it may quote the kept answer now
     if pushback.VAGUE in kinds and answer.question == "actions":
         outcome.items.append(action_items.keep_vague(session, answer, now=now, tz=tz))
     return outcome
@@ -332,11 +344,13 @@ def _keep(
 def _question(session: Session, interview: Interview) -> QuestionView:
     state = _state(interview)
     pm_id = interview.postmortem_id
-    about = None
+    quoted = None
     if state.stage == "why" and state.depth == 1:
-        about = _text(interviews.latest_answer(session, pm_id, "trigger"))
+        quoted = interviews.latest_answer(session, pm_id, "trigger")
     elif state.stage == "why":
-        about = _text(interviews.latest_answer(session, pm_id, "why", state.chain, state.depth - 1))
+        quoted = interviews.latest_answer(session, pm_id, "why", state.chain, state.depth - 1)
+    held = quoted is not None and pushback.is_held(session, quoted)
+    about = None if held else _text(quoted)
     slot = machine.slot_of(state)
     current = None
     if state.stage not in ("actions", "done"):
@@ -352,6 +366,8 @@ def _question(session: Session, interview: Interview) -> QuestionView:
         chains=sum(1 for chain, depth in depths.items() if chain >= 1 and depth > 0),
         can_close=machine.can_close(state),
         sounds_systemic=state.depth > 1 and machine.sounds_systemic(about or ""),
+        about_held=held,
+        external=machine.sounds_external(about or ""),
     )
 
 

@@ -36,6 +36,8 @@ class Outcome:
     factors: list[FactorNotice] = field(default_factory=list)
     items: list[ItemNotice] = field(default_factory=list)
     question: QuestionView | None = None
+    # An edit took away the blaming wording the bot had pushed back on: whose answer.
+    resolved_by: str | None = None
 
 
 def factor_notice(factor: Factor) -> FactorNotice:

@@ -39,6 +39,14 @@ def recheck_answer(session: Session, answer: Answer) -> list[FindingNotice]:
     return [add(session, answer, f) for f in found if _key(f.phrase) not in known]
 
 
+def is_held(session: Session, answer: Answer) -> bool:
+    """Blaming wording of this answer is still open: neither edited away nor kept."""
+    return any(
+        f.status == findings.OPEN and f.kind in (BLAME, COUNTERFACTUAL)
+        for f in findings.for_answer(session, answer.id)
+    )
+
+
 def add(
     session: Session, answer: Answer, found: Finding, action_item_id: int | None = None
 ) -> FindingNotice:

@@ -46,6 +46,8 @@ def question(view: QuestionView, postmortem_id: int, templates: Templates) -> Me
         "chains": view.chains,
         "can_close": view.can_close,
         "sounds_systemic": view.sounds_systemic,
+        "about_held": view.about_held,
+        "external": view.external,
     }
     body = templates.render("slack/interview/question.mrkdwn.j2", **values)
     hint = templates.render("slack/interview/hint.mrkdwn.j2", stage=state.stage).strip()
@@ -125,6 +127,12 @@ def _item_text(notice: ItemNotice, action: str, templates: Templates) -> str:
 def _quoted(plain_words: str) -> list[blocks.Block]:
     """Words a person typed, escaped for mrkdwn, in as many sections as they take."""
     return limits.sections(escape(plain_words))
+
+
+def resolved(author_id: str) -> str:
+    """An edit took away the wording the bot pushed back on."""
+    who = f"Thanks {mention(author_id)}: " if author_id else "Thanks: "
+    return who + "the edited answer reads without blame now, and I have filed it as edited."
 
 
 def not_announced(notice: ItemNotice, reason: str) -> str:

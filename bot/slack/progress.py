@@ -1,4 +1,8 @@
-"""A message in a thread that says how far a long job got, edited in place as it goes."""
+"""A message in a thread that says how far a long job got, edited in place as it goes.
+
+One message a job: posted once, then only edited, so the interview's questions
+around it are never interleaved with progress lines; its text is kept within
+Slack's limits like every other message (`bot.slack.limits`)."""
 
 from __future__ import annotations
 
@@ -7,7 +11,11 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.slack import limits
+
 logger = logging.getLogger(__name__)
+
+READING_SOON = "Reading this channel's history into the timeline…"
 
 
 class ProgressMessage:
@@ -26,14 +34,18 @@ class ProgressMessage:
         try:
             if self.ts is None:
                 posted = self._client.chat_postMessage(
-                    channel=self._channel, thread_ts=self._thread_ts, text=text
+                    channel=self._channel, thread_ts=self._thread_ts, text=_fit(text)
                 )
                 self.ts = posted["ts"]
             else:
-                self._client.chat_update(channel=self._channel, ts=self.ts, text=text)
+                self._client.chat_update(channel=self._channel, ts=self.ts, text=_fit(text))
         except SlackApiError as error:
             logger.warning(
                 "progress message not shown channel=%s error=%s",
                 self._channel,
                 error.response.get("error"),
             )
+
+
+def _fit(text: str) -> str:
+    return limits.shorten(text, limits.MESSAGE_TEXT)

@@ -47,6 +47,7 @@ def start(invocation: Invocation) -> None:
             severity=parsed.options.get("severity"),
             now=deps.clock(),
         )
+    progress = None
     if not created and postmortem.thread_ts is not None:
         invocation.respond(
             text=start_blocks.already_running(postmortem, _permalink(client, postmortem))
@@ -54,10 +55,18 @@ def start(invocation: Invocation) -> None:
     elif not _post_opening(invocation, postmortem, recover=not created):
         return
     else:
-        # Ask first: reading a long history takes a minute, and the team is here now.
+        # Ask first: reading a long history takes a minute, and the team is here now. The
+        # progress message goes up before the question, so its edits stay out of the way.
+        progress = gathering.announce(deps, client, postmortem.id)
         interview_thread.ask_current(client, deps, postmortem.id)
     gathering.gather(
-        deps, client, invocation.context, postmortem.id, incident=incident, since=window_from
+        deps,
+        client,
+        invocation.context,
+        postmortem.id,
+        incident=incident,
+        since=window_from,
+        progress=progress,
     )
 
 
