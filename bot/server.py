@@ -29,6 +29,7 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_bolt.error import BoltError
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 from sqlalchemy import Engine
@@ -45,7 +46,7 @@ from bot.clients import Clients, build_client, build_clients
 from bot.config import Settings
 from bot.documents import page as report_page
 from bot.errors import Unavailable, UpstreamError
-from bot.http import pagerduty_requests, slack_requests
+from bot.http import github_requests, pagerduty_requests, slack_requests
 from bot.inbox import Worker, health
 from bot.inbox.recording import runner_of
 from bot.inbox.replay import SlackReplay
@@ -89,6 +90,7 @@ def build_asgi(
     bolt: App | None,
     gate: Gate | None = None,
     worker_name: str | None = None,
+    slack: WebClient | None = None,
 ) -> Starlette:
     """Routes for `serve`; `bolt` is None in Socket Mode, where Slack does not call us.
     Once `gate` is closed every request is answered 503 (`bot.shutdown`)."""
@@ -124,11 +126,24 @@ def build_asgi(
             logger.warning("pagerduty webhook not taken, answered 503: %s", type(error).__name__)
             return JSONResponse({"ok": False, "error": "unavailable"}, status_code=503)
 
+    async def github_webhook(request: Request) -> Response:
+        client = slack or (bolt.client if bolt is not None else None)
+        if client is None:
+            return JSONResponse({"ok": False, "error": "unavailable"}, status_code=503)
+        try:
+            return await github_requests.handle(request, settings, sessions, client)
+        except Exception as error:
+            if not unavailable(error):
+                raise
+            logger.warning("github webhook not taken, answered 503: %s", type(error).__name__)
+            return JSONResponse({"ok": False, "error": "unavailable"}, status_code=503)
+
     async def healthz(request: Request) -> Response:
         return await _healthz(engine, name)
 
     routes = [
         Route("/pagerduty/webhook", pagerduty_webhook, methods=["POST"]),
+        Route("/github/webhook", github_webhook, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         report_page.route(settings, sessions),
     ]
@@ -304,7 +319,13 @@ def _serve(
     gate, name = Gate(), settings.inbox_worker_name(socket.gethostname())
     http_bolt = None if socket_mode else bolt
     asgi = build_asgi(
-        settings, engine=engine, sessions=sessions, bolt=http_bolt, gate=gate, worker_name=name
+        settings,
+        engine=engine,
+        sessions=sessions,
+        bolt=http_bolt,
+        gate=gate,
+        worker_name=name,
+        slack=clients.slack,
     )
     worker = _start_worker(settings, sessions, bolt, name)
     stop_jobs = scheduler.start(settings, sessions=sessions, clients=clients)

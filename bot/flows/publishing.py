@@ -34,7 +34,7 @@ from bot.core.report_text import as_typed
 from bot.core.report_words import Names, names_for
 from bot.core.slack_text import channel_link, escape
 from bot.documents.render import markdown_document
-from bot.flows import slack_once
+from bot.flows import slack_once, tickets
 from bot.flows.deps import Deps
 from bot.services import report as report_service
 from bot.services.report import Posted, Publishing, Target
@@ -55,6 +55,7 @@ class Outcome:
     updated: bool
     announce_channel: str | None
     announce_problem: str | None
+    tickets: str | None = None  # the action items' tickets filed now, or the tracker's refusal
 
     def words(self) -> str:
         """What the person who published is told."""
@@ -69,6 +70,8 @@ class Outcome:
                 f" I could not post it to {channel_link(self.announce_channel)} "
                 f"(`{escape(self.announce_problem)}`): invite me there and publish again."
             )
+        if self.tickets:
+            said += f" {self.tickets}"
         return said
 
 
@@ -99,10 +102,13 @@ def publish(
         target = report_service.begin_publish(
             session, team_id, postmortem_id, now=now, claimer=claimer
         )
-        report = report_service.assemble(
-            session, postmortem_id, now=now, publishing=Publishing(now, user_id)
-        )
     try:
+        # Every item gets its ticket before the report is written, so the report links it.
+        filing = tickets.file_missing(deps, client, team_id, postmortem_id)
+        with deps.sessions.begin() as session:
+            report = report_service.assemble(
+                session, postmortem_id, now=now, publishing=Publishing(now, user_id)
+            )
         people = names_of(client, report)
         posted, updated, problem = _post(deps, client, target, report, people)
     except BaseException:
@@ -119,6 +125,7 @@ def publish(
         updated=updated,
         announce_channel=deps.settings.report_announce_channel,
         announce_problem=problem,
+        tickets=filing.words() if filing else None,
     )
 
 

@@ -1,0 +1,129 @@
+"""Filing action items as tickets: from an item's Create ticket button, and at publish
+for every item that has none.
+
+Which tracker: GitHub Issues in GITHUB_REPOSITORY when GITHUB_TOKEN is set. Before
+filing, the tickets already in the tracker are looked for by their hidden marker, so a
+creation whose answer was lost (a timeout, a crash before the link was stored) is
+adopted instead of filed twice. Each link is stored as soon as its ticket exists. A
+refusal stops the round: what was filed stays linked, the rest keeps its state, and the
+person is told what the tracker said (`Filing.problem`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.core.slack_text import escape
+from bot.flows.deps import Deps
+from bot.services import tickets as ticket_service
+from bot.services.permissions import Actor
+from bot.services.tickets import StatusChange, Untracked
+from bot.slack.names import UserNames
+from bot.trackers.base import Ticket, Tracker
+from bot.trackers.drafts import draft, marker
+from bot.trackers.errors import TrackerError
+
+logger = logging.getLogger(__name__)
+
+NO_TRACKER = (
+    "No ticket system is configured: set GITHUB_TOKEN and GITHUB_REPOSITORY "
+    "(owner/name) for GitHub Issues."
+)
+
+
+@dataclass(frozen=True)
+class Filing:
+    """What a round of filing did: tickets filed or adopted, and the refusal, if any."""
+
+    tickets: tuple[tuple[str, Ticket], ...]  # (item code, ticket)
+    problem: str | None
+
+    def words(self) -> str:
+        filed = ", ".join(f"<{t.url}|{code} → {t.key}>" for code, t in self.tickets)
+        said = f"Tickets: {filed}." if filed else ""
+        if self.problem:
+            said += f" {self.problem}" if said else self.problem
+        return said.strip()
+
+
+def tracker_of(deps: Deps) -> tuple[Tracker, str] | None:
+    """The tracker and where its tickets go, or None when none is configured."""
+    github, repository = deps.clients.github, deps.settings.github_repository
+    if github is not None and repository:
+        return github, repository
+    return None
+
+
+def file_missing(deps: Deps, client: WebClient, team_id: str, postmortem_id: int) -> Filing | None:
+    """At publish: a ticket for every item without one; None when no tracker is set or
+    every item has its ticket."""
+    tracker = tracker_of(deps)
+    if tracker is None:
+        return None
+    with deps.sessions.begin() as session:
+        items = ticket_service.untracked(
+            session, team_id, postmortem_id, deps.settings.public_base_url
+        )
+    if not items:
+        return None
+    return _file(deps, client, tracker, items)
+
+
+def file_one(deps: Deps, client: WebClient, actor: Actor, item_id: int) -> str:
+    """The Create ticket button: the words the clicker is told."""
+    tracker = tracker_of(deps)
+    if tracker is None:
+        return NO_TRACKER
+    with deps.sessions.begin() as session:
+        item, url = ticket_service.one_untracked(
+            session, actor, item_id, deps.settings.public_base_url
+        )
+    if item is None:
+        return f"That item already has its ticket: {url}"
+    return _file(deps, client, tracker, [item]).words()
+
+
+def _file(
+    deps: Deps, client: WebClient, tracker: tuple[Tracker, str], items: Sequence[Untracked]
+) -> Filing:
+    system, target = tracker
+    names, done = UserNames(client), []
+    try:
+        found = system.find(target, [marker(u.item.id) for u in items])
+        for untracked in items:
+            ticket = found.get(marker(untracked.item.id))
+            if ticket is None:
+                owner = names.name(untracked.owner_id) if untracked.owner_id else None
+                ticket = system.create(target, draft(replace(untracked.item, owner=owner)))
+            with deps.sessions.begin() as session:
+                ticket_service.record(session, untracked.item.id, ticket.url)
+            done.append((untracked.item.code, ticket))
+    except TrackerError as error:
+        logger.warning(
+            "ticket filing stopped tracker=%s error=%s", system.name, type(error).__name__
+        )
+        left = len(items) - len(done)
+        problem = (
+            f"{system.name} refused: {escape(str(error))} "
+            f"{left} item{'s' if left != 1 else ''} still without a ticket; "
+            "publish again or press Create ticket once it is fixed."
+        )
+        return Filing(tuple(done), problem)
+    return Filing(tuple(done), None)
+
+
+def announce_status(client: WebClient, change: StatusChange) -> None:
+    """A line in the post-mortem's thread: the ticket closed (item done) or reopened."""
+    if change.done:
+        text = f":white_check_mark: {change.code} is done: its ticket <{change.url}|was closed>."
+    else:
+        text = f":arrows_counterclockwise: {change.code} is open again: its ticket <{change.url}|was reopened>."
+    try:
+        client.chat_postMessage(channel=change.channel_id, thread_ts=change.thread_ts, text=text)
+    except SlackApiError as error:
+        logger.warning("ticket status note not posted error=%s", error.response.get("error"))

@@ -1,0 +1,110 @@
+"""`/github/webhook`: GitHub's `issues` events, verified on the raw bytes, then applied.
+
+Only `X-Hub-Signature-256` under GITHUB_WEBHOOK_SECRET lets a body through (401
+otherwise, nothing read or changed). An issue closed or reopened marks the action item
+it was filed for (by the body's hidden marker, and only when the item links that very
+issue) done or open, in the same transaction that claims the delivery id
+(`X-GitHub-Delivery`), so a redelivery changes nothing; the change is committed before
+the 200. Then the post-mortem's thread gets a line saying so.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from bot.config import Settings
+from bot.errors import BadArguments
+from bot.flows import tickets
+from bot.github.webhook import IssueStatus, parse_issue_event, verify_signature
+from bot.http import limits
+from bot.http.json_bodies import MALFORMED
+from bot.http.refusal import Refused
+from bot.services import deliveries
+from bot.services import tickets as ticket_service
+from bot.services.tickets import StatusChange
+from storage.models import utcnow
+
+logger = logging.getLogger(__name__)
+
+SOURCE = "github"
+UNAUTHORIZED = 401
+BODY_LIMIT = 1 << 20  # GitHub caps webhook payloads at 25 MB; an issues event is a few KB
+
+
+async def handle(
+    request: Request, settings: Settings, sessions: sessionmaker[Session], slack: WebClient
+) -> Response:
+    try:
+        body = await read_verified(request, settings.github_webhook_secret)
+        status, answer = await run_in_threadpool(
+            _receive, settings, sessions, slack, request.headers, body
+        )
+    except Refused as refused:
+        return refused.respond(SOURCE)
+    return JSONResponse(answer, status_code=status)
+
+
+async def read_verified(request: Request, secret: str | None) -> bytes:
+    limits.check_declared_length(request, BODY_LIMIT)
+    declared = int(request.headers.get("content-length") or 0)
+    if not secret:
+        raise Refused(
+            UNAUTHORIZED, "no_webhook_secret", declared, "GITHUB_WEBHOOK_SECRET is not configured"
+        )
+    signature = request.headers.get("x-hub-signature-256")
+    if not signature:
+        raise Refused(UNAUTHORIZED, "unsigned", declared, "bad signature")
+    body = await limits.read_body(request, BODY_LIMIT)
+    if not verify_signature(body, signature, (secret,)):
+        raise Refused(UNAUTHORIZED, "bad_signature", len(body), "bad signature")
+    return body
+
+
+def _receive(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    slack: WebClient,
+    headers: Any,
+    body: bytes,
+) -> tuple[int, dict[str, Any]]:
+    event = headers.get("x-github-event", "")
+    if event == "ping":
+        return 200, {"ok": True, "pong": True}
+    if event != "issues":
+        return 200, {"ok": True, "ignored": event or "no event"}
+    try:
+        status = parse_issue_event(body)
+    except BadArguments as error:
+        raise Refused(MALFORMED, "not_an_issues_event", len(body), str(error)) from None
+    if status is None or status.item_id is None or not _ours(settings, status):
+        return 200, {"ok": True, "ignored": True}
+    change = _apply(sessions, headers.get("x-github-delivery"), status, settings)
+    if change is None:
+        return 200, {"ok": True, "changed": False}
+    tickets.announce_status(slack, change)
+    return 200, {"ok": True, "changed": True}
+
+
+def _ours(settings: Settings, status: IssueStatus) -> bool:
+    """Only the repository this bot files in speaks for its items."""
+    repository = settings.github_repository or ""
+    return status.repository.lower() == repository.lower()
+
+
+def _apply(
+    sessions: sessionmaker[Session], delivery: str | None, status: IssueStatus, settings: Settings
+) -> StatusChange | None:
+    assert status.item_id is not None
+    with sessions.begin() as session:
+        if not deliveries.first_time(session, SOURCE, delivery):
+            return None
+        return ticket_service.apply_status(
+            session, status.item_id, status.url, closed=status.closed, team_ids=None, now=utcnow()
+        )

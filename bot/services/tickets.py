@@ -1,0 +1,134 @@
+"""Action items and tickets on a Session: what to file, the link once filed, the status
+a tracker sends back.
+
+Which tracker and where is the caller's (`bot.flows.tickets`); this module reads and
+writes the items as plain values. A ticket's status only changes the item it was filed
+for: the webhook's issue must be the very ticket the item links to, in the workspace
+that owns the item.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.core.action_items import item_code
+from bot.errors import NotFound
+from bot.services import permissions
+from bot.services.permissions import Actor
+from bot.trackers.drafts import ItemForTicket
+from storage.models import ActionItem, Factor, Postmortem
+from storage.repositories import reports
+from storage.repositories import tickets as ticket_rows
+
+
+@dataclass(frozen=True)
+class Untracked:
+    """An item still without a ticket; `owner_id` is named by the flow (Slack's name)."""
+
+    item: ItemForTicket
+    owner_id: str | None
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A ticket closed or reopened changed its item: what the thread is told."""
+
+    team_id: str
+    channel_id: str
+    thread_ts: str | None
+    code: str
+    action: str
+    done: bool
+    url: str
+
+
+def untracked(session: Session, team_id: str, postmortem_id: int, base_url: str) -> list[Untracked]:
+    """The post-mortem's items that have no ticket yet; `base_url` is where people reach
+    the bot, for the link to the shared report page (when it is shared)."""
+    postmortem = session.get(Postmortem, postmortem_id)
+    if postmortem is None or postmortem.team_id != team_id:
+        raise NotFound("That post-mortem no longer exists.")
+    link = _page(session, postmortem_id, base_url)
+    rows = ticket_rows.untracked(session, postmortem_id)
+    return [_untracked(item, factor, postmortem, link) for item, factor in rows]
+
+
+def one_untracked(
+    session: Session, actor: Actor, item_id: int, base_url: str
+) -> tuple[Untracked | None, str | None]:
+    """The clicked item if `actor` may change it: (it untracked, or None with the url of
+    the ticket it has)."""
+    item, postmortem = permissions.item(session, actor, item_id)
+    if item.ticket_url:
+        return None, item.ticket_url
+    factor = ticket_rows.factor_of(session, item)
+    link = _page(session, postmortem.id, base_url)
+    return _untracked(item, factor, postmortem, link), None
+
+
+def _page(session: Session, postmortem_id: int, base_url: str) -> str | None:
+    record = reports.get(session, postmortem_id)
+    if record is None or not record.share_token:
+        return None
+    return f"{base_url.rstrip('/')}/postmortems/{record.share_token}"
+
+
+def record(session: Session, item_id: int, url: str) -> bool:
+    return ticket_rows.record_url(session, item_id, url)
+
+
+def apply_status(
+    session: Session,
+    item_id: int,
+    url: str,
+    *,
+    closed: bool,
+    team_ids: frozenset[str] | None,
+    now: datetime,
+) -> StatusChange | None:
+    """Mark the item done (closed) or open again (reopened); None when the issue is not
+    this item's ticket, the item is another workspace's (`team_ids`, None: any), or it
+    already was so."""
+    row = ticket_rows.with_postmortem(session, item_id)
+    if row is None:
+        return None
+    item, postmortem = row
+    if item.ticket_url != url or (team_ids is not None and item.team_id not in team_ids):
+        return None
+    if (item.status == "done") == closed:
+        return None
+    if closed:
+        item.status, item.done_at, item.done_by = "done", now, None
+    else:
+        item.status, item.done_at, item.done_by = "open", None, None
+    return StatusChange(
+        team_id=item.team_id,
+        channel_id=postmortem.channel_id,
+        thread_ts=postmortem.thread_ts,
+        code=item_code(item.number),
+        action=item.action,
+        done=closed,
+        url=url,
+    )
+
+
+def _untracked(
+    item: ActionItem, factor: Factor | None, postmortem: Postmortem, url: str | None
+) -> Untracked:
+    view = ItemForTicket(
+        id=item.id,
+        code=item_code(item.number),
+        action=item.action,
+        owner=None,
+        assignee=None,
+        deadline=item.deadline,
+        priority=item.priority,
+        factor_kind=factor.kind if factor else None,
+        factor_text=factor.text if factor else None,
+        postmortem_title=postmortem.title,
+        postmortem_url=url,
+    )
+    return Untracked(item=view, owner_id=item.owner_id)
