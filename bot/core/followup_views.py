@@ -33,6 +33,7 @@ class ItemView:
     priority: str | None
     snoozed_until: date | None
     done_by: str | None
+    ticket_url: str | None = None  # its ticket in the team's tracker, once filed
 
 
 # An item and the post-mortem it belongs to.

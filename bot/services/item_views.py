@@ -33,6 +33,7 @@ def item_view(item: ActionItem) -> ItemView:
         priority=item.priority,
         snoozed_until=item.snoozed_until,
         done_by=item.done_by,
+        ticket_url=item.ticket_url,
     )
 
 

@@ -26,6 +26,7 @@ from bot.templates import SlackText, Templates
 Message = tuple[str, list[blocks.Block]]
 
 DONE, SNOOZE, DEADLINE = "action_item_done", "action_item_snooze", "action_item_deadline"
+TICKET = "action_item_ticket"  # Create ticket: file the item in the team's tracker
 REVIEW_CONFIRM = "followup_review_confirm"
 DEADLINE_VIEW = "action_item_deadline"
 DEADLINE_BLOCK = DEADLINE_INPUT = "deadline"
@@ -171,18 +172,23 @@ def item_blocks(
         done_by=_person(item.done_by) if done else None,
     )
     section = dict(blocks.section(text.strip()), block_id=f"ai-{item.id}")
+    shown = [section]
+    if item.ticket_url:
+        shown.append(blocks.context(f"Ticket: <{item.ticket_url}|{item.ticket_url}>"))
     if done:
-        return [section]
-    return [section, _buttons(item.id, listing)]
+        return shown
+    return [*shown, _buttons(item.id, listing, ticket=not item.ticket_url)]
 
 
-def _buttons(item_id: int, listing: str) -> blocks.Block:
+def _buttons(item_id: int, listing: str, *, ticket: bool = False) -> blocks.Block:
     value = item_value(item_id, listing)
     buttons = [
         _button("Done", DONE, value, style="primary"),
         _button("Snooze a week", SNOOZE, value),
         _button("Change deadline", DEADLINE, value),
     ]
+    if ticket:
+        buttons.append(_button("Create ticket", TICKET, value))
     return {"type": "actions", "block_id": f"ai-actions-{item_id}", "elements": buttons}
 
 

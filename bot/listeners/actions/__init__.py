@@ -2,7 +2,7 @@
 
 from slack_bolt import App
 
-from bot.listeners.actions import action_items, followup_review, interview, report
+from bot.listeners.actions import action_items, followup_review, interview, report, tickets
 
 
 def register(app: App) -> None:
@@ -11,3 +11,4 @@ def register(app: App) -> None:
     followup_review.register(app)
     interview.register(app)
     report.register(app)
+    tickets.register(app)
