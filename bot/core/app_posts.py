@@ -5,7 +5,8 @@ PagerDuty's Slack app posts each incident change in the channel ("Triggered",
 report the same change: without this rule an escalation shows three times and the
 resolve twice. A post is PagerDuty's when it came from an app named PagerDuty
 (`bot_profile.name`, `username` or the attachment's `author_name`, which
-`bot.core.spoken.actor_of` keeps as the actor) and says a status change; it joins
+`bot.core.spoken.actor_of` keeps as the actor), or came from an app known only by its
+bot id and links a PagerDuty incident, and says a status change; it joins
 the PagerDuty line of the same kind, incident (when the post links one) and
 minute. The PagerDuty line is kept (it has the incident, its kind and who acted),
 with a note that Slack said it too (`also_in`). Pure: standard library and the
@@ -33,6 +34,7 @@ _KINDS = (
     (re.compile(r"\btriggered\b", re.I), TRIGGER),
 )
 _INCIDENT_LINK = re.compile(r"pagerduty\.com/incidents/([A-Z0-9]{5,})")
+_BOT_ID = re.compile(r"B[A-Z0-9]{6,}")
 
 
 @dataclass(frozen=True)
@@ -45,12 +47,15 @@ class AppPost:
 
 def announced(entry: TimelineEntry) -> AppPost | None:
     """The change a Slack line of PagerDuty's app announces; None for anything else."""
-    if entry.source != "slack" or not entry.actor or not APP_NAMES.search(entry.actor):
+    if entry.source != "slack" or not entry.actor:
+        return None
+    link = _INCIDENT_LINK.search(entry.text)
+    # Named PagerDuty, or an app known only by its bot id that links a PagerDuty incident.
+    if not APP_NAMES.search(entry.actor) and not (_BOT_ID.fullmatch(entry.actor) and link):
         return None
     kind = next((kind for pattern, kind in _KINDS if pattern.search(entry.text)), None)
     if kind is None:
         return None
-    link = _INCIDENT_LINK.search(entry.text)
     return AppPost(kind, link.group(1) if link else None)
 
 

@@ -86,3 +86,12 @@ def test_the_app_is_known_by_its_name_not_by_anyone_mentioning_pagerduty_words()
     assert app_posts.announced(_post("Resolved", actor="Datadog")) is None
     assert app_posts.announced(_post("we resolved the pagerduty alert", actor="U0BOB")) is None
     assert app_posts.announced(_post("Notes from the bridge", actor="PagerDuty")) is None
+
+
+def test_an_app_known_only_by_its_bot_id_is_pagerduty_when_it_links_a_pagerduty_incident() -> None:
+    linked = "Triggered <https://acme.pagerduty.com/incidents/PABC123|#12> checkout 5xx"
+    assert app_posts.announced(_post(linked, actor="B52HQJQEM")) == app_posts.AppPost(
+        "trigger", "PABC123"
+    )
+    assert app_posts.announced(_post("Triggered: build failed", actor="B52HQJQEM")) is None
+    assert app_posts.announced(_post(linked, actor="U0ALICE")) is None, "a person pasting it"
