@@ -78,17 +78,31 @@ def fold(ordered: list[TimelineEntry]) -> list[TimelineEntry]:
 
 
 def _twin(ordered: list[TimelineEntry], index: int, post: AppPost, dropped: set[int]) -> int | None:
+    """The PagerDuty line nearest in time to the post at `index` that it announces; only
+    the neighbours within a minute are looked at (`ordered` is in time order)."""
     entry = ordered[index]
     best: tuple[timedelta, int] | None = None
-    for other_index, other in enumerate(ordered):
-        gap = abs(other.occurred_at - entry.occurred_at)
-        if other.source != "pagerduty" or other.kind != post.kind or gap > SAME_MINUTE:
+    for other_index in _within_a_minute(ordered, index):
+        other = ordered[other_index]
+        if other.source != "pagerduty" or other.kind != post.kind or other_index in dropped:
             continue
         if post.incident_id and other.incident_id and other.incident_id != post.incident_id:
             continue
-        if other_index not in dropped and (best is None or gap < best[0]):
+        gap = abs(other.occurred_at - entry.occurred_at)
+        if best is None or gap < best[0]:
             best = (gap, other_index)
     return best[1] if best else None
+
+
+def _within_a_minute(ordered: list[TimelineEntry], index: int) -> list[int]:
+    at = ordered[index].occurred_at
+    before = index - 1
+    while before >= 0 and at - ordered[before].occurred_at <= SAME_MINUTE:
+        before -= 1
+    after = index + 1
+    while after < len(ordered) and ordered[after].occurred_at - at <= SAME_MINUTE:
+        after += 1
+    return [i for i in range(before + 1, after) if i != index]
 
 
 def _joined(kept: TimelineEntry, post: TimelineEntry) -> TimelineEntry:
