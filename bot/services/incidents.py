@@ -22,6 +22,7 @@ from bot.services.backfill import stored_gap
 from bot.services.timeline_rows import to_row
 from storage.models import PagerDutyEvent, Postmortem
 from storage.repositories import gaps, pagerduty_events, timeline
+from storage.repositories import pagerduty_services as incident_turns
 
 NOT_CONFIGURED_SCOPE = "pagerduty"
 
@@ -32,6 +33,7 @@ def link(
     """Link `incident_id` and file the webhook events already received for it that the
     post-mortem's workspace may see. The caller has checked that it may see the incident
     (`bot.flows.incident_access`)."""
+    incident_turns.hold_incident(session, incident_id)  # a webhook filing it meanwhile
     postmortem = postmortems.get_or_raise(session, postmortem_id)
     previous = postmortem.pagerduty_incident_id
     postmortem.pagerduty_incident_id = incident_id

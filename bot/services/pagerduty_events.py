@@ -12,6 +12,7 @@ from bot.pagerduty.webhook import WebhookEvent
 from bot.services import deliveries, incidents, pagerduty_services
 from bot.services.pagerduty_services import ServiceRef
 from storage.models import PagerDutyEvent, Postmortem
+from storage.repositories import pagerduty_services as incident_turns
 from storage.repositories import postmortems
 
 
@@ -29,6 +30,8 @@ def record(
     only on post-mortems of the workspace its service belongs to."""
     if not deliveries.first_time(session, "pagerduty", event.event_id):
         return False
+    if event.incident_id:
+        incident_turns.hold_incident(session, event.incident_id)
     service, named_earlier = _service(session, event, now)
     session.add(
         PagerDutyEvent(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from storage.db import changed_rows
@@ -87,6 +87,22 @@ def kept_events(session: Session) -> dict[str, int]:
         .group_by(PagerDutyEvent.service_id)
     )
     return {service_id: count for service_id, count in session.execute(query) if service_id}
+
+
+def hold_incident(session: Session, incident_id: str) -> None:
+    """Take the incident's turn until the transaction ends.
+
+    Filing an incident's events happens from two sides: a webhook reads which
+    post-mortems link the incident, a link reads which events are kept. Under READ
+    COMMITTED two such transactions at once each miss the other's uncommitted row, and
+    the event is kept but never filed. Both sides take this lock before they read, so
+    the second sees what the first committed. SQLite's writers already take turns
+    (`BEGIN IMMEDIATE` in `storage.db`)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": f"pagerduty-incident:{incident_id}"},
+        )
 
 
 def incident_service(session: Session, incident_id: str) -> PagerDutyIncident | None:
