@@ -178,7 +178,7 @@ def _message(response: httpx.Response) -> str:
         return f"HTTP {response.status_code}"
     said = str(body.get("message") or f"HTTP {response.status_code}")[:200]
     details = [
-        str(e.get("message") or e.get("code"))[:100]
+        str(e.get("message") or " ".join(str(e[k]) for k in ("code", "field") if e.get(k)))[:100]
         for e in body.get("errors") or []
         if isinstance(e, dict) and (e.get("message") or e.get("code"))
     ]
