@@ -285,6 +285,38 @@ class ActionItem(Base):
     done_by: Mapped[str | None] = mapped_column(String(32))
 
 
+class TicketTracker(Base):
+    """Where a channel's action items are filed (`/postmortem tracker github owner/name`);
+    a channel without one uses GITHUB_REPOSITORY. A webhook from that repository speaks
+    only for the workspaces that named it (or, for GITHUB_REPOSITORY, any)."""
+
+    __tablename__ = "ticket_trackers"
+    __table_args__ = (UniqueConstraint("team_id", "channel_id", name="uq_ticket_tracker_channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    system: Mapped[str] = mapped_column(String(16))  # "github" (or "jira")
+    target: Mapped[str] = mapped_column(String(200), index=True)  # owner/name, a project key
+    set_by: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class TrackerIdentity(Base):
+    """A person's login in a tracker (`/postmortem me github <login>`): their tickets'
+    assignee."""
+
+    __tablename__ = "tracker_identities"
+    __table_args__ = (UniqueConstraint("team_id", "user_id", "system", name="uq_tracker_identity"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    system: Mapped[str] = mapped_column(String(16))
+    identity: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 class LanguageFinding(Base):
     """Blaming or vague wording the bot pushed back on, and what became of it."""
 
