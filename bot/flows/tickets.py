@@ -1,7 +1,9 @@
 """Filing action items as tickets: from an item's Create ticket button, and at publish
 for every item that has none.
 
-Which tracker: GitHub Issues in GITHUB_REPOSITORY when GITHUB_TOKEN is set. Before
+Which tracker: GitHub Issues when GITHUB_TOKEN is set, in the repository the channel
+named (`/postmortem tracker github owner/name`), else GITHUB_REPOSITORY; an owner's
+login (`/postmortem me github <login>`) makes them the assignee. Before
 filing, the tickets already in the tracker are looked for by their hidden marker, so a
 creation whose answer was lost (a timeout, a crash before the link was stored) is
 adopted instead of filed twice. Each link is stored as soon as its ticket exists. A
@@ -31,8 +33,8 @@ from bot.trackers.errors import TrackerError
 logger = logging.getLogger(__name__)
 
 NO_TRACKER = (
-    "No ticket system is configured: set GITHUB_TOKEN and GITHUB_REPOSITORY "
-    "(owner/name) for GitHub Issues."
+    "No ticket system is configured here: the bot needs GITHUB_TOKEN, and a repository "
+    "(`/postmortem tracker github owner/name` in this channel, or GITHUB_REPOSITORY)."
 )
 
 
@@ -51,12 +53,9 @@ class Filing:
         return said.strip()
 
 
-def tracker_of(deps: Deps) -> tuple[Tracker, str] | None:
-    """The tracker and where its tickets go, or None when none is configured."""
-    github, repository = deps.clients.github, deps.settings.github_repository
-    if github is not None and repository:
-        return github, repository
-    return None
+def tracker_of(deps: Deps) -> Tracker | None:
+    """The tracker tickets are filed in, or None when none is configured."""
+    return deps.clients.github
 
 
 def file_missing(deps: Deps, client: WebClient, team_id: str, postmortem_id: int) -> Filing | None:
@@ -66,32 +65,39 @@ def file_missing(deps: Deps, client: WebClient, team_id: str, postmortem_id: int
     if tracker is None:
         return None
     with deps.sessions.begin() as session:
-        items = ticket_service.untracked(
-            session, team_id, postmortem_id, deps.settings.public_base_url
+        batch = ticket_service.untracked(
+            session,
+            team_id,
+            postmortem_id,
+            deps.settings.public_base_url,
+            deps.settings.github_repository,
         )
-    if not items:
+    if not batch.items or batch.target is None:
         return None
-    return _file(deps, client, tracker, items)
+    return _file(deps, client, tracker, batch.target, batch.items)
 
 
 def file_one(deps: Deps, client: WebClient, actor: Actor, item_id: int) -> str:
     """The Create ticket button: the words the clicker is told."""
     tracker = tracker_of(deps)
-    if tracker is None:
-        return NO_TRACKER
     with deps.sessions.begin() as session:
-        item, url = ticket_service.one_untracked(
-            session, actor, item_id, deps.settings.public_base_url
+        batch, url = ticket_service.one_untracked(
+            session,
+            actor,
+            item_id,
+            deps.settings.public_base_url,
+            deps.settings.github_repository,
         )
-    if item is None:
+    if url is not None:
         return f"That item already has its ticket: {url}"
-    return _file(deps, client, tracker, [item]).words()
+    if tracker is None or batch.target is None:
+        return NO_TRACKER
+    return _file(deps, client, tracker, batch.target, batch.items).words()
 
 
 def _file(
-    deps: Deps, client: WebClient, tracker: tuple[Tracker, str], items: Sequence[Untracked]
+    deps: Deps, client: WebClient, system: Tracker, target: str, items: Sequence[Untracked]
 ) -> Filing:
-    system, target = tracker
     names, done = UserNames(client), []
     try:
         found = system.find(target, [marker(u.item.id) for u in items])

@@ -2,8 +2,9 @@
 
 Only `X-Hub-Signature-256` under GITHUB_WEBHOOK_SECRET lets a body through (401
 otherwise, nothing read or changed). An issue closed or reopened marks the action item
-it was filed for (by the body's hidden marker, and only when the item links that very
-issue) done or open, in the same transaction that claims the delivery id
+it was filed for (by the body's hidden marker, only when the item links that very
+issue, and only in a workspace that files in that repository: one of its channels named
+it, or it is GITHUB_REPOSITORY) done or open, in the same transaction that claims the delivery id
 (`X-GitHub-Delivery`), so a redelivery changes nothing; the change is committed before
 the 200. Then the post-mortem's thread gets a line saying so.
 """
@@ -83,7 +84,7 @@ def _receive(
         status = parse_issue_event(body)
     except BadArguments as error:
         raise Refused(MALFORMED, "not_an_issues_event", len(body), str(error)) from None
-    if status is None or status.item_id is None or not _ours(settings, status):
+    if status is None or status.item_id is None:
         return 200, {"ok": True, "ignored": True}
     change = _apply(sessions, headers.get("x-github-delivery"), status, settings)
     if change is None:
@@ -92,19 +93,16 @@ def _receive(
     return 200, {"ok": True, "changed": True}
 
 
-def _ours(settings: Settings, status: IssueStatus) -> bool:
-    """Only the repository this bot files in speaks for its items."""
-    repository = settings.github_repository or ""
-    return status.repository.lower() == repository.lower()
-
-
 def _apply(
     sessions: sessionmaker[Session], delivery: str | None, status: IssueStatus, settings: Settings
 ) -> StatusChange | None:
     assert status.item_id is not None
     with sessions.begin() as session:
+        teams = ticket_service.workspaces_of(session, status.repository, settings.github_repository)
+        if teams is not None and not teams:
+            return None  # a repository no workspace named: nobody's items
         if not deliveries.first_time(session, SOURCE, delivery):
             return None
         return ticket_service.apply_status(
-            session, status.item_id, status.url, closed=status.closed, team_ids=None, now=utcnow()
+            session, status.item_id, status.url, closed=status.closed, team_ids=teams, now=utcnow()
         )

@@ -45,7 +45,20 @@ class StatusChange:
     url: str
 
 
-def untracked(session: Session, team_id: str, postmortem_id: int, base_url: str) -> list[Untracked]:
+GITHUB = "github"
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Items to file and where: the channel's repository, else the default (None: none)."""
+
+    target: str | None
+    items: list[Untracked]
+
+
+def untracked(
+    session: Session, team_id: str, postmortem_id: int, base_url: str, default: str | None
+) -> Batch:
     """The post-mortem's items that have no ticket yet; `base_url` is where people reach
     the bot, for the link to the shared report page (when it is shared)."""
     postmortem = session.get(Postmortem, postmortem_id)
@@ -53,20 +66,49 @@ def untracked(session: Session, team_id: str, postmortem_id: int, base_url: str)
         raise NotFound("That post-mortem no longer exists.")
     link = _page(session, postmortem_id, base_url)
     rows = ticket_rows.untracked(session, postmortem_id)
-    return [_untracked(item, factor, postmortem, link) for item, factor in rows]
+    items = [_untracked(session, item, factor, postmortem, link) for item, factor in rows]
+    return Batch(_target(session, postmortem, default), items)
 
 
 def one_untracked(
-    session: Session, actor: Actor, item_id: int, base_url: str
-) -> tuple[Untracked | None, str | None]:
-    """The clicked item if `actor` may change it: (it untracked, or None with the url of
-    the ticket it has)."""
+    session: Session, actor: Actor, item_id: int, base_url: str, default: str | None
+) -> tuple[Batch, str | None]:
+    """The clicked item if `actor` may change it: (a batch of it alone, or of nothing with
+    the url of the ticket it has)."""
     item, postmortem = permissions.item(session, actor, item_id)
+    target = _target(session, postmortem, default)
     if item.ticket_url:
-        return None, item.ticket_url
+        return Batch(target, []), item.ticket_url
     factor = ticket_rows.factor_of(session, item)
     link = _page(session, postmortem.id, base_url)
-    return _untracked(item, factor, postmortem, link), None
+    return Batch(target, [_untracked(session, item, factor, postmortem, link)]), None
+
+
+def set_channel_repository(
+    session: Session, team_id: str, channel_id: str, repository: str, by: str
+) -> None:
+    ticket_rows.set_channel_target(session, team_id, channel_id, GITHUB, repository, by)
+
+
+def channel_repository(session: Session, team_id: str, channel_id: str) -> str | None:
+    return ticket_rows.channel_target(session, team_id, channel_id, GITHUB)
+
+
+def set_login(session: Session, team_id: str, user_id: str, login: str) -> None:
+    ticket_rows.set_identity(session, team_id, user_id, GITHUB, login)
+
+
+def workspaces_of(session: Session, repository: str, default: str | None) -> frozenset[str] | None:
+    """Which workspaces a webhook from `repository` may speak for: any, for the
+    deployment's GITHUB_REPOSITORY (None); else those whose channels named it (maybe none)."""
+    if default and repository.lower() == default.lower():
+        return None
+    return frozenset(ticket_rows.teams_naming(session, GITHUB, repository))
+
+
+def _target(session: Session, postmortem: Postmortem, default: str | None) -> str | None:
+    named = ticket_rows.channel_target(session, postmortem.team_id, postmortem.channel_id, GITHUB)
+    return named or default
 
 
 def _page(session: Session, postmortem_id: int, base_url: str) -> str | None:
@@ -116,14 +158,23 @@ def apply_status(
 
 
 def _untracked(
-    item: ActionItem, factor: Factor | None, postmortem: Postmortem, url: str | None
+    session: Session,
+    item: ActionItem,
+    factor: Factor | None,
+    postmortem: Postmortem,
+    url: str | None,
 ) -> Untracked:
+    login = (
+        ticket_rows.identity(session, item.team_id, item.owner_id, GITHUB)
+        if item.owner_id
+        else None
+    )
     view = ItemForTicket(
         id=item.id,
         code=item_code(item.number),
         action=item.action,
         owner=None,
-        assignee=None,
+        assignee=login,
         deadline=item.deadline,
         priority=item.priority,
         factor_kind=factor.kind if factor else None,

@@ -5,11 +5,19 @@ Functions take a Session and never commit.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import changed_rows
-from storage.models import ActionItem, Factor, Postmortem
+from storage.models import (
+    ActionItem,
+    Factor,
+    Postmortem,
+    TicketTracker,
+    TrackerIdentity,
+    utcnow,
+)
+from storage.upsert import insert_ignoring_conflicts
 
 ItemFactor = tuple[ActionItem, Factor | None]
 
@@ -50,3 +58,83 @@ def with_postmortem(session: Session, item_id: int) -> tuple[ActionItem, Postmor
     )
     row = session.execute(query).one_or_none()
     return None if row is None else (row[0], row[1])
+
+
+def channel_target(session: Session, team_id: str, channel_id: str, system: str) -> str | None:
+    query = select(TicketTracker.target).where(
+        TicketTracker.team_id == team_id,
+        TicketTracker.channel_id == channel_id,
+        TicketTracker.system == system,
+    )
+    return session.scalars(query).first()
+
+
+def set_channel_target(
+    session: Session, team_id: str, channel_id: str, system: str, target: str, by: str
+) -> None:
+    """The channel's tracker is `system`'s `target` from now on (replacing any other)."""
+    query = (
+        select(TicketTracker)
+        .where(TicketTracker.team_id == team_id, TicketTracker.channel_id == channel_id)
+        .with_for_update()
+    )
+    row = session.scalars(query).first()
+    if row is None:
+        insert = insert_ignoring_conflicts(
+            session,
+            TicketTracker,
+            index_elements=["team_id", "channel_id"],
+            team_id=team_id,
+            channel_id=channel_id,
+            system=system,
+            target=target,
+            set_by=by,
+            updated_at=utcnow(),
+        )
+        session.execute(insert)
+        row = session.scalars(query).one()
+    row.system, row.target, row.set_by = system, target, by
+
+
+def teams_naming(session: Session, system: str, target: str) -> set[str]:
+    """The workspaces with a channel that files in `target` (compared case-insensitively)."""
+    query = select(TicketTracker.team_id).where(
+        TicketTracker.system == system, func.lower(TicketTracker.target) == target.lower()
+    )
+    return set(session.scalars(query))
+
+
+def identity(session: Session, team_id: str, user_id: str, system: str) -> str | None:
+    query = select(TrackerIdentity.identity).where(
+        TrackerIdentity.team_id == team_id,
+        TrackerIdentity.user_id == user_id,
+        TrackerIdentity.system == system,
+    )
+    return session.scalars(query).first()
+
+
+def set_identity(session: Session, team_id: str, user_id: str, system: str, value: str) -> None:
+    query = (
+        select(TrackerIdentity)
+        .where(
+            TrackerIdentity.team_id == team_id,
+            TrackerIdentity.user_id == user_id,
+            TrackerIdentity.system == system,
+        )
+        .with_for_update()
+    )
+    row = session.scalars(query).first()
+    if row is None:
+        insert = insert_ignoring_conflicts(
+            session,
+            TrackerIdentity,
+            index_elements=["team_id", "user_id", "system"],
+            team_id=team_id,
+            user_id=user_id,
+            system=system,
+            identity=value,
+            updated_at=utcnow(),
+        )
+        session.execute(insert)
+        row = session.scalars(query).one()
+    row.identity = value

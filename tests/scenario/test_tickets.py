@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.github.webhook import signature
 from bot.sandbox import Sandbox
 from bot.sandbox.bot_process import BotProcess, running_bot
 from bot.sandbox.driver import Driver
@@ -261,3 +262,40 @@ def test_create_ticket_button_explains_a_refusal_and_the_item_keeps_its_state(
     assert re.search(
         r"Ticket: <https://github.com/acme/checkout/issues/1\|", told(sandbox, BOB, "Ticket: <")
     )
+
+
+def test_a_channels_own_repository_and_an_owners_login_make_the_issue_theirs(
+    sandbox: Sandbox,
+    github: GitHubState,
+    people: Driver,
+    db: sessionmaker[Session],
+    tickets_bot: BotProcess,
+) -> None:
+    github.add_repository("acme/payments", collaborators=("bob-diaz",))
+    github.add_repository("someone/else")
+    seeded(sandbox, db)
+    people.slash_command(ALICE, CHANNEL, "tracker github acme/payments")
+    told(sandbox, ALICE, "now become issues in GitHub `acme/payments`")
+    people.slash_command(BOB, CHANNEL, "me github @bob-diaz")
+    told(sandbox, BOB, "assigned to GitHub `bob-diaz`")
+    people.slash_command(BOB, CHANNEL, "me jira bob@example.com")
+    told(sandbox, BOB, "Jira is not supported yet")
+    people.slash_command(ALICE, CHANNEL, "tracker")
+    told(sandbox, ALICE, "become issues in GitHub `acme/payments`.")
+
+    people.slash_command(ALICE, CHANNEL, "publish")
+    told(sandbox, ALICE, "Published")
+    assert github.created(REPO) == []
+    bobs, alices = github.created("acme/payments")
+    assert [a["login"] for a in bobs["assignees"]] == ["bob-diaz"]
+    assert alices["assignees"] == [], "Alice named no login: her issue is unassigned"
+
+    # The same issue's event from a repository no workspace files in changes nothing.
+    body, headers = github.set_state("acme/payments", 1, "closed")
+    elsewhere = body.replace(b'"full_name": "acme/payments"', b'"full_name": "someone/else"')
+    forged_repo = dict(headers, **{"X-Hub-Signature-256": signature(elsewhere, WEBHOOK_SECRET)})
+    forged_repo["X-GitHub-Delivery"] += "-elsewhere"
+    assert deliver(tickets_bot, elsewhere, forged_repo).json()["changed"] is False
+    assert items(db)[0].status == "open"
+    assert deliver(tickets_bot, body, headers).json()["changed"] is True
+    assert items(db)[0].status == "done"

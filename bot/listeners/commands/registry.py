@@ -23,7 +23,15 @@ from bot.listeners.command_line import (
     RegistryError,
     Subcommand,
 )
-from bot.listeners.commands import actions, interview, milestones, report, start, timeline
+from bot.listeners.commands import (
+    actions,
+    interview,
+    milestones,
+    report,
+    start,
+    timeline,
+    tracker,
+)
 
 FAMILIES: tuple[Family, ...] = (
     start.FAMILY,
@@ -32,6 +40,7 @@ FAMILIES: tuple[Family, ...] = (
     interview.FAMILY,
     actions.FAMILY,
     report.FAMILY,
+    tracker.FAMILY,
 )
 HELP = "help"
 
