@@ -32,9 +32,10 @@ wall times vary run to run; the CPU seconds are the steadier figure), 1 s window
                         floor  read only      + SQLite               + PostgreSQL
   before (fb98f15)      2.0 s  4.8 s / 0.8    22.9 s (11.4x) / 8.6   37.2 s (18.6x) / 15.8
   now, --read-ahead 0   2.0 s  -              6.3-6.7 s (3.1-3.4x)   7.7-9.2 s (3.9-4.6x)
-  now, read ahead 2     2.0 s  3.1-4.0 / 0.8  2.8-8.4 s (1.4-4.2x)   6.0-12.2 s (3.0-6.1x)
-  (wall s (its ratio to the floor) / CPU s; now: 2.2-3.0 CPU s with SQLite, 2.6-3.3 with
-  PostgreSQL; the best cells are the runs at the lightest load, load average ~4.5)
+  now, read ahead 2     2.0 s  3.1-4.3 / 0.5  2.8-8.4 s (1.4-4.2x)   4.0-12.2 s (2.0-6.1x)
+  (wall s (its ratio to the floor) / CPU s; now: 2.2-3.0 CPU s with SQLite, 2.5-3.3 with
+  PostgreSQL; the best cells are the runs at the lightest load, load average 3-4.5: one
+  run at 3.3 gave read only 4.3 s (two 429s), SQLite 3.5 s (1.8x), PostgreSQL 4.0 s (2.0x))
 What changed: a page is one INSERT … ON CONFLICT DO NOTHING RETURNING (storage/upsert.py:
 unnest arrays on PostgreSQL, one JSON text through json_each on SQLite, the columns that
 are the same in every row sent once) instead of an IN-list lookup plus an ORM flush of
