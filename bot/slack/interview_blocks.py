@@ -26,6 +26,7 @@ DEEPER = "interview_deeper"
 FACTOR_KIND = "factor_kind"
 FACTOR_LAYER = "factor_layer"
 ADD_ITEM = "action_item_add"
+ITEM_TICKET = "interview_item_ticket"  # Create ticket under an item's notice in the thread
 # How much of an over-long action item its notice quotes; the rest follows whole.
 ITEM_QUOTE = 1_500
 LAYER_LABELS = {
@@ -99,10 +100,18 @@ def item(notice: ItemNotice, templates: Templates) -> Message:
     action = as_typed(notice.action)
     text = _item_text(notice, action, templates)
     if len(text) <= limits.SECTION_TEXT:
-        return text, [blocks.section(text)]
+        return text, [blocks.section(text), *_ticket_button(notice)]
     short = _item_text(notice, limits.shorten(action, ITEM_QUOTE), templates)
     full = [blocks.context(f"The action of {notice.code} in full:"), *_quoted(action)]
-    return short, [blocks.section(short), *full]
+    return short, [blocks.section(short), *full, *_ticket_button(notice)]
+
+
+def _ticket_button(notice: ItemNotice) -> list[blocks.Block]:
+    """Create ticket, for an item already stored (its id is what the click sends back)."""
+    if notice.item_id is None:
+        return []
+    button = controls.button("Create ticket", ITEM_TICKET, str(notice.item_id))
+    return [controls.actions(f"ai-ticket-{notice.item_id}", button)]
 
 
 def _item_text(notice: ItemNotice, action: str, templates: Templates) -> str:

@@ -25,6 +25,7 @@ from bot.sandbox.bot_process import BotProcess, running_bot
 from bot.sandbox.driver import Driver
 from bot.sandbox.github_api import TOKEN, WEBHOOK_SECRET, GitHubState
 from bot.slack.followup_blocks import TICKET
+from bot.slack.interview_blocks import ITEM_TICKET
 from storage.db import make_engine, make_sessionmaker
 from storage.models import ActionItem
 from tests.scenario.conftest import INCIDENT_CHANNEL as CHANNEL
@@ -299,3 +300,20 @@ def test_a_channels_own_repository_and_an_owners_login_make_the_issue_theirs(
     assert items(db)[0].status == "open"
     assert deliver(tickets_bot, body, headers).json()["changed"] is True
     assert items(db)[0].status == "done"
+
+
+def test_create_ticket_under_an_items_notice_in_the_thread_tells_the_clicker_alone(
+    sandbox: Sandbox, github: GitHubState, people: Driver, db: sessionmaker[Session]
+) -> None:
+    seeded(sandbox, db)
+    second = items(db)[1]
+    people.block_action(ALICE, CHANNEL, ITEM_TICKET, str(second.id))
+    said = told(sandbox, ALICE, "AI-002 → #1")
+    assert f"https://github.com/{REPO}/issues/1" in said
+    assert items(db)[1].ticket_url == f"https://github.com/{REPO}/issues/1"
+
+    people.block_action(ALICE, CHANNEL, ITEM_TICKET, str(second.id))
+    told(sandbox, ALICE, "already has its ticket")
+    people.block_action(ALICE, CHANNEL, ITEM_TICKET, "١٢")
+    told(sandbox, ALICE, "That button is out of date")
+    assert len(github.created(REPO)) == 1
