@@ -1,25 +1,31 @@
 """SQLite that cannot take a write (issue 11): the real `serve` on a SQLite file whose disk
-fills up while it runs answers 503, not 200, and `/healthz` is not ready; once there is
-room again, Slack's retries of what was refused are applied, each once.
+fills up, or turns read-only, while it runs answers 503, not 200, and `/healthz` is not
+ready; once the disk is usable again, Slack's retries of what was refused are applied,
+each once.
 
-The disk is a real one: a small tmpfs the test mounts (so the test needs root, and is
-skipped without it), filled with a file until the kernel says ENOSPC. Nothing in the bot
-is told or hooked: SQLite's own "database or disk is full" is what it meets. The WAL
-may still have room for a few commits when the disk fills, so messages are sent until
-one is refused; each answered 200 before then must be stored, each refused one stored
-only once Slack sends it again.
-
-A SQLite file turned read-only under a running `serve` is not tested here: its
-connections keep the file open read-write, so neither chmod nor a read-only remount
-(refused while files are open for writing) reaches them.
+The disks are real ones the test mounts (so it needs root, and is skipped without it);
+nothing in the bot is told or hooked, SQLite meets the kernel's own errors:
+- full: a small tmpfs, filled with a file until the kernel says ENOSPC. The WAL may still
+  have room for a few commits then, so messages are sent until one is refused; each
+  answered 200 before it must be stored, each refused one only once Slack sends it again;
+  deleting the file makes room while `serve` runs;
+- read-only: an ext4 image on a loop device, mounted `errors=remount-ro`, then given a
+  filesystem error (ext4's own `trigger_fs_error`): the kernel remounts it read-only under
+  the running process, as it does when a disk fails. chmod would not do (root writes
+  anyway, and open connections keep their read-write handles) nor would a read-only
+  remount (refused while files are open for writing). Such a filesystem comes back only
+  after e2fsck and a new mount, so `serve` is restarted on it, and Slack's retries go
+  to the restarted one.
 """
 
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +65,66 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         yield mount_point
     finally:
         subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+@pytest.fixture
+def ext4_disk(tmp_path: Path) -> Iterator[Ext4Disk]:
+    """An ext4 image on a loop device, mounted `errors=remount-ro`, for this test only."""
+    if os.geteuid() != 0:
+        pytest.skip("a loop device needs root")
+    image = tmp_path / "disk.img"
+    with image.open("wb") as out:
+        out.truncate(DISK_MIB * 1024 * 1024)
+    attached = _run("losetup", "--find", "--show", str(image))
+    if attached.returncode != 0:
+        pytest.skip(f"no loop device here: {attached.stderr.strip()}")
+    disk = Ext4Disk(attached.stdout.strip(), tmp_path / "ext4")
+    disk.mount_point.mkdir()
+    try:
+        _run("blockdev", "--setrw", disk.device)  # a loop device reused from a setro
+        assert _run("mkfs.ext4", "-q", "-F", disk.device).returncode == 0
+        disk.mount()
+        yield disk
+    finally:
+        _run("umount", "-l", str(disk.mount_point))
+        _run("losetup", "--detach", disk.device)
+
+
+@dataclass(frozen=True)
+class Ext4Disk:
+    device: str
+    mount_point: Path
+
+    def mount(self) -> None:
+        mounted = _run("mount", "-o", "errors=remount-ro", self.device, str(self.mount_point))
+        assert mounted.returncode == 0, mounted.stderr
+
+    def fail(self) -> None:
+        """A filesystem error: ext4 aborts its journal and turns read-only at once."""
+        name = Path(self.device).name
+        Path(f"/sys/fs/ext4/{name}/trigger_fs_error").write_text("scenario: disk failing\n")
+
+    def read_only(self) -> bool:
+        for line in Path("/proc/mounts").read_text().splitlines():
+            fields = line.split()
+            if fields[1] == str(self.mount_point):
+                options = fields[3].split(",")
+                return "ro" in options or "emergency_ro" in options
+        return False
+
+    def repair(self) -> None:
+        """What an operator does: unmount, e2fsck, mount again."""
+        # running_bot's migration engine is dropped unclosed; its connections go with it.
+        gc.collect()
+        unmounted = _run("umount", str(self.mount_point))
+        assert unmounted.returncode == 0, unmounted.stderr
+        checked = _run("e2fsck", "-f", "-y", self.device)
+        assert checked.returncode in (0, 1), checked.stdout + checked.stderr  # 1: fixed
+        self.mount()
+
+
+def _run(*command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(list(command), capture_output=True, text=True, check=False)
 
 
 def _fill(disk: Path) -> Path:
@@ -156,5 +222,45 @@ def test_with_the_disk_full_messages_get_503_and_slacks_retries_apply_once_after
             assert slack.retry(refused, 2) == [200] * len(refused), "a duplicate retry"
             assert all(_rows(db, ts) == 1 for ts in answers), "each message once"
             assert "while full" not in " ".join(_manual(db)), "Slack does not retry a command"
+        finally:
+            engine.dispose()
+
+
+def test_with_the_disk_turned_read_only_messages_get_503_and_slacks_retries_apply_once(
+    sandbox: Sandbox, ext4_disk: Ext4Disk
+) -> None:
+    database_url = f"sqlite:///{ext4_disk.mount_point}/bot.db"
+    settings = {"INBOX_WORKERS": "1"}
+    with running_bot(sandbox, database_url=database_url, extra_env=settings) as bot:
+        driver = Driver(bot.url, bot.signing_secret, sandbox, bot.pagerduty_secret)
+        assert driver.slash_command(ALICE, CHANNEL, "start Checkout 500s").status_code == 200
+        sandbox.wait_for(
+            lambda: any(m.get("bot_id") for m in sandbox.slack.messages(CHANNEL)), timeout=WAIT
+        )
+        slack = Slack(sandbox, driver)
+        before, status = slack.post(BOB, "Error rate at 12% on checkout")
+        assert status == 200
+
+        ext4_disk.fail()
+        assert ext4_disk.read_only()
+        refused = [slack.post(BOB, f"Still failing, attempt {n}") for n in range(5)]
+        assert [status for _, status in refused] == [503] * 5, "read-only: refused"
+        assert _healthz(bot) == 503, "not ready while writes fail"
+        command = driver.slash_command(ALICE, CHANNEL, "event yesterday 23:30 while read-only")
+        assert command.status_code == 503 and "x-slack-no-retry" not in command.headers
+
+    ext4_disk.repair()
+    with running_bot(sandbox, database_url=database_url, extra_env=settings) as bot:
+        driver = Driver(bot.url, bot.signing_secret, sandbox, bot.pagerduty_secret)
+        slack.driver = driver
+        retried = {event_id for event_id, ts, _ in slack.sent if ts != before}
+        assert slack.retry(retried, 1) == [200] * len(retried)
+        assert slack.retry(retried, 2) == [200] * len(retried), "a duplicate retry"
+        engine = make_engine(database_url)
+        db = make_sessionmaker(engine)
+        try:
+            assert _rows(db, before) == 1, "what was answered 200 before survived"
+            assert all(_rows(db, ts) == 1 for ts, _ in refused), "each retry applied once"
+            assert "while read-only" not in " ".join(_manual(db))
         finally:
             engine.dispose()
