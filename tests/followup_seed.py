@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -61,7 +61,10 @@ def add_item(
     *,
     deadline: date | None = None,
     priority: str = "High",
+    created_at: datetime | None = None,
 ) -> int:
+    """An item agreed `created_at` (by default a month ago: older than any digest's grace
+    day, as the items of a post-mortem whose follow-up is under way are)."""
     with sessions.begin() as session:
         item = ActionItem(
             team_id=TEAM,
@@ -71,6 +74,7 @@ def add_item(
             owner_id=owner,
             deadline=deadline,
             priority=priority,
+            created_at=created_at or datetime.now(UTC) - timedelta(days=30),
         )
         session.add(item)
         session.flush()

@@ -62,6 +62,10 @@ def nudge_base(
     return incident_end or incident_start or created_at
 
 
+# An item this new was announced in the thread a moment ago; the weekly digest waits.
+NEW_ITEM_GRACE = timedelta(hours=24)
+
+
 def nudge_due(base: datetime, now: datetime) -> int | None:
     """The number (1..NUDGE_MAX) of the nudge due at `now`, or None.
 

@@ -71,7 +71,7 @@ def _digest(
     today = followup.local_today(run.now, tz)
 
     def compose(session: Session) -> Outgoing | None:
-        rows = candidates.digest_items(session, team_id, owner_id, today)
+        rows = candidates.digest_items(session, team_id, owner_id, today, run.now)
         if not rows:
             return None
         text, body = followup_blocks.digest(run.templates, rows, today)
@@ -91,6 +91,9 @@ def _nudge(run: Run, pm: Unpublished) -> str:
     number = followup.nudge_due(pm.base, run.now)
     if number is None:
         return "not due"
+    # The claim is the clock's slot; the message counts what was really sent, so the
+    # first nudge after an outage says "reminder 1", not "5 of 5".
+    left = followup.NUDGE_MAX - number
     tz = timezones.timezone_of(
         run.clients.slack,
         pm.team_id,
@@ -104,18 +107,16 @@ def _nudge(run: Run, pm: Unpublished) -> str:
         postmortem = candidates.still_unpublished(session, pm.id)
         if postmortem is None:
             return None
-        text, body = followup_blocks.nudge_dm(
-            run.templates, postmortem, number=number, base=pm.base, now=run.now, tz=tz
-        )
+        nudge = _counted(candidates.nudges_sent(session, pm.id), left, pm, run)
+        text, body = followup_blocks.nudge_dm(run.templates, postmortem, nudge, tz=tz)
         return Outgoing(text, body, user_id=postmortem.lead_user_id)
 
     def compose_thread(session: Session) -> Outgoing | None:
         postmortem = candidates.still_unpublished(session, pm.id)
         if postmortem is None:
             return None
-        text, body = followup_blocks.nudge_thread(
-            run.templates, postmortem, number=number, base=pm.base, now=run.now
-        )
+        nudge = _counted(candidates.nudges_sent(session, pm.id, NUDGE_THREAD), left, pm, run)
+        text, body = followup_blocks.nudge_thread(run.templates, postmortem, nudge)
         return Outgoing(
             text, body, channel_id=postmortem.channel_id, thread_ts=postmortem.thread_ts
         )
@@ -126,6 +127,10 @@ def _nudge(run: Run, pm: Unpublished) -> str:
         run, Key(pm.team_id, NUDGE_THREAD, subject, period), compose_thread, postmortem_id=pm.id
     )
     return outcome
+
+
+def _counted(sent: int, left: int, pm: Unpublished, run: Run) -> followup_blocks.Nudge:
+    return followup_blocks.Nudge(number=sent + 1, left=left, base=pm.base, now=run.now)
 
 
 def send_reviews(run: Run, *, hour: int) -> Counter[str]:

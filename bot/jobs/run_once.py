@@ -7,7 +7,9 @@ set the clock with `--at` instead of waiting for it.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TextIO
 
@@ -16,6 +18,7 @@ from bot.config import Settings
 from bot.errors import BadArguments, ConfigError
 from bot.jobs.runner import JobContext, run_job
 from bot.jobs.scheduler import JOBS
+from bot.slack.names import UserNames
 from bot.templates import Templates
 from storage import schema
 from storage.db import make_engine, make_sessionmaker
@@ -44,7 +47,10 @@ def run(settings: Settings, *, at: datetime | None, dry_run: bool, out: TextIO) 
     clients = build_clients(settings)
     context = JobContext(settings, make_sessionmaker(engine), clients, templates)
     now = at or utcnow()
-    report = (lambda line: print(line, file=out, flush=True)) if dry_run else None
+    names = UserNames(clients.slack)
+    report = (
+        (lambda line: print(named(line, names.name), file=out, flush=True)) if dry_run else None
+    )
     failed = 0
     for job in JOBS:
         tally = run_job(job.NAME, job.run, context, now=now, report=report)
@@ -53,6 +59,22 @@ def run(settings: Settings, *, at: datetime | None, dry_run: bool, out: TextIO) 
     clients.close()
     engine.dispose()
     return 1 if failed else 0
+
+
+_MENTION = re.compile(r"<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>")
+_USER_ID = re.compile(r"\b([UW][A-Z0-9]{2,})\b")
+
+
+def named(line: str, name_of: Callable[[str], str]) -> str:
+    """A dry run's line for people: each user id as the person's name (the id beside it
+    where it says whom to, so an operator can still search for it), mentions as @name."""
+    line = _MENTION.sub(lambda m: "@" + name_of(m[1]), line)
+
+    def person(match: re.Match[str]) -> str:
+        name = name_of(match[1])
+        return match[1] if name == match[1] else f"{name} ({match[1]})"
+
+    return _USER_ID.sub(person, line)
 
 
 def _summary(name: str, tally: Counter[str] | None, dry_run: bool) -> str:

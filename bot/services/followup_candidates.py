@@ -18,6 +18,7 @@ from bot.core.followup_views import ItemRow, ItemView, PostmortemView
 from bot.core.report_text import is_user_id
 from bot.services import followup_claims, timezones
 from bot.services.item_views import item_view, postmortem_view, row_views
+from storage.repositories import followup_claims as claim_rows
 from storage.repositories import followups, open_items, postmortems
 
 DIGEST, NUDGE, NUDGE_THREAD, REVIEW = "digest", "nudge", "nudge-thread", "review"
@@ -55,10 +56,27 @@ def settled_digests(
     return found
 
 
-def digest_items(session: Session, team_id: str, owner_id: str, today: date) -> list[ItemRow]:
-    """The owner's open items that are not snoozed on their `today`."""
+def digest_items(
+    session: Session, team_id: str, owner_id: str, today: date, now: datetime
+) -> list[ItemRow]:
+    """The owner's open items that are not snoozed on their `today` and were not created in
+    the last day: a new item was just announced in the thread, the digest takes it next week."""
     rows = open_items.open_for_owner(session, team_id, owner_id)
-    return row_views(row for row in rows if not followup.is_snoozed(row[0].snoozed_until, today))
+    settled_in = now - followup.NEW_ITEM_GRACE
+    return row_views(
+        row
+        for row in rows
+        if not followup.is_snoozed(row[0].snoozed_until, today) and row[0].created_at <= settled_in
+    )
+
+
+def nudges_sent(session: Session, postmortem_id: int, kind: str = NUDGE) -> int:
+    """How many nudges of `kind` about this post-mortem have gone out: the honest number."""
+    subject = str(postmortem_id)
+    return sum(
+        claim.subject == subject and claim.status == claim_rows.SENT
+        for claim in claim_rows.list_all(session, kind)
+    )
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.core import ids
-from bot.core.followup import NUDGE_MAX, day_label, is_overdue, is_snoozed, zone
+from bot.core.followup import day_label, is_overdue, is_snoozed, zone
 from bot.core.followup_views import ItemRow, ItemView, PostmortemView
 from bot.core.report_text import as_typed, is_user_id
 from bot.core.slack_text import channel_link, mention, quote
@@ -247,41 +248,46 @@ def _since_what(postmortem: PostmortemView) -> str:
     return "started" if postmortem.incident_start else "was opened here"
 
 
+@dataclass(frozen=True)
+class Nudge:
+    """Which nudge this is: `number` counts the ones really sent (this one included), `left`
+    how many more the clock allows; `base` is when the 48 hours started counting."""
+
+    number: int
+    left: int
+    base: datetime
+    now: datetime
+
+    def words(self, tz: str | None) -> dict[str, object]:
+        hours = int((self.now - self.base).total_seconds() // 3600)
+        return {"since": time_label(self.base, tz), "hours": hours}
+
+
 def nudge_dm(
-    templates: Templates,
-    postmortem: PostmortemView,
-    *,
-    number: int,
-    base: datetime,
-    now: datetime,
-    tz: str | None,
+    templates: Templates, postmortem: PostmortemView, nudge: Nudge, *, tz: str | None
 ) -> Message:
     body = templates.render(
         "slack/followup/nudge_dm.mrkdwn.j2",
         title=SlackText(quote(postmortem.title)),
         channel=SlackText(channel_link(postmortem.channel_id)),
         since_what=_since_what(postmortem),
-        since=time_label(base, tz),
-        hours=int((now - base).total_seconds() // 3600),
-        number=number,
-        limit=NUDGE_MAX,
+        number=nudge.number,
+        left=nudge.left,
+        **nudge.words(tz),
     )
     return f"The report of {quote(postmortem.title)} is not published yet", [
         blocks.section(body.strip())
     ]
 
 
-def nudge_thread(
-    templates: Templates, postmortem: PostmortemView, *, number: int, base: datetime, now: datetime
-) -> Message:
+def nudge_thread(templates: Templates, postmortem: PostmortemView, nudge: Nudge) -> Message:
     body = templates.render(
         "slack/followup/nudge_thread.mrkdwn.j2",
         since_what=_since_what(postmortem),
-        since=time_label(base, "UTC"),
-        hours=int((now - base).total_seconds() // 3600),
         lead=SlackText(mention(postmortem.lead_user_id)),
-        number=number,
-        limit=NUDGE_MAX,
+        number=nudge.number,
+        left=nudge.left,
+        **nudge.words("UTC"),
     )
     return "This post-mortem's report is not published yet", [blocks.section(body.strip())]
 

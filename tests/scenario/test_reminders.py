@@ -357,8 +357,8 @@ def _reviews(world: World) -> list[dict[str, Any]]:
 def test_dry_run_says_who_would_get_what_and_sends_nothing(world: World) -> None:
     printed = world.remind(ALICE_MORNING, "--dry-run")
 
-    assert "digest" in printed and "to U0ALICE" in printed and "AI-001" in printed
-    assert "to U0BOB" not in printed.split("digests")[0]
+    assert "digest" in printed and "to Alice Ng (U0ALICE)" in printed and "AI-001" in printed
+    assert "U0BOB" not in printed.split("digests")[0]
     assert world.sandbox.slack.call_count("chat.postMessage") == 0
     with world.db() as session:
         assert session.scalars(select(Followup)).all() == [], "a dry run claims nothing"

@@ -86,8 +86,12 @@ def redraw_list(
     if sealed_origin(body, context).user_id != actor.user_id:
         return  # saved as the submitter; the list on screen is the opener's, not theirs
     origin = submitted_origin(body, actor, context)
-    with deps.sessions() as session:
-        item, _ = action_item_status.get_changeable(session, actor, origin.item_id)
-        due = day_label(item.deadline) if item.deadline else "undated"
-        notice = f":calendar: {item.code} is now due {due}."
-    redraw(origin, notice, deps, client)
+    try:
+        picked = _picked(body)
+        with deps.sessions() as session:
+            item, _ = action_item_status.get_changeable(session, actor, origin.item_id)
+    except UserError:
+        return  # refused in the ack: the modal said why, and the list did not change
+    if item.deadline != picked:
+        return  # the change was refused (a past date, a done item): nothing to redraw as done
+    redraw(origin, f":calendar: {item.code} is now due {day_label(picked)}.", deps, client)
