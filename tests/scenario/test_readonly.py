@@ -182,17 +182,23 @@ def _manual(db: sessionmaker[Session]) -> list[str]:
         )
 
 
+def _open_postmortem(sandbox: Sandbox, bot: BotProcess) -> Driver:
+    """`/postmortem start` in the channel, once its opening message is posted."""
+    driver = Driver(bot.url, bot.signing_secret, sandbox, bot.pagerduty_secret)
+    assert driver.slash_command(ALICE, CHANNEL, "start Checkout 500s").status_code == 200
+    sandbox.wait_for(
+        lambda: any(m.get("bot_id") for m in sandbox.slack.messages(CHANNEL)), timeout=WAIT
+    )
+    return driver
+
+
 def test_with_the_disk_full_messages_get_503_and_slacks_retries_apply_once_after(
     sandbox: Sandbox, small_disk: Path
 ) -> None:
     database_url = f"sqlite:///{small_disk}/bot.db"
     settings = {"INBOX_WORKERS": "1"}
     with running_bot(sandbox, database_url=database_url, extra_env=settings) as bot:
-        driver = Driver(bot.url, bot.signing_secret, sandbox, bot.pagerduty_secret)
-        assert driver.slash_command(ALICE, CHANNEL, "start Checkout 500s").status_code == 200
-        sandbox.wait_for(
-            lambda: any(m.get("bot_id") for m in sandbox.slack.messages(CHANNEL)), timeout=WAIT
-        )
+        driver = _open_postmortem(sandbox, bot)
         slack = Slack(sandbox, driver)
         filler = _fill(small_disk)
 
@@ -232,11 +238,7 @@ def test_with_the_disk_turned_read_only_messages_get_503_and_slacks_retries_appl
     database_url = f"sqlite:///{ext4_disk.mount_point}/bot.db"
     settings = {"INBOX_WORKERS": "1"}
     with running_bot(sandbox, database_url=database_url, extra_env=settings) as bot:
-        driver = Driver(bot.url, bot.signing_secret, sandbox, bot.pagerduty_secret)
-        assert driver.slash_command(ALICE, CHANNEL, "start Checkout 500s").status_code == 200
-        sandbox.wait_for(
-            lambda: any(m.get("bot_id") for m in sandbox.slack.messages(CHANNEL)), timeout=WAIT
-        )
+        driver = _open_postmortem(sandbox, bot)
         slack = Slack(sandbox, driver)
         before, status = slack.post(BOB, "Error rate at 12% on checkout")
         assert status == 200
