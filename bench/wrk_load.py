@@ -90,12 +90,21 @@ def available() -> bool:
     return shutil.which("wrk") is not None
 
 
-def run(url: str, bodies: list[bytes], *, secret: str, concurrency: int, seconds: int) -> Result:
-    """Latency percentiles, throughput and body counts, as wrk measured them."""
+def run(
+    url: str,
+    bodies: list[bytes],
+    *,
+    secret: str,
+    concurrency: int,
+    seconds: int,
+    content_type: str = FORM,
+) -> Result:
+    """Latency percentiles, throughput and body counts, as wrk measured them. Each body is
+    one line of the threads' files: a form, or JSON without a line break (json.dumps')."""
     with tempfile.TemporaryDirectory() as workdir:
         folder = Path(workdir)
         script = folder / "requests.lua"
-        script.write_text(_script(folder, bodies, secret))
+        script.write_text(_script(folder, bodies, secret, content_type))
         command = [
             "wrk", f"-c{concurrency}", f"-t{THREADS}", f"-d{seconds}s", "--latency",
             "-s", str(script), f"{url}/slack/events",
@@ -104,7 +113,7 @@ def run(url: str, bodies: list[bytes], *, secret: str, concurrency: int, seconds
     return _result(output)
 
 
-def _script(folder: Path, bodies: list[bytes], secret: str) -> str:
+def _script(folder: Path, bodies: list[bytes], secret: str, content_type: str) -> str:
     """Write each thread's share of the bodies, signed; return the script that sends them."""
     now = int(time.time())
     for thread in range(THREADS):
@@ -113,7 +122,7 @@ def _script(folder: Path, bodies: list[bytes], secret: str) -> str:
             signature = slack_headers(secret, now, body)["X-Slack-Signature"]
             lines.append(f"{signature}\t{body.decode()}\n")
         (folder / f"bodies-{thread}.txt").write_text("".join(lines))
-    constants = {"FOLDER": str(folder), "CONTENT_TYPE": FORM, "TIMESTAMP": str(now)}
+    constants = {"FOLDER": str(folder), "CONTENT_TYPE": content_type, "TIMESTAMP": str(now)}
     header = "".join(f"{name} = {json.dumps(value)}\n" for name, value in constants.items())
     return header + SCRIPT
 
