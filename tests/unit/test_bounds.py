@@ -43,7 +43,7 @@ def test_every_column_of_the_schema_is_bounded_but_the_raw_requests() -> None:
 
     assert plain == []
     columns = {f"{t.name}.{c.name}" for t in Base.metadata.tables.values() for c in t.columns}
-    assert bounds.PROSE | bounds.RAW <= columns, "every listed column exists"
+    assert columns >= bounds.PROSE | bounds.RAW, "every listed column exists"
     assert isinstance(Postmortem.__table__.c.title.type, bounds.Prose)
     assert isinstance(PagerDutyEvent.__table__.c.event_id.type, bounds.Identifier)
     assert isinstance(PagerDutyEvent.__table__.c.summary.type, bounds.CleanText)
