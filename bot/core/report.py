@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot.core.checklist import Checklist, evaluate
+from bot.core.factor_labels import factor_label
 from bot.core.followup import review_day
 from bot.core.milestones import Milestones
+from bot.core.report_evidence import Evidence, cite
 from bot.core.report_facts import (
     AnswerFact,
     FactorFact,
@@ -86,8 +88,23 @@ class Header:
 
 
 @dataclass(frozen=True)
+class Level:
+    """One level of a why-chain: why #`depth` and its answer (None when it was skipped),
+    with the timeline events the answer cites (`see 22:31 deploy`)."""
+
+    depth: int
+    text: str | None
+    evidence: tuple[Evidence, ...] = ()
+
+    @property
+    def skipped(self) -> bool:
+        return self.text is None
+
+
+@dataclass(frozen=True)
 class Chain:
-    """One why-chain: its factor's layer and kind, and its deepest answer."""
+    """One why-chain: its factor's layer and kind, its deepest answer, and every level
+    from why #1 (asked of the immediate cause) down to it."""
 
     number: int
     layer: str
@@ -95,10 +112,15 @@ class Chain:
     text: str
     depth: int
     ended_in_skip: bool
+    levels: tuple[Level, ...] = ()
 
     @property
     def label(self) -> str:
-        return f"F{self.number}"
+        return factor_label(self.number)
+
+    @property
+    def evidence(self) -> tuple[Evidence, ...]:
+        return tuple(cited for level in self.levels for cited in level.evidence)
 
 
 @dataclass(frozen=True)
@@ -160,14 +182,15 @@ class Report:
 
 def build(facts: Facts) -> Report:
     answers = current_answers(facts.answers)
-    chains = _chains(facts.factors, answers)
+    timeline = _timeline(facts, _answered(answers, ("detection", None, None)))
+    chains = _chains(facts.factors, answers, timeline.entries)
     immediate = _immediate(answers, facts.factors)
     return Report(
         header=_header(facts),
         summary=_answered(answers, ("summary", None, None)),
         impact=_answered(answers, ("impact", None, None)),
         root_cause=RootCause(immediate, chains),
-        timeline=_timeline(facts, _answered(answers, ("detection", None, None))),
+        timeline=timeline,
         factors=_factors(immediate, chains),
         items=tuple(sorted(facts.items, key=lambda item: item.number)),
         went_well=_answered(answers, ("went_well", None, None)),
@@ -237,7 +260,11 @@ def _immediate(answers: dict[Slot, AnswerFact], factors: Iterable[FactorFact]) -
     return Answered(factor.text) if factor and factor.text else found
 
 
-def _chains(factors: Iterable[FactorFact], answers: dict[Slot, AnswerFact]) -> tuple[Chain, ...]:
+def _chains(
+    factors: Iterable[FactorFact],
+    answers: dict[Slot, AnswerFact],
+    shown: tuple[TimelineEntry, ...],
+) -> tuple[Chain, ...]:
     whys: dict[int, list[AnswerFact]] = {}
     for (question, chain, _), answer in answers.items():
         if question == "why" and chain is not None:
@@ -251,9 +278,27 @@ def _chains(factors: Iterable[FactorFact], answers: dict[Slot, AnswerFact]) -> t
         depth = max(answered, default=0)
         skipped_below = any(a.skipped and (a.depth or 0) > depth for a in levels)
         chains.append(
-            Chain(factor.chain, factor.layer, factor.kind, factor.text, depth, skipped_below)
+            Chain(
+                factor.chain,
+                factor.layer,
+                factor.kind,
+                factor.text,
+                depth,
+                skipped_below,
+                _levels(levels, shown),
+            )
         )
     return tuple(chains)
+
+
+def _levels(answers: list[AnswerFact], shown: tuple[TimelineEntry, ...]) -> tuple[Level, ...]:
+    """Each level of a chain that was asked, shallowest first: its answer, or a skip."""
+    levels = []
+    for answer in sorted(answers, key=lambda a: a.depth or 0):
+        text = None if answer.skipped or not answer.text.strip() else answer.text
+        evidence = cite(text, shown) if text else ()
+        levels.append(Level(answer.depth or 0, text, evidence))
+    return tuple(levels)
 
 
 def _timeline(facts: Facts, detection: Answered) -> TimelinePart:
@@ -288,7 +333,8 @@ def _prevention(facts: Facts, immediate: Answered, chains: tuple[Chain, ...]) ->
         codes.setdefault(item.factor_chain, []).append(item.code)
     lines = []
     if immediate.text:
-        lines.append(PreventionLine(0, "Immediate cause", immediate.text, tuple(codes.get(0, []))))
+        label = factor_label(0)
+        lines.append(PreventionLine(0, label, immediate.text, tuple(codes.get(0, []))))
     for chain in chains:
         label = f"{chain.label} ({chain.layer}, {chain.kind})"
         lines.append(

@@ -14,7 +14,9 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from bot.core import markdown
+from bot.core.factor_labels import IMMEDIATE_CHAIN, factor_label
 from bot.core.report import Answered, Report
+from bot.core.report_evidence import Evidence, event_anchor
 from bot.core.report_facts import Window
 from bot.core.report_words import (
     ANSWER_STATES,
@@ -36,8 +38,13 @@ HTML_TEMPLATE = "report.html.j2"
 class _Words:
     """Helpers both documents share: names, times, spans."""
 
+    immediate_label = factor_label(IMMEDIATE_CHAIN)
+
     def __init__(self, names: Names) -> None:
         self.names = names
+
+    def anchor(self, number: int) -> str:
+        return event_anchor(number)
 
     def when(self, moment: datetime | None) -> str:
         return when(moment)
@@ -81,6 +88,13 @@ class MarkdownText(_Words):
 
     def link(self, url: str | None) -> str | None:
         return markdown.link_target(url)
+
+    def evidence(self, cited: Evidence) -> str:
+        """A link to the cited timeline row, or the citation marked not found."""
+        words = markdown.inline(cited.cited)
+        if cited.number is None:
+            return f"_(evidence: {words}, not among the timeline lines shown)_"
+        return f"([evidence: {words}](#{event_anchor(cited.number)}))"
 
 
 class HtmlText(_Words):

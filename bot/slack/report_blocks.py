@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.core.factor_labels import IMMEDIATE_CHAIN, factor_label
 from bot.core.milestones import in_words
-from bot.core.report import Answered, Report
+from bot.core.report import Answered, Chain, Report
 from bot.core.report_text import as_typed
 from bot.core.report_words import ANSWER_STATES, Names, span_words, when, window_words
 from bot.core.slack_text import escape, link, mention, quote
@@ -25,6 +26,11 @@ HEADER_BLOCK = "report-header"
 MAX_ITEMS = 10
 MAX_CHAINS = 8
 SHORT = 200
+# Characters of the root-cause section the chains share; a chain's levels split its part.
+CHAINS_BUDGET = 2_200
+LEVEL_MIN = 40
+LEVEL_JOIN = " → "
+SKIPPED = "_skipped_"
 LONG = 600
 # Slack refuses a section whose text is longer than this.
 SECTION_LIMIT = 3000
@@ -85,21 +91,33 @@ def _overview(report: Report, names: Names) -> dict[str, Any]:
 
 def _root_cause(report: Report, names: Names) -> dict[str, Any]:
     immediate = report.root_cause.immediate
+    shown = report.root_cause.chains[:MAX_CHAINS]
+    # The whole section stays within Slack's limit: each chain gets its share of it.
+    per_chain = CHAINS_BUDGET // max(1, len(shown))
     chains = [
         {
             "label": chain.label,
             "layer": chain.layer,
             "kind": chain.kind,
-            "text": _short(names, chain.text, SHORT),
+            "levels": _levels(names, chain, per_chain),
         }
-        for chain in report.root_cause.chains[:MAX_CHAINS]
+        for chain in shown
     ]
     return {
+        "immediate_label": factor_label(IMMEDIATE_CHAIN),
         "immediate": _short(names, immediate.text, SHORT),
         "immediate_state": _state(immediate),
         "chains": chains,
         "more": len(report.root_cause.chains) - len(chains),
     }
+
+
+def _levels(names: Names, chain: Chain, budget: int) -> list[str]:
+    """Each level of the chain, shortened alike so all of them fit in `budget`."""
+    levels = chain.levels or ()
+    each = max(LEVEL_MIN, budget // max(1, len(levels)) - len(LEVEL_JOIN))
+    shortened = [_short(names, level.text, each) or SKIPPED for level in levels]
+    return shortened or [_short(names, chain.text, each) or ""]
 
 
 def _items(report: Report, names: Names) -> dict[str, Any]:

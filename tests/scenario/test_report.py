@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -121,7 +122,14 @@ class Thread:
         )
 
 
+def utc_minute(ts: str) -> str:
+    return datetime.fromtimestamp(float(ts), UTC).strftime("%H:%M")
+
+
 def play_a_short_interview(sandbox: Sandbox, driver: Driver) -> None:
+    """Two why-chains: F1 three levels deep (its second answer cites the rollback line of
+    the timeline), F2 two levels deep; both called systemic."""
+    rollback = sandbox.slack.post_as_user(CHANNEL, BOB, "Rolled back deploy 2024.06.1")
     driver.slash_command(ALICE, CHANNEL, "start --severity P1 Checkout 500s")
     opening = sandbox.wait_for(
         lambda: [m for m in sandbox.slack.messages(CHANNEL) if m.get("bot_id")]
@@ -135,9 +143,16 @@ def play_a_short_interview(sandbox: Sandbox, driver: Driver) -> None:
     thread.say(ALICE, "skip", expect="*Trigger.*")
     thread.say(BOB, "A config change set the checkout connection pool to 5", expect="F1 · why #1")
     thread.say(ALICE, "The deploy pipeline does not validate pool sizes", expect="F1 · why #2")
-    asked = thread.say(BOB, "Config values have no schema and no owner", expect="F1 · why #3")
+    cites = (
+        f"Config values have no schema and no owner, see {utc_minute(rollback['ts'])} rolled back"
+    )
+    asked = thread.say(BOB, cites, expect="F1 · why #3")
     thread.click(asked, "interview_systemic")
     thread.wait_for("F2 · another contributing factor", after=asked["ts"])
+    thread.say(BOB, "No alert fired on pool saturation", expect="F2 · why #2")
+    asked = thread.say(ALICE, "Pool metrics were never exported", expect="F2 · why #3")
+    thread.click(asked, "interview_systemic")
+    thread.wait_for("F3 · another contributing factor", after=asked["ts"])
     thread.say(ALICE, "next", expect="*What went well?*")
     thread.say(BOB, "Rolling back took 4 minutes once we knew", expect="*Lessons learned.*")
     thread.say(ALICE, "Validate config values in the pipeline", expect="*Action items.*")
@@ -163,6 +178,7 @@ def test_publish_posts_one_summary_and_one_file_and_a_second_publish_edits_them(
     text = document["content"].decode()
     assert "Checkout returned 500s for 40 minutes" in text and "_Skipped in the interview._" in text
     assert "| AI-001 | add a pool-size range check to deploy.sh | Bob Diaz |" in text
+    assert_each_chain_is_whole(text, summary)
     assert document["channels"] == [CHANNEL] and document["thread_ts"] is None
     assert "<@U0BOB>" in str(summary["blocks"]), "the owner is mentioned in the summary"
     assert "/postmortems/" in str(summary["blocks"])
@@ -176,7 +192,10 @@ def test_publish_posts_one_summary_and_one_file_and_a_second_publish_edits_them(
     updated = [
         c
         for c in sandbox.slack.calls
-        if c.method == "chat.update" and c.params["channel"] == CHANNEL
+        if c.method == "chat.update"
+        and c.params["channel"] == CHANNEL
+        # the timeline's progress message, edited in place once it read the rollback line
+        and not c.params.get("text", "").startswith("Timeline gathered")
     ]
     assert [c.params["ts"] for c in updated] == [summary["ts"]]
     second = sandbox.wait_for(lambda: reports(sandbox)[1:])[0]
@@ -188,6 +207,30 @@ def test_publish_posts_one_summary_and_one_file_and_a_second_publish_edits_them(
         postmortem = session.scalars(select(Postmortem)).one()
     assert (record.publish_count, record.published_by, record.channel_ts) == (2, BOB, summary["ts"])
     assert postmortem.published_at is not None and postmortem.published_at < record.published_at
+
+
+def assert_each_chain_is_whole(document: str, summary: dict[str, Any]) -> None:
+    """Root Cause shows every level of every chain, with its layer and kind; the cited
+    timeline line is linked to its row; Slack shows the chains compactly."""
+    root_cause = document.split("## Root Cause", 1)[1].split("## Timeline", 1)[0]
+    assert (
+        "**F0 — immediate cause:** A config change set the checkout connection pool to 5"
+        in root_cause
+    )
+    f1 = root_cause.split("### F1 (systemic, ", 1)[1].split("### F2", 1)[0]
+    assert "2 levels deep)" in f1.splitlines()[0]
+    assert "1. **Why #1:** The deploy pipeline does not validate pool sizes" in f1
+    assert "2. **Why #2:** Config values have no schema and no owner, see " in f1
+    [anchor] = re.findall(r"\[evidence: \d\d:\d\d rolled back\]\(#(event-\d+)\)", f1)
+    [row] = [line for line in document.splitlines() if f'<a id="{anchor}"></a>' in line]
+    assert "Rolled back deploy 2024.06.1" in row
+    f2 = root_cause.split("### F2 (systemic, ", 1)[1]
+    assert "1. **Why #1:** No alert fired on pool saturation" in f2
+    assert "2. **Why #2:** Pool metrics were never exported" in f2
+    wire = str(summary["blocks"])
+    assert "F0 — immediate cause: A config change set the checkout connection pool to 5" in wire
+    assert "The deploy pipeline does not validate pool sizes → Config values have no schema" in wire
+    assert "No alert fired on pool saturation → Pool metrics were never exported" in wire
 
 
 def test_preview_button_and_announcements_for_a_seeded_post_mortem(

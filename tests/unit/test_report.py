@@ -91,7 +91,9 @@ def test_key_events_make_the_timeline_and_every_event_counts() -> None:
 
     assert report.timeline.total == 7
     assert len(report.timeline.entries) == 6  # the chatter line is neither key nor a milestone
-    assert "| 2026-11-24 14:00 | @Bob Diaz rolling back the config | Slack | Bob Diaz |" in document
+    assert (
+        "</a>2026-11-24 14:00 | @Bob Diaz rolling back the config | Slack | Bob Diaz |" in document
+    )
     assert (
         "Time to detect 4 min · to acknowledge 2 min · to mitigate 20 min · to resolve 40 min."
         in document
@@ -103,7 +105,7 @@ def test_prevention_points_each_factor_at_its_action_items() -> None:
     report = build(complete(items=(*items(), unlinked)))
 
     assert [(line.label, line.codes) for line in report.prevention.lines] == [
-        ("Immediate cause", ()),
+        ("F0 — immediate cause", ()),
         ("F1 (contributing, testing)", ("AI-002",)),
         ("F2 (systemic, monitoring)", ("AI-001",)),
     ]
@@ -139,7 +141,11 @@ def test_user_text_cannot_break_the_markdown() -> None:
     assert len(re.findall(r"(?<!\\)\|", row)) == 7, "six cells, their pipes escaped"
     assert "javascript:" not in row
     ours = {"# Post-mortem: Checkout 500s (2026-11-24)", *(f"## {name}" for name in SECTIONS)}
-    ours |= {"### Immediate cause", "### Contributing factors", "### Systemic issues"}
+    ours |= {"### F0 — immediate cause", "### Contributing factors", "### Systemic issues"}
+    ours |= {
+        "### F1 (contributing, testing, 2 levels deep)",
+        "### F2 (systemic, monitoring, 1 level deep)",
+    }
     assert {line for line in document.splitlines() if line.startswith("#")} == ours
 
 
