@@ -30,6 +30,7 @@ from storage.db import make_engine, make_sessionmaker
 from storage.models import ActionItem
 from tests.scenario.conftest import INCIDENT_CHANNEL as CHANNEL
 from tests.scenario.report_seed import ALICE, BOB, seed_postmortem
+from tests.security.wire import MIB, raw_post, repeated
 
 REPO = "acme/checkout"
 
@@ -317,3 +318,24 @@ def test_create_ticket_under_an_items_notice_in_the_thread_tells_the_clicker_alo
     people.block_action(ALICE, CHANNEL, ITEM_TICKET, "١٢")
     told(sandbox, ALICE, "That button is out of date")
     assert len(github.created(REPO)) == 1
+
+
+def test_the_webhook_edge_refuses_before_reading_and_answers_githubs_ping(
+    tickets_bot: BotProcess, bot: BotProcess
+) -> None:
+    url = f"{tickets_bot.url}/github/webhook"
+    huge = {"Content-Type": "application/json", "Content-Length": str(20 * MIB)}
+    assert raw_post(url, huge, repeated(20 * MIB)).status == 413, "refused by its length"
+    ping = b'{"zen": "Keep it logically awesome.", "hook_id": 1}'
+    signed = {"Content-Type": "application/json", "X-GitHub-Event": "ping"}
+    signed["X-Hub-Signature-256"] = signature(ping, WEBHOOK_SECRET)
+    assert httpx.post(url, content=ping, headers=signed).json() == {"ok": True, "pong": True}
+    broken = b"not json"
+    signed = dict(signed, **{"X-GitHub-Event": "issues"})
+    signed["X-Hub-Signature-256"] = signature(broken, WEBHOOK_SECRET)
+    assert httpx.post(url, content=broken, headers=signed).status_code == 400
+
+    # A bot without GITHUB_WEBHOOK_SECRET takes no GitHub webhook at all.
+    answer = httpx.post(f"{bot.url}/github/webhook", content=ping, headers=signed)
+    assert answer.status_code == 401
+    assert answer.json()["error"] == "GITHUB_WEBHOOK_SECRET is not configured"
