@@ -62,15 +62,17 @@ def modal(postmortem_id: int, factors: list[FactorNotice]) -> dict[str, Any]:
     blocks.append(
         controls.input_block(KEEP, "Vague?", controls.checkboxes(VALUE, [keep]), optional=True)
     )
-    return {
-        "type": "modal",
-        "callback_id": CALLBACK,
-        "private_metadata": str(postmortem_id),
-        "title": controls.plain("Add action item", limits.VIEW_TITLE),
-        "submit": controls.plain("Add", limits.VIEW_TITLE),
-        "close": controls.plain("Cancel", limits.VIEW_TITLE),
-        "blocks": blocks,
-    }
+    return limits.fit_view(
+        {
+            "type": "modal",
+            "callback_id": CALLBACK,
+            "private_metadata": str(postmortem_id),
+            "title": controls.plain("Add action item", limits.VIEW_TITLE),
+            "submit": controls.plain("Add", limits.VIEW_TITLE),
+            "close": controls.plain("Cancel", limits.VIEW_TITLE),
+            "blocks": blocks,
+        }
+    )
 
 
 def read(view: dict[str, Any]) -> Submitted:

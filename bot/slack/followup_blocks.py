@@ -222,15 +222,17 @@ def deadline_modal(item: ItemView, metadata: str) -> blocks.Block:
         picker["initial_date"] = item.deadline.isoformat()
     field = {"type": "input", "block_id": DEADLINE_BLOCK, "element": picker}
     field["label"] = {"type": "plain_text", "text": "New deadline"}
-    return {
-        "type": "modal",
-        "callback_id": DEADLINE_VIEW,
-        "private_metadata": metadata,
-        "title": {"type": "plain_text", "text": f"Deadline of {item.code}"},
-        "submit": {"type": "plain_text", "text": "Save"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [blocks.section(f"*{item.code}*"), field],
-    }
+    return limits.fit_view(
+        {
+            "type": "modal",
+            "callback_id": DEADLINE_VIEW,
+            "private_metadata": metadata,
+            "title": {"type": "plain_text", "text": f"Deadline of {item.code}"},
+            "submit": {"type": "plain_text", "text": "Save"},
+            "close": {"type": "plain_text", "text": "Cancel"},
+            "blocks": [blocks.section(f"*{item.code}*"), field],
+        }
+    )
 
 
 def item_done_line(templates: Templates, item: ItemView, user_id: str) -> str:
