@@ -70,6 +70,10 @@ class ItemNotice:
     item_id: int | None = None
     author_id: str | None = None  # who wrote it: told when Slack refuses its notice
     not_announced: str | None = None  # Slack's error the last time its notice was refused
+    # Which factor it addresses, when nobody said: the factors to ask about (chain, text),
+    # or True when the one factor there is was linked for them (and the notice says so).
+    factor_choices: tuple[tuple[int, str], ...] = ()
+    factor_linked_alone: bool = False
 
     @property
     def missing(self) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
@@ -25,14 +25,14 @@ from bot.core.action_items import (
     parse_action_item,
     split_code,
 )
+from bot.core.factor_labels import factor_code
 from bot.core.interview_views import FindingNotice, ItemNotice
 from bot.core.language import Finding
-from bot.errors import BadArguments
-from bot.services import factors as factor_service
+from bot.errors import BadArguments, NotFound
 from bot.services import pushback
 from bot.services.interview_outcome import item_notice
 from storage.models import ActionItem, Answer, Factor
-from storage.repositories import action_items, factors, findings
+from storage.repositories import action_items, factors, findings, open_items
 
 _FACTOR_REF = re.compile(
     r"[\s,;]*[(\[]?\b(?:for\s+)?(?:F|[Ff]actor\s*#?)(?P<chain>\d{1,2})\b[)\]]?"
@@ -102,10 +102,8 @@ def keep_vague(session: Session, answer: Answer, *, now: datetime, tz: Timezone)
 def from_form(
     session: Session, *, postmortem_id: int, team_id: str, user_id: str, form: ItemForm
 ) -> ItemNotice:
-    factor = None
-    if form.factor_chain is not None:
-        factor = factors.get_by_chain(session, postmortem_id, form.factor_chain)
-    factor = factor or factor_service.best_match(session, postmortem_id, form.action)
+    link = _factor_link(session, postmortem_id, form.factor_chain)
+    factor = link.factor
     item = ActionItem(
         team_id=team_id,
         postmortem_id=postmortem_id,
@@ -118,7 +116,7 @@ def from_form(
         created_by=user_id,
     )
     action_items.add_numbered(session, item)
-    return item_notice(item, factor, created=True)
+    return link.told(item_notice(item, factor, created=True))
 
 
 def form_problem(action: str, keep: bool) -> str | None:
@@ -136,7 +134,8 @@ def _create(
 ) -> ItemNotice:
     text, chain = _without_factor_ref(answer.text)
     parsed = parse_action_item(text, now=now, tz=tz())
-    factor = _chosen_factor(session, answer.postmortem_id, chain, parsed.action or text)
+    link = _factor_link(session, answer.postmortem_id, chain)
+    factor = link.factor
     owner, unknown = _owner(parsed)
     item = ActionItem(
         team_id=answer.team_id,
@@ -153,7 +152,7 @@ def _create(
     action_items.add_numbered(session, item)
     for finding in findings.for_answer(session, answer.id, pushback.VAGUE):
         finding.action_item_id = item.id  # the pushback is now about this item
-    return item_notice(item, factor, created=True, unknown_owner=unknown)
+    return link.told(item_notice(item, factor, created=True, unknown_owner=unknown))
 
 
 def _completion_target(
@@ -186,7 +185,7 @@ def _complete(
     if chain is not None:
         factor = factors.get_by_chain(session, item.postmortem_id, chain)
         if factor is None:
-            raise BadArguments(f"There is no F{chain} in this post-mortem.")
+            raise BadArguments(f"There is no {factor_code(chain)} in this post-mortem.")
         item.factor_id = factor.id
     return item_notice(item, _factor(session, item), created=False, unknown_owner=unknown)
 
@@ -207,14 +206,56 @@ def _push_back_once(
     return [pushback.add(session, answer, vague[0])]
 
 
-def _chosen_factor(
-    session: Session, postmortem_id: int, chain: int | None, text: str
-) -> Factor | None:
+@dataclass(frozen=True)
+class _Link:
+    """The factor an item addresses as people said (`(F2)`), the only factor there is, or
+    none yet, with the factors to ask about."""
+
+    factor: Factor | None
+    alone: bool = False
+    ask: tuple[Factor, ...] = ()
+
+    def told(self, notice: ItemNotice) -> ItemNotice:
+        choices = tuple((f.chain, f.text) for f in self.ask)
+        return replace(notice, factor_choices=choices, factor_linked_alone=self.alone)
+
+
+def _factor_link(session: Session, postmortem_id: int, chain: int | None) -> _Link:
+    """Never a guess: a factor named that does not exist, or none named among several,
+    is asked about (buttons under the item's notice)."""
+    candidates = factors.list_for(session, postmortem_id)
+    if chain is not None:
+        named = next((f for f in candidates if f.chain == chain), None)
+        if named is not None:
+            return _Link(named)
+    if len(candidates) == 1 and chain is None:
+        return _Link(candidates[0], alone=True)
+    return _Link(None, ask=tuple(candidates))
+
+
+def postmortem_of(session: Session, team_id: str, item_id: int) -> int:
+    """The post-mortem of an item a button names, if it is this workspace's."""
+    row = open_items.get(session, item_id)
+    if row is None or row[0].team_id != team_id:
+        raise NotFound("That action item no longer exists.")
+    return row[0].postmortem_id
+
+
+def link_factor(
+    session: Session, postmortem_id: int, item_id: int, chain: int | None
+) -> ItemNotice:
+    """A person answered which factor the item addresses (`None`: none of these)."""
+    row = open_items.get(session, item_id)
+    if row is None or row[0].postmortem_id != postmortem_id:
+        raise NotFound("That action item no longer exists.")
+    item = row[0]
+    factor = None
     if chain is not None:
         factor = factors.get_by_chain(session, postmortem_id, chain)
-        if factor is not None:
-            return factor
-    return factor_service.best_match(session, postmortem_id, text)
+        if factor is None:
+            raise BadArguments(f"There is no {factor_code(chain)} in this post-mortem any more.")
+    item.factor_id = factor.id if factor else None
+    return item_notice(item, factor, created=False)
 
 
 def _factor(session: Session, item: ActionItem) -> Factor | None:

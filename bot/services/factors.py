@@ -7,8 +7,6 @@ the chain closes (systemic when the team says so) and can be changed later.
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy.orm import Session
 
 from bot.core.interview import IMMEDIATE_CHAIN, KINDS, LAYERS, suggest_kind, suggest_layer
@@ -18,15 +16,6 @@ from bot.errors import BadArguments, NotFound
 from bot.services.interview_outcome import factor_notice
 from storage.models import Answer, Factor
 from storage.repositories import factors, interviews
-
-_WORD = re.compile(r"[a-z][a-z0-9-]{3,}")
-_COMMON = frozenset(
-    (
-        "that", "this", "with", "from", "were", "what", "when", "which", "there", "their",
-        "have", "been", "into", "because", "would", "could", "should", "about", "after",
-        "before", "over", "under", "only", "also", "than", "then", "they", "them",
-    )
-)  # fmt: skip
 
 
 def note_answer(session: Session, answer: Answer) -> None:
@@ -89,20 +78,6 @@ def choose(
     return factor_notice(factor)
 
 
-def best_match(session: Session, postmortem_id: int, text: str) -> Factor | None:
-    """The factor an action item most likely addresses: most words in common, else the
-    latest why-chain (what the team was just talking about), else the immediate cause."""
-    candidates = factors.list_for(session, postmortem_id)
-    if not candidates:
-        return None
-    words = _content_words(text)
-
-    def score(factor: Factor) -> tuple[int, int]:
-        return len(words & _content_words(factor.text)), factor.chain
-
-    return max(candidates, key=score)
-
-
 def _chain_answers(session: Session, postmortem_id: int, chain: int) -> list[Answer]:
     """The answers that count in a chain, shallowest first (the latest one per level)."""
     latest: dict[int, Answer] = {}
@@ -110,7 +85,3 @@ def _chain_answers(session: Session, postmortem_id: int, chain: int) -> list[Ans
         if answer.chain == chain and not answer.skipped and answer.question in ("trigger", "why"):
             latest[answer.depth or 0] = answer
     return [latest[depth] for depth in sorted(latest)]
-
-
-def _content_words(text: str) -> set[str]:
-    return {word for word in _WORD.findall(text.lower()) if word not in _COMMON}

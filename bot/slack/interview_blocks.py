@@ -15,7 +15,7 @@ from bot.core.interview import KINDS, LAYERS
 from bot.core.interview_views import FactorNotice, FindingNotice, ItemNotice, QuestionView
 from bot.core.report_text import as_typed
 from bot.core.slack_text import escape, mention
-from bot.slack import blocks, controls, limits
+from bot.slack import blocks, controls, factor_choice_blocks, limits
 from bot.slack.report_blocks import PUBLISH
 from bot.templates import SlackText, Templates
 
@@ -99,11 +99,12 @@ def item(notice: ItemNotice, templates: Templates) -> Message:
     in sections of the same message."""
     action = as_typed(notice.action)
     text = _item_text(notice, action, templates)
+    asked = factor_choice_blocks.ask(notice)
     if len(text) <= limits.SECTION_TEXT:
-        return text, [blocks.section(text), *_ticket_button(notice)]
+        return text, [blocks.section(text), *asked, *_ticket_button(notice)]
     short = _item_text(notice, limits.shorten(action, ITEM_QUOTE), templates)
     full = [blocks.context(f"The action of {notice.code} in full:"), *_quoted(action)]
-    return short, [blocks.section(short), *full, *_ticket_button(notice)]
+    return short, [blocks.section(short), *full, *asked, *_ticket_button(notice)]
 
 
 def _ticket_button(notice: ItemNotice) -> list[blocks.Block]:
@@ -115,9 +116,7 @@ def _ticket_button(notice: ItemNotice) -> list[blocks.Block]:
 
 
 def _item_text(notice: ItemNotice, action: str, templates: Templates) -> str:
-    factor_label = None
-    if notice.factor_chain is not None:
-        factor_label = f"F{notice.factor_chain} ({notice.factor_kind})"
+    factor_label = factor_choice_blocks.linked_words(notice)
     return templates.render(
         "slack/interview/item.mrkdwn.j2",
         code=notice.code,

@@ -24,8 +24,11 @@ from bot.flows.item_lists import Origin, redraw
 from bot.listeners import acting
 from bot.listeners.deps import deps_of
 from bot.listeners.errors import in_background
-from bot.services import action_item_status
-from bot.slack import followup_blocks
+from bot.services import action_item_status, permissions
+from bot.services import action_items as action_item_service
+from bot.services.permissions import Action
+from bot.slack import factor_choice_blocks, followup_blocks, interview_blocks, limits
+from bot.slack.controls import chosen_value
 
 OUT_OF_DATE = "That button is out of date; run `/postmortem actions` for a fresh list."
 
@@ -34,6 +37,7 @@ def register(app: App) -> None:
     app.action(followup_blocks.DONE)(ack=acknowledge, lazy=[in_background(done)])
     app.action(followup_blocks.SNOOZE)(ack=acknowledge, lazy=[in_background(snooze)])
     app.action(followup_blocks.DEADLINE)(ask_deadline)
+    app.action(factor_choice_blocks.CHOOSE)(ack=acknowledge, lazy=[in_background(choose_factor)])
 
 
 def acknowledge(ack: Ack) -> None:
@@ -61,6 +65,29 @@ def snooze(body: dict[str, Any], client: WebClient, respond: Respond, context: B
     with deps.sessions.begin() as session:
         change = action_item_status.snooze(session, actor, origin.item_id, local_today(now, tz))
     redraw(origin, change.notice, deps, client)
+
+
+def choose_factor(
+    body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
+    """Which factor the item addresses, as a person answered under its notice: link it
+    (or leave it unlinked, "None of these") and redraw the notice without the question."""
+    deps, actor = deps_of(context), acting.actor(body, context)
+    chosen = factor_choice_blocks.chosen(chosen_value((body.get("actions") or [{}])[0]))
+    if chosen is None:
+        raise BadArguments(OUT_OF_DATE)
+    item_id, chain = chosen
+    with deps.sessions.begin() as session:
+        postmortem_id = action_item_service.postmortem_of(session, actor.team_id, item_id)
+        permissions.postmortem(session, Action.INTERVIEW, actor, postmortem_id)
+        notice = action_item_service.link_factor(session, postmortem_id, item_id, chain)
+    text, blocks = interview_blocks.item(notice, deps.templates)
+    container = body.get("container") or {}
+    if container.get("message_ts") and container.get("channel_id"):
+        text, blocks = limits.within(text, blocks)
+        client.chat_update(
+            channel=container["channel_id"], ts=container["message_ts"], text=text, blocks=blocks
+        )
 
 
 def ask_deadline(
