@@ -353,6 +353,9 @@ class TimelineGap(Base):
     location: Mapped[str | None] = mapped_column(String(200))
     reason: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A person said the gap is on purpose (a message removed for privacy): who, and when.
+    acknowledged_by: Mapped[str | None] = mapped_column(String(32))
+    acknowledged_at: Mapped[datetime | None]
 
 
 class BackfillProgress(Base):
