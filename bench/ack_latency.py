@@ -13,12 +13,12 @@ inbox has nothing pending and prints how long the work behind the acks took. Eve
 starts with that inbox empty, so no backlog slows the next measurement.
 Prints figures; asserts nothing.
 
-Measured on the 2-core dev box, other jobs running (load average ~4), 15 s per run:
-`help`: floor p50 13.8 ms, p99 37 ms, 3,381 req/s; the bot p50 116 ms, p99 1,180 ms,
-336 req/s (p99 32x, throughput 1/10), its inbox done 32 s after the load.
-`start`: floor p50 13.1 ms, p99 32.5 ms, 3,518 req/s; the bot p50 136 ms, p99 1,370 ms,
-286 req/s (p99 42x, throughput 1/12); 4,347 post-mortems opened for 4,348 bodies, the
-last 131 s after the load. Every body sent once in every measured run.
+Measured on the shared 2-core dev box, other helpers' tests running (load average 3-7),
+5 s per run (`--seconds 5 --requests 6000`), 2026-12-01: `help`: floor p99 68 ms at
+2,579 req/s, the bot p50 48 ms, p99 83 ms, 982 req/s (p99 1.2x); `start`: floor p99
+79 ms at 2,607 req/s, the bot p50 125 ms, p99 263 ms, 378 req/s (p99 3.3x); 1,974
+post-mortems opened for 1,975 bodies, the last 65 s after the load. Every body sent
+once. More, and the figures before the inbox was made fast: bench/README.md.
 
     python bench/ack_latency.py [--requests 20000] [--concurrency 50] [--seconds 15]
 """
