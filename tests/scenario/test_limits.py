@@ -133,7 +133,9 @@ def test_a_40_item_postmortem_review_digest_and_every_page_of_actions_all_fit(
     for command in ("actions all", "actions all page 2"):
         before = len(sandbox.slack.responses)
         assert driver.slash_command(ALICE, CHANNEL, command).status_code == 200
-        answer = sandbox.wait_for(lambda b=before: sandbox.slack.responses[b:])[0]["body"]
+        answer = sandbox.wait_for(lambda b=before: sandbox.slack.responses[b:], timeout=30)[0][
+            "body"
+        ]
         seen.append(str(answer["blocks"]))
     assert "*AI-020*" in seen[0] and "*AI-021*" not in seen[0]
     assert "actions all page 2" in seen[0]
