@@ -7,7 +7,7 @@ other core modules.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from itertools import pairwise
 
@@ -34,6 +34,8 @@ class Check:
     label: str
     ok: bool
     reason: str
+    # What would tick it: the command or action, said for every item.
+    how: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,20 +62,36 @@ class Checklist:
         return next(check for check in self.checks if check.key == key)
 
 
+HOW = {
+    "timeline": (
+        "mark key lines with :pushpin: or `/postmortem event`, set `/postmortem milestone "
+        "resolved`; a message removed on purpose: `/postmortem gap ack deleted`"
+    ),
+    "factors": "answer the why-chains in the thread; `branch` starts another chain",
+    "items": "reply `AI-001 @owner by Friday, high` in the thread with what is missing",
+    "blameless": "edit the answer the bot pushed back on, saying what allowed it, not who",
+    "distributed": "`/postmortem publish` within 48 hours of the incident's end",
+    "tracked": (
+        "`/postmortem tracker owner/name` then `/postmortem publish` files a ticket per item; "
+        "or Create ticket under each item in `/postmortem actions`"
+    ),
+    "review": "`/postmortem publish` sets it four weeks out; `/postmortem followup DATE` moves it",
+}
+
+
 def evaluate(facts: Facts) -> Checklist:
-    """Every item of the method's checklist, in its order."""
+    """Every item of the method's checklist, in its order, each saying what would tick it."""
     window = incident_window(facts)
-    return Checklist(
-        (
-            timeline(facts, window),
-            factors(facts),
-            items_complete(facts.items),
-            blameless(facts),
-            distributed(facts),
-            tracked(facts.items),
-            review(facts),
-        )
+    checks = (
+        timeline(facts, window),
+        factors(facts),
+        items_complete(facts.items),
+        blameless(facts),
+        distributed(facts),
+        tracked(facts.items),
+        review(facts),
     )
+    return Checklist(tuple(replace(check, how=check.how or HOW[check.key]) for check in checks))
 
 
 def timeline(facts: Facts, window: Window) -> Check:
@@ -87,15 +105,16 @@ def timeline(facts: Facts, window: Window) -> Check:
         problems.append(f"{_count(backwards, 'event')} out of time order")
     if window.end is None:
         problems.append("the incident's end is not known (set `resolved`)")
-    if facts.gaps:
-        problems.append(f"{_count(len(facts.gaps), 'data gap')} (see Data gaps)")
+    open_gaps = [gap for gap in facts.gaps if not gap.acknowledged_by]
+    if open_gaps:
+        problems.append(f"{_count(len(open_gaps), 'data gap')} (see Data gaps)")
     if problems:
         return Check("timeline", label, False, "; ".join(problems))
     first, last = (format_utc_minute(e.occurred_at) for e in (entries[0], entries[-1]))
     span = f"{first} to {last}"
-    return Check(
-        "timeline", label, True, f"{_count(len(entries), 'event')} from {span}, no known gaps"
-    )
+    noted = len(facts.gaps) - len(open_gaps)
+    gaps = f"{_count(noted, 'gap')} acknowledged as on purpose" if noted else "no known gaps"
+    return Check("timeline", label, True, f"{_count(len(entries), 'event')} from {span}, {gaps}")
 
 
 def factors(facts: Facts) -> Check:

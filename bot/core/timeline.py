@@ -191,6 +191,8 @@ class Gap:
     count: int = 0
     where: str | None = None
     reason: str | None = None
+    # A person said it is on purpose (`/postmortem gap ack`): noted, no longer a failure.
+    acknowledged_by: str | None = None
 
     @classmethod
     def pagerduty_not_linked(cls) -> Gap:
@@ -228,7 +230,11 @@ class Gap:
         return cls(GapKind.BACKFILL_UNFINISHED, where=where, reason=unread)
 
     def describe(self) -> str:
-        return _DESCRIPTIONS[self.kind](self)
+        said = _DESCRIPTIONS[self.kind](self)
+        return f"{said} {ACKNOWLEDGED_WORDS}" if self.acknowledged_by else said
+
+
+ACKNOWLEDGED_WORDS = "Acknowledged: removed on purpose."
 
 
 def _deleted(gap: Gap) -> str:

@@ -8,6 +8,8 @@ PagerDuty not configured) and derived ones (no incident linked, messages deleted
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy.orm import Session
 
 from bot.core.milestones import Name, durations
@@ -39,9 +41,25 @@ def view(session: Session, postmortem_id: int) -> TimelineView:
 
 
 def _gaps(stored: list[TimelineGap], postmortem: Postmortem, deleted: int) -> list[Gap]:
-    found = [Gap(GapKind(row.kind), where=row.location, reason=row.reason) for row in stored]
+    """Recorded gaps, then derived ones; deleted messages people acknowledged as removed
+    on purpose are a noted gap of their own, and only later deletions stay unexplained."""
+    acks = [row for row in stored if gaps.acknowledged_count(row) is not None]
+    found = [
+        Gap(
+            GapKind(row.kind),
+            where=row.location,
+            reason=row.reason,
+            acknowledged_by=row.acknowledged_by,
+        )
+        for row in stored
+        if row not in acks
+    ]
     if postmortem.pagerduty_incident_id is None:
         found.insert(0, Gap.pagerduty_not_linked())
-    if deleted:
-        found.append(Gap.messages_deleted(deleted))
+    ack = next((row for row in acks if row.kind == GapKind.MESSAGES_DELETED), None)
+    on_purpose = min(deleted, gaps.acknowledged_count(ack) or 0) if ack else 0
+    if deleted - on_purpose:
+        found.append(Gap.messages_deleted(deleted - on_purpose))
+    if on_purpose and ack is not None:
+        found.append(replace(Gap.messages_deleted(on_purpose), acknowledged_by=ack.acknowledged_by))
     return found

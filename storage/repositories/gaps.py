@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -10,6 +11,10 @@ from sqlalchemy.orm import Session
 
 from storage.db import changed_rows
 from storage.models import TimelineGap, utcnow
+
+# The scope of the row that says how many deleted messages people acknowledged as removed
+# on purpose (its `reason` holds the count): deletions are counted, not stored as gaps.
+ACKNOWLEDGED = "acknowledged"
 
 
 def get(session: Session, postmortem_id: int, kind: str, scope: str) -> TimelineGap | None:
@@ -54,3 +59,35 @@ def list_for(session: Session, postmortem_id: int) -> list[TimelineGap]:
         .order_by(TimelineGap.recorded_at, TimelineGap.id)
     )
     return list(session.scalars(query))
+
+
+def acknowledge_count(
+    session: Session,
+    *,
+    team_id: str,
+    postmortem_id: int,
+    kind: str,
+    count: int,
+    by: str,
+    at: datetime,
+) -> TimelineGap:
+    """Record that `count` of the counted gaps of `kind` (deleted messages) are on purpose."""
+    row = record(
+        session,
+        TimelineGap(
+            team_id=team_id,
+            postmortem_id=postmortem_id,
+            kind=kind,
+            scope=ACKNOWLEDGED,
+            reason=str(count),
+        ),
+    )
+    row.acknowledged_by, row.acknowledged_at = by, at
+    return row
+
+
+def acknowledged_count(row: TimelineGap) -> int | None:
+    """How many counted gaps an acknowledgement row covers; None for an ordinary gap."""
+    if row.scope != ACKNOWLEDGED:
+        return None
+    return int(row.reason) if row.reason and row.reason.isdigit() else 0

@@ -13,7 +13,7 @@ from bot.errors import BadArguments
 from bot.flows import gathering, incident_access, timezones
 from bot.listeners.command_line import Family, Invocation
 from bot.pagerduty.webhook import parse_incident_ref
-from bot.services import manual_entries, postmortems
+from bot.services import gaps, manual_entries, postmortems
 from bot.services import timeline as timeline_service
 from bot.slack import timeline_blocks
 from bot.slack.names import UserNames
@@ -103,6 +103,33 @@ def timeline(invocation: Invocation) -> None:
         content=timeline_blocks.markdown(view, names, deps.templates),
         filename=TIMELINE_FILE,
         title=f"Timeline: {as_typed(view.title)}",
+    )
+
+
+@FAMILY.subcommand(
+    "gap",
+    usage="gap ack deleted",
+    summary="say the deleted messages were removed on purpose (the checklist then holds)",
+)
+def gap(invocation: Invocation) -> None:
+    """A deleted message stays a noted gap; acknowledged, it no longer fails the checklist."""
+    words = [w.lower() for w in invocation.command.words]
+    if words != ["ack", "deleted"]:
+        raise BadArguments(f"Usage: `/postmortem {invocation.command.usage}`")
+    deps = invocation.deps
+    with deps.sessions.begin() as session:
+        count = gaps.acknowledge_deleted(
+            session,
+            invocation.team_id,
+            invocation.channel_id,
+            by=invocation.user_id,
+            now=deps.clock(),
+        )
+    noun = "message" if count == 1 else "messages"
+    invocation.respond(
+        response_type="ephemeral",
+        text=f"Noted: the {count} deleted {noun} were removed on purpose. The report lists "
+        'them under Data gaps as acknowledged, and "Timeline complete" no longer fails on them.',
     )
 
 
