@@ -332,7 +332,8 @@ def _keep(
     if kept is None:
         return _refusal(outcome, reply.user_id, "There is nothing to keep: no open pushback.")
     answer, kinds = kept
-    outcome.accepted_ts = reply.ts
+    # A held blaming answer, kept on purpose, gets its ✅ now.
+    outcome.accepted_ts = answer.message_ts if pushback.BLAME in kinds else reply.ts
     interview = interviews.get(session, postmortem.id)
     if pushback.BLAME in kinds and interview and interview.stage not in ("actions", "done"):
         outcome.question = _question(session, interview)  # it may quote the kept answer now

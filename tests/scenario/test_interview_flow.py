@@ -70,3 +70,18 @@ def test_timeline_progress_is_one_message_above_the_questions_edited_in_place(
     assert replies[0] is progress[0] or replies[0]["ts"] == progress[0]["ts"]
     assert "*Summary.*" in replies[1]["text"] and "*Impact.*" in replies[2]["text"]
     assert "edited" in sandbox.slack.message(CHANNEL, progress[0]["ts"])
+
+
+def test_a_held_answer_kept_as_written_is_accepted_and_quoted_onward(
+    sandbox: Sandbox, driver: Driver
+) -> None:
+    thread = open_interview(sandbox, driver)
+    _to_the_trigger(thread)
+    thread.say(BOB, "A config change set the checkout connection pool to 5", expect="why #1")
+    blaming = thread.say(ALICE, "Dave forgot to update the pool size", expect="why #2")
+    assert not thread.accepted(blaming)
+
+    kept = thread.say(ALICE, "keep", expect="“Dave forgot to update the pool size”")
+
+    sandbox.wait_for(lambda: thread.accepted(blaming))
+    assert "why #2" in thread.wait_for_reply("“Dave forgot", after=kept["ts"])["text"]
