@@ -74,6 +74,7 @@ class ItemNotice:
     # or True when the one factor there is was linked for them (and the notice says so).
     factor_choices: tuple[tuple[int, str], ...] = ()
     factor_linked_alone: bool = False
+    factor_declined: bool = False  # a person answered "None of these"
 
     @property
     def missing(self) -> tuple[str, ...]:

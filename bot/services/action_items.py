@@ -255,7 +255,7 @@ def link_factor(
         if factor is None:
             raise BadArguments(f"There is no {factor_code(chain)} in this post-mortem any more.")
     item.factor_id = factor.id if factor else None
-    return item_notice(item, factor, created=False)
+    return replace(item_notice(item, factor, created=False), factor_declined=factor is None)
 
 
 def _factor(session: Session, item: ActionItem) -> Factor | None:

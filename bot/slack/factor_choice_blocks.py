@@ -14,6 +14,7 @@ from bot.slack import blocks, controls, limits
 
 CHOOSE = "action_item_factor"
 NONE = "none"
+DECLINED = "none of the factors (as answered)"
 # Slack's actions block holds 25 elements; "None of these" is one of them.
 MAX_FACTORS = limits.ACTIONS_ELEMENTS - 1
 
@@ -40,7 +41,7 @@ def ask(notice: ItemNotice) -> list[blocks.Block]:
 def linked_words(notice: ItemNotice) -> str | None:
     """How the item's factor reads in its notice, saying when the bot linked it alone."""
     if notice.factor_chain is None:
-        return None
+        return DECLINED if notice.factor_declined else None
     words = f"{factor_label(notice.factor_chain)} ({notice.factor_kind})"
     if notice.factor_linked_alone:
         words += " — the only factor so far, so I linked it; reply with another `(Fn)` to change it"

@@ -116,7 +116,7 @@ def test_an_item_without_a_factor_is_asked_about_and_prevention_lists_only_the_l
         expect="*AI-003* recorded",
     )
     press(thread, other, "None of these", by=ALICE)
-    assert "addresses no factor yet" in redrawn(thread, other)["text"]
+    assert "addresses none of the factors (as answered)" in redrawn(thread, other)["text"]
 
     with bot_db() as session:
         chains = {f.id: f.chain for f in session.scalars(select(Factor))}

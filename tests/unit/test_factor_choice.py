@@ -56,6 +56,7 @@ def test_a_linked_factor_reads_by_its_name_and_says_when_it_was_the_only_one() -
     )
     assert alone is not None and alone.startswith("F1 (testing) — the only factor so far")
     assert ask.linked_words(notice()) is None
+    assert ask.linked_words(notice(factor_declined=True)) == "none of the factors (as answered)"
 
 
 def test_only_values_the_bot_could_have_written_are_read() -> None:

@@ -1,0 +1,61 @@
+"""Acknowledging deleted messages as removed on purpose, on SQLite and PostgreSQL: the
+timeline's view notes them, only deletions made after stay an open gap, and another
+workspace's post-mortem is untouched."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.core.timeline import GapKind
+from bot.errors import BadArguments
+from bot.services import capture, gaps, postmortems
+from bot.services import timeline as timeline_service
+
+NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+CHANNEL = "C0INCIDENT"
+
+
+def start(sessions: sessionmaker[Session], team: str = "T0SANDBOX") -> int:
+    with sessions.begin() as session:
+        postmortem, _ = postmortems.start(
+            session, team_id=team, channel_id=CHANNEL, user_id="U0ALICE", title="500s", now=NOW
+        )
+        return postmortem.id
+
+
+def delete(sessions: sessionmaker[Session], postmortem_id: int, ts: str, team: str) -> None:
+    with sessions.begin() as session:
+        capture.record_deletion(session, postmortem_id, team, CHANNEL, ts, NOW)
+
+
+def deleted_gaps(sessions: sessionmaker[Session], postmortem_id: int) -> list[tuple[int, bool]]:
+    with sessions() as session:
+        view = timeline_service.view(session, postmortem_id)
+    return [
+        (g.count, bool(g.acknowledged_by)) for g in view.gaps if g.kind == GapKind.MESSAGES_DELETED
+    ]
+
+
+def test_acknowledged_deletions_are_noted_and_later_ones_stay_open(
+    sessions: sessionmaker[Session],
+) -> None:
+    ours, theirs = start(sessions), start(sessions, team="T0OTHER")
+    with sessions.begin() as session, pytest.raises(BadArguments):
+        gaps.acknowledge_deleted(session, "T0SANDBOX", CHANNEL, by="U0BOB", now=NOW)
+
+    delete(sessions, ours, "1764000000.000100", "T0SANDBOX")
+    delete(sessions, ours, "1764000001.000100", "T0SANDBOX")
+    delete(sessions, theirs, "1764000002.000100", "T0OTHER")
+    with sessions.begin() as session:
+        assert gaps.acknowledge_deleted(session, "T0SANDBOX", CHANNEL, by="U0BOB", now=NOW) == 2
+    assert deleted_gaps(sessions, ours) == [(2, True)]
+    assert deleted_gaps(sessions, theirs) == [(1, False)], "another workspace's stays open"
+
+    delete(sessions, ours, "1764000003.000100", "T0SANDBOX")
+    assert deleted_gaps(sessions, ours) == [(1, False), (2, True)]
+    with sessions.begin() as session:  # acknowledged again: all three, one row
+        assert gaps.acknowledge_deleted(session, "T0SANDBOX", CHANNEL, by="U0ALICE", now=NOW) == 3
+    assert deleted_gaps(sessions, ours) == [(3, True)]
