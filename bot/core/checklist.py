@@ -137,7 +137,8 @@ def factors(facts: Facts) -> Check:
 def items_complete(items: tuple[ItemFact, ...]) -> Check:
     label = "Every action item has an owner, a deadline and a priority"
     if not items:
-        return Check("items", label, False, "no action items yet")
+        how = "write them in the thread at the Action items question, or *Add action item*"
+        return Check("items", label, False, "no action items yet", how)
     missing = {
         "owner": sum(1 for item in items if not item.owner_id),
         "deadline": sum(1 for item in items if item.deadline is None),
