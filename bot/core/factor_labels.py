@@ -8,7 +8,10 @@ say the same thing. The why-chains are F1, F2, … Pure.
 
 from __future__ import annotations
 
-IMMEDIATE_CHAIN = 0
+from bot.core.interview import IMMEDIATE_CHAIN
+
+__all__ = ["IMMEDIATE_CHAIN", "IMMEDIATE_NAME", "factor_code", "factor_label"]
+
 IMMEDIATE_NAME = "immediate cause"
 
 
