@@ -30,7 +30,7 @@ from bot.core.report_facts import (
     incident_window,
 )
 from bot.core.report_text import is_user_id
-from bot.core.timeline import Durations, TimelineEntry
+from bot.core.timeline import Durations, GapKind, TimelineEntry
 
 SECTIONS = (
     "Summary",
@@ -178,6 +178,8 @@ class Report:
     prevention: Prevention
     gaps: tuple[str, ...]
     checklist: Checklist
+    # Deleted messages nobody has said were removed on purpose (`/postmortem gap ack deleted`).
+    unexplained_deletions: int = 0
 
 
 def build(facts: Facts) -> Report:
@@ -198,6 +200,11 @@ def build(facts: Facts) -> Report:
         prevention=_prevention(facts, immediate, chains),
         gaps=tuple(gap.describe() for gap in facts.gaps),
         checklist=evaluate(facts),
+        unexplained_deletions=sum(
+            gap.count
+            for gap in facts.gaps
+            if gap.kind == GapKind.MESSAGES_DELETED and not gap.acknowledged_by
+        ),
     )
 
 

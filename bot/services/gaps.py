@@ -25,14 +25,21 @@ NOTHING_DELETED = (
 def acknowledge_deleted(
     session: Session, team_id: str, channel_id: str, *, by: str, now: datetime
 ) -> int:
-    """How many deleted messages are now acknowledged as removed on purpose."""
+    """The channel's post-mortem: how many deleted messages are now acknowledged."""
     postmortem = postmortems.get_for_channel_or_raise(session, team_id, channel_id)
+    return acknowledge_deleted_of(session, postmortem.id, by=by, now=now)
+
+
+def acknowledge_deleted_of(session: Session, postmortem_id: int, *, by: str, now: datetime) -> int:
+    """How many deleted messages of the post-mortem are now acknowledged as on purpose;
+    the caller has checked who may (`bot.services.permissions`)."""
+    postmortem = postmortems.get_or_raise(session, postmortem_id)
     deleted = timeline.count_deleted(session, postmortem.id)
     if not deleted:
         raise BadArguments(NOTHING_DELETED)
     gaps.acknowledge_count(
         session,
-        team_id=team_id,
+        team_id=postmortem.team_id,
         postmortem_id=postmortem.id,
         kind=GapKind.MESSAGES_DELETED.value,
         count=deleted,
@@ -40,3 +47,11 @@ def acknowledge_deleted(
         at=now,
     )
     return deleted
+
+
+def acknowledged_words(count: int) -> str:
+    noun = "message was" if count == 1 else "messages were"
+    return (
+        f"Noted: the {count} deleted {noun} removed on purpose. The report lists them under "
+        'Data gaps as acknowledged, and "Timeline complete" no longer fails on them.'
+    )

@@ -21,6 +21,7 @@ from bot.templates import SlackText, Templates
 
 Message = tuple[str, list[blocks.Block]]
 PUBLISH = "report_publish"
+ACK_DELETED = "report_gap_ack_deleted"
 # Marks the report's own post among the bot's messages (the opening one has a header too).
 HEADER_BLOCK = "report-header"
 MAX_ITEMS = 10
@@ -59,11 +60,22 @@ def summary(
     ]
     if preview:
         button = controls.button("Publish", PUBLISH, str(postmortem_id), style="primary")
-        parts.append(controls.actions(f"report-{postmortem_id}", button))
+        buttons = [button, *_gap_button(report, postmortem_id)]
+        parts.append(controls.actions(f"report-{postmortem_id}", *buttons))
     fallback = (
         f"Post-mortem report: {quote(header.dated_title)} · checklist {report.checklist.score}"
     )
     return fallback, parts
+
+
+def _gap_button(report: Report, postmortem_id: int) -> list[controls.Element]:
+    """Deleted messages nobody explained: say they were removed on purpose (as
+    `/postmortem gap ack deleted` does), so "Timeline complete" need not fail on them."""
+    if not report.unexplained_deletions:
+        return []
+    count = report.unexplained_deletions
+    words = f"{count} deleted message{'' if count == 1 else 's'}: removed on purpose"
+    return [controls.button(words, ACK_DELETED, str(postmortem_id))]
 
 
 def _section(text: str) -> blocks.Block:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.sandbox import Sandbox
 from bot.sandbox.driver import Driver
+from bot.slack.report_blocks import ACK_DELETED
 from storage.models import Postmortem, TimelineEvent
 from tests.scenario.conftest import INCIDENT_CHANNEL as CHANNEL
 from tests.scenario.report_seed import ALICE, BOB, seed_postmortem
@@ -94,3 +95,24 @@ def test_a_deleted_message_is_a_gap_a_person_acknowledges_and_the_checklist_then
     deleted_once(sandbox, driver, bot_db, "and the card number was 4111")
     again = line_of(preview(sandbox, driver, 2), TIMELINE_CHECK)
     assert again.startswith(":x:") and "1 data gap" in again, "a later deletion is a gap again"
+
+    driver.slash_command(ALICE, CHANNEL, "report here")
+
+    def with_button() -> list[dict[str, Any]]:
+        return [
+            element
+            for m in sandbox.slack.replies(CHANNEL, root["ts"])
+            for block in m.get("blocks") or []
+            if block["type"] == "actions"
+            for element in block["elements"]
+            if element["action_id"] == ACK_DELETED
+        ]
+
+    [button] = sandbox.wait_for(with_button)  # only the later deletion is unexplained
+    assert button["text"]["text"] == "1 deleted message: removed on purpose"
+    driver.block_action(BOB, CHANNEL, ACK_DELETED, button["value"], thread_ts=root["ts"])
+    said = sandbox.wait_for(
+        lambda: [r for r in sandbox.slack.responses if "2 deleted messages were" in str(r["body"])]
+    )
+    assert said[0]["user_id"] == BOB and said[0]["body"]["response_type"] == "ephemeral"
+    assert line_of(preview(sandbox, driver, 3), TIMELINE_CHECK).startswith(":white_check_mark:")

@@ -19,14 +19,15 @@ from bot.flows import publishing
 from bot.listeners import acting
 from bot.listeners.deps import deps_of
 from bot.listeners.errors import in_background
-from bot.services import permissions
+from bot.services import gaps, permissions
 from bot.services.permissions import Action
 from bot.slack.controls import chosen_value
-from bot.slack.report_blocks import PUBLISH
+from bot.slack.report_blocks import ACK_DELETED, PUBLISH
 
 
 def register(app: App) -> None:
     app.action(PUBLISH)(ack=acknowledge, lazy=[in_background(publish)])
+    app.action(ACK_DELETED)(ack=acknowledge, lazy=[in_background(acknowledge_deleted)])
 
 
 def acknowledge(ack: Ack) -> None:
@@ -51,3 +52,19 @@ def publish(
         request_id=body.get("trigger_id"),  # a replay of this click resumes its own publish
     )
     respond(response_type="ephemeral", text=outcome.words(), replace_original=False)
+
+
+def acknowledge_deleted(
+    body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
+    """The preview's "removed on purpose" button: as `/postmortem gap ack deleted`."""
+    deps, actor = deps_of(context), acting.actor(body, context)
+    postmortem_id = ids.row_id(chosen_value(body["actions"][0]))
+    if postmortem_id is None:
+        raise BadArguments("That button is out of date; use `/postmortem gap ack deleted`.")
+    with deps.sessions.begin() as session:
+        permissions.postmortem(session, Action.INTERVIEW, actor, postmortem_id)
+        count = gaps.acknowledge_deleted_of(
+            session, postmortem_id, by=actor.user_id, now=deps.clock()
+        )
+    respond(response_type="ephemeral", text=gaps.acknowledged_words(count), replace_original=False)

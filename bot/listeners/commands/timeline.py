@@ -125,12 +125,7 @@ def gap(invocation: Invocation) -> None:
             by=invocation.user_id,
             now=deps.clock(),
         )
-    noun = "message" if count == 1 else "messages"
-    invocation.respond(
-        response_type="ephemeral",
-        text=f"Noted: the {count} deleted {noun} were removed on purpose. The report lists "
-        'them under Data gaps as acknowledged, and "Timeline complete" no longer fails on them.',
-    )
+    invocation.respond(response_type="ephemeral", text=gaps.acknowledged_words(count))
 
 
 def _zone(name: str) -> ZoneInfo:
