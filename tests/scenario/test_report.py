@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -165,7 +166,7 @@ def play_a_short_interview(sandbox: Sandbox, driver: Driver) -> None:
 
 
 def test_publish_posts_one_summary_and_one_file_and_a_second_publish_edits_them(
-    sandbox: Sandbox, signer: Driver, db: sessionmaker[Session]
+    sandbox: Sandbox, signer: Driver, db: sessionmaker[Session], announcing_bot: BotProcess
 ) -> None:
     play_a_short_interview(sandbox, signer)
 
@@ -183,6 +184,13 @@ def test_publish_posts_one_summary_and_one_file_and_a_second_publish_edits_them(
     assert "<@U0BOB>" in str(summary["blocks"]), "the owner is mentioned in the summary"
     assert "/postmortems/" in str(summary["blocks"])
     assert "Published <https://" in said
+    page = httpx.get(
+        announcing_bot.url + re.findall(r"/postmortems/[\w-]+", str(summary["blocks"]))[0]
+    ).text
+    assert '<h3 id="chain-1">F1 <span class="none">(systemic, ' in page
+    assert "<strong>Why #2:</strong> Pool metrics were never exported" in page
+    [row] = re.findall(r'<tr id="(event-\d+)">[^\n]*Rolled back deploy 2024.06.1', page)
+    assert f'<a class="evidence" href="#{row}">(evidence: ' in page
 
     signer.slash_command(BOB, CHANNEL, "publish")
     assert "Updated" in response_to(sandbox, BOB, "Updated")
