@@ -17,6 +17,12 @@ What one write raises is raised to its caller only (the batch is run again with 
 SAVEPOINT around each write; the failed one's is rolled back, the rest commit); what the transaction raises (the database is away, read-only,
 full; the commit failed) is raised to every caller of the batch, which answer 503.
 A write must not call `run` itself: it would wait for the batch it is in.
+
+Lock order: a write that records an item of an `order_key` takes that key's lock
+(`storage.repositories.inbox.add`). Two batches in flight at once (PostgreSQL) taking
+their keys in arrival order could each wait for the other, a deadlock PostgreSQL breaks by
+failing one batch (its requests answered 503). So a write names its key (`run(write,
+order_key=…)`) and the batch takes every key it carries first, in sorted order.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.inbox.statements import bound_statements
+from storage.repositories import inbox
 
 T = TypeVar("T")
 Write = Callable[[Session], Any]
@@ -44,6 +51,7 @@ POSTGRES_LEADERS = 4
 @dataclass(eq=False)
 class _Ticket:
     write: Write
+    order_key: str | None = None
     taken: bool = False  # in a batch being committed
     done: bool = False
     result: Any = None
@@ -69,9 +77,10 @@ class GroupCommit:
         self.batches = 0
         self.writes = 0
 
-    def run(self, write: Callable[[Session], T]) -> T:
-        """Run `write` in the next batch's transaction; its result once committed."""
-        ticket = _Ticket(write)
+    def run(self, write: Callable[[Session], T], *, order_key: str | None = None) -> T:
+        """Run `write` in the next batch's transaction; its result once committed.
+        `order_key`: the inbox order key whose lock the write takes (see Lock order)."""
+        ticket = _Ticket(write, order_key)
         with self._turn:
             self._waiting.append(ticket)
         while True:
@@ -110,7 +119,7 @@ class GroupCommit:
         SAVEPOINT a write (a savepoint each costs more than the write it guards)."""
         try:
             with self._sessions.begin() as session:
-                bound_statements(session)
+                _begin(session, batch)
                 for ticket in batch:
                     ticket.result = ticket.write(session)
             return
@@ -121,9 +130,14 @@ class GroupCommit:
             if len(batch) == 1:
                 raise
         with self._sessions.begin() as session:
-            bound_statements(session)
+            _begin(session, batch)
             for ticket in batch:
                 _run_one(session, ticket)
+
+
+def _begin(session: Session, batch: list[_Ticket]) -> None:
+    bound_statements(session)
+    inbox.hold_order_keys(session, {t.order_key for t in batch if t.order_key is not None})
 
 
 def _leaders_for(sessions: sessionmaker[Session]) -> int:

@@ -108,7 +108,7 @@ class RecordingRunner(LazyListenerRunner):
                 now=utcnow(),
             )
 
-        if self.group_commit.run(record):
+        if self.group_commit.run(record, order_key=delivery.order_key):
             self.wake()
         else:
             logger.info("inbox already has delivery=%s", delivery.delivery_key)

@@ -43,7 +43,7 @@ with its row, so prune only what no sender retries any more).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -79,6 +79,16 @@ class Claimed:
     last_error: str | None
 
 
+def hold_order_keys(session: Session, order_keys: Collection[str]) -> None:
+    """Take the keys' locks until the transaction ends, in sorted order, so transactions
+    taking several never wait for each other in a circle. Taking one again is free (the
+    locks are the session's). SQLite has a single writer: nothing to take."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for order_key in sorted(order_keys):
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(order_key, 0))))
+
+
 def add(
     session: Session,
     *,
@@ -93,8 +103,8 @@ def add(
     now: datetime,
 ) -> bool:
     """Record a delivery to process; False when `(source, delivery_key)` was seen (a retry)."""
-    if order_key is not None and session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(order_key, 0))))
+    if order_key is not None:
+        hold_order_keys(session, {order_key})
     statement = insert_ignoring_conflicts(
         session,
         InboxItem,

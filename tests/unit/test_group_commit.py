@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.inbox.group_commit import GroupCommit
+from bot.inbox.group_commit import GroupCommit, _Ticket
 from storage.db import make_engine, make_sessionmaker
 from storage.models import InboxItem
 from tests.inbox_seed import record_in
@@ -111,3 +111,34 @@ def test_a_write_that_asks_for_more_than_one_batch_still_gets_its_own(
 
     assert results == [True] * 20
     assert _keys(sessions) == keys
+
+
+def test_two_replicas_batches_with_one_threads_keys_in_opposite_orders_both_commit(
+    sessions: sessionmaker[Session],
+) -> None:
+    """Replica 1 commits thread A's record then thread B's, replica 2 B's then A's, at once.
+    Each batch first takes its keys in sorted order, so neither waits on the other in a
+    circle (taken in arrival order, PostgreSQL broke that deadlock by failing a batch, whose
+    requests were answered 503)."""
+
+    def slow_record(key: str, order_key: str) -> _Ticket:
+        def write(session: Session) -> bool:
+            kept = record_in(session, key, order_key=order_key)
+            threading.Event().wait(0.3)  # the other batch takes its first key meanwhile
+            return kept
+
+        return _Ticket(write, order_key)
+
+    one = [slow_record("Ev1-A", "thread-A"), slow_record("Ev1-B", "thread-B")]
+    other = [slow_record("Ev2-B", "thread-B"), slow_record("Ev2-A", "thread-A")]
+    replicas = [GroupCommit(sessions), GroupCommit(sessions)]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = [
+            pool.submit(r._lead, batch) for r, batch in zip(replicas, [one, other], strict=True)
+        ]
+        for future in done:
+            future.result(timeout=30)
+
+    assert [(t.result, t.error) for t in one + other] == [(True, None)] * 4
+    assert _keys(sessions) == ["Ev1-A", "Ev1-B", "Ev2-A", "Ev2-B"]
