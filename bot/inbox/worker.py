@@ -46,6 +46,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.inbox.backoff import Backoff
@@ -141,16 +142,14 @@ class Worker:
         self._in_flight: dict[int, Claimed] = {}
         # Outcomes the database would not take (it was away): settled at the next claim.
         self._unsettled: list[tuple[Claimed, _Outcome]] = []
+        self._reclaim_pending = False
 
     def start(self) -> int:
         """Take back what this worker name held before a restart, then start the threads;
         returns how many items were taken back."""
         if self._threads:
             raise RuntimeError("worker already started")
-        with self._sessions.begin() as session:
-            reclaimed = inbox.reclaim(session, worker=self.worker_name, now=self._clock())
-        if reclaimed:
-            logger.info("inbox reclaimed worker=%s items=%d", self.worker_name, reclaimed)
+        reclaimed = self._reclaim()
         for number in range(self._thread_count):
             thread = threading.Thread(
                 target=self._loop, name=f"inbox-{self.worker_name}-{number}", daemon=True
@@ -161,6 +160,24 @@ class Worker:
         )
         for thread in [*self._threads, self._heartbeat]:
             thread.start()
+        return reclaimed
+
+    def _reclaim(self) -> int:
+        """Take back this name's claims; 0 (and again at the next heartbeat) when the database
+        will not take the write now (away, read-only, full): the bot still starts, answers 503
+        until it can record, and the claims are not lost (their leases run out otherwise)."""
+        try:
+            with self._sessions.begin() as session:
+                reclaimed = inbox.reclaim(session, worker=self.worker_name, now=self._clock())
+        except DBAPIError as error:
+            self._reclaim_pending = True
+            logger.warning(
+                "inbox reclaim deferred worker=%s error=%s", self.worker_name, _first_line(error)
+            )
+            return 0
+        self._reclaim_pending = False
+        if reclaimed:
+            logger.info("inbox reclaimed worker=%s items=%d", self.worker_name, reclaimed)
         return reclaimed
 
     def wake(self) -> None:
@@ -274,6 +291,8 @@ class Worker:
         pruned_at: float | None = None
         while not self._beat_stop.wait(self.heartbeat_seconds):
             try:
+                if self._reclaim_pending:
+                    self._reclaim()
                 self.renew_leases()
                 if pruned_at is None or time.monotonic() - pruned_at >= self.prune_every_seconds:
                     pruned_at = time.monotonic()
@@ -385,3 +404,7 @@ class Worker:
                 outcome.error,
                 exc_info=outcome.exception,
             )
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).splitlines() or [type(error).__name__])[0][:200]

@@ -445,3 +445,30 @@ def test_done_items_older_than_keep_done_are_pruned(
 def _exists(sessions: sessionmaker[Session], key: str) -> bool:
     with sessions() as session:
         return any(item.delivery_key == key for item in _all(session))
+
+
+def test_a_restart_on_a_database_that_takes_no_write_starts_and_takes_its_claims_back_later(
+    sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    """A bot restarted while its database is read-only (or away) still starts (so it can
+    answer 503 and /healthz not-ready); it takes back what it held once writes work again."""
+    record(sessions, "Ev01")
+    with sessions.begin() as session:  # the previous process, same name, died holding it
+        inbox.claim_next(session, worker="w", now=clock(), lease_seconds=LEASE)
+    seen = Seen()
+    flaky = Flaky(sessions)
+    flaky.down = True
+    worker = Worker(
+        flaky,  # type: ignore[arg-type]
+        seen.add,
+        worker_name="w",
+        clock=clock,
+        heartbeat_seconds=0.05,
+        poll_interval=0.05,
+    )
+
+    assert worker.start() == 0
+    flaky.down = False
+    seen.wait_for(lambda keys: keys == ["Ev01"])
+    worker.stop(grace_seconds=5)
+    assert row(sessions, "Ev01")[:2] == ("done", 1), "taken back once, as a failed attempt"
