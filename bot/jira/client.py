@@ -1,0 +1,216 @@
+"""Jira Cloud's REST API v3 over httpx: file an issue, find the ones already filed.
+
+Finding lists the project's issues labelled `post-mortem` (`POST /rest/api/3/search/jql`,
+paged by `nextPageToken`) and reads each description's hidden marker, a text node of its
+Atlassian Document Format; filing (`POST /rest/api/3/issue`) sends the summary, the
+description, labels, due date, priority (High/Medium/Low by name) and the assignee, whose
+accountId is looked up by the owner's email (`GET /rest/api/3/user/search`). Basic auth
+with JIRA_EMAIL:JIRA_API_TOKEN, in the Authorization header and nowhere else. Refusals
+become `bot.trackers.errors`; nothing is retried here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from bot.jira.document import adf, plain_text
+from bot.trackers.base import Ticket, TicketDraft
+from bot.trackers.drafts import LABEL
+from bot.trackers.errors import (
+    TrackerAuthError,
+    TrackerError,
+    TrackerNotFound,
+    TrackerRateLimited,
+    TrackerRejected,
+    TrackerUnavailable,
+)
+
+ISSUE_TYPE = "Task"
+PAGE_SIZE = 100
+MAX_PAGES = 20
+PRIORITIES = {"high": "High", "medium": "Medium", "low": "Low"}
+_PROJECT = re.compile(r"[A-Z][A-Z0-9_]{1,9}")
+_FIELDS = ["summary", "status", "description", "labels"]
+
+
+def valid_project(key: str) -> bool:
+    """A Jira project key: an upper-case letter, then letters, digits or _ (2-10)."""
+    return bool(_PROJECT.fullmatch(key))
+
+
+class JiraClient:
+    """Files and finds issues on one Jira Cloud site with one account's API token."""
+
+    name = "Jira"
+
+    def __init__(
+        self,
+        base_url: str,
+        email: str,
+        api_token: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 10.0,
+        clock: Any = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            auth=httpx.BasicAuth(email, api_token),
+            headers={"Accept": "application/json", "User-Agent": "postmortem-bot"},
+            transport=transport,
+            timeout=timeout,
+        )
+        self._now = clock or (lambda: datetime.now(UTC))
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> JiraClient:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def browse_url(self, key: str) -> str:
+        return f"{self.base_url}/browse/{key}"
+
+    def find(self, target: str, markers: Iterable[str]) -> dict[str, Ticket]:
+        wanted, found = set(markers), {}
+        query: dict[str, Any] = {
+            "jql": f'project = "{target}" AND labels = "{LABEL}" ORDER BY created ASC',
+            "fields": _FIELDS,
+            "maxResults": PAGE_SIZE,
+        }
+        for _ in range(MAX_PAGES):
+            page = self._call("POST", "/rest/api/3/search/jql", target, json=query)
+            issues = page.get("issues") if isinstance(page, dict) else None
+            if not isinstance(issues, list):
+                raise TrackerError(f"Jira's search of {target} sent no list of issues.")
+            for issue in issues:
+                fields = issue.get("fields") if isinstance(issue, dict) else None
+                text = plain_text(fields.get("description")) if isinstance(fields, dict) else ""
+                for marker in wanted:
+                    if marker in text:
+                        found[marker] = self._ticket(issue)
+            token = page.get("nextPageToken")
+            if page.get("isLast", True) or not token or wanted <= found.keys():
+                break
+            query["nextPageToken"] = token
+        return found
+
+    def create(self, target: str, draft: TicketDraft) -> Ticket:
+        fields: dict[str, Any] = {
+            "project": {"key": target},
+            "issuetype": {"name": ISSUE_TYPE},
+            "summary": draft.title[:255],
+            "description": adf(draft.body),
+            "labels": [label.replace(" ", "-") for label in draft.labels],
+        }
+        if draft.due:
+            fields["duedate"] = draft.due.isoformat()
+        if draft.priority and draft.priority.lower() in PRIORITIES:
+            fields["priority"] = {"name": PRIORITIES[draft.priority.lower()]}
+        account = self.account_id(draft.assignee, target) if draft.assignee else None
+        if account:
+            fields["assignee"] = {"accountId": account}
+        issue = self._call("POST", "/rest/api/3/issue", target, json={"fields": fields})
+        if not isinstance(issue, dict):
+            raise TrackerError(f"Jira's answer to a new issue in {target} is not an issue.")
+        return self._ticket(issue, closed=False)
+
+    def account_id(self, email: str, target: str) -> str | None:
+        """The accountId of the active Atlassian account with that email, if Jira shows one."""
+        users = self._call("GET", "/rest/api/3/user/search", target, params={"query": email})
+        for user in users if isinstance(users, list) else []:
+            if not isinstance(user, dict) or user.get("active") is False:
+                continue
+            shown = user.get("emailAddress")
+            if isinstance(shown, str) and shown.lower() != email.lower():
+                continue
+            account = user.get("accountId")
+            if isinstance(account, str) and account:
+                return account
+        return None
+
+    def _ticket(self, issue: Any, closed: bool | None = None) -> Ticket:
+        key = issue.get("key") if isinstance(issue, dict) else None
+        if not isinstance(key, str) or not key:
+            raise TrackerError("Jira sent an issue without its key.")
+        if closed is None:
+            closed = status_category(issue.get("fields")) == "done"
+        return Ticket(key=key, url=self.browse_url(key), closed=closed)
+
+    def _call(self, method: str, path: str, target: str, **kwargs: Any) -> Any:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.HTTPError as error:
+            raise TrackerUnavailable(
+                f"Jira could not be reached ({type(error).__name__}); nothing was filed."
+            ) from None
+        if response.is_success:
+            try:
+                return response.json()
+            except ValueError:
+                raise TrackerError("Jira answered with something that is not JSON.") from None
+        raise self._refusal(response, target)
+
+    def _refusal(self, response: httpx.Response, target: str) -> TrackerError:
+        status, said = response.status_code, _message(response)
+        if status == 429:
+            retry_at = self._retry_at(response)
+            when = f" after {retry_at:%H:%M} UTC" if retry_at else " later"
+            return TrackerRateLimited(
+                f"Jira's rate limit is used up ({said}); try again{when}.", retry_at
+            )
+        if status == 401:
+            return TrackerAuthError(
+                f"Jira refused JIRA_EMAIL/JIRA_API_TOKEN ({said}): wrong or expired."
+            )
+        if status == 403:
+            return TrackerAuthError(f"Jira's account may not file issues in {target} ({said}).")
+        if status == 404:
+            return TrackerNotFound(f"Jira has no project {target} the account can see ({said}).")
+        if status in (400, 422):
+            return TrackerRejected(f"Jira would not take the issue for {target}: {said}.")
+        return TrackerUnavailable(f"Jira answered {status} ({said}); nothing was filed.")
+
+    def _retry_at(self, response: httpx.Response) -> datetime | None:
+        after = response.headers.get("retry-after", "").strip()
+        if after.isdigit():
+            return self._now() + timedelta(seconds=int(after))
+        return None
+
+
+def status_category(fields: Any) -> str | None:
+    """`fields.status.statusCategory.key` (`new`, `indeterminate`, `done`), if present."""
+    status = fields.get("status") if isinstance(fields, dict) else None
+    category = status.get("statusCategory") if isinstance(status, dict) else None
+    key = category.get("key") if isinstance(category, dict) else None
+    return key if isinstance(key, str) else None
+
+
+def _message(response: httpx.Response) -> str:
+    """Jira's `errorMessages` and `errors` (field: message), shortened."""
+    try:
+        body = response.json()
+    except ValueError:
+        return f"HTTP {response.status_code}"
+    if not isinstance(body, dict):
+        return f"HTTP {response.status_code}"
+    parts = [str(m)[:100] for m in body.get("errorMessages") or [] if m]
+    errors = body.get("errors")
+    if isinstance(errors, dict):
+        parts += [f"{field}: {str(m)[:100]}" for field, m in errors.items()]
+    return "; ".join(parts)[:300] or f"HTTP {response.status_code}"
