@@ -26,6 +26,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.config import Settings
 from bot.github.client import GitHubClient
+from bot.jira.client import JiraClient
 from bot.pagerduty.client import PagerDutyClient
 
 
@@ -39,6 +40,8 @@ class Clients:
     pagerduty: PagerDutyClient | None
     # GITHUB_TOKEN unset: no GitHub issues for action items (a `bot.trackers.base.Tracker`).
     github: GitHubClient | None = None
+    # JIRA_URL, JIRA_EMAIL or JIRA_API_TOKEN unset: no Jira issues for action items.
+    jira: JiraClient | None = None
 
     def close(self) -> None:
         """Close the connection pools (httpx); the Slack client holds none."""
@@ -46,6 +49,8 @@ class Clients:
             self.pagerduty.close()
         if self.github is not None:
             self.github.close()
+        if self.jira is not None:
+            self.jira.close()
 
 
 def build_clients(
@@ -60,6 +65,7 @@ def build_clients(
         slack=slack or build_client(settings),
         pagerduty=_pagerduty(settings, transport),
         github=_github(settings, transport),
+        jira=_jira(settings, transport),
     )
 
 
@@ -88,3 +94,11 @@ def _github(settings: Settings, transport: httpx.BaseTransport | None) -> GitHub
     if not settings.github_token:
         return None
     return GitHubClient(settings.github_api_url, settings.github_token, transport=transport)
+
+
+def _jira(settings: Settings, transport: httpx.BaseTransport | None) -> JiraClient | None:
+    if not (settings.jira_url and settings.jira_email and settings.jira_api_token):
+        return None
+    return JiraClient(
+        settings.jira_url, settings.jira_email, settings.jira_api_token, transport=transport
+    )

@@ -42,6 +42,11 @@ SETTING_NAMES = (
     "GITHUB_API_URL",
     "GITHUB_REPOSITORY",
     "GITHUB_WEBHOOK_SECRET",
+    "JIRA_URL",
+    "JIRA_EMAIL",
+    "JIRA_API_TOKEN",
+    "JIRA_PROJECT",
+    "JIRA_WEBHOOK_SECRET",
     "TEMPLATES_DIR",
     "PORT",
     "PUBLIC_URL",
@@ -69,6 +74,8 @@ _SECRETS = frozenset(
         "pagerduty_api_token",
         "github_token",
         "github_webhook_secret",
+        "jira_api_token",
+        "jira_webhook_secret",
     }
 )
 # Slack emoji names: lower-case letters, digits, and - _ + ' (skin tones as ::skin-tone-2).
@@ -94,6 +101,12 @@ class Settings:
     github_api_url: str = DEFAULT_GITHUB_API_URL
     github_repository: str | None = None  # owner/name
     github_webhook_secret: str | None = None
+    # Jira Cloud for action items (issue 16): the site, basic auth, the default project, the webhook.
+    jira_url: str | None = None  # https://<site>.atlassian.net
+    jira_email: str | None = None
+    jira_api_token: str | None = None
+    jira_project: str | None = None  # a project key, OPS
+    jira_webhook_secret: str | None = None
     templates_dir: Path | None = None
     port: int = 3000
     key_reaction: str = DEFAULT_KEY_REACTION
@@ -135,6 +148,11 @@ class Settings:
             github_api_url=_url(environ, "GITHUB_API_URL", DEFAULT_GITHUB_API_URL),
             github_repository=_github_repository(environ),
             github_webhook_secret=_optional(environ, "GITHUB_WEBHOOK_SECRET"),
+            jira_url=_url(environ, "JIRA_URL", "") if _optional(environ, "JIRA_URL") else None,
+            jira_email=_optional(environ, "JIRA_EMAIL"),
+            jira_api_token=_optional(environ, "JIRA_API_TOKEN"),
+            jira_project=_jira_project(environ),
+            jira_webhook_secret=_optional(environ, "JIRA_WEBHOOK_SECRET"),
             templates_dir=_directory(environ, "TEMPLATES_DIR"),
             port=_port(environ),
             key_reaction=_key_reaction(environ),
@@ -243,6 +261,13 @@ def _github_repository(environ: Mapping[str, str]) -> str | None:
     value = _optional(environ, "GITHUB_REPOSITORY")
     if value is not None and not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", value):
         raise ConfigError("GITHUB_REPOSITORY", "should be owner/name")
+    return value
+
+
+def _jira_project(environ: Mapping[str, str]) -> str | None:
+    value = _optional(environ, "JIRA_PROJECT")
+    if value is not None and not re.fullmatch(r"[A-Z][A-Z0-9_]{1,9}", value):
+        raise ConfigError("JIRA_PROJECT", "should be a project key, like OPS")
     return value
 
 

@@ -11,6 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.clients import build_clients
+from bot.config import Settings
+from bot.errors import ConfigError
 from bot.jira.client import JiraClient, valid_project
 from bot.jira.document import adf, plain_text
 from bot.jira.webhook import parse_issue_updated
@@ -244,3 +247,23 @@ def test_no_connection_is_unavailable() -> None:
 def test_project_keys() -> None:
     assert valid_project("OPS") and valid_project("CHK2")
     assert not valid_project("ops") and not valid_project("O") and not valid_project('OPS"')
+
+
+def test_settings_name_jira_and_build_its_client_only_when_complete() -> None:
+    environ = {
+        "JIRA_URL": "https://acme.atlassian.net/",
+        "JIRA_EMAIL": "bot@acme.example",
+        "JIRA_API_TOKEN": "jira-token",
+        "JIRA_PROJECT": "OPS",
+        "JIRA_WEBHOOK_SECRET": "whsec",
+    }
+    settings = Settings.from_env(environ)
+    assert (settings.jira_url, settings.jira_project) == ("https://acme.atlassian.net", "OPS")
+    assert "jira-token" not in repr(settings) and "whsec" not in repr(settings)
+    clients = build_clients(settings, transport=httpx.MockTransport(lambda r: httpx.Response(500)))
+    assert clients.jira is not None and clients.jira.browse_url("OPS-1").endswith("/browse/OPS-1")
+    clients.close()
+    without_token = Settings.from_env({k: v for k, v in environ.items() if k != "JIRA_API_TOKEN"})
+    assert build_clients(without_token).jira is None
+    with pytest.raises(ConfigError):
+        Settings.from_env({**environ, "JIRA_PROJECT": "ops"})
