@@ -8,7 +8,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.services.action_item_status import Change
-from bot.slack import followup_blocks
+from bot.slack import followup_blocks, limits
 from bot.templates import Templates
 
 logger = logging.getLogger(__name__)
@@ -21,9 +21,7 @@ def announce_done(client: WebClient, change: Change, templates: Templates) -> No
     postmortem = change.postmortem
     text = followup_blocks.item_done_line(templates, change.item, change.by)
     try:
-        client.chat_postMessage(
-            channel=postmortem.channel_id, thread_ts=postmortem.thread_ts, text=text
-        )
+        limits.post_in_thread(client, postmortem.channel_id, postmortem.thread_ts, text, None)
     except SlackApiError as error:
         # The item is done either way; a channel the bot left cannot stop that.
         if error.response.get("error") not in UNREACHABLE:

@@ -38,6 +38,7 @@ from bot.core.slack_text import escape
 from bot.errors import UserError
 from bot.inbox import HandlerSignal, slack_delivery
 from bot.listeners.failures import retry_for, unavailable
+from bot.slack import limits
 
 logger = logging.getLogger(__name__)
 
@@ -121,13 +122,13 @@ def tell_gave_up(item_id: int, body: dict[str, Any], client: WebClient, respond:
     """A dead letter: tell who asked, ephemerally where they asked (response_url) or by DM."""
     text = GAVE_UP.format(what=_what(body), item_id=item_id)
     if respond is not None and (body.get("response_url") or body.get("response_urls")):
-        respond(text=text, response_type="ephemeral", replace_original=False)
+        limits.reply(respond, text=text, response_type="ephemeral", replace_original=False)
         return
     user_id = slack_delivery.user_of(body)
     if user_id is None:
         return
     # A user id as the channel: the bot's direct messages with that person.
-    client.chat_postMessage(channel=user_id, text=text)
+    client.chat_postMessage(channel=user_id, text=limits.shorten(text, limits.MESSAGE_TEXT))
 
 
 def _what(body: dict[str, Any]) -> str:
@@ -158,7 +159,7 @@ def _brief(error: BaseException) -> str:
 def tell(text: str, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
     """After the ack: ephemerally where the request came from, or by DM for a closed modal."""
     if body.get("response_url"):
-        respond(text=text, response_type="ephemeral", replace_original=False)
+        limits.reply(respond, text=text, response_type="ephemeral", replace_original=False)
         return
     user_id = (body.get("user") or {}).get("id")
     if body.get("type") != VIEW_SUBMISSION or not user_id:
@@ -166,9 +167,8 @@ def tell(text: str, body: dict[str, Any], client: WebClient, respond: Respond) -
     title = (((body.get("view") or {}).get("title")) or {}).get("text")
     try:
         # A user id as the channel: the bot's direct messages with that person.
-        client.chat_postMessage(
-            channel=user_id, text=f"*{escape(title)}*: {text}" if title else text
-        )
+        said = f"*{escape(title)}*: {text}" if title else text
+        client.chat_postMessage(channel=user_id, text=limits.shorten(said, limits.MESSAGE_TEXT))
     except SlackApiError as failure:
         logger.warning("could not tell %s what failed: %s", user_id, failure.response.get("error"))
 

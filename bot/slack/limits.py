@@ -27,7 +27,7 @@ views.open's "view" argument):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -176,6 +176,49 @@ def post_in_thread(
             channel=channel, thread_ts=thread_ts or ts, text=more_text, blocks=more_blocks
         )
     return ts
+
+
+def update(
+    client: WebClient, channel: str, ts: str, text: str, blocks: Sequence[Block] | None
+) -> None:
+    """chat.update with the message fitted (a redraw: its full text was posted before)."""
+    fitted = fit_message(text, blocks)
+    client.chat_update(
+        channel=channel,
+        ts=ts,
+        text=fitted.text,
+        blocks=fitted.blocks if blocks is not None else None,
+    )
+
+
+def reply(respond: Callable[..., Any], *, once: bool = False, **message: Any) -> Any:
+    """A `respond()` answer fitted; what had to be shortened follows whole in more answers
+    of the same kind (never replacing the first), unless the answer is given `once` (an
+    `ack()`, which answers one time only)."""
+    text, blocks = message.pop("text", None), message.pop("blocks", None)
+    if text is None and blocks is None:
+        return respond(**message)
+    fitted = fit_message(text or "", blocks)
+    shown: dict[str, Any] = {"text": fitted.text} if text is not None else {}
+    if blocks is not None:
+        shown["blocks"] = fitted.blocks
+    answer = respond(**shown, **message)
+    kind = {k: message[k] for k in ("response_type",) if k in message}
+    for more_text, more_blocks in [] if once else full_text_messages(fitted.spilled):
+        respond(text=more_text, blocks=more_blocks, replace_original=False, **kind)
+    return answer
+
+
+def fitting(respond: Callable[..., Any], *, once: bool = False) -> Callable[..., Any]:
+    """`respond` (Bolt's, or with `once` an ack that answers) with every answer passed
+    through `reply`."""
+
+    def fitted_respond(*args: Any, **message: Any) -> Any:
+        if args:  # respond("text") as Bolt allows
+            message = {"text": args[0], **message}
+        return reply(respond, once=once, **message)
+
+    return fitted_respond
 
 
 # -- pieces -------------------------------------------------------------------------

@@ -16,12 +16,15 @@ from typing import Any
 from bot.core.milestones import LABELS, ORDER, Milestone, Milestones, Name, Origin, durations
 from bot.core.report_words import duration_words
 from bot.core.slack_text import escape
-from bot.slack import blocks
+from bot.slack import blocks, limits
 
 MILESTONES_VIEW = "milestones_edit"
 TIME_INPUT = "at"
 BLOCK_PREFIX = "milestone-"
 LOCAL_FORMAT = "%Y-%m-%d %H:%M"
+
+# Time zone names (IANA) are short; a longer one is no zone and not worth carrying.
+ZONE_NAME = 64
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ def utc(moment: datetime) -> str:
 def modal(
     known: Milestones, *, postmortem_id: int, team_id: str, zone: tzinfo, zone_name: str
 ) -> blocks.Block:
+    if len(zone_name) > ZONE_NAME:  # no time zone is named so; its zone is UTC then
+        zone_name = "UTC"
     initial = {name.value: local(m.at, zone) for name in ORDER if (m := known.get(name))}
     state = ModalState(postmortem_id, team_id, zone_name, initial)
     intro = (
@@ -72,15 +77,17 @@ def modal(
         "timeline says; empty a field you set to go back to what the data says."
     )
     fields = [_field(name, known.get(name), initial.get(name.value)) for name in ORDER]
-    return {
-        "type": "modal",
-        "callback_id": MILESTONES_VIEW,
-        "private_metadata": state.to_json(),
-        "title": {"type": "plain_text", "text": "Milestones"},
-        "submit": {"type": "plain_text", "text": "Save"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [blocks.section(intro), *fields, blocks.context(_spans(known))],
-    }
+    return limits.fit_view(
+        {
+            "type": "modal",
+            "callback_id": MILESTONES_VIEW,
+            "private_metadata": state.to_json(),
+            "title": {"type": "plain_text", "text": "Milestones"},
+            "submit": {"type": "plain_text", "text": "Save"},
+            "close": {"type": "plain_text", "text": "Cancel"},
+            "blocks": [blocks.section(intro), *fields, blocks.context(_spans(known))],
+        }
+    )
 
 
 def _field(name: Name, found: Milestone | None, value: str | None) -> blocks.Block:
@@ -94,7 +101,10 @@ def _field(name: Name, found: Milestone | None, value: str | None) -> blocks.Blo
         "optional": True,
         "label": {"type": "plain_text", "text": LABELS[name]},
         "element": element,
-        "hint": {"type": "plain_text", "text": source_words(found)},
+        "hint": {
+            "type": "plain_text",
+            "text": limits.label(source_words(found), limits.INPUT_LABEL),
+        },
     }
 
 

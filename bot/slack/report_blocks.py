@@ -16,7 +16,7 @@ from bot.core.report import Answered, Chain, Report
 from bot.core.report_text import as_typed
 from bot.core.report_words import ANSWER_STATES, Names, span_words, when, window_words
 from bot.core.slack_text import escape, link, mention, quote
-from bot.slack import blocks, controls
+from bot.slack import blocks, controls, limits
 from bot.templates import SlackText, Templates
 
 Message = tuple[str, list[blocks.Block]]
@@ -65,7 +65,7 @@ def summary(
     fallback = (
         f"Post-mortem report: {quote(header.dated_title)} · checklist {report.checklist.score}"
     )
-    return fallback, parts
+    return limits.within(fallback, parts)  # the whole report is in its file
 
 
 def _gap_button(report: Report, postmortem_id: int) -> list[controls.Element]:

@@ -22,6 +22,7 @@ from bot.core.report_words import duration_words, source_words, with_markers
 from bot.core.slack_text import escape
 from bot.core.timeline import Gap, TimelineEntry
 from bot.core.timeline_view import TimelineView
+from bot.slack import limits
 from bot.slack.names import UserNames
 from bot.templates import Templates
 
@@ -51,7 +52,7 @@ def slack_reply(view: TimelineView, names: UserNames, templates: Templates, reac
     heading = "Key timeline" if key else f"Latest {len(shown)} lines (nothing is marked key yet)"
     # The key table reads as the incident went: its first lines, the rest in timeline.md.
     table_rows = rows(shown[:MAX_TABLE_ROWS] if key else shown[-MAX_TABLE_ROWS:], names)
-    return templates.render(
+    reply = templates.render(
         SLACK_TEMPLATE,
         heading=heading,
         title=plain(view.title, names),
@@ -61,6 +62,7 @@ def slack_reply(view: TimelineView, names: UserNames, templates: Templates, reac
         gaps=[gap.describe() for gap in view.gaps],
         hint=None if view.anything_marked else how_to_mark(reaction),
     )
+    return limits.shorten(reply, limits.MESSAGE_TEXT)  # every line is in timeline.md
 
 
 def markdown(view: TimelineView, names: UserNames, templates: Templates) -> str:

@@ -50,3 +50,27 @@ def test_labels_are_shortened_where_they_are_built() -> None:
         {"type": "modal", "title": plain("t" * 40, 75), "blocks": [section("s")] * 120}
     )
     assert view_problems(view) == []
+
+
+def test_an_answer_through_respond_is_fitted_and_its_full_text_follows_not_replacing_it() -> None:
+    answers: list[dict[str, object]] = []
+    long = "why " * 1500
+
+    limits.fitting(lambda **answer: answers.append(answer))(
+        response_type="ephemeral", text="preview", blocks=[section(long)], replace_original=False
+    )
+
+    first, *more = answers
+    assert message_problems(first["text"], first["blocks"]) is None
+    assert more and all(a["replace_original"] is False for a in more)
+    assert all(a["response_type"] == "ephemeral" for a in more)
+    assert "".join(b["text"]["text"] for a in more for b in a["blocks"][1:]) == long  # type: ignore[index, union-attr]
+
+
+def test_an_ack_that_answers_is_fitted_once() -> None:
+    answers: list[dict[str, object]] = []
+    limits.fitting(lambda **answer: answers.append(answer), once=True)(
+        text="x", blocks=[section("y" * 5000)]
+    )
+    (only,) = answers
+    assert message_problems(only["text"], only["blocks"]) is None

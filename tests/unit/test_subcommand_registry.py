@@ -133,7 +133,10 @@ def test_a_new_family_is_parsed_helped_and_dispatched_from_its_one_declaration()
     assert invocation.command.name == "retro" and invocation.command.rest == "went well"
     assert invocation.command.typed == "went   well"
     assert (invocation.team_id, invocation.user_id, invocation.channel_id) == (TEAM, USER, CHANNEL)
-    assert invocation.respond is respond and invocation.deps == "the deps"
+    assert invocation.deps == "the deps"
+    invocation.respond(response_type="ephemeral", text="x" * 41_000)
+    (answer,) = respond.answers
+    assert answer["response_type"] == "ephemeral" and len(answer["text"]) == 40_000, "fitted"
     assert invocation.trigger_id == "13345224609.738474920.8088"
 
 

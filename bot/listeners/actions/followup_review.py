@@ -14,7 +14,7 @@ from bot.listeners import acting
 from bot.listeners.deps import deps_of
 from bot.listeners.errors import in_background
 from bot.services import followup_review
-from bot.slack import followup_blocks
+from bot.slack import followup_blocks, limits
 from bot.slack.followup_blocks import REVIEW_CONFIRM
 
 
@@ -39,13 +39,9 @@ def confirm(
     with deps.sessions.begin() as session:
         _, newly = followup_review.confirm(session, actor, postmortem_id, now)
     if not newly:
-        respond(text="The review was already confirmed.", replace_original=False)
+        limits.reply(respond, text="The review was already confirmed.", replace_original=False)
         return
     container, message = body.get("container") or {}, body.get("message") or {}
     blocks = followup_blocks.review_confirmed(message.get("blocks") or [], user_id, utc_minute(now))
-    client.chat_update(
-        channel=container["channel_id"],
-        ts=container["message_ts"],
-        text=message.get("text") or "Follow-up review",
-        blocks=blocks,
-    )
+    text = message.get("text") or "Follow-up review"
+    limits.update(client, container["channel_id"], container["message_ts"], text, blocks)

@@ -22,6 +22,7 @@ from bot.listeners.errors import in_background
 from bot.services import interview, permissions
 from bot.services.permissions import Action
 from bot.slack import interview_blocks as say
+from bot.slack import limits
 from bot.slack.action_item_blocks import modal
 from bot.slack.controls import chosen_value
 
@@ -74,7 +75,7 @@ def open_item_modal(
     try:
         _open_item_modal(body, client, context)
     except UserError as error:
-        respond(text=str(error), response_type="ephemeral", replace_original=False)
+        limits.reply(respond, text=str(error), response_type="ephemeral", replace_original=False)
 
 
 def _open_item_modal(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -114,7 +115,7 @@ def _choose(
     text, blocks = say.factor(notice, deps.templates)
     message_ts = (body.get("container") or {}).get("message_ts")
     if message_ts and body.get("message"):
-        client.chat_update(channel=thread.channel_id, ts=message_ts, text=text, blocks=blocks)
+        limits.update(client, thread.channel_id, message_ts, text, blocks)
 
 
 def _target(body: dict[str, Any], *, parts: int) -> tuple[int, int, str]:

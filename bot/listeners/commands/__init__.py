@@ -20,6 +20,7 @@ from bot.listeners.commands import registry
 from bot.listeners.commands.registry import Registry
 from bot.listeners.deps import deps_of
 from bot.listeners.errors import BackgroundListener, in_background
+from bot.slack import limits
 
 COMMAND = "/postmortem"
 
@@ -45,7 +46,9 @@ def acknowledger(known: Registry) -> Callable[..., None]:
             return
         settled_in_ack(context)
         # `ack` takes `text` and `response_type` as `respond` does: the answer is the ack.
-        known.handler(parsed.name)(invocation(parsed, body, client, ack, context))
+        known.handler(parsed.name)(
+            invocation(parsed, body, client, limits.fitting(ack, once=True), context)
+        )
 
     return acknowledge
 
@@ -60,7 +63,9 @@ def dispatcher(known: Registry) -> BackgroundListener:
             return  # already answered by `acknowledge`
         if known[parsed.name].answers_in_ack(parsed):
             return  # answered in the ack
-        known.handler(parsed.name)(invocation(parsed, body, client, respond, context))
+        known.handler(parsed.name)(
+            invocation(parsed, body, client, limits.fitting(respond), context)
+        )
 
     return run_subcommand
 

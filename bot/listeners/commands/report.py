@@ -17,7 +17,7 @@ from bot.listeners.command_line import Command, Family, Invocation
 from bot.services import permissions
 from bot.services import report as report_service
 from bot.services.permissions import Action
-from bot.slack import report_blocks
+from bot.slack import limits, report_blocks
 
 HERE = "here"
 REVOKE = "revoke"
@@ -51,9 +51,7 @@ def report(invocation: Invocation) -> None:
             response_type="ephemeral", text=text, blocks=blocks, replace_original=False
         )
         return
-    client.chat_postMessage(
-        channel=target.channel_id, thread_ts=target.thread_ts, text=text, blocks=blocks
-    )
+    limits.post_in_thread(client, target.channel_id, target.thread_ts, text, blocks)
     client.files_upload_v2(
         channel=target.channel_id,
         thread_ts=target.thread_ts,

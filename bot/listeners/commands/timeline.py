@@ -15,7 +15,7 @@ from bot.listeners.command_line import Family, Invocation
 from bot.pagerduty.webhook import parse_incident_ref
 from bot.services import gaps, manual_entries, postmortems
 from bot.services import timeline as timeline_service
-from bot.slack import timeline_blocks
+from bot.slack import limits, timeline_blocks
 from bot.slack.names import UserNames
 
 TIMELINE_FILE = "timeline.md"
@@ -76,9 +76,7 @@ def link(invocation: Invocation) -> None:
         postmortem_id, thread_ts = postmortem.id, postmortem.thread_ts
     incident = incident_access.check(deps, invocation.team_id, incident_id)
     line = gathering.link_incident(deps, postmortem_id, incident)
-    invocation.client.chat_postMessage(
-        channel=invocation.channel_id, thread_ts=thread_ts, text=line
-    )
+    limits.post_in_thread(invocation.client, invocation.channel_id, thread_ts, line, None)
 
 
 @FAMILY.subcommand(
@@ -94,9 +92,7 @@ def timeline(invocation: Invocation) -> None:
         view = timeline_service.view(session, postmortem.id)
     names = UserNames(client)
     reply = timeline_blocks.slack_reply(view, names, deps.templates, deps.settings.key_reaction)
-    client.chat_postMessage(
-        channel=view.channel_id, thread_ts=view.thread_ts, text=reply, unfurl_links=False
-    )
+    limits.post_in_thread(client, view.channel_id, view.thread_ts, reply, None, unfurl_links=False)
     client.files_upload_v2(
         channel=view.channel_id,
         thread_ts=view.thread_ts,
