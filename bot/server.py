@@ -20,7 +20,7 @@ import errno
 import gc
 import logging
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
 import anyio.to_thread
@@ -46,7 +46,7 @@ from bot.clients import Clients, build_client, build_clients
 from bot.config import Settings
 from bot.documents import page as report_page
 from bot.errors import Unavailable, UpstreamError
-from bot.http import github_requests, pagerduty_requests, slack_requests
+from bot.http import github_requests, jira_requests, pagerduty_requests, slack_requests
 from bot.inbox import Worker, health
 from bot.inbox.recording import runner_of
 from bot.inbox.replay import SlackReplay
@@ -58,6 +58,11 @@ from storage.db import make_engine, make_sessionmaker
 from storage.models import utcnow
 
 logger = logging.getLogger(__name__)
+
+# `bot.http.github_requests.handle`, `bot.http.jira_requests.handle`
+TrackerWebhook = Callable[
+    [Request, Settings, sessionmaker[Session], WebClient], Awaitable[Response]
+]
 # The start-up checks raise what went wrong, and the CLI prints it once; slack_sdk
 # would also log every failed attempt at ERROR, repeating it on stderr first.
 _checks_logger = logging.getLogger(f"{__name__}.startup_checks")
@@ -126,24 +131,36 @@ def build_asgi(
             logger.warning("pagerduty webhook not taken, answered 503: %s", type(error).__name__)
             return JSONResponse({"ok": False, "error": "unavailable"}, status_code=503)
 
-    async def github_webhook(request: Request) -> Response:
-        client = slack or (bolt.client if bolt is not None else None)
-        if client is None:
-            return JSONResponse({"ok": False, "error": "unavailable"}, status_code=503)
-        try:
-            return await github_requests.handle(request, settings, sessions, client)
-        except Exception as error:
-            if not unavailable(error):
-                raise
-            logger.warning("github webhook not taken, answered 503: %s", type(error).__name__)
-            return JSONResponse({"ok": False, "error": "unavailable"}, status_code=503)
+    def tracker_webhook(
+        source: str, handle: TrackerWebhook
+    ) -> Callable[[Request], Awaitable[Response]]:
+        """A ticket tracker's webhook (GitHub's, Jira's): kept before its 2xx, else 503."""
+
+        async def webhook(request: Request) -> Response:
+            client = slack or (bolt.client if bolt is not None else None)
+            if client is None:
+                return JSONResponse({"ok": False, "error": "unavailable"}, status_code=503)
+            try:
+                return await handle(request, settings, sessions, client)
+            except Exception as error:
+                if not unavailable(error):
+                    raise
+                logger.warning(
+                    "%s webhook not taken, answered 503: %s", source, type(error).__name__
+                )
+                return JSONResponse({"ok": False, "error": "unavailable"}, status_code=503)
+
+        return webhook
 
     async def healthz(request: Request) -> Response:
         return await _healthz(engine, name)
 
     routes = [
         Route("/pagerduty/webhook", pagerduty_webhook, methods=["POST"]),
-        Route("/github/webhook", github_webhook, methods=["POST"]),
+        Route(
+            "/github/webhook", tracker_webhook("github", github_requests.handle), methods=["POST"]
+        ),
+        Route("/jira/webhook", tracker_webhook("jira", jira_requests.handle), methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         report_page.route(settings, sessions),
     ]

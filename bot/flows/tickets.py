@@ -1,9 +1,10 @@
 """Filing action items as tickets: from an item's Create ticket button, and at publish
 for every item that has none.
 
-Which tracker: GitHub Issues when GITHUB_TOKEN is set, in the repository the channel
-named (`/postmortem tracker github owner/name`), else GITHUB_REPOSITORY; an owner's
-login (`/postmortem me github <login>`) makes them the assignee. Before
+Which tracker: the one the channel named (`/postmortem tracker github owner/name`,
+`/postmortem tracker jira KEY`), else GITHUB_REPOSITORY when GITHUB_TOKEN is set, else
+JIRA_PROJECT when Jira's site and credentials are; an owner's identity there
+(`/postmortem me github <login>`, `me jira <email>`) makes them the assignee. Before
 filing, the tickets already in the tracker are looked for by their hidden marker, so a
 creation whose answer was lost (a timeout, a crash before the link was stored) is
 adopted instead of filed twice. Each link is stored as soon as its ticket exists. A
@@ -24,7 +25,7 @@ from bot.core.slack_text import escape
 from bot.flows.deps import Deps
 from bot.services import tickets as ticket_service
 from bot.services.permissions import Actor
-from bot.services.tickets import StatusChange, Untracked
+from bot.services.tickets import GITHUB, JIRA, Defaults, StatusChange, Untracked
 from bot.slack.names import UserNames
 from bot.trackers.base import Ticket, Tracker
 from bot.trackers.drafts import draft, marker
@@ -33,8 +34,10 @@ from bot.trackers.errors import TrackerError
 logger = logging.getLogger(__name__)
 
 NO_TRACKER = (
-    "No ticket system is configured here: the bot needs GITHUB_TOKEN, and a repository "
-    "(`/postmortem tracker github owner/name` in this channel, or GITHUB_REPOSITORY)."
+    "No ticket system is configured here: the bot needs GITHUB_TOKEN and a repository "
+    "(`/postmortem tracker github owner/name` in this channel, or GITHUB_REPOSITORY), or "
+    "Jira's JIRA_URL, JIRA_EMAIL and JIRA_API_TOKEN and a project "
+    "(`/postmortem tracker jira KEY`, or JIRA_PROJECT)."
 )
 
 
@@ -53,41 +56,45 @@ class Filing:
         return said.strip()
 
 
-def tracker_of(deps: Deps) -> Tracker | None:
-    """The tracker tickets are filed in, or None when none is configured."""
-    return deps.clients.github
+def tracker_of(deps: Deps, system: str | None) -> Tracker | None:
+    """The client of `system`, or None when it is not configured."""
+    if system == GITHUB:
+        return deps.clients.github
+    if system == JIRA:
+        return deps.clients.jira
+    return None
+
+
+def defaults(deps: Deps) -> Defaults:
+    """The deployment's default targets of the trackers it can file in, GitHub first."""
+    found: dict[str, str] = {}
+    if deps.clients.github is not None and deps.settings.github_repository:
+        found[GITHUB] = deps.settings.github_repository
+    if deps.clients.jira is not None and deps.settings.jira_project:
+        found[JIRA] = deps.settings.jira_project
+    return found
 
 
 def file_missing(deps: Deps, client: WebClient, team_id: str, postmortem_id: int) -> Filing | None:
     """At publish: a ticket for every item without one; None when no tracker is set or
     every item has its ticket."""
-    tracker = tracker_of(deps)
-    if tracker is None:
-        return None
     with deps.sessions.begin() as session:
         batch = ticket_service.untracked(
-            session,
-            team_id,
-            postmortem_id,
-            deps.settings.public_base_url,
-            deps.settings.github_repository,
+            session, team_id, postmortem_id, deps.settings.public_base_url, defaults(deps)
         )
-    if not batch.items or batch.target is None:
+    tracker = tracker_of(deps, batch.system)
+    if tracker is None or not batch.items or batch.target is None:
         return None
     return _file(deps, client, tracker, batch.target, batch.items)
 
 
 def file_one(deps: Deps, client: WebClient, actor: Actor, item_id: int) -> str:
     """The Create ticket button: the words the clicker is told."""
-    tracker = tracker_of(deps)
     with deps.sessions.begin() as session:
         batch, url = ticket_service.one_untracked(
-            session,
-            actor,
-            item_id,
-            deps.settings.public_base_url,
-            deps.settings.github_repository,
+            session, actor, item_id, deps.settings.public_base_url, defaults(deps)
         )
+    tracker = tracker_of(deps, batch.system)
     if url is not None:
         return f"That item already has its ticket: {url}"
     if tracker is None or batch.target is None:

@@ -52,14 +52,20 @@ async def handle(
     return JSONResponse(answer, status_code=status)
 
 
-async def read_verified(request: Request, secret: str | None) -> bytes:
+async def read_verified(
+    request: Request,
+    secret: str | None,
+    *,
+    header: str = "x-hub-signature-256",
+    setting: str = "GITHUB_WEBHOOK_SECRET",
+) -> bytes:
+    """The raw body once its `sha256=<hmac>` in `header` matches `secret` (Jira Cloud signs
+    its webhooks the same way, in `X-Hub-Signature`); 401 otherwise, 413 above the limit."""
     limits.check_declared_length(request, BODY_LIMIT)
     declared = int(request.headers.get("content-length") or 0)
     if not secret:
-        raise Refused(
-            UNAUTHORIZED, "no_webhook_secret", declared, "GITHUB_WEBHOOK_SECRET is not configured"
-        )
-    signature = request.headers.get("x-hub-signature-256")
+        raise Refused(UNAUTHORIZED, "no_webhook_secret", declared, f"{setting} is not configured")
+    signature = request.headers.get(header)
     if not signature:
         raise Refused(UNAUTHORIZED, "unsigned", declared, "bad signature")
     body = await limits.read_body(request, BODY_LIMIT)

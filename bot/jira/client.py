@@ -84,7 +84,7 @@ class JiraClient:
         self.close()
 
     def browse_url(self, key: str) -> str:
-        return f"{self.base_url}/browse/{key}"
+        return browse_url(self.base_url, key)
 
     def find(self, target: str, markers: Iterable[str]) -> dict[str, Ticket]:
         wanted, found = set(markers), {}
@@ -191,6 +191,11 @@ class JiraClient:
         if after.isdigit():
             return self._now() + timedelta(seconds=int(after))
         return None
+
+
+def browse_url(site: str, key: str) -> str:
+    """The page people open for issue `key`: what an item's ticket link is."""
+    return f"{site.rstrip('/')}/browse/{key}"
 
 
 def status_category(fields: Any) -> str | None:

@@ -9,6 +9,7 @@ that owns the item.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -46,18 +47,25 @@ class StatusChange:
 
 
 GITHUB = "github"
+JIRA = "jira"
+SYSTEMS = (GITHUB, JIRA)
+# The deployment's default target of each configured tracker, in order of preference
+# (GITHUB_REPOSITORY, JIRA_PROJECT): where a channel that named none files.
+Defaults = Mapping[str, str]
 
 
 @dataclass(frozen=True)
 class Batch:
-    """Items to file and where: the channel's repository, else the default (None: none)."""
+    """Items to file and where: the channel's tracker and target, else the first default
+    (None: none)."""
 
     target: str | None
     items: list[Untracked]
+    system: str | None = None
 
 
 def untracked(
-    session: Session, team_id: str, postmortem_id: int, base_url: str, default: str | None
+    session: Session, team_id: str, postmortem_id: int, base_url: str, defaults: Defaults
 ) -> Batch:
     """The post-mortem's items that have no ticket yet; `base_url` is where people reach
     the bot, for the link to the shared report page (when it is shared)."""
@@ -65,50 +73,78 @@ def untracked(
     if postmortem is None or postmortem.team_id != team_id:
         raise NotFound("That post-mortem no longer exists.")
     link = _page(session, postmortem_id, base_url)
+    system, target = _target(session, postmortem, defaults)
     rows = ticket_rows.untracked(session, postmortem_id)
-    items = [_untracked(session, item, factor, postmortem, link) for item, factor in rows]
-    return Batch(_target(session, postmortem, default), items)
+    items = [_untracked(session, system, i, factor, postmortem, link) for i, factor in rows]
+    return Batch(target, items, system)
 
 
 def one_untracked(
-    session: Session, actor: Actor, item_id: int, base_url: str, default: str | None
+    session: Session, actor: Actor, item_id: int, base_url: str, defaults: Defaults
 ) -> tuple[Batch, str | None]:
     """The clicked item if `actor` may change it: (a batch of it alone, or of nothing with
     the url of the ticket it has)."""
     item, postmortem = permissions.item(session, actor, item_id)
-    target = _target(session, postmortem, default)
+    system, target = _target(session, postmortem, defaults)
     if item.ticket_url:
-        return Batch(target, []), item.ticket_url
+        return Batch(target, [], system), item.ticket_url
     factor = ticket_rows.factor_of(session, item)
     link = _page(session, postmortem.id, base_url)
-    return Batch(target, [_untracked(session, item, factor, postmortem, link)]), None
+    view = _untracked(session, system, item, factor, postmortem, link)
+    return Batch(target, [view], system), None
 
 
 def set_channel_repository(
     session: Session, team_id: str, channel_id: str, repository: str, by: str
 ) -> None:
-    ticket_rows.set_channel_target(session, team_id, channel_id, GITHUB, repository, by)
+    set_channel_tracker(session, team_id, channel_id, GITHUB, repository, by)
+
+
+def set_channel_tracker(
+    session: Session, team_id: str, channel_id: str, system: str, target: str, by: str
+) -> None:
+    """The channel files in `system`'s `target` from now on (a GitHub repository, a Jira
+    project key), instead of any tracker it named before."""
+    ticket_rows.set_channel_target(session, team_id, channel_id, system, target, by)
 
 
 def channel_repository(session: Session, team_id: str, channel_id: str) -> str | None:
     return ticket_rows.channel_target(session, team_id, channel_id, GITHUB)
 
 
+def channel_tracker(session: Session, team_id: str, channel_id: str) -> tuple[str, str] | None:
+    """(system, target) the channel named, if it named one."""
+    return ticket_rows.channel_tracker(session, team_id, channel_id)
+
+
 def set_login(session: Session, team_id: str, user_id: str, login: str) -> None:
-    ticket_rows.set_identity(session, team_id, user_id, GITHUB, login)
+    set_identity(session, team_id, user_id, GITHUB, login)
 
 
-def workspaces_of(session: Session, repository: str, default: str | None) -> frozenset[str] | None:
-    """Which workspaces a webhook from `repository` may speak for: any, for the
-    deployment's GITHUB_REPOSITORY (None); else those whose channels named it (maybe none)."""
+def set_identity(session: Session, team_id: str, user_id: str, system: str, value: str) -> None:
+    """Who the person is in `system`: a GitHub login, the email of their Jira account."""
+    ticket_rows.set_identity(session, team_id, user_id, system, value)
+
+
+def workspaces_of(
+    session: Session, repository: str, default: str | None, system: str = GITHUB
+) -> frozenset[str] | None:
+    """Which workspaces a webhook about `repository` (a Jira project key for JIRA) may
+    speak for: any, for the deployment's default (None); else those whose channels named
+    it (maybe none)."""
     if default and repository.lower() == default.lower():
         return None
-    return frozenset(ticket_rows.teams_naming(session, GITHUB, repository))
+    return frozenset(ticket_rows.teams_naming(session, system, repository))
 
 
-def _target(session: Session, postmortem: Postmortem, default: str | None) -> str | None:
-    named = ticket_rows.channel_target(session, postmortem.team_id, postmortem.channel_id, GITHUB)
-    return named or default
+def _target(
+    session: Session, postmortem: Postmortem, defaults: Defaults
+) -> tuple[str | None, str | None]:
+    named = ticket_rows.channel_tracker(session, postmortem.team_id, postmortem.channel_id)
+    if named is not None:
+        return named
+    first = next(iter(defaults.items()), None)
+    return (None, None) if first is None else first
 
 
 def _page(session: Session, postmortem_id: int, base_url: str) -> str | None:
@@ -159,14 +195,15 @@ def apply_status(
 
 def _untracked(
     session: Session,
+    system: str | None,
     item: ActionItem,
     factor: Factor | None,
     postmortem: Postmortem,
     url: str | None,
 ) -> Untracked:
     login = (
-        ticket_rows.identity(session, item.team_id, item.owner_id, GITHUB)
-        if item.owner_id
+        ticket_rows.identity(session, item.team_id, item.owner_id, system)
+        if item.owner_id and system
         else None
     )
     view = ItemForTicket(

@@ -69,6 +69,15 @@ def channel_target(session: Session, team_id: str, channel_id: str, system: str)
     return session.scalars(query).first()
 
 
+def channel_tracker(session: Session, team_id: str, channel_id: str) -> tuple[str, str] | None:
+    """(system, target) of the channel's tracker, whichever system it is."""
+    query = select(TicketTracker.system, TicketTracker.target).where(
+        TicketTracker.team_id == team_id, TicketTracker.channel_id == channel_id
+    )
+    row = session.execute(query).first()
+    return None if row is None else (row[0], row[1])
+
+
 def set_channel_target(
     session: Session, team_id: str, channel_id: str, system: str, target: str, by: str
 ) -> None:

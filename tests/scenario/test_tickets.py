@@ -281,7 +281,7 @@ def test_a_channels_own_repository_and_an_owners_login_make_the_issue_theirs(
     people.slash_command(BOB, CHANNEL, "me github @bob-diaz")
     told(sandbox, BOB, "assigned to GitHub `bob-diaz`")
     people.slash_command(BOB, CHANNEL, "me jira bob@example.com")
-    told(sandbox, BOB, "Jira is not supported yet")
+    told(sandbox, BOB, "Jira issues of your action items will be assigned to the account of")
     people.slash_command(ALICE, CHANNEL, "tracker")
     told(sandbox, ALICE, "become issues in GitHub `acme/payments`.")
 

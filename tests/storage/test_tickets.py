@@ -60,7 +60,7 @@ def test_the_channels_repository_and_the_owners_login_shape_the_batch(
     with sessions.begin() as session:
         postmortem_id = session.get(ActionItem, item_id).postmortem_id  # type: ignore[union-attr]
         batch = tickets.untracked(
-            session, ACME, postmortem_id, "https://bot.example", "acme/default"
+            session, ACME, postmortem_id, "https://bot.example", {tickets.GITHUB: "acme/default"}
         )
         assert batch.target == "acme/default" and batch.items[0].item.assignee is None
         tickets.set_channel_repository(session, ACME, "C0INC", "acme/payments", "U0ALICE")
@@ -69,7 +69,7 @@ def test_the_channels_repository_and_the_owners_login_shape_the_batch(
         tickets.set_login(session, GLOBEX, "U0BOB", "someone-else")
     with sessions.begin() as session:
         batch = tickets.untracked(
-            session, ACME, postmortem_id, "https://bot.example", "acme/default"
+            session, ACME, postmortem_id, "https://bot.example", {tickets.GITHUB: "acme/default"}
         )
         assert batch.target == "acme/checkout" and batch.items[0].item.assignee == "bob-diaz"
         assert tickets.workspaces_of(session, "ACME/Checkout", "acme/default") == {ACME}
