@@ -30,6 +30,7 @@ from storage.db import make_engine, make_sessionmaker
 from tests.scenario.conftest import INCIDENT_CHANNEL as CHANNEL
 from tests.scenario.report_seed import ALICE, BOB
 from tests.scenario.test_tickets import items, report_markdown, seeded, told
+from tests.security.wire import MIB, raw_post, repeated
 
 PROJECT = "OPS"
 BOBS_EMAIL, BOBS_ACCOUNT = "bob.diaz@acme.example", "5b10ac8d82e05b22cc7d4ef5"
@@ -219,3 +220,25 @@ def test_jira_down_during_publish_is_explained_then_each_item_gets_exactly_one_i
         f"{jira.site}/browse/OPS-1",
         f"{jira.site}/browse/OPS-2",
     ]
+
+
+def test_the_jira_webhook_edge_refuses_before_reading_and_without_its_secret(
+    jira_bot: BotProcess, bot: BotProcess
+) -> None:
+    url = f"{jira_bot.url}/jira/webhook"
+    huge = {"Content-Type": "application/json", "Content-Length": str(20 * MIB)}
+    assert raw_post(url, huge, repeated(20 * MIB)).status == 413, "refused by its length"
+    broken = b"not json"
+    signed = {
+        "Content-Type": "application/json",
+        "X-Hub-Signature": signature(broken, WEBHOOK_SECRET),
+    }
+    assert httpx.post(url, content=broken, headers=signed).status_code == 400
+    other = b'{"webhookEvent": "comment_created", "comment": {"id": "1"}}'
+    signed["X-Hub-Signature"] = signature(other, WEBHOOK_SECRET)
+    assert httpx.post(url, content=other, headers=signed).json() == {"ok": True, "ignored": True}
+
+    # A bot without JIRA_WEBHOOK_SECRET takes no Jira webhook at all.
+    answer = httpx.post(f"{bot.url}/jira/webhook", content=other, headers=signed)
+    assert answer.status_code == 401
+    assert answer.json()["error"] == "JIRA_WEBHOOK_SECRET is not configured"
