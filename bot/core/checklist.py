@@ -65,7 +65,8 @@ class Checklist:
 HOW = {
     "timeline": (
         "mark key lines with :pushpin: or `/postmortem event`, set `/postmortem milestone "
-        "resolved`; a message removed on purpose: `/postmortem gap ack deleted`"
+        "resolved`; a message removed on purpose: `/postmortem gap ack deleted`; no pager "
+        "used: `/postmortem gap ack pagerduty [why]`"
     ),
     "factors": "answer the why-chains in the thread; `branch` starts another chain",
     "items": "reply `AI-001 @owner by Friday, high` in the thread with what is missing",

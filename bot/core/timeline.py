@@ -231,10 +231,16 @@ class Gap:
 
     def describe(self) -> str:
         said = _DESCRIPTIONS[self.kind](self)
-        return f"{said} {ACKNOWLEDGED_WORDS}" if self.acknowledged_by else said
+        if not self.acknowledged_by:
+            return said
+        if self.kind == GapKind.MESSAGES_DELETED:
+            return f"{said} {ACKNOWLEDGED_WORDS}"
+        return f"{said} Acknowledged: {(self.reason or NO_PAGER).rstrip('.')}."
 
 
 ACKNOWLEDGED_WORDS = "Acknowledged: removed on purpose."
+# Why there is no PagerDuty incident, when the person who acknowledged it gave no words.
+NO_PAGER = "this team uses no pager"
 
 
 def _deleted(gap: Gap) -> str:

@@ -1,4 +1,5 @@
-"""Gaps in a timeline that people explain: a message deleted on purpose (PII removed).
+"""Gaps in a timeline that people explain: a message deleted on purpose (PII removed), or
+no PagerDuty incident because the team uses no pager (`acknowledge_no_pagerduty`).
 
 `acknowledge_deleted` notes that every message deleted so far was removed on purpose:
 the report still lists them under Data gaps, marked acknowledged, and the checklist's
@@ -12,10 +13,17 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.core.timeline import GapKind
+from bot.core.timeline import NO_PAGER, GapKind
 from bot.errors import BadArguments
 from bot.services import postmortems
 from storage.repositories import gaps, timeline
+
+PAGERDUTY_LINKED = (
+    "A PagerDuty incident is linked to this post-mortem, so there is no missing pager "
+    "data to acknowledge."
+)
+# A reason is a few words for the report's Data gaps, not an essay.
+REASON_LIMIT = 300
 
 NOTHING_DELETED = (
     "No message of this post-mortem's timeline was deleted, so there is nothing to acknowledge."
@@ -54,4 +62,36 @@ def acknowledged_words(count: int) -> str:
     return (
         f"Noted: the {count} deleted {noun} removed on purpose. The report lists them under "
         'Data gaps as acknowledged, and "Timeline complete" no longer fails on them.'
+    )
+
+
+def acknowledge_no_pagerduty(
+    session: Session, team_id: str, channel_id: str, *, reason: str, by: str, now: datetime
+) -> str:
+    """The channel's post-mortem has no PagerDuty incident on purpose (no pager is used):
+    the report lists the gap with `reason`, and "Timeline complete" no longer fails on it.
+    Returns the reason as the report shows it."""
+    postmortem = postmortems.get_for_channel_or_raise(session, team_id, channel_id)
+    if postmortem.pagerduty_incident_id is not None:
+        raise BadArguments(PAGERDUTY_LINKED)
+    words = " ".join(reason.split()) or NO_PAGER
+    if len(words) > REASON_LIMIT:
+        raise BadArguments(f"Say why in at most {REASON_LIMIT} characters ({len(words)} now).")
+    gaps.acknowledge(
+        session,
+        team_id=postmortem.team_id,
+        postmortem_id=postmortem.id,
+        kind=GapKind.PAGERDUTY_NOT_LINKED.value,
+        reason=words,
+        by=by,
+        at=now,
+    )
+    return words
+
+
+def no_pagerduty_words(reason: str) -> str:
+    return (
+        f"Noted: no PagerDuty incident for this post-mortem ({reason}). The report lists it "
+        'under Data gaps with that reason, and "Timeline complete" no longer fails on it; '
+        "`/postmortem link` still adds an incident if there is one."
     )

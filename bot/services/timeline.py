@@ -40,6 +40,15 @@ def view(session: Session, postmortem_id: int) -> TimelineView:
     )
 
 
+def _no_pager(ack: TimelineGap | None) -> Gap:
+    """No incident linked: a gap, or with a person's reason (no pager used) a noted one."""
+    if ack is None:
+        return Gap.pagerduty_not_linked()
+    return replace(
+        Gap.pagerduty_not_linked(), reason=ack.reason, acknowledged_by=ack.acknowledged_by
+    )
+
+
 def _gaps(stored: list[TimelineGap], postmortem: Postmortem, deleted: int) -> list[Gap]:
     """Recorded gaps, then derived ones; deleted messages people acknowledged as removed
     on purpose are a noted gap of their own, and only later deletions stay unexplained."""
@@ -55,7 +64,8 @@ def _gaps(stored: list[TimelineGap], postmortem: Postmortem, deleted: int) -> li
         if row not in acks
     ]
     if postmortem.pagerduty_incident_id is None:
-        found.insert(0, Gap.pagerduty_not_linked())
+        no_pager = next((row for row in acks if row.kind == GapKind.PAGERDUTY_NOT_LINKED), None)
+        found.insert(0, _no_pager(no_pager))
     ack = next((row for row in acks if row.kind == GapKind.MESSAGES_DELETED), None)
     on_purpose = min(deleted, gaps.acknowledged_count(ack) or 0) if ack else 0
     if deleted - on_purpose:

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from storage.db import changed_rows
 from storage.models import TimelineGap, utcnow
 
-# The scope of the row that says how many deleted messages people acknowledged as removed
-# on purpose (its `reason` holds the count): deletions are counted, not stored as gaps.
+# The scope of the row that says a gap of its kind is on purpose: for deleted messages its
+# `reason` holds how many (deletions are counted, not stored as gaps); for a derived gap
+# (no PagerDuty incident linked) the words a person gave.
 ACKNOWLEDGED = "acknowledged"
 
 
@@ -72,6 +73,29 @@ def acknowledge_count(
     at: datetime,
 ) -> TimelineGap:
     """Record that `count` of the counted gaps of `kind` (deleted messages) are on purpose."""
+    return acknowledge(
+        session,
+        team_id=team_id,
+        postmortem_id=postmortem_id,
+        kind=kind,
+        reason=str(count),
+        by=by,
+        at=at,
+    )
+
+
+def acknowledge(
+    session: Session,
+    *,
+    team_id: str,
+    postmortem_id: int,
+    kind: str,
+    reason: str,
+    by: str,
+    at: datetime,
+) -> TimelineGap:
+    """Record that the post-mortem's gap of `kind` is on purpose, and why (for a counted
+    kind, `reason` is how many): one acknowledgement row per kind, the latest kept."""
     row = record(
         session,
         TimelineGap(
@@ -79,7 +103,7 @@ def acknowledge_count(
             postmortem_id=postmortem_id,
             kind=kind,
             scope=ACKNOWLEDGED,
-            reason=str(count),
+            reason=reason,
         ),
     )
     row.acknowledged_by, row.acknowledged_at = by, at

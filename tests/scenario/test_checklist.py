@@ -8,6 +8,7 @@ acknowledged. A message deleted after that is a gap again.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -15,12 +16,22 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.sandbox import Sandbox
 from bot.sandbox.driver import Driver
+from bot.sandbox.github_api import GitHubState
 from bot.slack.report_blocks import ACK_DELETED
 from storage.models import Postmortem, TimelineEvent
+from tests.scenario import test_tickets as tickets
 from tests.scenario.conftest import INCIDENT_CHANNEL as CHANNEL
 from tests.scenario.report_seed import ALICE, BOB, seed_postmortem
 
 TIMELINE_CHECK = "Timeline complete and chronological"
+# The bot with GitHub Issues as its tracker, and the GitHub stand-in (tests/scenario/test_tickets).
+github, tickets_bot, people, db, REPO = (
+    tickets.github,
+    tickets.tickets_bot,
+    tickets.people,
+    tickets.db,
+    tickets.REPO,
+)
 
 
 def preview(sandbox: Sandbox, driver: Driver, seen: int) -> str:
@@ -38,6 +49,20 @@ def line_of(checklist: str, label: str) -> str:
     at = next(n for n, line in enumerate(lines) if label in line)
     following = lines[at + 1] if at + 1 < len(lines) and "To tick it" in lines[at + 1] else ""
     return f"{lines[at]} {following}".strip()
+
+
+def lately(db: sessionmaker[Session], postmortem_id: int) -> None:
+    """The seeded incident moved to end an hour ago, so publishing now is within 48 h."""
+    with db.begin() as session:
+        rows = list(
+            session.scalars(
+                select(TimelineEvent).where(TimelineEvent.postmortem_id == postmortem_id)
+            )
+        )
+        shift = datetime.now(UTC) - timedelta(hours=1) - max(row.occurred_at for row in rows)
+        for row in rows:
+            row.occurred_at += shift
+        session.get_one(Postmortem, postmortem_id).created_at += shift
 
 
 def deleted_once(sandbox: Sandbox, driver: Driver, db: sessionmaker[Session], text: str) -> None:
@@ -116,3 +141,40 @@ def test_a_deleted_message_is_a_gap_a_person_acknowledges_and_the_checklist_then
     )
     assert said[0]["user_id"] == BOB and said[0]["body"]["response_type"] == "ephemeral"
     assert line_of(preview(sandbox, driver, 3), TIMELINE_CHECK).startswith(":white_check_mark:")
+
+
+def test_a_team_without_a_pager_acknowledges_it_and_the_timeline_item_holds(
+    sandbox: Sandbox, github: GitHubState, people: Driver, db: sessionmaker[Session]
+) -> None:
+    """No PagerDuty at all, GitHub for tickets: the pager gap is explained, not fatal."""
+    root = sandbox.slack.post_as_user(CHANNEL, ALICE, "Post-mortem thread")
+    postmortem_id = seed_postmortem(db, CHANNEL, root["ts"])  # no incident linked
+    lately(db, postmortem_id)
+
+    failing = line_of(preview(sandbox, people, 0), TIMELINE_CHECK)
+    assert failing.startswith(":x:") and "1 data gap (see Data gaps)" in failing
+    assert "`/postmortem gap ack pagerduty [why]`" in failing
+
+    people.slash_command(BOB, CHANNEL, "gap ack pagerduty  we page by   phone tree")
+    said = sandbox.wait_for(
+        lambda: [r for r in sandbox.slack.responses if "Noted: no PagerDuty" in str(r["body"])]
+    )
+    assert said[0]["user_id"] == BOB and said[0]["body"]["response_type"] == "ephemeral"
+    holding = line_of(preview(sandbox, people, 1), TIMELINE_CHECK)
+    assert holding.startswith(":white_check_mark:"), holding
+    assert "1 gap acknowledged as on purpose" in holding
+
+    people.slash_command(ALICE, CHANNEL, "publish")
+    sandbox.wait_for(lambda: github.created(REPO)[1:])  # both items filed on GitHub
+    document = sandbox.wait_for(
+        lambda: [f for f in sandbox.slack.files if f["filename"].startswith("postmortem-")]
+    )[-1]["content"].decode()
+    gaps = document.split("## Data gaps", 1)[1].split("## Validation", 1)[0]
+    assert "No PagerDuty incident is linked" in gaps
+    assert "Acknowledged: we page by phone tree." in gaps, gaps
+    checklist = document.split("## Validation checklist", 1)[1]
+    assert f"- [x] **{TIMELINE_CHECK}**" in checklist
+    assert "- [x] **Action items tracked in a ticket system**" in checklist
+    unticked = [line for line in checklist.splitlines() if line.startswith("- [ ]")]
+    assert unticked == [], unticked
+    assert "7 of 7 items hold." in document

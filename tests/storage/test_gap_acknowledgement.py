@@ -59,3 +59,45 @@ def test_acknowledged_deletions_are_noted_and_later_ones_stay_open(
     with sessions.begin() as session:  # acknowledged again: all three, one row
         assert gaps.acknowledge_deleted(session, "T0SANDBOX", CHANNEL, by="U0ALICE", now=NOW) == 3
     assert deleted_gaps(sessions, ours) == [(3, True)]
+
+
+def pager_gaps(sessions: sessionmaker[Session], postmortem_id: int) -> list[tuple[str, bool]]:
+    with sessions() as session:
+        view = timeline_service.view(session, postmortem_id)
+    return [
+        (g.describe(), bool(g.acknowledged_by))
+        for g in view.gaps
+        if g.kind == GapKind.PAGERDUTY_NOT_LINKED
+    ]
+
+
+def test_no_pager_acknowledged_keeps_its_reason_beside_deletions_and_only_in_its_workspace(
+    sessions: sessionmaker[Session],
+) -> None:
+    ours, theirs = start(sessions), start(sessions, team="T0OTHER")
+    delete(sessions, ours, "1764000000.000100", "T0SANDBOX")
+    with sessions.begin() as session:
+        shown = gaps.acknowledge_no_pagerduty(
+            session, "T0SANDBOX", CHANNEL, reason="  we page by\tphone ", by="U0BOB", now=NOW
+        )
+    assert shown == "we page by phone"
+    [(said, noted)] = pager_gaps(sessions, ours)
+    assert noted and said.endswith("Acknowledged: we page by phone.")
+    assert deleted_gaps(sessions, ours) == [(1, False)], "the deletion is still open"
+    assert pager_gaps(sessions, theirs)[0][1] is False, "another workspace's stays open"
+
+    with sessions.begin() as session:  # again, no words: the default reason, one row
+        gaps.acknowledge_no_pagerduty(session, "T0SANDBOX", CHANNEL, reason="", by="U0A", now=NOW)
+        gaps.acknowledge_deleted(session, "T0SANDBOX", CHANNEL, by="U0BOB", now=NOW)
+    assert pager_gaps(sessions, ours)[0][0].endswith("Acknowledged: this team uses no pager.")
+    assert deleted_gaps(sessions, ours) == [(1, True)]
+
+    with sessions.begin() as session:
+        postmortems.get_or_raise(session, ours).pagerduty_incident_id = "PABC123"
+    assert pager_gaps(sessions, ours) == [], "an incident linked later: no gap at all"
+    with sessions.begin() as session, pytest.raises(BadArguments, match="is linked"):
+        gaps.acknowledge_no_pagerduty(session, "T0SANDBOX", CHANNEL, reason="", by="U0A", now=NOW)
+    with sessions.begin() as session, pytest.raises(BadArguments, match="at most 300"):
+        gaps.acknowledge_no_pagerduty(
+            session, "T0OTHER", CHANNEL, reason="x" * 301, by="U0A", now=NOW
+        )

@@ -41,3 +41,18 @@ def test_every_item_says_what_would_tick_it_and_a_seven_of_seven_is_reachable() 
     failing = evaluate(complete(gaps=(Gap.messages_deleted(1),)))
     assert "`/postmortem gap ack deleted`" in failing.get("timeline").how
     assert "`/postmortem publish`" in failing.get("distributed").how
+
+
+def test_no_pager_acknowledged_with_a_reason_is_noted_with_that_reason() -> None:
+    no_pager = Gap.pagerduty_not_linked()
+    told = replace(no_pager, reason="we page by phone tree", acknowledged_by="U0BOB")
+    before = evaluate(complete(gaps=(no_pager,))).get("timeline")
+
+    assert not before.ok and "`/postmortem gap ack pagerduty [why]`" in before.how
+    assert evaluate(complete(gaps=(told,))).get("timeline").ok
+    assert told.describe().endswith("are not in the timeline. Acknowledged: we page by phone tree.")
+    assert (
+        replace(no_pager, acknowledged_by="U0BOB")
+        .describe()
+        .endswith("Acknowledged: this team uses no pager.")
+    )

@@ -104,12 +104,16 @@ def timeline(invocation: Invocation) -> None:
 
 @FAMILY.subcommand(
     "gap",
-    usage="gap ack deleted",
-    summary="say the deleted messages were removed on purpose (the checklist then holds)",
+    usage="gap ack deleted | gap ack pagerduty [why]",
+    summary="say the deleted messages were removed on purpose, or that no PagerDuty incident "
+    "is on purpose (the team uses no pager); the checklist then holds",
 )
 def gap(invocation: Invocation) -> None:
-    """A deleted message stays a noted gap; acknowledged, it no longer fails the checklist."""
+    """A noted gap acknowledged as on purpose no longer fails the checklist."""
     words = [w.lower() for w in invocation.command.words]
+    if words[:2] == ["ack", "pagerduty"]:
+        _ack_no_pagerduty(invocation)
+        return
     if words != ["ack", "deleted"]:
         raise BadArguments(f"Usage: `/postmortem {invocation.command.usage}`")
     deps = invocation.deps
@@ -122,6 +126,23 @@ def gap(invocation: Invocation) -> None:
             now=deps.clock(),
         )
     invocation.respond(response_type="ephemeral", text=gaps.acknowledged_words(count))
+
+
+def _ack_no_pagerduty(invocation: Invocation) -> None:
+    """`gap ack pagerduty [why]`: no incident on purpose; the words after it are the reason."""
+    typed = invocation.command.typed.split(None, 2)
+    reason = as_typed(typed[2]) if len(typed) > 2 else ""
+    deps = invocation.deps
+    with deps.sessions.begin() as session:
+        shown = gaps.acknowledge_no_pagerduty(
+            session,
+            invocation.team_id,
+            invocation.channel_id,
+            reason=reason,
+            by=invocation.user_id,
+            now=deps.clock(),
+        )
+    invocation.respond(response_type="ephemeral", text=gaps.no_pagerduty_words(quote(shown)))
 
 
 def _zone(name: str) -> ZoneInfo:
