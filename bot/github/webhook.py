@@ -7,24 +7,16 @@ keeps it) and `X-GitHub-Event` the kind.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from dataclasses import dataclass
 
 from bot.errors import BadArguments
 from bot.trackers.drafts import item_of
+from bot.trackers.signing import signature, verify_signature
+
+__all__ = ["STATUS_ACTIONS", "IssueStatus", "parse_issue_event", "signature", "verify_signature"]
 
 STATUS_ACTIONS = ("closed", "reopened")
-
-
-def signature(body: bytes, secret: str) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def verify_signature(body: bytes, header: str, secrets: tuple[str, ...]) -> bool:
-    given = header.strip()
-    return any(hmac.compare_digest(signature(body, s), given) for s in secrets if s)
 
 
 @dataclass(frozen=True)

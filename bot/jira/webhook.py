@@ -2,7 +2,7 @@
 
 A webhook registered with a secret is signed like GitHub's: HMAC-SHA256 of the raw body
 under the secret, sent as `X-Hub-Signature: sha256=<hex>` (one home for the check:
-`bot.github.webhook.verify_signature`). `X-Atlassian-Webhook-Identifier` names the
+`bot.trackers.signing`). `X-Atlassian-Webhook-Identifier` names the
 delivery (a retry keeps it). Only `jira:issue_updated` with a `status` change in its
 changelog moves an item: into a status whose category is `done` marks it done, into any
 other reopens it.
@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.errors import BadArguments
-from bot.github.webhook import verify_signature
 from bot.jira.client import status_category
 from bot.jira.document import plain_text
 from bot.trackers.drafts import item_of
+from bot.trackers.signing import verify_signature
 
 ISSUE_UPDATED = "jira:issue_updated"
 

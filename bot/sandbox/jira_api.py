@@ -23,8 +23,6 @@ moves an issue as a person would and returns the signed webhook Jira would deliv
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import itertools
 import json
 import re
@@ -35,6 +33,7 @@ from typing import Any
 
 from bot.jira.document import plain_text
 from bot.sandbox.wire import Request, Response, basic_credentials, query_params
+from bot.trackers.signing import signature
 
 EMAIL = "postmortem-bot@acme.example"
 TOKEN = "sandbox-jira-token"
@@ -134,11 +133,10 @@ class JiraState:
                 },
             }
             body = json.dumps(payload).encode()
-            digest = hmac.new(WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
             headers = {
                 "Content-Type": "application/json; charset=utf-8",
                 "X-Atlassian-Webhook-Identifier": f"{next(self._deliveries)}-sandbox-jira",
-                "X-Hub-Signature": f"sha256={digest}",
+                "X-Hub-Signature": signature(body, WEBHOOK_SECRET),
                 "User-Agent": "Atlassian Webhook HTTP Client",
             }
             return body, headers

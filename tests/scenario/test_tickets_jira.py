@@ -19,13 +19,13 @@ import httpx
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.github.webhook import signature
 from bot.jira.document import plain_text
 from bot.sandbox import Sandbox
 from bot.sandbox.bot_process import BotProcess, running_bot
 from bot.sandbox.driver import Driver
 from bot.sandbox.jira_api import EMAIL, TOKEN, WEBHOOK_SECRET, JiraState
 from bot.slack.interview_blocks import ITEM_TICKET
+from bot.trackers.signing import signature
 from storage.db import make_engine, make_sessionmaker
 from tests.scenario.conftest import INCIDENT_CHANNEL as CHANNEL
 from tests.scenario.report_seed import ALICE, BOB
