@@ -14,16 +14,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core.timeline import GapKind
 from bot.sandbox import Sandbox
 from bot.sandbox.driver import Driver
 from bot.sandbox.github_api import GitHubState
 from bot.slack.report_blocks import ACK_DELETED
-from storage.models import Postmortem, TimelineEvent
+from storage.models import Postmortem, TimelineEvent, TimelineGap
 from tests.scenario import test_tickets as tickets
 from tests.scenario.conftest import INCIDENT_CHANNEL as CHANNEL
 from tests.scenario.report_seed import ALICE, BOB, seed_postmortem
 
 TIMELINE_CHECK = "Timeline complete and chronological"
+UNREADABLE = GapKind.HISTORY_UNREADABLE.value
 # The bot with GitHub Issues as its tracker, and the GitHub stand-in (tests/scenario/test_tickets).
 github, tickets_bot, people, db, REPO = (
     tickets.github,
@@ -178,3 +180,31 @@ def test_a_team_without_a_pager_acknowledges_it_and_the_timeline_item_holds(
     unticked = [line for line in checklist.splitlines() if line.startswith("- [ ]")]
     assert unticked == [], unticked
     assert "7 of 7 items hold." in document
+
+
+def test_history_the_bot_could_not_read_is_a_gap_until_it_is_invited_and_starts_again(
+    sandbox: Sandbox, driver: Driver, bot_db: sessionmaker[Session]
+) -> None:
+    root = sandbox.slack.post_as_user(CHANNEL, ALICE, "Post-mortem thread")
+    postmortem_id = seed_postmortem(bot_db, CHANNEL, root["ts"])
+    with bot_db.begin() as session:
+        session.get_one(Postmortem, postmortem_id).pagerduty_incident_id = "PSANDBOX1"
+    bot = sandbox.slack.bot_user_id
+    sandbox.slack.channel(CHANNEL).members.remove(bot)  # removed from the channel
+
+    def unreadable() -> list[TimelineGap]:
+        with bot_db() as session:
+            rows = session.scalars(select(TimelineGap).where(TimelineGap.kind == UNREADABLE))
+            return list(rows)
+
+    driver.slash_command(ALICE, CHANNEL, "start")
+    sandbox.wait_for(unreadable)
+    failing = line_of(preview(sandbox, driver, 0), TIMELINE_CHECK)
+    assert failing.startswith(":x:") and "1 data gap" in failing
+    assert "invite the bot to the channel, then `/postmortem start` again" in failing
+
+    sandbox.slack.join(CHANNEL, bot)
+    driver.slash_command(ALICE, CHANNEL, "start")
+    sandbox.wait_for(lambda: not unreadable())
+    holding = line_of(preview(sandbox, driver, 1), TIMELINE_CHECK)
+    assert holding.startswith(":white_check_mark:") and "no known gaps" in holding, holding

@@ -49,6 +49,7 @@ def test_no_pager_acknowledged_with_a_reason_is_noted_with_that_reason() -> None
     before = evaluate(complete(gaps=(no_pager,))).get("timeline")
 
     assert not before.ok and "`/postmortem gap ack pagerduty [why]`" in before.how
+    assert "invite the bot to the channel, then `/postmortem start` again" in before.how
     assert evaluate(complete(gaps=(told,))).get("timeline").ok
     assert told.describe().endswith("are not in the timeline. Acknowledged: we page by phone tree.")
     assert (
