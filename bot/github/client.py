@@ -2,17 +2,16 @@
 
 Looking for filed issues lists the repository's issues labelled `post-mortem` (open and
 closed) and reads each body's hidden marker: a listing is consistent at once, where the
-search API lags behind a creation. Refusals become `bot.trackers.errors`; nothing is
-retried here, so a person waiting on a click or a publish hears at once what happened.
-The token goes into the Authorization header and nowhere else.
+search API lags behind a creation. Refusals become `bot.trackers.errors` (the shared
+REST plumbing is `bot.trackers.rest`). The token goes into the Authorization header and
+nowhere else.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
-from types import TracebackType
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -28,6 +27,7 @@ from bot.trackers.errors import (
     TrackerRejected,
     TrackerUnavailable,
 )
+from bot.trackers.rest import RestTracker
 
 API_VERSION = "2022-11-28"
 PER_PAGE = 100
@@ -39,7 +39,7 @@ def valid_repository(name: str) -> bool:
     return bool(_REPOSITORY.fullmatch(name))
 
 
-class GitHubClient:
+class GitHubClient(RestTracker):
     """Files and finds issues with one token."""
 
     name = "GitHub"
@@ -57,26 +57,10 @@ class GitHubClient:
             "Authorization": f"Bearer {token}",
             "Accept": "application/vnd.github+json",
             "X-GitHub-Api-Version": API_VERSION,
-            "User-Agent": "postmortem-bot",
         }
-        self._http = httpx.Client(
-            base_url=base_url.rstrip("/"), headers=headers, transport=transport, timeout=timeout
+        super().__init__(
+            base_url, headers=headers, transport=transport, timeout=timeout, clock=clock
         )
-        self._now = clock or (lambda: datetime.now(UTC))
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> GitHubClient:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def find(self, target: str, markers: Iterable[str]) -> dict[str, Ticket]:
         wanted, found = set(markers), {}
@@ -108,20 +92,6 @@ class GitHubClient:
             raise TrackerError(f"GitHub's answer to a new issue in {target} is not an issue.")
         return _ticket(issue)
 
-    def _call(self, method: str, path: str, target: str, **kwargs: Any) -> Any:
-        try:
-            response = self._http.request(method, path, **kwargs)
-        except httpx.HTTPError as error:
-            raise TrackerUnavailable(
-                f"GitHub could not be reached ({type(error).__name__}); nothing was filed."
-            ) from None
-        if response.is_success:
-            try:
-                return response.json()
-            except ValueError:
-                raise TrackerError("GitHub answered with something that is not JSON.") from None
-        raise self._refusal(response, target)
-
     def _refusal(self, response: httpx.Response, target: str) -> TrackerError:
         status, said = response.status_code, _message(response)
         remaining = response.headers.get("x-ratelimit-remaining")
@@ -148,9 +118,9 @@ class GitHubClient:
         return TrackerUnavailable(f"GitHub answered {status} ({said}); nothing was filed.")
 
     def _retry_at(self, response: httpx.Response) -> datetime | None:
-        after = response.headers.get("retry-after", "").strip()
-        if after.isdigit():
-            return self._now() + timedelta(seconds=int(after))
+        after = self._retry_after(response)
+        if after is not None:
+            return after
         reset = response.headers.get("x-ratelimit-reset", "").strip()
         if reset.isdigit():
             return datetime.fromtimestamp(int(reset), UTC)

@@ -6,15 +6,13 @@ Atlassian Document Format; filing (`POST /rest/api/3/issue`) sends the summary, 
 description, labels, due date, priority (High/Medium/Low by name) and the assignee, whose
 accountId is looked up by the owner's email (`GET /rest/api/3/user/search`). Basic auth
 with JIRA_EMAIL:JIRA_API_TOKEN, in the Authorization header and nowhere else. Refusals
-become `bot.trackers.errors`; nothing is retried here.
+become `bot.trackers.errors` (the shared REST plumbing is `bot.trackers.rest`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
-from types import TracebackType
 from typing import Any
 
 import httpx
@@ -30,6 +28,7 @@ from bot.trackers.errors import (
     TrackerRejected,
     TrackerUnavailable,
 )
+from bot.trackers.rest import RestTracker
 
 ISSUE_TYPE = "Task"
 PAGE_SIZE = 100
@@ -44,7 +43,7 @@ def valid_project(key: str) -> bool:
     return bool(_PROJECT.fullmatch(key))
 
 
-class JiraClient:
+class JiraClient(RestTracker):
     """Files and finds issues on one Jira Cloud site with one account's API token."""
 
     name = "Jira"
@@ -59,29 +58,14 @@ class JiraClient:
         timeout: float = 10.0,
         clock: Any = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self._http = httpx.Client(
-            base_url=self.base_url,
+        super().__init__(
+            base_url,
+            headers={"Accept": "application/json"},
             auth=httpx.BasicAuth(email, api_token),
-            headers={"Accept": "application/json", "User-Agent": "postmortem-bot"},
             transport=transport,
             timeout=timeout,
+            clock=clock,
         )
-        self._now = clock or (lambda: datetime.now(UTC))
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> JiraClient:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def browse_url(self, key: str) -> str:
         return browse_url(self.base_url, key)
@@ -152,24 +136,10 @@ class JiraClient:
             closed = status_category(issue.get("fields")) == "done"
         return Ticket(key=key, url=self.browse_url(key), closed=closed)
 
-    def _call(self, method: str, path: str, target: str, **kwargs: Any) -> Any:
-        try:
-            response = self._http.request(method, path, **kwargs)
-        except httpx.HTTPError as error:
-            raise TrackerUnavailable(
-                f"Jira could not be reached ({type(error).__name__}); nothing was filed."
-            ) from None
-        if response.is_success:
-            try:
-                return response.json()
-            except ValueError:
-                raise TrackerError("Jira answered with something that is not JSON.") from None
-        raise self._refusal(response, target)
-
     def _refusal(self, response: httpx.Response, target: str) -> TrackerError:
         status, said = response.status_code, _message(response)
         if status == 429:
-            retry_at = self._retry_at(response)
+            retry_at = self._retry_after(response)
             when = f" after {retry_at:%H:%M} UTC" if retry_at else " later"
             return TrackerRateLimited(
                 f"Jira's rate limit is used up ({said}); try again{when}.", retry_at
@@ -185,12 +155,6 @@ class JiraClient:
         if status in (400, 422):
             return TrackerRejected(f"Jira would not take the issue for {target}: {said}.")
         return TrackerUnavailable(f"Jira answered {status} ({said}); nothing was filed.")
-
-    def _retry_at(self, response: httpx.Response) -> datetime | None:
-        after = response.headers.get("retry-after", "").strip()
-        if after.isdigit():
-            return self._now() + timedelta(seconds=int(after))
-        return None
 
 
 def browse_url(site: str, key: str) -> str:
