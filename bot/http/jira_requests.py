@@ -4,7 +4,8 @@ Only `X-Hub-Signature: sha256=<hmac>` under JIRA_WEBHOOK_SECRET lets a body thro
 otherwise, nothing read or changed; the check is GitHub's, `github_requests.read_verified`).
 An issue moved into a status of the `done` category marks the action item it was filed
 for done, moved out of it opens the item again: only when the item links that very issue
-(`JIRA_URL/browse/KEY`, the description's hidden marker naming the item) and only in a
+(`JIRA_URL/browse/KEY`; the description's hidden marker names the item, and when Jira's
+rendering of it lost the marker, the link alone does) and only in a
 workspace that files in that project (one of its channels named it, or it is
 JIRA_PROJECT). The change is made in the transaction that claims the delivery id
 (`X-Atlassian-Webhook-Identifier`), so a retry changes nothing, and committed before the
@@ -68,7 +69,7 @@ def _receive(
         status = parse_issue_updated(body)
     except BadArguments as error:
         raise Refused(MALFORMED, "not_an_issue_event", len(body), str(error)) from None
-    if status is None or status.item_id is None or not settings.jira_url:
+    if status is None or not settings.jira_url:
         return {"ok": True, "ignored": True}
     change = _apply(sessions, headers.get(DELIVERY_HEADER), status, settings)
     if change is None:
@@ -80,19 +81,21 @@ def _receive(
 def _apply(
     sessions: sessionmaker[Session], delivery: str | None, status: IssueStatus, settings: Settings
 ) -> StatusChange | None:
-    assert status.item_id is not None and settings.jira_url
+    assert settings.jira_url
+    url = browse_url(settings.jira_url, status.key)
     with sessions.begin() as session:
         teams = ticket_service.workspaces_of(
             session, status.project, settings.jira_project, system=JIRA
         )
         if teams is not None and not teams:
             return None  # a project no workspace named: nobody's items
-        if not deliveries.first_time(session, SOURCE, delivery):
+        item_id = status.item_id or ticket_service.item_linking(session, url)
+        if item_id is None or not deliveries.first_time(session, SOURCE, delivery):
             return None
         return ticket_service.apply_status(
             session,
-            status.item_id,
-            browse_url(settings.jira_url, status.key),
+            item_id,
+            url,
             closed=status.closed,
             team_ids=teams,
             now=utcnow(),

@@ -158,6 +158,11 @@ def record(session: Session, item_id: int, url: str) -> bool:
     return ticket_rows.record_url(session, item_id, url)
 
 
+def item_linking(session: Session, url: str) -> int | None:
+    """The item whose ticket is `url` (a webhook whose body lost the marker names it so)."""
+    return ticket_rows.item_linking(session, url)
+
+
 def apply_status(
     session: Session,
     item_id: int,

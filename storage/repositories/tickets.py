@@ -47,6 +47,12 @@ def record_url(session: Session, item_id: int, url: str) -> bool:
     return changed_rows(session, statement) == 1
 
 
+def item_linking(session: Session, url: str) -> int | None:
+    """The id of the item whose ticket is `url`, if one links it."""
+    query = select(ActionItem.id).where(ActionItem.ticket_url == url).order_by(ActionItem.id)
+    return session.scalars(query).first()
+
+
 def with_postmortem(session: Session, item_id: int) -> tuple[ActionItem, Postmortem] | None:
     """The item (locked for the change) and its post-mortem, by id alone: the caller
     checks the workspace before it changes anything."""
