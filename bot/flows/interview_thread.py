@@ -97,7 +97,10 @@ def _tell(client: WebClient, thread: Thread, user_id: str | None, text: str) -> 
     if user_id is None:
         return
     client.chat_postEphemeral(
-        channel=thread.channel_id, user=user_id, thread_ts=thread.thread_ts, text=text
+        channel=thread.channel_id,
+        user=user_id,
+        thread_ts=thread.thread_ts,
+        text=limits.shorten(text, limits.MESSAGE_TEXT),
     )
 
 

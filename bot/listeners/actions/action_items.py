@@ -98,7 +98,7 @@ def ask_deadline(
     try:
         _open_deadline_picker(body, client, context)
     except UserError as error:  # not theirs to change: said to them alone
-        respond(text=str(error), response_type="ephemeral", replace_original=False)
+        limits.reply(respond, text=str(error), response_type="ephemeral", replace_original=False)
 
 
 def clicked(body: dict[str, Any]) -> Origin:

@@ -21,6 +21,7 @@ from bot.listeners.deps import deps_of
 from bot.listeners.errors import in_background
 from bot.services import gaps, permissions
 from bot.services.permissions import Action
+from bot.slack import limits
 from bot.slack.controls import chosen_value
 from bot.slack.report_blocks import ACK_DELETED, PUBLISH
 
@@ -51,7 +52,7 @@ def publish(
         user_id=actor.user_id,
         request_id=body.get("trigger_id"),  # a replay of this click resumes its own publish
     )
-    respond(response_type="ephemeral", text=outcome.words(), replace_original=False)
+    limits.reply(respond, response_type="ephemeral", text=outcome.words(), replace_original=False)
 
 
 def acknowledge_deleted(
@@ -67,4 +68,5 @@ def acknowledge_deleted(
         count = gaps.acknowledge_deleted_of(
             session, postmortem_id, by=actor.user_id, now=deps.clock()
         )
-    respond(response_type="ephemeral", text=gaps.acknowledged_words(count), replace_original=False)
+    said = gaps.acknowledged_words(count)
+    limits.reply(respond, response_type="ephemeral", text=said, replace_original=False)

@@ -22,7 +22,7 @@ from bot.listeners import acting
 from bot.listeners.actions.action_items import OUT_OF_DATE, clicked
 from bot.listeners.deps import deps_of
 from bot.listeners.errors import in_background
-from bot.slack import followup_blocks, interview_blocks
+from bot.slack import followup_blocks, interview_blocks, limits
 
 
 def register(app: App) -> None:
@@ -55,4 +55,4 @@ def create_from_thread(
     if item_id is None:
         raise BadArguments(OUT_OF_DATE)
     words = tickets.file_one(deps, client, acting.actor(body, context), item_id)
-    respond(text=words, response_type="ephemeral", replace_original=False)
+    limits.reply(respond, text=words, response_type="ephemeral", replace_original=False)
