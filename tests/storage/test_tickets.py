@@ -108,3 +108,45 @@ def test_a_status_moves_only_the_item_linking_that_issue_in_its_workspace(
         reopened = tickets.apply_status(session, item_id, URL, closed=False, team_ids=None, now=NOW)
         assert reopened is not None and not reopened.done
         assert item.status == "open" and item.done_at is None
+
+
+def test_a_channel_naming_a_jira_project_files_there_with_the_owners_jira_email(
+    sessions: sessionmaker[Session],
+) -> None:
+    item_id = _item(sessions)
+    defaults = {tickets.GITHUB: "acme/default", tickets.JIRA: "OPS"}
+    with sessions.begin() as session:
+        postmortem_id = session.get(ActionItem, item_id).postmortem_id  # type: ignore[union-attr]
+        tickets.set_channel_repository(session, ACME, "C0INC", "acme/checkout", "U0ALICE")
+        tickets.set_login(session, ACME, "U0BOB", "bob-diaz")
+        tickets.set_channel_tracker(session, ACME, "C0INC", tickets.JIRA, "CHK", "U0ALICE")
+        tickets.set_identity(session, ACME, "U0BOB", tickets.JIRA, "bob@acme.example")
+    with sessions.begin() as session:
+        batch = tickets.untracked(session, ACME, postmortem_id, "https://bot.example", defaults)
+        assert (batch.system, batch.target) == (tickets.JIRA, "CHK")
+        assert batch.items[0].item.assignee == "bob@acme.example"
+        assert tickets.channel_tracker(session, ACME, "C0INC") == (tickets.JIRA, "CHK")
+        assert tickets.channel_tracker(session, GLOBEX, "C0INC") is None
+        assert tickets.workspaces_of(session, "chk", "OPS", system=tickets.JIRA) == {ACME}
+        assert tickets.workspaces_of(session, "CHK", "OPS") == frozenset(), "not a repository"
+        assert tickets.workspaces_of(session, "OPS", "OPS", system=tickets.JIRA) is None
+        url = "https://acme.atlassian.net/browse/CHK-1"
+        assert tickets.item_linking(session, url) is None
+        tickets.record(session, item_id, url)
+        assert tickets.item_linking(session, url) == item_id
+
+
+def test_a_channel_that_named_no_tracker_files_in_the_first_default(
+    sessions: sessionmaker[Session],
+) -> None:
+    item_id = _item(sessions)
+    with sessions.begin() as session:
+        postmortem_id = session.get(ActionItem, item_id).postmortem_id  # type: ignore[union-attr]
+        tickets.set_identity(session, ACME, "U0BOB", tickets.JIRA, "bob@acme.example")
+        jira_only = tickets.untracked(
+            session, ACME, postmortem_id, "https://bot.example", {tickets.JIRA: "OPS"}
+        )
+        assert (jira_only.system, jira_only.target) == (tickets.JIRA, "OPS")
+        assert jira_only.items[0].item.assignee == "bob@acme.example"
+        none = tickets.untracked(session, ACME, postmortem_id, "https://bot.example", {})
+        assert (none.system, none.target) == (None, None) and none.items[0].item.assignee is None
