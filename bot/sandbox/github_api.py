@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import itertools
 import json
-import threading
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.github.webhook import signature
+from bot.sandbox.tracker_stand_in import Call, Refusal, TrackerStandIn
 from bot.sandbox.wire import Request, Response, query_params
 
 TOKEN = "sandbox-github-token"
@@ -32,34 +31,19 @@ WEBHOOK_SECRET = "sandbox-github-secret"
 API = "https://api.github.com"
 WEB = "https://github.com"
 DOCS = "https://docs.github.com/rest"
+GitHubCall = Call
 
 
-@dataclass(frozen=True)
-class GitHubCall:
-    method: str
-    path: str
-    status: int
-    body: dict[str, Any] | None
-
-
-@dataclass
-class _Refusal:
-    status: int
-    times: int
-    headers: dict[str, str]
-
-
-class GitHubState:
+class GitHubState(TrackerStandIn):
     """Repositories and their issues, the calls made, and refusals to come."""
 
+    prefix = "/github"
+
     def __init__(self, web_url: str = WEB) -> None:
-        self.lock = threading.RLock()
+        super().__init__()
         self.web_url = web_url
         self.repositories: dict[str, set[str]] = {}  # full name -> collaborators' logins
         self.issues: dict[str, list[dict[str, Any]]] = {}
-        self.calls: list[GitHubCall] = []
-        self._refusals: list[_Refusal] = []
-        self._lost = 0
         self._ids = itertools.count(444500041)
         self._deliveries = itertools.count(1)
 
@@ -69,14 +53,6 @@ class GitHubState:
         with self.lock:
             self.repositories[full_name] = set(collaborators)
             self.issues.setdefault(full_name, [])
-
-    def refuse(self, status: int, times: int = 1, headers: dict[str, str] | None = None) -> None:
-        with self.lock:
-            self._refusals.append(_Refusal(status, times, dict(headers or {})))
-
-    def lose_answers(self, count: int = 1) -> None:
-        with self.lock:
-            self._lost += count
 
     def created(self, full_name: str) -> list[dict[str, Any]]:
         with self.lock:
@@ -113,14 +89,6 @@ class GitHubState:
 
     # -- the API ----------------------------------------------------------------------
 
-    def route(self, request: Request) -> Response:
-        with self.lock:
-            path = request.path.removeprefix("/github")
-            body = _json(request.body)
-            response = self._answer(request, path, body)
-            self.calls.append(GitHubCall(request.method, path, response.status, body))
-            return response
-
     def _answer(self, request: Request, path: str, body: dict[str, Any] | None) -> Response:
         auth = request.header("authorization")
         if auth not in (f"Bearer {TOKEN}", f"token {TOKEN}"):
@@ -147,17 +115,9 @@ class GitHubState:
             return Response.json(200, issue)
         return _error(404, "Not Found")
 
-    def _next_refusal(self) -> Response | None:
-        if not self._refusals:
-            return None
-        refusal = self._refusals[0]
-        refusal.times -= 1
-        if refusal.times <= 0:
-            self._refusals.pop(0)
+    def _refused(self, refusal: Refusal) -> Response:
         message = {401: "Bad credentials", 403: "API rate limit exceeded", 404: "Not Found"}
         said = message.get(refusal.status, "Server Error")
-        if refusal.status >= 500:
-            return Response(refusal.status, b"", "text/html", headers=refusal.headers)
         return _error(refusal.status, said, headers=refusal.headers)
 
     def _list(self, full_name: str, params: dict[str, Any]) -> Response:
@@ -182,10 +142,7 @@ class GitHubState:
             return _invalid("invalid", "assignees")
         issue = self._new_issue(full_name, title, body)
         self.issues[full_name].append(issue)
-        if self._lost:
-            self._lost -= 1
-            return Response(502, b"", "text/html")
-        return Response.json(201, issue)
+        return self._answer_lost() or Response.json(201, issue)
 
     def _new_issue(self, full_name: str, title: str, body: dict[str, Any]) -> dict[str, Any]:
         number = len(self.issues[full_name]) + 1
@@ -274,14 +231,6 @@ def _label(full_name: str, name: str) -> dict[str, Any]:
 
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _json(body: bytes) -> dict[str, Any] | None:
-    try:
-        value = json.loads(body) if body else None
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:

@@ -26,12 +26,11 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import threading
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 from bot.jira.document import plain_text
+from bot.sandbox.tracker_stand_in import Call, Refusal, TrackerStandIn
 from bot.sandbox.wire import Request, Response, basic_credentials, query_params
 from bot.trackers.signing import signature
 
@@ -41,34 +40,19 @@ WEBHOOK_SECRET = "sandbox-jira-secret"
 PRIORITIES = {"Highest": "1", "High": "2", "Medium": "3", "Low": "4", "Lowest": "5"}
 CATEGORIES = {"new": (2, "To Do"), "indeterminate": (4, "In Progress"), "done": (3, "Done")}
 _JQL = re.compile(r'project\s*=\s*"?([A-Z][A-Z0-9_]*)"?(?:\s+AND\s+labels\s*=\s*"?([^"\s]+)"?)?')
+JiraCall = Call
 
 
-@dataclass(frozen=True)
-class JiraCall:
-    method: str
-    path: str
-    status: int
-    body: dict[str, Any] | None
-
-
-@dataclass
-class _Refusal:
-    status: int
-    times: int
-    headers: dict[str, str]
-
-
-class JiraState:
+class JiraState(TrackerStandIn):
     """Projects, their people and issues, the calls made, and refusals to come."""
 
+    prefix = "/jira"
+
     def __init__(self, site: str = "https://acme.atlassian.net") -> None:
-        self.lock = threading.RLock()
+        super().__init__()
         self.site = site.rstrip("/")
         self.projects: dict[str, dict[str, str]] = {}  # key -> email -> accountId
         self.issues: dict[str, list[dict[str, Any]]] = {}
-        self.calls: list[JiraCall] = []
-        self._refusals: list[_Refusal] = []
-        self._lost = 0
         self._ids = itertools.count(10000)
         self._deliveries = itertools.count(1)
 
@@ -79,14 +63,6 @@ class JiraState:
         with self.lock:
             self.projects[key] = dict(people or {})
             self.issues.setdefault(key, [])
-
-    def refuse(self, status: int, times: int = 1, headers: dict[str, str] | None = None) -> None:
-        with self.lock:
-            self._refusals.append(_Refusal(status, times, dict(headers or {})))
-
-    def lose_answers(self, count: int = 1) -> None:
-        with self.lock:
-            self._lost += count
 
     def created(self, project: str) -> list[dict[str, Any]]:
         with self.lock:
@@ -143,14 +119,6 @@ class JiraState:
 
     # -- the API ----------------------------------------------------------------------
 
-    def route(self, request: Request) -> Response:
-        with self.lock:
-            path = request.path.removeprefix("/jira")
-            body = _json(request.body)
-            response = self._answer(request, path, body)
-            self.calls.append(JiraCall(request.method, path, response.status, body))
-            return response
-
     def _answer(self, request: Request, path: str, body: dict[str, Any] | None) -> Response:
         if basic_credentials(request) != (EMAIL, TOKEN):
             return _errors(401, ["Client must be authenticated to access this resource."])
@@ -165,15 +133,7 @@ class JiraState:
             return self._users(str(query_params(request.query).get("query", "")))
         return _errors(404, ["Not Found"])
 
-    def _next_refusal(self) -> Response | None:
-        if not self._refusals:
-            return None
-        refusal = self._refusals[0]
-        refusal.times -= 1
-        if refusal.times <= 0:
-            self._refusals.pop(0)
-        if refusal.status >= 500:
-            return Response(refusal.status, b"", "text/html", headers=refusal.headers)
+    def _refused(self, refusal: Refusal) -> Response:
         said = {429: "Rate limit exceeded.", 403: "You do not have permission."}
         return _errors(refusal.status, [said.get(refusal.status, "Refused.")], refusal.headers)
 
@@ -195,10 +155,9 @@ class JiraState:
             "fields": self._fields(project, fields),
         }
         self.issues[project].append(issue)
-        if self._lost:
-            self._lost -= 1
-            return Response(502, b"", "text/html")
-        return Response.json(201, {"id": issue_id, "key": key, "self": issue["self"]})
+        return self._answer_lost() or Response.json(
+            201, {"id": issue_id, "key": key, "self": issue["self"]}
+        )
 
     def _fields(self, project: str, fields: dict[str, Any]) -> dict[str, Any]:
         people = {v: k for k, v in self.projects[project].items()}
@@ -317,14 +276,6 @@ def _user(site: str, account: str, name: str, email: str | None = None) -> dict[
     if email:
         user["emailAddress"] = email
     return user
-
-
-def _json(body: bytes) -> dict[str, Any] | None:
-    try:
-        value = json.loads(body) if body else None
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
 
 
 def _errors(status: int, messages: list[str], headers: dict[str, str] | None = None) -> Response:
