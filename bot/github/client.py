@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Unpack
 from urllib.parse import quote
 
 import httpx
@@ -23,11 +23,9 @@ from bot.trackers.errors import (
     TrackerAuthError,
     TrackerError,
     TrackerNotFound,
-    TrackerRateLimited,
     TrackerRejected,
-    TrackerUnavailable,
 )
-from bot.trackers.rest import RestTracker
+from bot.trackers.rest import RestOptions, RestTracker, error_body
 
 API_VERSION = "2022-11-28"
 PER_PAGE = 100
@@ -44,23 +42,13 @@ class GitHubClient(RestTracker):
 
     name = "GitHub"
 
-    def __init__(
-        self,
-        base_url: str,
-        token: str,
-        *,
-        transport: httpx.BaseTransport | None = None,
-        timeout: float = 10.0,
-        clock: Any = None,
-    ) -> None:
+    def __init__(self, base_url: str, token: str, **options: Unpack[RestOptions]) -> None:
         headers = {
             "Authorization": f"Bearer {token}",
             "Accept": "application/vnd.github+json",
             "X-GitHub-Api-Version": API_VERSION,
         }
-        super().__init__(
-            base_url, headers=headers, transport=transport, timeout=timeout, clock=clock
-        )
+        super().__init__(base_url, headers=headers, **options)
 
     def find(self, target: str, markers: Iterable[str]) -> dict[str, Ticket]:
         wanted, found = set(markers), {}
@@ -98,11 +86,7 @@ class GitHubClient(RestTracker):
         if status == 429 or (
             status == 403 and (remaining == "0" or "retry-after" in response.headers)
         ):
-            retry_at = self._retry_at(response)
-            when = f" after {retry_at:%H:%M} UTC" if retry_at else " later"
-            return TrackerRateLimited(
-                f"GitHub's rate limit is used up ({said}); try again{when}.", retry_at
-            )
+            return self._rate_limited(said, self._retry_at(response))
         if status == 401:
             return TrackerAuthError(
                 f"GitHub refused GITHUB_TOKEN ({said}): it is wrong or expired."
@@ -115,7 +99,7 @@ class GitHubClient(RestTracker):
             )
         if status in (400, 410, 422):
             return TrackerRejected(f"GitHub would not take the issue for {target}: {said}.")
-        return TrackerUnavailable(f"GitHub answered {status} ({said}); nothing was filed.")
+        return self._unavailable(status, said)
 
     def _retry_at(self, response: httpx.Response) -> datetime | None:
         after = self._retry_after(response)
@@ -140,11 +124,8 @@ def _ticket(issue: dict[str, Any]) -> Ticket:
 
 
 def _message(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return f"HTTP {response.status_code}"
-    if not isinstance(body, dict):
+    body = error_body(response)
+    if body is None:
         return f"HTTP {response.status_code}"
     said = str(body.get("message") or f"HTTP {response.status_code}")[:200]
     details = [

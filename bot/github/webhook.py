@@ -7,12 +7,12 @@ keeps it) and `X-GitHub-Event` the kind.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from bot.errors import BadArguments
 from bot.trackers.drafts import item_of
 from bot.trackers.signing import signature, verify_signature
+from bot.trackers.webhooks import json_document
 
 __all__ = ["STATUS_ACTIONS", "IssueStatus", "parse_issue_event", "signature", "verify_signature"]
 
@@ -32,12 +32,7 @@ class IssueStatus:
 
 def parse_issue_event(body: bytes) -> IssueStatus | None:
     """The status change an `issues` event carries; None for its other actions."""
-    try:
-        document = json.loads(body)
-    except ValueError:
-        raise BadArguments("the body is not JSON") from None
-    if not isinstance(document, dict):
-        raise BadArguments("the body is not a JSON object")
+    document = json_document(body)
     if document.get("action") not in STATUS_ACTIONS:
         return None
     issue, repository = document.get("issue"), document.get("repository")

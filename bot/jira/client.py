@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 
@@ -24,11 +24,9 @@ from bot.trackers.errors import (
     TrackerAuthError,
     TrackerError,
     TrackerNotFound,
-    TrackerRateLimited,
     TrackerRejected,
-    TrackerUnavailable,
 )
-from bot.trackers.rest import RestTracker
+from bot.trackers.rest import RestOptions, RestTracker, error_body
 
 ISSUE_TYPE = "Task"
 PAGE_SIZE = 100
@@ -49,23 +47,10 @@ class JiraClient(RestTracker):
     name = "Jira"
 
     def __init__(
-        self,
-        base_url: str,
-        email: str,
-        api_token: str,
-        *,
-        transport: httpx.BaseTransport | None = None,
-        timeout: float = 10.0,
-        clock: Any = None,
+        self, base_url: str, email: str, api_token: str, **options: Unpack[RestOptions]
     ) -> None:
-        super().__init__(
-            base_url,
-            headers={"Accept": "application/json"},
-            auth=httpx.BasicAuth(email, api_token),
-            transport=transport,
-            timeout=timeout,
-            clock=clock,
-        )
+        auth = httpx.BasicAuth(email, api_token)
+        super().__init__(base_url, headers={"Accept": "application/json"}, auth=auth, **options)
 
     def browse_url(self, key: str) -> str:
         return browse_url(self.base_url, key)
@@ -139,11 +124,7 @@ class JiraClient(RestTracker):
     def _refusal(self, response: httpx.Response, target: str) -> TrackerError:
         status, said = response.status_code, _message(response)
         if status == 429:
-            retry_at = self._retry_after(response)
-            when = f" after {retry_at:%H:%M} UTC" if retry_at else " later"
-            return TrackerRateLimited(
-                f"Jira's rate limit is used up ({said}); try again{when}.", retry_at
-            )
+            return self._rate_limited(said, self._retry_after(response))
         if status == 401:
             return TrackerAuthError(
                 f"Jira refused JIRA_EMAIL/JIRA_API_TOKEN ({said}): wrong or expired."
@@ -154,7 +135,7 @@ class JiraClient(RestTracker):
             return TrackerNotFound(f"Jira has no project {target} the account can see ({said}).")
         if status in (400, 422):
             return TrackerRejected(f"Jira would not take the issue for {target}: {said}.")
-        return TrackerUnavailable(f"Jira answered {status} ({said}); nothing was filed.")
+        return self._unavailable(status, said)
 
 
 def browse_url(site: str, key: str) -> str:
@@ -172,11 +153,8 @@ def status_category(fields: Any) -> str | None:
 
 def _message(response: httpx.Response) -> str:
     """Jira's `errorMessages` and `errors` (field: message), shortened."""
-    try:
-        body = response.json()
-    except ValueError:
-        return f"HTTP {response.status_code}"
-    if not isinstance(body, dict):
+    body = error_body(response)
+    if body is None:
         return f"HTTP {response.status_code}"
     parts = [str(m)[:100] for m in body.get("errorMessages") or [] if m]
     errors = body.get("errors")

@@ -10,7 +10,6 @@ other reopens it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +18,7 @@ from bot.jira.client import status_category
 from bot.jira.document import plain_text
 from bot.trackers.drafts import item_of
 from bot.trackers.signing import verify_signature
+from bot.trackers.webhooks import json_document
 
 ISSUE_UPDATED = "jira:issue_updated"
 
@@ -37,12 +37,7 @@ class IssueStatus:
 
 def parse_issue_updated(body: bytes) -> IssueStatus | None:
     """The status change an issue webhook carries; None for anything else."""
-    try:
-        document = json.loads(body)
-    except ValueError:
-        raise BadArguments("the body is not JSON") from None
-    if not isinstance(document, dict):
-        raise BadArguments("the body is not a JSON object")
+    document = json_document(body)
     if document.get("webhookEvent") != ISSUE_UPDATED or not _status_changed(document):
         return None
     issue = document.get("issue")

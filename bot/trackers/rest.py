@@ -1,7 +1,8 @@
 """What the trackers' REST clients share: one httpx client, JSON answers, refusals typed.
 
 A subclass names itself (`name`, said in every message), says what a refused answer
-means (`_refusal`), and calls `_call`; a failure to connect is `TrackerUnavailable`, an
+means (`_refusal`, with `_rate_limited` and `_unavailable` for the words they share and
+`error_body` to read the refusal), and calls `_call`; a failure to connect is `TrackerUnavailable`, an
 answer that is no JSON a `TrackerError`. Nothing is retried here, so a person waiting
 on a click or a publish hears at once what happened.
 """
@@ -11,11 +12,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypedDict, Unpack
 
 import httpx
 
-from bot.trackers.errors import TrackerError, TrackerUnavailable
+from bot.trackers.errors import TrackerError, TrackerRateLimited, TrackerUnavailable
+
+
+class RestOptions(TypedDict, total=False):
+    """What every tracker client may be built with besides its site and credentials."""
+
+    transport: httpx.BaseTransport | None
+    timeout: float
+    clock: Callable[[], datetime] | None
 
 
 class RestTracker:
@@ -27,19 +36,17 @@ class RestTracker:
         *,
         headers: dict[str, str],
         auth: httpx.Auth | None = None,
-        transport: httpx.BaseTransport | None = None,
-        timeout: float = 10.0,
-        clock: Callable[[], datetime] | None = None,
+        **options: Unpack[RestOptions],
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._http = httpx.Client(
             base_url=self.base_url,
             headers={"User-Agent": "postmortem-bot", **headers},
             auth=auth,
-            transport=transport,
-            timeout=timeout,
+            transport=options.get("transport"),
+            timeout=options.get("timeout", 10.0),
         )
-        self._now = clock or (lambda: datetime.now(UTC))
+        self._now = options.get("clock") or (lambda: datetime.now(UTC))
 
     def close(self) -> None:
         self._http.close()
@@ -74,7 +81,25 @@ class RestTracker:
     def _refusal(self, response: httpx.Response, target: str) -> TrackerError:
         raise NotImplementedError
 
+    def _rate_limited(self, said: str, retry_at: datetime | None) -> TrackerRateLimited:
+        when = f" after {retry_at:%H:%M} UTC" if retry_at else " later"
+        return TrackerRateLimited(
+            f"{self.name}'s rate limit is used up ({said}); try again{when}.", retry_at
+        )
+
+    def _unavailable(self, status: int, said: str) -> TrackerUnavailable:
+        return TrackerUnavailable(f"{self.name} answered {status} ({said}); nothing was filed.")
+
     def _retry_after(self, response: httpx.Response) -> datetime | None:
         """When `Retry-After` (in seconds) says to try again, if it does."""
         after = response.headers.get("retry-after", "").strip()
         return self._now() + timedelta(seconds=int(after)) if after.isdigit() else None
+
+
+def error_body(response: httpx.Response) -> dict[str, Any] | None:
+    """A refusal's JSON object, or None when it sent none."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
