@@ -139,6 +139,20 @@ class Sandbox:
         with self._state:
             self._state.notify_all()
 
+    def poll(self, predicate: Callable[[], T], timeout: float = 10.0) -> T:
+        """Like `wait_for`, for a condition on the bot's database: checked every 50 ms
+        WITHOUT the state lock. Under the lock, a read that waits for the bot's SQLite
+        write lock deadlocks with a bot that holds it while it calls this sandbox (the
+        call waits for the lock until the bot's Slack client times out, 30 s)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            result = predicate()
+            if result:
+                return result
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"condition still false after {timeout}s")
+            time.sleep(0.05)
+
     def wait_for(self, predicate: Callable[[], T], timeout: float = 10.0) -> T:
         """Re-check `predicate` (under the state lock) whenever state changes; return its value.
 

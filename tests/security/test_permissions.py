@@ -275,7 +275,7 @@ def test_forged_add_item_metadata_is_refused_and_nothing_is_added(world: World) 
         assert "out of date" in kept_open["errors"]["action"]
 
     world.submit_item(BOB, str(world.checkout))  # a member of its channel may
-    added = world.sandbox.wait_for(lambda: world.items(world.checkout)[2:])
+    added = world.sandbox.poll(lambda: world.items(world.checkout)[2:])
     assert (added[0].owner_id, added[0].action) == (BOB, ACTION)
     assert len(world.items(world.hidden)) == before
     assert len(world.items(world.foreign)) == 1, "only the one it was seeded with"
