@@ -23,6 +23,7 @@ from bot.core.manual_time import parse_moment, read_time
 from bot.core.report_text import is_user_id
 from bot.core.timeline import (
     ACKNOWLEDGED,
+    ALERT_FIRING,
     MITIGATED,
     REOPENED,
     RESOLVED,
@@ -184,7 +185,10 @@ def derive(
 
 def is_alert(entry: TimelineEntry) -> bool:
     """A message another app (Datadog, Grafana, Opsgenie…) posted in the channel: Slack
-    lines whose author is not a person."""
+    lines whose author is not a person; or a monitoring alert that started firing
+    (Prometheus' ALERTS series, an Alertmanager notification)."""
+    if entry.source == "monitoring":
+        return entry.kind == ALERT_FIRING
     return entry.source == "slack" and bool(entry.actor) and not is_user_id(entry.actor)
 
 

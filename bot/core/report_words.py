@@ -15,7 +15,12 @@ from bot.core.report_text import is_user_id, line_to_plain, mentioned, to_plain
 from bot.core.timeline import Durations, TimelineEntry
 
 ANSWER_STATES = {"skipped": "Skipped in the interview.", "missing": "Not answered yet."}
-SOURCE_LABELS = {"slack": "Slack", "pagerduty": "PagerDuty", "manual": "Manual"}
+SOURCE_LABELS = {
+    "slack": "Slack",
+    "pagerduty": "PagerDuty",
+    "manual": "Manual",
+    "monitoring": "Monitoring",
+}
 
 
 class Names:

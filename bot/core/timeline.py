@@ -16,8 +16,9 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
-Source = Literal["slack", "pagerduty", "manual"]
-SOURCES: tuple[Source, ...] = ("slack", "pagerduty", "manual")
+# "monitoring": Prometheus' ALERTS transitions and Alertmanager's notifications.
+Source = Literal["slack", "pagerduty", "manual", "monitoring"]
+SOURCES: tuple[Source, ...] = ("slack", "pagerduty", "manual", "monitoring")
 
 TRIGGER = "trigger"
 ACKNOWLEDGED = "acknowledged"
@@ -25,6 +26,10 @@ MITIGATED = "mitigated"
 RESOLVED = "resolved"
 REOPENED = "reopened"
 NOTE = "note"
+# A monitoring alert's transitions (source "monitoring"); its own words, so an alert that
+# stops firing is never read as the incident's resolution.
+ALERT_FIRING = "alert_firing"
+ALERT_RESOLVED = "alert_resolved"
 
 # A webhook event and the REST log entry for the same action carry near-identical times.
 SAME_HAPPENING = timedelta(minutes=1)

@@ -49,7 +49,12 @@ MIN_REACH = timedelta(minutes=15)
 HISTOGRAM_HEIGHT = 44
 BINS = 96
 NUMBERED_MARKS = 60
-LANES = (("pagerduty", "PagerDuty"), ("slack", "Slack"), ("manual", "Manual"))
+LANES = (
+    ("monitoring", "Monitoring"),
+    ("pagerduty", "PagerDuty"),
+    ("slack", "Slack"),
+    ("manual", "Manual"),
+)
 # Tick steps in minutes: a minute up to a week.
 STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080)
 MAX_TICKS = 10
