@@ -86,6 +86,8 @@ class Postmortem(Base):
     created_by: Mapped[str] = mapped_column(String(32))
     thread_ts: Mapped[str | None] = mapped_column(String(32))
     pagerduty_incident_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The service it is about (`/postmortem service NAME`): metrics and alerts narrowed to it.
+    service: Mapped[str | None] = mapped_column(String(64))
     # The earliest `--since` anyone gave `start`: the history backfill reads from there or earlier.
     history_since: Mapped[datetime | None]
     # Follow-up: publishing sets `published_at`; the review is four weeks later

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -10,6 +11,13 @@ from bot.errors import BadArguments, NotFound
 from storage.bounds import limit
 from storage.models import Postmortem
 from storage.repositories import postmortems, workspaces
+
+# A service as monitoring names it (a label value): letters, digits and . _ : / -.
+_SERVICE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]*")
+SERVICE_USAGE = (
+    "Usage: `/postmortem service NAME` (e.g. `service checkout`), `service none` to clear it, "
+    "or `service` alone to see it."
+)
 
 
 def start(
@@ -77,3 +85,25 @@ def get_for_channel_or_raise(session: Session, team_id: str, channel_id: str) ->
             "There is no post-mortem in this channel yet: start one with `/postmortem start`."
         )
     return postmortem
+
+
+def check_service(name: str) -> str:
+    """`name` as a service's label value, or a refusal that says what one looks like."""
+    most = limit(Postmortem.service)
+    if len(name) > most or not _SERVICE.fullmatch(name):
+        raise BadArguments(
+            f"A service name is up to {most} letters, digits or `. _ : / -`, as the "
+            f"`service` label of your metrics has it. {SERVICE_USAGE}"
+        )
+    return name
+
+
+def set_service(session: Session, postmortem_id: int, name: str | None) -> None:
+    """Name the service the post-mortem is about (None: no service), which narrows the
+    Prometheus queries and the alerts matched to it."""
+    get_or_raise(session, postmortem_id).service = None if name is None else check_service(name)
+
+
+def service_of(session: Session, postmortem_id: int) -> str | None:
+    """The service the post-mortem is about, if someone named one."""
+    return get_or_raise(session, postmortem_id).service

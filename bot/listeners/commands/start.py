@@ -24,9 +24,12 @@ FAMILY = Family(__name__)
 
 @FAMILY.subcommand(
     "start",
-    usage='start [--severity P1] [--since "2026-11-24 13:50"] [PagerDuty incident id or URL] [title]',
+    usage=(
+        'start [--severity P1] [--since "2026-11-24 13:50"] [--service NAME] '
+        "[PagerDuty incident id or URL] [title]"
+    ),
     summary="open the post-mortem of this channel and gather its timeline",
-    options={"severity": severity, "since": since},
+    options={"severity": severity, "since": since, "service": postmortems.check_service},
 )
 def start(invocation: Invocation) -> None:
     """Open the post-mortem (or point to the open one), then gather its timeline; a second
@@ -47,6 +50,8 @@ def start(invocation: Invocation) -> None:
             severity=parsed.options.get("severity"),
             now=deps.clock(),
         )
+        if "service" in parsed.options:
+            postmortems.set_service(session, postmortem.id, parsed.options["service"])
     progress = None
     if not created and postmortem.thread_ts is not None:
         invocation.respond(
