@@ -31,8 +31,24 @@ NOTE = "note"
 ALERT_FIRING = "alert_firing"
 ALERT_RESOLVED = "alert_resolved"
 
-# A webhook event and the REST log entry for the same action carry near-identical times.
+
+def alert_actor(labels: Iterable[tuple[str, str]]) -> str:
+    """Who speaks on an alert's line: its name and other labels sorted by name,
+    `HighErrorRate {service="checkout", severity="page"}`. One format for both feeds
+    (Prometheus' ALERTS series, Alertmanager), so `merge` can tell one alert by it."""
+    named = dict(labels)
+    name = named.pop("alertname", None) or "alert"
+    named.pop("alertstate", None)  # ALERTS' own label, which Alertmanager's alerts lack
+    if not named:
+        return name
+    return name + " {" + ", ".join(f'{k}="{v}"' for k, v in sorted(named.items())) + "}"
+
+
+# A webhook event and the REST log entry for the same action carry near-identical times;
+# so do an alert's transition in Prometheus' ALERTS series and Alertmanager's notification.
 SAME_HAPPENING = timedelta(minutes=1)
+ALERTMANAGER_FEED = "am"
+_PREFERRED_FEEDS = frozenset({"webhook", ALERTMANAGER_FEED})
 
 
 @dataclass(frozen=True)
@@ -82,7 +98,9 @@ def merge(*streams: Iterable[TimelineEntry]) -> list[TimelineEntry]:
     A repeated key keeps the copy seen last, so pass stored entries before fresh ones to
     pick up edits. A PagerDuty webhook event and a log entry of the same incident and kind
     within a minute of each other are one happening: the webhook's line is kept, as its
-    text names the incident and carries the note."""
+    text names the incident and carries the note. Likewise an alert's firing (or
+    resolution) from Prometheus' ALERTS series and from Alertmanager, same actor (the
+    alert's name and labels, `alert_actor`) within a minute: Alertmanager's line is kept."""
     latest: dict[tuple[str, str], TimelineEntry] = {}
     for stream in streams:
         for entry in stream:
@@ -107,15 +125,36 @@ def _collapse_twins(ordered: list[TimelineEntry]) -> list[TimelineEntry]:
 
 def _find_twin(ordered: list[TimelineEntry], index: int, absorbed: set[int]) -> int | None:
     entry = ordered[index]
-    if entry.source != "pagerduty" or entry.kind is None or entry.via is None:
+    if entry.kind is None or _feed(entry) is None:
         return None
+    same = _twins if entry.source == "pagerduty" else _alert_twins
     for later in range(index + 1, len(ordered)):
         other = ordered[later]
         if other.occurred_at - entry.occurred_at > SAME_HAPPENING:
             return None
-        if later not in absorbed and _twins(entry, other):
+        if later not in absorbed and same(entry, other):
             return later
     return None
+
+
+def _feed(entry: TimelineEntry) -> str | None:
+    """Which feed brought a line that another feed may report too: PagerDuty's webhook or
+    log (`via`); for an alert, Prometheus' ALERTS series ("prom:…") or Alertmanager ("am:…")."""
+    if entry.source == "pagerduty":
+        return entry.via
+    if entry.source == "monitoring" and entry.kind in (ALERT_FIRING, ALERT_RESOLVED):
+        return entry.source_key.split(":", 1)[0]
+    return None
+
+
+def _alert_twins(first: TimelineEntry, second: TimelineEntry) -> bool:
+    """One alert's transition seen by both feeds: same kind, same name and labels (actor)."""
+    return (
+        second.source == "monitoring"
+        and second.kind == first.kind
+        and second.actor == first.actor
+        and _feed(second) not in (None, _feed(first))
+    )
 
 
 def _twins(first: TimelineEntry, second: TimelineEntry) -> bool:
@@ -134,7 +173,8 @@ def _twins(first: TimelineEntry, second: TimelineEntry) -> bool:
 
 
 def _combine(first: TimelineEntry, second: TimelineEntry) -> TimelineEntry:
-    kept, dropped = (second, first) if second.via == "webhook" else (first, second)
+    """PagerDuty's webhook line, and Alertmanager's (its text is the alert's summary), win."""
+    kept, dropped = (second, first) if _feed(second) in _PREFERRED_FEEDS else (first, second)
     return replace(kept, is_key=kept.is_key or dropped.is_key, actor=kept.actor or dropped.actor)
 
 
