@@ -15,7 +15,7 @@ Pure: standard library and other core modules.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
@@ -173,10 +173,12 @@ def chart(
     the span of the key events and milestones there are, else of every event."""
     if not entries:
         return None
-    named = _named(milestones) if milestones and milestones.known else _milestones(entries)
+    named = (
+        named_milestones(milestones) if milestones and milestones.known else _milestones(entries)
+    )
     axis = _Axis(*window(entries, key_entries, named, start, end))
     named = {name: at for name, at in named.items() if axis.holds(at)}
-    labels = _labelled(axis, named)
+    labels = milestone_labels(named, axis.x)
     rows = 1 + max((round((m.label_y - LABEL_FIRST) / LABEL_ROW) for m in labels), default=0)
     phase_top = LABEL_FIRST + LABEL_ROW * (rows - 1) + 12
     lane_top = phase_top + PHASE_HEIGHT + 12
@@ -197,7 +199,7 @@ def chart(
             Lane(lane_top + LANE_HEIGHT * i + LANE_HEIGHT / 2, label)
             for i, (_, label) in enumerate(LANES)
         ),
-        ticks=_ticks(axis),
+        ticks=time_ticks(axis.lo, axis.hi, axis.x),
         phases=_phases(axis, named, start),
         milestones=labels,
         marks=_marks(axis, key_entries, lane_top),
@@ -233,7 +235,7 @@ def window(
     return min([lo, *near]), max([hi, *near])
 
 
-def _named(milestones: Milestones) -> dict[str, datetime]:
+def named_milestones(milestones: Milestones) -> dict[str, datetime]:
     """The incident's milestones in time order, by their command word ("detected")."""
     return {m.name.value: m.at for m in sorted(milestones.known, key=lambda m: m.at)}
 
@@ -299,25 +301,32 @@ def _phases(
     return tuple(phases)
 
 
-def _labelled(axis: _Axis, milestones: dict[str, datetime]) -> tuple[Milestone, ...]:
+def milestone_labels(
+    milestones: dict[str, datetime],
+    x: Callable[[datetime], float],
+    *,
+    top: float = LABEL_FIRST,
+    width: int = WIDTH,
+) -> tuple[Milestone, ...]:
     """Milestone lines with their labels in the first row where each clears the labels
-    already there; a label that fits in no row opens a new one, so none overlaps."""
+    already there; a label that fits in no row opens a new one, so none overlaps. The
+    first row's baseline is at `top`; the metric charts lay theirs out the same way."""
     row_ends: list[float] = []
     placed = []
     for name, at in milestones.items():
-        x, time = axis.x(at), at.astimezone(UTC).strftime("%H:%M")
-        width = CHAR_WIDTH * len(f"{name} {time}")
-        anchor, left = "middle", x - width / 2
+        spot, time = x(at), at.astimezone(UTC).strftime("%H:%M")
+        wide = CHAR_WIDTH * len(f"{name} {time}")
+        anchor, left = "middle", spot - wide / 2
         if left < 2:
-            anchor, left = "start", x
-        elif x + width / 2 > WIDTH - 2:
-            anchor, left = "end", x - width
+            anchor, left = "start", spot
+        elif spot + wide / 2 > width - 2:
+            anchor, left = "end", spot - wide
         row = next((i for i, end in enumerate(row_ends) if left > end + LABEL_GAP), None)
         if row is None:
             row_ends.append(float("-inf"))
             row = len(row_ends) - 1
-        row_ends[row] = left + width
-        placed.append(Milestone(x, name, time, LABEL_FIRST + LABEL_ROW * row, anchor))
+        row_ends[row] = left + wide
+        placed.append(Milestone(spot, name, time, top + LABEL_ROW * row, anchor))
     return tuple(placed)
 
 
@@ -367,16 +376,18 @@ def _bars(axis: _Axis, entries: Sequence[TimelineEntry], top: float) -> tuple[Ba
     return tuple(bars)
 
 
-def _ticks(axis: _Axis) -> tuple[Tick, ...]:
-    minutes = axis.seconds / 60
+def time_ticks(lo: datetime, hi: datetime, x: Callable[[datetime], float]) -> tuple[Tick, ...]:
+    """At most about ten ticks on whole minutes, hours or days between `lo` and `hi`,
+    dated when the span passes 20 hours; the metric charts share them."""
+    minutes = (hi - lo).total_seconds() / 60
     step = next((s for s in STEPS if minutes / s <= MAX_TICKS), STEPS[-1])
-    first = axis.lo.astimezone(UTC).replace(second=0, microsecond=0)
+    first = lo.astimezone(UTC).replace(second=0, microsecond=0)
     since_midnight = first.hour * 60 + first.minute
     moment = first + timedelta(minutes=(-since_midnight) % step)
-    dated = axis.hi - axis.lo > timedelta(hours=20)
+    dated = hi - lo > timedelta(hours=20)
     ticks = []
-    while moment <= axis.hi:
+    while moment <= hi:
         label = moment.strftime("%m-%d %H:%M" if dated else "%H:%M")
-        ticks.append(Tick(axis.x(moment), label))
+        ticks.append(Tick(x(moment), label))
         moment += timedelta(minutes=step)
     return tuple(ticks)
