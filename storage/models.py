@@ -253,6 +253,29 @@ class Factor(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class FactorEvidence(Base):
+    """A timeline line a person cited for a factor ("F2: see 22:31 deploy" in the thread).
+
+    One row per citing reply (its ts keeps a re-delivery from adding another); the line
+    is kept by its upstream key, as the report's timeline names it."""
+
+    __tablename__ = "factor_evidence"
+    __table_args__ = (
+        UniqueConstraint("postmortem_id", "message_ts", name="uq_factor_evidence_message"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    postmortem_id: Mapped[int] = mapped_column(ForeignKey("postmortems.id", ondelete="CASCADE"))
+    chain: Mapped[int]
+    source: Mapped[str] = mapped_column(String(16))
+    source_key: Mapped[str] = mapped_column(String(128))
+    words: Mapped[str] = mapped_column(String(200), default="")
+    author_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ActionItem(Base):
     """`AI-001`…: one owner, one deadline, one priority, tracked until done."""
 

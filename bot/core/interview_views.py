@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.core.interview import State
+from bot.core.timeline import TimelineEntry
 
 
 @dataclass(frozen=True)
@@ -80,3 +81,17 @@ class ItemNotice:
     def missing(self) -> tuple[str, ...]:
         given = {"owner": self.owner_id, "deadline": self.deadline, "priority": self.priority}
         return tuple(name for name, value in given.items() if value is None)
+
+
+@dataclass(frozen=True)
+class CitationNotice:
+    """A reply citing a timeline line for a factor (`F2: see 22:31 deploy`): the line it
+    attached, or, when it could not tell which, the lines it may mean (maybe none).
+    Times are shown in `zone`, the poster's own, as they typed them."""
+
+    label: str
+    cited: str
+    zone: str
+    user_id: str | None
+    chosen: TimelineEntry | None = None
+    candidates: tuple[TimelineEntry, ...] = ()

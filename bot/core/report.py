@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot.core.checklist import Checklist, evaluate
-from bot.core.factor_labels import factor_label
+from bot.core.factor_labels import IMMEDIATE_CHAIN, factor_label
 from bot.core.followup import review_day
 from bot.core.milestones import Milestones
-from bot.core.report_evidence import Evidence, cite
+from bot.core.report_evidence import Attached, Evidence, attached_evidence, cite
 from bot.core.report_facts import (
     AnswerFact,
     FactorFact,
@@ -113,6 +113,8 @@ class Chain:
     depth: int
     ended_in_skip: bool
     levels: tuple[Level, ...] = ()
+    # Lines people attached to the factor itself ("F2: see 22:31 deploy" in the thread).
+    attached: tuple[Evidence, ...] = ()
 
     @property
     def label(self) -> str:
@@ -120,13 +122,16 @@ class Chain:
 
     @property
     def evidence(self) -> tuple[Evidence, ...]:
-        return tuple(cited for level in self.levels for cited in level.evidence)
+        cited = tuple(cited for level in self.levels for cited in level.evidence)
+        return cited + self.attached
 
 
 @dataclass(frozen=True)
 class RootCause:
     immediate: Answered
     chains: tuple[Chain, ...]
+    # Lines attached to the immediate cause (`F0: see …`).
+    immediate_evidence: tuple[Evidence, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -185,13 +190,16 @@ class Report:
 def build(facts: Facts) -> Report:
     answers = current_answers(facts.answers)
     timeline = _timeline(facts, _answered(answers, ("detection", None, None)))
-    chains = _chains(facts.factors, answers, timeline.entries)
+    chains = _chains(facts.factors, answers, timeline, facts.evidence)
     immediate = _immediate(answers, facts.factors)
+    immediate_evidence = attached_evidence(
+        facts.evidence, IMMEDIATE_CHAIN, timeline.entries, timeline.all_entries
+    )
     return Report(
         header=_header(facts),
         summary=_answered(answers, ("summary", None, None)),
         impact=_answered(answers, ("impact", None, None)),
-        root_cause=RootCause(immediate, chains),
+        root_cause=RootCause(immediate, chains, immediate_evidence),
         timeline=timeline,
         factors=_factors(immediate, chains),
         items=tuple(sorted(facts.items, key=lambda item: item.number)),
@@ -270,7 +278,8 @@ def _immediate(answers: dict[Slot, AnswerFact], factors: Iterable[FactorFact]) -
 def _chains(
     factors: Iterable[FactorFact],
     answers: dict[Slot, AnswerFact],
-    shown: tuple[TimelineEntry, ...],
+    timeline: TimelinePart,
+    attached: tuple[Attached, ...],
 ) -> tuple[Chain, ...]:
     whys: dict[int, list[AnswerFact]] = {}
     for (question, chain, _), answer in answers.items():
@@ -292,7 +301,8 @@ def _chains(
                 factor.text,
                 depth,
                 skipped_below,
-                _levels(levels, shown),
+                _levels(levels, timeline.entries),
+                attached_evidence(attached, factor.chain, timeline.entries, timeline.all_entries),
             )
         )
     return tuple(chains)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, tzinfo
 
 from bot.core.timeline import TimelineEntry
 
@@ -79,3 +79,127 @@ def _normal_time(raw: str) -> str:
 def _words(raw: str) -> tuple[str, ...]:
     words = [w.rstrip(".") for w in _WORD.findall(raw)]
     return tuple(w for w in words[:6] if w and w.lower() not in _FILLER)
+
+
+# -- a standalone citation in the interview thread: "F2: see 22:31 deploy" -------------
+
+# The whole reply: a factor's code, then `see HH:MM` and the words to look for.
+_STANDALONE = re.compile(
+    r"^\s*[*_`]*F(?P<chain>\d{1,2})[*_`]*\s*[:\-–—]\s*see\s+(?:the\s+)?"
+    r"(?P<hour>[01]?\d|2[0-3]):(?P<minute>[0-5]\d)(?P<words>[^\n]*?)[\s.!]*$",
+    re.IGNORECASE,
+)
+# How far from the typed minute a line may be and still be the one meant.
+NEAR_MINUTES = 15
+MAX_CANDIDATES = 5
+_DAY_MINUTES = 24 * 60
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A reply that cites a timeline line for a factor: its chain (0 = the immediate cause),
+    the clock time in the person's own zone, and the words the line should contain."""
+
+    chain: int
+    hour: int
+    minute: int
+    words: tuple[str, ...]
+
+    @property
+    def clock(self) -> str:
+        return f"{self.hour:02d}:{self.minute:02d}"
+
+    @property
+    def cited(self) -> str:
+        return " ".join((self.clock, *self.words))
+
+
+@dataclass(frozen=True)
+class Pick:
+    """What a citation found: the one line meant, or the lines it could be (maybe none)."""
+
+    chosen: TimelineEntry | None
+    candidates: tuple[TimelineEntry, ...] = ()
+
+
+def parse_citation(text: str) -> Citation | None:
+    """`F2: see 22:31 deploy` as a citation; None for anything else (an ordinary answer)."""
+    match = _STANDALONE.match(text)
+    if match is None:
+        return None
+    return Citation(
+        int(match["chain"]), int(match["hour"]), int(match["minute"]), _words(match["words"])
+    )
+
+
+def pick(citation: Citation, entries: tuple[TimelineEntry, ...], zone: tzinfo) -> Pick:
+    """The line nearest the cited clock time (read in `zone`) among those holding the cited
+    words; a tie or nothing within `NEAR_MINUTES` gives the candidates instead."""
+    matching = [e for e in entries if _shares(e, citation.words)] if citation.words else []
+    pool = matching if citation.words else list(entries)
+    scored = sorted(
+        ((_distance(entry, citation, zone), -_shared(entry, citation.words), i), entry)
+        for i, entry in enumerate(pool)
+    )
+    near = [(score, entry) for score, entry in scored if score[0] <= NEAR_MINUTES]
+    best = [entry for score, entry in near if score[:2] == near[0][0][:2]] if near else []
+    if len(best) == 1:
+        return Pick(best[0])
+    if best:
+        return Pick(None, tuple(best[:MAX_CANDIDATES]))
+    # Nothing near: the nearest lines with the words, else the nearest lines at all.
+    fallback = scored or sorted(
+        ((_distance(entry, citation, zone), 0, i), entry) for i, entry in enumerate(entries)
+    )
+    return Pick(None, tuple(entry for _, entry in fallback[:MAX_CANDIDATES]))
+
+
+def _distance(entry: TimelineEntry, citation: Citation, zone: tzinfo) -> int:
+    """Minutes between the line's clock time in `zone` and the cited one, around midnight."""
+    local = entry.occurred_at.astimezone(zone)
+    apart = abs(local.hour * 60 + local.minute - (citation.hour * 60 + citation.minute))
+    return min(apart, _DAY_MINUTES - apart)
+
+
+def _shared(entry: TimelineEntry, words: tuple[str, ...]) -> int:
+    line = entry.text.lower()
+    return sum(1 for word in words if word.lower() in line)
+
+
+def _shares(entry: TimelineEntry, words: tuple[str, ...]) -> bool:
+    return _shared(entry, words) > 0
+
+
+@dataclass(frozen=True)
+class Attached:
+    """A line a person attached to a factor in the thread, by its upstream key."""
+
+    chain: int
+    source: str
+    source_key: str
+    words: tuple[str, ...] = ()
+
+
+def attached_evidence(
+    attached: tuple[Attached, ...],
+    chain: int,
+    shown: tuple[TimelineEntry, ...],
+    every: tuple[TimelineEntry, ...],
+) -> tuple[Evidence, ...]:
+    """The evidence attached to `chain`, each linked to its row among the `shown` lines
+    (named by the line's UTC minute, the report's clock); a line not shown, or gone,
+    stays as words marked not found."""
+    number: dict[tuple[str, str], int] = {
+        (e.source, e.source_key): n for n, e in enumerate(shown, start=1)
+    }
+    known: dict[tuple[str, str], TimelineEntry] = {(e.source, e.source_key): e for e in every}
+    found = []
+    for cited in attached:
+        if cited.chain != chain:
+            continue
+        key = (cited.source, cited.source_key)
+        entry = known.get(key)
+        time = entry.occurred_at.astimezone(UTC).strftime("%H:%M") if entry else ""
+        words = " ".join(w for w in (time, *cited.words) if w) or "a removed line"
+        found.append(Evidence(words, time, number.get(key)))
+    return tuple(found)

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from bot.core import milestones as clock
 from bot.core.action_items import item_code
 from bot.core.milestones import Milestones
+from bot.core.report_evidence import Attached
 from bot.core.timeline import Durations, Gap, TimelineEntry
 
 Slot = tuple[str, int | None, int | None]
@@ -103,6 +104,8 @@ class Facts:
     durations: Durations = field(default_factory=lambda: Durations(None, None, None, None))
     gaps: tuple[Gap, ...] = ()
     milestones: Milestones = field(default_factory=Milestones)
+    # Timeline lines people attached to a factor in the thread ("F2: see 22:31 deploy").
+    evidence: tuple[Attached, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.core.interview_views import ItemNotice, QuestionView
+from bot.core.interview_views import CitationNotice, ItemNotice, QuestionView
 from bot.flows.deps import Deps
 from bot.services import interview, pushback
 from bot.services.interview_outcome import Outcome, Thread
@@ -48,6 +48,8 @@ def deliver(client: WebClient, deps: Deps, outcome: Outcome) -> None:
         _post(client, thread, say.filed_under(outcome.note, deps.templates), None)
     if outcome.resolved_by is not None:
         _post(client, thread, say.resolved(outcome.resolved_by), None)
+    if outcome.citation is not None:
+        _say_citation(client, thread, outcome.citation)
     for finding in outcome.findings:
         ts = _post(client, thread, *say.finding(finding, deps.templates))
         with deps.sessions.begin() as session:
@@ -58,6 +60,14 @@ def deliver(client: WebClient, deps: Deps, outcome: Outcome) -> None:
         _announce(client, deps, thread, item)
     if outcome.question is not None:
         _ask(client, deps, thread, outcome.question)
+
+
+def _say_citation(client: WebClient, thread: Thread, notice: CitationNotice) -> None:
+    """An attached line is said in the thread; the candidates only to who cited."""
+    if notice.chosen is not None:
+        _post(client, thread, say.cited(notice), None)
+    else:
+        _tell(client, thread, notice.user_id, say.citation_candidates(notice))
 
 
 def _announce(client: WebClient, deps: Deps, thread: Thread, item: ItemNotice) -> None:

@@ -19,8 +19,16 @@ from sqlalchemy.orm import Session
 from bot.core import interview as machine
 from bot.core.interview import Command, State, Step
 from bot.core.interview_views import FactorNotice, ItemNotice, QuestionView
+from bot.core.report_evidence import Citation, parse_citation
 from bot.errors import BadArguments, NotFound
-from bot.services import action_items, deliveries, factors, postmortems, pushback
+from bot.services import (
+    action_items,
+    deliveries,
+    factor_evidence,
+    factors,
+    postmortems,
+    pushback,
+)
 from bot.services.action_items import ItemForm
 from bot.services.interview_outcome import Outcome, Thread, factor_notice, item_notice
 from storage.models import ActionItem, Answer, Factor, Interview, Postmortem
@@ -111,6 +119,9 @@ def take_reply(
         return None
     if interviews.answer_by_message(session, postmortem.id, reply.ts) is not None:
         return None
+    citation = parse_citation(reply.text)
+    if citation is not None:
+        return _cite(session, postmortem, reply, citation, tz)
     word = machine.parse_command(reply.text)
     if word is None and interview.stage == "done":
         return None  # talk after the interview is not an answer
@@ -339,6 +350,26 @@ def _keep(
         outcome.question = _question(session, interview)  # it may quote the kept answer now
     if pushback.VAGUE in kinds and answer.question == "actions":
         outcome.items.append(action_items.keep_vague(session, answer, now=now, tz=tz))
+    return outcome
+
+
+def _cite(
+    session: Session, postmortem: Postmortem, reply: Reply, citation: Citation, tz: Timezone
+) -> Outcome | None:
+    """A reply citing a timeline line for a factor: attached (✅ and a line in the thread),
+    or the poster is shown the lines it may mean. It is no answer: the question stays."""
+    outcome = Outcome(_thread(postmortem))
+    try:
+        notice = factor_evidence.attach(
+            session, postmortem, citation, user_id=reply.user_id, message_ts=reply.ts, zone=tz()
+        )
+    except BadArguments as error:
+        return _refusal(outcome, reply.user_id, str(error))
+    if notice is None:
+        return None
+    outcome.citation = notice
+    if notice.chosen is not None:
+        outcome.accepted_ts = reply.ts
     return outcome
 
 

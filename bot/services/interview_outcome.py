@@ -11,7 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.core.action_items import item_code
-from bot.core.interview_views import FactorNotice, FindingNotice, ItemNotice, QuestionView
+from bot.core.interview_views import (
+    CitationNotice,
+    FactorNotice,
+    FindingNotice,
+    ItemNotice,
+    QuestionView,
+)
 from storage.models import ActionItem, Factor
 
 
@@ -38,6 +44,8 @@ class Outcome:
     question: QuestionView | None = None
     # An edit took away the blaming wording the bot had pushed back on: whose answer.
     resolved_by: str | None = None
+    # A reply that cites a timeline line for a factor ("F2: see 22:31 deploy").
+    citation: CitationNotice | None = None
 
 
 def factor_notice(factor: Factor) -> FactorNotice:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.core.report import Report, build
+from bot.core.report_evidence import Attached
 from bot.core.report_facts import (
     AnswerFact,
     FactorFact,
@@ -30,7 +31,7 @@ from bot.errors import NotFound, UserError
 from bot.services import postmortems
 from bot.services import timeline as timeline_service
 from storage.models import Postmortem, ReportRecord
-from storage.repositories import action_items, factors, findings, interviews, reports
+from storage.repositories import action_items, evidence, factors, findings, interviews, reports
 
 # A publish that has not finished in this long was cut short; another may take over.
 CLAIM_TIMEOUT = timedelta(minutes=2)
@@ -118,6 +119,10 @@ def facts(
         durations=view.durations,
         gaps=view.gaps,
         milestones=view.milestones,
+        evidence=tuple(
+            Attached(e.chain, e.source, e.source_key, tuple(e.words.split()))
+            for e in evidence.list_for(session, postmortem_id)
+        ),
     )
 
 

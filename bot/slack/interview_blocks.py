@@ -10,11 +10,19 @@ Buttons carry "<post-mortem id>:<chain>" so a click names what it is about.
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.core.interview import KINDS, LAYERS
-from bot.core.interview_views import FactorNotice, FindingNotice, ItemNotice, QuestionView
-from bot.core.report_text import as_typed
+from bot.core.interview_views import (
+    CitationNotice,
+    FactorNotice,
+    FindingNotice,
+    ItemNotice,
+    QuestionView,
+)
+from bot.core.report_text import as_typed, line_to_plain
 from bot.core.slack_text import escape, mention
+from bot.core.timeline import TimelineEntry
 from bot.slack import blocks, controls, factor_choice_blocks, limits
 from bot.slack.report_blocks import PUBLISH
 from bot.templates import SlackText, Templates
@@ -29,6 +37,8 @@ ADD_ITEM = "action_item_add"
 ITEM_TICKET = "interview_item_ticket"  # Create ticket under an item's notice in the thread
 # How much of an over-long action item its notice quotes; the rest follows whole.
 ITEM_QUOTE = 1_500
+# How much of a timeline line a citation's answer quotes.
+ENTRY_WORDS = 200
 LAYER_LABELS = {
     "immediate": "the immediate cause",
     "contributing": "a contributing factor",
@@ -149,6 +159,39 @@ def not_announced(notice: ItemNotice, reason: str) -> str:
         f"{notice.code} is saved, but Slack refused its notice in the thread (`{reason}`), "
         "so nobody else has seen it yet. `/postmortem interview` posts it again."
     )
+
+
+def cited(notice: CitationNotice) -> str:
+    """Said in the thread once a cited line is attached to its factor."""
+    assert notice.chosen is not None
+    who = f"{mention(notice.user_id)} attached" if notice.user_id else "Attached"
+    return (
+        f"{who} this timeline line to *{escape(notice.label)}* as evidence; "
+        f"the report links it:\n{_entry_line(notice.chosen, notice.zone)}"
+    )
+
+
+def citation_candidates(notice: CitationNotice) -> str:
+    """Told privately when the cited time and words do not name exactly one line."""
+    head = f"I could not tell which timeline line `{escape(notice.cited)}` means"
+    if not notice.candidates:
+        return f"{head}: the timeline has no lines yet. Nothing was attached."
+    lines = "\n".join(_entry_line(entry, notice.zone) for entry in notice.candidates)
+    return (
+        f"{head} ({escape(notice.zone)} time), so nothing was attached to "
+        f"{escape(notice.label)}. It may be one of these; reply again with its time and a "
+        f"word only it has:\n{lines}"
+    )
+
+
+def _entry_line(entry: TimelineEntry, zone: str) -> str:
+    """A timeline line at its time in `zone`, its words plain and escaped, kept short."""
+    try:
+        local = entry.occurred_at.astimezone(ZoneInfo(zone))
+    except (KeyError, ValueError):
+        local = entry.occurred_at
+    words = " ".join(line_to_plain(entry.source, entry.text, lambda user: user).split())
+    return f"• {local:%Y-%m-%d %H:%M} {escape(limits.shorten(words, ENTRY_WORDS))}"
 
 
 def filed_under(slot: str, templates: Templates) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from bot.core.factor_labels import IMMEDIATE_CHAIN, factor_label
 from bot.core.milestones import in_words
 from bot.core.report import Answered, Chain, Report
+from bot.core.report_evidence import Evidence
 from bot.core.report_text import as_typed
 from bot.core.report_words import ANSWER_STATES, Names, span_words, when, window_words
 from bot.core.slack_text import escape, link, mention, quote
@@ -30,6 +31,8 @@ SHORT = 200
 # Characters of the root-cause section the chains share; a chain's levels split its part.
 CHAINS_BUDGET = 2_200
 LEVEL_MIN = 40
+# The timeline lines a factor cites, compactly: "(evidence: 22:31 deploy)".
+EVIDENCE = 60
 LEVEL_JOIN = " → "
 SKIPPED = "_skipped_"
 LONG = 600
@@ -106,22 +109,34 @@ def _root_cause(report: Report, names: Names) -> dict[str, Any]:
     shown = report.root_cause.chains[:MAX_CHAINS]
     # The whole section stays within Slack's limit: each chain gets its share of it.
     per_chain = CHAINS_BUDGET // max(1, len(shown))
-    chains = [
-        {
-            "label": chain.label,
-            "layer": chain.layer,
-            "kind": chain.kind,
-            "levels": _levels(names, chain, per_chain),
-        }
-        for chain in shown
-    ]
+    chains = []
+    for chain in shown:
+        cited = _evidence(chain.evidence)
+        chains.append(
+            {
+                "label": chain.label,
+                "layer": chain.layer,
+                "kind": chain.kind,
+                "levels": _levels(names, chain, per_chain - len(cited or "")),
+                "evidence": cited,
+            }
+        )
     return {
         "immediate_label": factor_label(IMMEDIATE_CHAIN),
         "immediate": _short(names, immediate.text, SHORT),
+        "immediate_evidence": _evidence(report.root_cause.immediate_evidence),
         "immediate_state": _state(immediate),
         "chains": chains,
         "more": len(report.root_cause.chains) - len(chains),
     }
+
+
+def _evidence(cited: tuple[Evidence, ...]) -> str | None:
+    """The cited lines' minutes and words, one short line (the report file links them)."""
+    if not cited:
+        return None
+    words = "; ".join(each.cited for each in cited)
+    return words if len(words) <= EVIDENCE else words[: EVIDENCE - 1].rstrip() + "…"
 
 
 def _levels(names: Names, chain: Chain, budget: int) -> list[str]:

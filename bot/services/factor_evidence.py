@@ -1,0 +1,77 @@
+"""Attaching a timeline line to a factor as its evidence: "F2: see 22:31 deploy".
+
+A reply of that form in the interview thread names a factor and a clock time in the
+poster's own zone; the line nearest that time whose text holds the words becomes the
+factor's evidence, which the report links. When the bot cannot tell which line is
+meant (a tie, or nothing near) nothing is attached and the poster gets the candidates.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.orm import Session
+
+from bot.core.factor_labels import IMMEDIATE_CHAIN, factor_code, factor_label
+from bot.core.interview_views import CitationNotice
+from bot.core.report_evidence import Citation, pick
+from bot.errors import BadArguments
+from bot.services.timeline_rows import stored_entries
+from storage.models import FactorEvidence, Postmortem
+from storage.repositories import evidence as evidence_rows
+from storage.repositories import factors as factor_rows
+
+
+def attach(
+    session: Session,
+    postmortem: Postmortem,
+    citation: Citation,
+    *,
+    user_id: str | None,
+    message_ts: str,
+    zone: str,
+) -> CitationNotice | None:
+    """Attach the cited line, or say which it may be; None for a reply filed already."""
+    _require_factor(session, postmortem.id, citation.chain)
+    entries, _ = stored_entries(session, postmortem.id)
+    found = pick(citation, tuple(entries), _zone(zone))
+    notice = CitationNotice(
+        factor_label(citation.chain),
+        citation.cited,
+        zone,
+        user_id,
+        chosen=found.chosen,
+        candidates=found.candidates,
+    )
+    if found.chosen is None:
+        return notice
+    row = FactorEvidence(
+        team_id=postmortem.team_id,
+        postmortem_id=postmortem.id,
+        chain=citation.chain,
+        source=found.chosen.source,
+        source_key=found.chosen.source_key,
+        words=" ".join(citation.words),
+        author_id=user_id,
+        message_ts=message_ts,
+    )
+    return notice if evidence_rows.add(session, row) else None
+
+
+def _require_factor(session: Session, postmortem_id: int, chain: int) -> None:
+    known = sorted(
+        {IMMEDIATE_CHAIN} | {f.chain for f in factor_rows.list_for(session, postmortem_id)}
+    )
+    if chain in known:
+        return
+    codes = ", ".join(factor_code(c) for c in known)
+    raise BadArguments(
+        f"There is no {factor_code(chain)} in this post-mortem: its factors are {codes}."
+    )
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")

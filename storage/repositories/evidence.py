@@ -1,0 +1,28 @@
+"""Timeline lines cited for a factor (`FactorEvidence`). Never commit."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.models import FactorEvidence
+
+
+def add(session: Session, evidence: FactorEvidence) -> bool:
+    """Insert `evidence`; False when that reply was filed already (a re-delivery)."""
+    try:
+        with session.begin_nested():
+            session.add(evidence)
+    except IntegrityError:
+        return False
+    return True
+
+
+def list_for(session: Session, postmortem_id: int) -> list[FactorEvidence]:
+    query = (
+        select(FactorEvidence)
+        .where(FactorEvidence.postmortem_id == postmortem_id)
+        .order_by(FactorEvidence.id)
+    )
+    return list(session.scalars(query))
