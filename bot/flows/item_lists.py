@@ -2,7 +2,8 @@
 
 Shared by the buttons (`actions/action_items.py`) and the deadline modal
 (`views/deadline.py`): a digest DM is updated in place with `chat.update`; an
-ephemeral `/postmortem actions` list can only be replaced through its response URL.
+ephemeral `/postmortem actions` list can only be replaced through its response URL;
+the App Home is published again (`bot.flows.app_home`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from bot.core.followup import local_today
 from bot.core.followup_views import ItemRow
 from bot.errors import BadArguments
-from bot.flows import timezones
+from bot.flows import app_home, timezones
 from bot.flows.deps import Deps
 from bot.services import action_item_lists
 from bot.slack import followup_blocks
@@ -71,7 +72,11 @@ class Origin:
 
 
 def redraw(origin: Origin, notice: str, deps: Deps, client: WebClient) -> None:
-    """Show the list again as it stands now, with `notice` on top."""
+    """Show the list again as it stands now, with `notice` on top (a click in the App
+    Home publishes the person's Home again)."""
+    if origin.listing == followup_blocks.HOME:
+        app_home.publish(deps, client, origin.team_id, origin.user_id, notice=notice)
+        return
     now = deps.clock()
     tz = timezones.timezone_of(
         client, origin.team_id, origin.user_id, now=now, sessions=deps.sessions

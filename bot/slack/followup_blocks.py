@@ -31,9 +31,11 @@ TICKET = "action_item_ticket"  # Create ticket: file the item in the team's trac
 REVIEW_CONFIRM = "followup_review_confirm"
 DEADLINE_VIEW = "action_item_deadline"
 DEADLINE_BLOCK = DEADLINE_INPUT = "deadline"
-# Listings a button can come from: a weekly digest, `/postmortem actions [all]`.
-DIGEST, MINE, ALL = "digest", "mine", "all"
-LISTINGS = (DIGEST, MINE, ALL)
+# Listings a button can come from: a weekly digest, `/postmortem actions [all]`, the App Home.
+DIGEST, MINE, ALL, HOME = "digest", "mine", "all", "home"
+LISTINGS = (DIGEST, MINE, ALL, HOME)
+# Lists that end in "…and N more" rather than pages.
+_CAPPED = (DIGEST, HOME)
 # Two blocks an item, plus the head: inside Slack's 50 blocks a message.
 MAX_ITEMS = 20
 ACTION_CHARS = 500
@@ -72,17 +74,23 @@ def item_ids(message_blocks: Iterable[blocks.Block]) -> list[int]:
 def digest(templates: Templates, rows: Sequence[ItemRow], today: date) -> Message:
     """The weekly DM: every open item the owner has, with its buttons."""
     open_rows = [row for row in rows if row[0].status == "open"]
-    head = templates.render(
+    codes = ", ".join(item.code for item, _ in open_rows[:MAX_ITEMS])
+    text = f"You have {len(open_rows)} open action item(s): {codes}"
+    listed = items_blocks(templates, rows, today, DIGEST, False)
+    return limits.within(text, [blocks.section(digest_head(templates, rows, today)), *listed])
+
+
+def digest_head(templates: Templates, rows: Sequence[ItemRow], today: date) -> str:
+    """How many items are open, from how many post-mortems, how many overdue, and what the
+    buttons do: the digest's head, and the App Home's."""
+    open_rows = [row for row in rows if row[0].status == "open"]
+    return templates.render(
         "slack/followup/digest.mrkdwn.j2",
         count=len(open_rows),
         postmortems=len({pm.id for _, pm in open_rows}),
         today=day_label(today),
         overdue=sum(is_overdue(item.deadline, today) for item, _ in open_rows),
-    )
-    codes = ", ".join(item.code for item, _ in open_rows[:MAX_ITEMS])
-    text = f"You have {len(open_rows)} open action item(s): {codes}"
-    listed = _items(templates, rows, today, DIGEST, False)
-    return limits.within(text, [blocks.section(head.strip()), *listed])
+    ).strip()
 
 
 def item_list(
@@ -106,7 +114,7 @@ def item_list(
     if not rows:
         head.append(blocks.context("Nothing open. :tada:"))
     shown = rows[(page - 1) * MAX_ITEMS : page * MAX_ITEMS]
-    body = _items(templates, shown, today, listing, listing == ALL)
+    body = items_blocks(templates, shown, today, listing, listing == ALL)
     if pages > 1:
         body.append(blocks.context(_page_line(listing, page, pages, len(rows))))
     return limits.within(f"{quote(heading)}: {len(rows)}", [*head, *body])
@@ -137,13 +145,15 @@ def refreshed(
     return limits.within(text, body)
 
 
-def _items(
+def items_blocks(
     templates: Templates, rows: Sequence[ItemRow], today: date, listing: str, show_owner: bool
 ) -> list[blocks.Block]:
+    """The first MAX_ITEMS items with their buttons (at most 3 blocks each); a digest or a
+    Home then says how many more there are and where to see them."""
     out: list[blocks.Block] = []
     for item, postmortem in rows[:MAX_ITEMS]:
         out.extend(item_blocks(templates, item, postmortem, today, listing, show_owner))
-    if len(rows) > MAX_ITEMS and listing == DIGEST:
+    if len(rows) > MAX_ITEMS and listing in _CAPPED:
         more = len(rows) - MAX_ITEMS
         out.append(blocks.context(f"…and {more} more: `/postmortem actions` lists them all."))
     return out
