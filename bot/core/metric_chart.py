@@ -151,7 +151,8 @@ class _Axes:
 
 def geometry(chart: MetricChart, milestones: Milestones | None = None) -> Geometry:
     """How `chart` is drawn, with the incident's milestones that fall in its window."""
-    drawn = _ranked(chart.series)[:MAX_SERIES]
+    ranked = _ranked(chart.series)
+    drawn = ranked[:MAX_SERIES]
     named = {
         name: at
         for name, at in (named_milestones(milestones) if milestones else {}).items()
@@ -172,13 +173,13 @@ def geometry(chart: MetricChart, milestones: Milestones | None = None) -> Geomet
         title=chart.query.name,
         unit=chart.query.unit,
         width=WIDTH,
-        height=int(legend_bottom + 16),
+        height=int(legend_bottom + (34 if len(drawn) < len(ranked) else 16)),
         plot_left=LEFT,
         plot_right=WIDTH - RIGHT,
         plot_top=axes.top,
         plot_bottom=axes.bottom,
         time_ticks=time_ticks(chart.start, chart.end, axes.x),
-        value_ticks=_value_ticks(axes, step, chart.query.unit),
+        value_ticks=_value_ticks(axes, step, chart.query.unit) if drawn else (),
         lines=lines,
         milestones=labels,
         legend=legend,
@@ -188,7 +189,7 @@ def geometry(chart: MetricChart, milestones: Milestones | None = None) -> Geomet
             for s, line in zip(drawn, lines, strict=True)
         ),
         notice=said,
-        left_out=max(0, len([s for s in chart.series if s.points]) - MAX_SERIES),
+        left_out=len(ranked) - len(drawn),
         start=chart.start,
         end=chart.end,
     )

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from bot.core.checklist import Checklist, evaluate
 from bot.core.factor_labels import IMMEDIATE_CHAIN, factor_label
 from bot.core.followup import review_day
+from bot.core.metrics import MetricChart
 from bot.core.milestones import Milestones
 from bot.core.report_evidence import Attached, Evidence, attached_evidence, cite
 from bot.core.report_facts import (
@@ -185,6 +186,8 @@ class Report:
     checklist: Checklist
     # Deleted messages nobody has said were removed on purpose (`/postmortem gap ack deleted`).
     unexplained_deletions: int = 0
+    # The incident's metric charts (drawn by bot.documents.metric_images).
+    metrics: tuple[MetricChart, ...] = ()
 
 
 def build(facts: Facts) -> Report:
@@ -213,6 +216,7 @@ def build(facts: Facts) -> Report:
             for gap in facts.gaps
             if gap.kind == GapKind.MESSAGES_DELETED and not gap.acknowledged_by
         ),
+        metrics=facts.metrics,
     )
 
 

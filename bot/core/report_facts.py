@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 
 from bot.core import milestones as clock
 from bot.core.action_items import item_code
+from bot.core.metrics import MetricChart
 from bot.core.milestones import Milestones
 from bot.core.report_evidence import Attached
 from bot.core.timeline import Durations, Gap, TimelineEntry
@@ -106,6 +107,8 @@ class Facts:
     milestones: Milestones = field(default_factory=Milestones)
     # Timeline lines people attached to a factor in the thread ("F2: see 22:31 deploy").
     evidence: tuple[Attached, ...] = ()
+    # The incident's metrics over its window, as last fetched from Prometheus.
+    metrics: tuple[MetricChart, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from bot.core.report_words import (
 )
 from bot.core.timeline import TimelineEntry
 from bot.core.timeline_chart import Chart, chart
+from bot.documents.metric_images import MetricFigure, figures
 from bot.templates import Templates
 
 MARKDOWN_TEMPLATE = "report.md.j2"
@@ -89,6 +90,10 @@ class MarkdownText(_Words):
     def link(self, url: str | None) -> str | None:
         return markdown.link_target(url)
 
+    def cell(self, raw: str) -> str:
+        """Outside text that is not Slack's (a query's name, Prometheus' labels), inert."""
+        return markdown.cell(raw)
+
     def evidence(self, cited: Evidence) -> str:
         """A link to the cited timeline row, or the citation marked not found."""
         words = markdown.inline(cited.cited)
@@ -115,6 +120,9 @@ class HtmlText(_Words):
     def people(self, user_ids: tuple[str, ...]) -> str:
         return ", ".join(self.name(user) for user in user_ids) or "none recorded"
 
+    def cell(self, raw: str) -> str:
+        return raw
+
     def link(self, url: str | None) -> str | None:
         """Only http(s) addresses become links: never `javascript:` from a ticket field."""
         if not url:
@@ -124,16 +132,38 @@ class HtmlText(_Words):
 
 
 def markdown_document(
-    report: Report, names: Names, templates: Templates, *, link: str | None
+    report: Report,
+    names: Names,
+    templates: Templates,
+    *,
+    link: str | None,
+    grafana_url: str | None = None,
 ) -> str:
-    return templates.render(MARKDOWN_TEMPLATE, report=report, t=MarkdownText(names), link=link)
+    return templates.render(
+        MARKDOWN_TEMPLATE,
+        report=report,
+        t=MarkdownText(names),
+        link=link,
+        metrics=metric_figures(report, grafana_url),
+    )
 
 
-def html_page(report: Report, names: Names, templates: Templates) -> str:
+def html_page(
+    report: Report, names: Names, templates: Templates, *, grafana_url: str | None = None
+) -> str:
     text = HtmlText(names)
     return templates.render(
-        HTML_TEMPLATE, report=report, t=text, chart=timeline_chart(report, names)
+        HTML_TEMPLATE,
+        report=report,
+        t=text,
+        chart=timeline_chart(report, names),
+        metrics=metric_figures(report, grafana_url),
     )
+
+
+def metric_figures(report: Report, grafana_url: str | None) -> tuple[MetricFigure, ...]:
+    """The incident's metric charts, with the report's milestones drawn on them."""
+    return figures(report.metrics, report.timeline.milestones, grafana_url=grafana_url)
 
 
 def timeline_chart(report: Report, names: Names) -> Chart | None:
