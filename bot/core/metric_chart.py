@@ -119,14 +119,22 @@ class Geometry:
     left_out: int
     start: datetime
     end: datetime
+    # The labels every series drawn shares, said once beside the title.
+    shared: str = ""
 
     @property
     def drawable(self) -> bool:
         return bool(self.lines)
 
     @property
+    def window(self) -> str:
+        """ "2026-11-24 13:30–14:30 UTC", the end dated too when it is another day."""
+        end = "%m-%d %H:%M" if self.end.date() != self.start.date() else "%H:%M"
+        return f"{self.start.strftime('%Y-%m-%d %H:%M')}–{self.end.strftime(end)} UTC"
+
+    @property
     def caption(self) -> str:
-        span = f"{_hm(self.start)}–{_hm(self.end)} UTC"
+        span = self.window
         more = f"; {self.left_out} more series not drawn" if self.left_out else ""
         return f"{self.title}{f' ({self.unit})' if self.unit else ''}, {span}{more}"
 
@@ -166,7 +174,8 @@ def geometry(chart: MetricChart, milestones: Milestones | None = None) -> Geomet
     rows = 1 + max((round((m.label_y - first) / LABEL_ROW) for m in labels), default=0)
     top = first + LABEL_ROW * (rows - 1) + (14 if labels else -14)
     axes = _Axes(chart.start, chart.end, lo, hi, top)
-    lines = tuple(_line(axes, series, i, chart.step) for i, series in enumerate(drawn))
+    common = _common_labels(drawn)
+    lines = tuple(_line(axes, s, i, chart.step, common) for i, s in enumerate(drawn))
     legend = _legend(lines, axes.bottom + 46)
     legend_bottom = max((entry.y for entry in legend), default=axes.bottom + 26)
     return Geometry(
@@ -190,6 +199,7 @@ def geometry(chart: MetricChart, milestones: Milestones | None = None) -> Geomet
         ),
         notice=said,
         left_out=len(ranked) - len(drawn),
+        shared=", ".join(f'{k}="{v}"' for k, v in common.items()),
         start=chart.start,
         end=chart.end,
     )
@@ -300,13 +310,30 @@ def _ranked(series: Sequence[Series]) -> list[Series]:
     return sorted(with_data, key=lambda s: (-max(p.value for p in s.points), s.label))
 
 
+def _common_labels(drawn: Sequence[Series]) -> dict[str, str]:
+    """Labels every drawn series shares (service="checkout"): said once, not in each entry."""
+    if len(drawn) < 2:
+        return {}
+    sets = [dict(s.labels) for s in drawn]
+    shared = {k: v for k, v in sets[0].items() if k != "__name__"}
+    return {k: v for k, v in shared.items() if all(other.get(k) == v for other in sets[1:])}
+
+
+def _label(series: Series, common: dict[str, str]) -> str:
+    """The series' legend name: what sets it apart from the others."""
+    own = tuple((k, v) for k, v in series.labels if common.get(k) != v)
+    if common and any(k != "__name__" for k, _ in own):
+        return Series(own, ()).label
+    return series.label
+
+
 def _extremes(bucket: list[Point]) -> list[Point]:
     low = min(bucket, key=lambda p: p.value)
     high = max(bucket, key=lambda p: p.value)
     return [low] if low is high else sorted((low, high), key=lambda p: p.at)
 
 
-def _line(axes: _Axes, series: Series, index: int, step: timedelta) -> Line:
+def _line(axes: _Axes, series: Series, index: int, step: timedelta, common: dict[str, str]) -> Line:
     columns = int(WIDTH - LEFT - RIGHT)
     points = downsample(series.points, axes.start, axes.end, columns)
     hole = step * GAP_STEPS
@@ -318,7 +345,8 @@ def _line(axes: _Axes, series: Series, index: int, step: timedelta) -> Line:
         previous = point
     colour = PALETTE[index % len(PALETTE)]
     dash = DASHES[(index // len(PALETTE)) % len(DASHES)]
-    return Line(" ".join(parts), colour, dash, _short(series.label), len(points))
+    label = _label(series, common)
+    return Line(" ".join(parts), colour, dash, _short(label), len(points))
 
 
 def _legend(lines: Sequence[Line], top: float) -> tuple[LegendEntry, ...]:

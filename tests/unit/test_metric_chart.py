@@ -183,3 +183,20 @@ def test_open_in_grafana_names_the_query_and_the_window() -> None:
         "from": str(int(START.timestamp() * 1000)),
         "to": str(int(at(90).timestamp() * 1000)),
     }
+
+
+def test_labels_every_series_shares_are_said_once_and_a_day_long_window_is_dated() -> None:
+    pods = [
+        Series((("pod", f"checkout-{n}"), ("service", "checkout")), samples(10, lambda i: 1.0 + n))
+        for n in range(3)
+    ]
+
+    drawn = geometry(chart(*pods, minutes=24 * 60))
+
+    assert drawn.shared == 'service="checkout"'
+    assert [line.label for line in drawn.lines] == [
+        '{pod="checkout-2"}', '{pod="checkout-1"}', '{pod="checkout-0"}',
+    ]  # fmt: skip
+    assert drawn.window == "2026-11-24 13:30–11-25 13:30 UTC"
+    alone = geometry(chart(pods[0]))
+    assert alone.lines[0].label == '{pod="checkout-0", service="checkout"}' and not alone.shared
