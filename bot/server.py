@@ -53,6 +53,7 @@ from bot.inbox.replay import SlackReplay
 from bot.jobs import scheduler
 from bot.listeners.failures import unavailable
 from bot.shutdown import Drain, Gate, GracefulServer, RefuseWhileStopping
+from bot.transaction_guard import install as guard_transactions
 from storage import schema
 from storage.db import make_engine, make_sessionmaker
 from storage.models import utcnow
@@ -211,6 +212,7 @@ def run(settings: Settings, *, host: str, migrate: bool = False) -> None:
     clients: Clients | None = None
     try:
         engine = make_engine(settings.database_url, pool_size=_pool_size(settings))
+        guard_transactions(engine)  # logs any Slack or HTTP call made inside a transaction
         if migrate:
             before, after = schema.upgrade(
                 engine, token_encryption_key=settings.token_encryption_key

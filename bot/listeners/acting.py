@@ -12,6 +12,7 @@ from typing import Any
 
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.errors import BadArguments
@@ -19,6 +20,7 @@ from bot.listeners.command_line import Invocation
 from bot.listeners.deps import deps_of
 from bot.services.permissions import Actor, MemberOf
 from bot.slack.members import is_member
+from storage.repositories import postmortems
 
 UNREADABLE = "I could not tell who sent that or from which workspace; nothing was changed."
 
@@ -45,9 +47,32 @@ def of_invocation(invocation: Invocation) -> Actor:
     )
 
 
-def membership(client: WebClient, who: Actor) -> MemberOf:
-    """Asks Slack whether `who` belongs to a channel, when the permissions need to know."""
-    return lambda channel_id: is_member(client, channel_id, who.user_id)
+def membership(
+    client: WebClient, sessions: sessionmaker[Session], who: Actor, postmortem_id: int
+) -> MemberOf:
+    """Whether `who` belongs to the post-mortem's channel, for the permissions' check.
+
+    Asked of Slack (`conversations.members`) now, before the caller opens the session
+    the check runs in: inside it, the call would hold the database (SQLite's one write
+    lock, PostgreSQL's connection and row locks) until Slack answered. Not asked when
+    the answer cannot matter: a request from a channel (it is that channel that counts),
+    an admin, the post-mortem's lead, another workspace's or a missing post-mortem."""
+    if who.channel_id is not None or who.is_admin:
+        return _NOBODY
+    with sessions() as session:
+        found = postmortems.get(session, postmortem_id)
+        if found is None or found.team_id != who.team_id or found.lead_user_id == who.user_id:
+            return _NOBODY
+        channel_id = found.channel_id
+    belongs = is_member(client, channel_id, who.user_id)
+    return lambda asked: belongs and asked == channel_id
+
+
+def _nobody(_channel_id: str) -> bool:
+    return False
+
+
+_NOBODY: MemberOf = _nobody
 
 
 def metadata_key(settings: Settings) -> bytes:

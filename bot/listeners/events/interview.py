@@ -9,8 +9,6 @@ that is not a reply in some thread.
 
 from __future__ import annotations
 
-from datetime import datetime
-from functools import cache, partial
 from typing import Any
 
 from slack_bolt import BoltContext, Respond
@@ -55,13 +53,12 @@ def on_thread_message(
 
 def _take_reply(body: dict[str, Any], event: dict[str, Any], client: WebClient, deps: Deps) -> None:
     reply = _reply(body["team_id"], event["channel"], event)
+    tz = _author_timezone(client, deps, reply)
+    if tz is None:
+        return
     with deps.sessions.begin() as session:
         outcome = interview.take_reply(
-            session,
-            reply,
-            event_id=body.get("event_id"),
-            now=deps.clock(),
-            tz=_author_timezone(client, reply, deps.clock()),
+            session, reply, event_id=body.get("event_id"), now=deps.clock(), tz=tz
         )
     if outcome is not None:
         deliver(client, deps, outcome)
@@ -73,22 +70,32 @@ def _take_edit(body: dict[str, Any], event: dict[str, Any], client: WebClient, d
         return
     reply = _reply(body["team_id"], event["channel"], message)
     edited_ts = (message.get("edited") or {}).get("ts") or event["ts"]
+    tz = _author_timezone(client, deps, reply)
+    if tz is None:
+        return
     with deps.sessions.begin() as session:
         outcome = interview.take_edit(
-            session,
-            reply,
-            edited_at=ts_to_datetime(edited_ts),
-            now=deps.clock(),
-            tz=_author_timezone(client, reply, deps.clock()),
+            session, reply, edited_at=ts_to_datetime(edited_ts), now=deps.clock(), tz=tz
         )
     if outcome is not None:
         deliver(client, deps, outcome)
 
 
-def _author_timezone(client: WebClient, reply: Reply, now: datetime) -> Timezone:
-    """The author's timezone, asked of Slack only if a deadline needs it. That is inside the
-    reply's transaction, so not through the cache, whose own would wait on it."""
-    return cache(partial(timezones.timezone_of, client, reply.team_id, reply.user_id, now=now))
+def _author_timezone(client: WebClient, deps: Deps, reply: Reply) -> Timezone | None:
+    """The author's timezone (for a deadline they type), looked up before the reply's
+    transaction opens: a Slack call inside it would hold the database (SQLite's one
+    write lock) until Slack answered. None when the thread is no post-mortem's interview,
+    so a reply in any other thread costs no lookup. Through the day-long cache, like the
+    follow-ups' lookups."""
+    with deps.sessions() as session:
+        if not interview.postmortem_of_thread(
+            session, reply.team_id, reply.channel_id, reply.thread_ts or ""
+        ):
+            return None
+    zone = timezones.timezone_of(
+        client, reply.team_id, reply.user_id, now=deps.clock(), sessions=deps.sessions
+    )
+    return lambda: zone
 
 
 def _reply(team_id: str, channel_id: str, message: dict[str, Any]) -> Reply:

@@ -51,13 +51,11 @@ def record(body: dict[str, Any], client: WebClient, respond: Respond, context: B
     submitted = form.read(body["view"])
     assert submitted.postmortem_id and submitted.owner_id
     assert submitted.deadline and submitted.priority
+    # Asked of Slack before the session opens: a call inside it would hold the database.
+    member = acting.membership(client, deps.sessions, actor, submitted.postmortem_id)
     with deps.sessions() as session:
         permissions.postmortem(
-            session,
-            Action.ADD_ITEM,
-            actor,
-            submitted.postmortem_id,
-            member=acting.membership(client, actor),
+            session, Action.ADD_ITEM, actor, submitted.postmortem_id, member=member
         )
     item = ItemForm(
         # A text input arrives as typed; stored as Slack sends messages (`&lt;`), like

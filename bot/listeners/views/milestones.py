@@ -41,7 +41,8 @@ def save(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
     try:
         actor = acting.actor(body, context)
         state, typed = _state(view), _typed(view)
-        member = acting.membership(client, actor)
+        # Asked of Slack before the session opens: a call inside it would hold the database.
+        member = acting.membership(client, deps.sessions, actor, state.postmortem_id)
         with deps.sessions.begin() as session:
             postmortem = permissions.postmortem(
                 session, Action.MILESTONES, actor, state.postmortem_id, member=member

@@ -1,0 +1,79 @@
+"""The transaction guard: a network call made while a transaction is open is reported,
+one made after the session closed, or from another thread, is not."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+import httpx
+import pytest
+from slack_sdk import WebClient
+from sqlalchemy import text
+
+from bot import transaction_guard
+from storage.db import make_engine, make_sessionmaker
+
+
+@pytest.fixture
+def sessions(tmp_path: Path):  # type: ignore[no-untyped-def]
+    engine = make_engine(f"sqlite:///{tmp_path}/guard.db")
+    transaction_guard.install(engine)
+    yield make_sessionmaker(engine)
+    engine.dispose()
+
+
+def _tracker() -> httpx.Client:
+    return httpx.Client(transport=httpx.MockTransport(lambda _r: httpx.Response(200, json={})))
+
+
+def _marks(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return transaction_guard.calls_in_transaction(caplog.text)
+
+
+def test_a_tracker_call_inside_a_session_is_reported_with_where(sessions, caplog) -> None:  # type: ignore[no-untyped-def]
+    with caplog.at_level(logging.ERROR), sessions.begin() as session:
+        session.execute(text("SELECT 1"))
+        _tracker().get("https://api.github.com/repos/acme/web/issues/7")
+    (line,) = _marks(caplog)
+    assert "HTTP GET /repos/acme/web/issues/7" in line
+    assert "test_transaction_guard.py" in line
+
+
+def test_a_slack_call_inside_a_read_session_is_reported(sessions, caplog) -> None:  # type: ignore[no-untyped-def]
+    slack = WebClient(token="xoxb-1", base_url="http://127.0.0.1:9/api/", timeout=1)
+    with caplog.at_level(logging.ERROR), sessions() as session:
+        session.execute(text("SELECT 1"))
+        with pytest.raises(OSError):  # nothing listens there: the call itself fails
+            slack.conversations_members(channel="C1")
+    (line,) = _marks(caplog)
+    assert "Slack conversations.members" in line
+
+
+def test_fetch_first_then_open_the_session_is_silent(sessions, caplog) -> None:  # type: ignore[no-untyped-def]
+    with caplog.at_level(logging.ERROR):
+        _tracker().get("https://api.github.com/repos/acme/web/issues/7")
+        with sessions.begin() as session:
+            session.execute(text("SELECT 1"))
+        _tracker().get("https://api.github.com/repos/acme/web/issues/8")
+    assert _marks(caplog) == []
+
+
+def test_another_threads_open_session_is_not_this_threads(sessions, caplog) -> None:  # type: ignore[no-untyped-def]
+    opened, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with sessions.begin() as session:
+            session.execute(text("SELECT 1"))
+            opened.set()
+            done.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    opened.wait(5)
+    with caplog.at_level(logging.ERROR):
+        _tracker().get("https://api.github.com/repos/acme/web/issues/7")
+    done.set()
+    holder.join()
+    assert _marks(caplog) == []
