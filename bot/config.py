@@ -47,6 +47,7 @@ SETTING_NAMES = (
     "JIRA_API_TOKEN",
     "JIRA_PROJECT",
     "JIRA_WEBHOOK_SECRET",
+    "ALERTMANAGER_WEBHOOK_TOKEN",
     "TEMPLATES_DIR",
     "PORT",
     "PUBLIC_URL",
@@ -76,6 +77,7 @@ _SECRETS = frozenset(
         "github_webhook_secret",
         "jira_api_token",
         "jira_webhook_secret",
+        "alertmanager_webhook_token",
     }
 )
 # Slack emoji names: lower-case letters, digits, and - _ + ' (skin tones as ::skin-tone-2).
@@ -107,6 +109,8 @@ class Settings:
     jira_api_token: str | None = None
     jira_project: str | None = None  # a project key, OPS
     jira_webhook_secret: str | None = None
+    # The bearer token Alertmanager sends to POST /alertmanager/webhook (issue 17).
+    alertmanager_webhook_token: str | None = None
     templates_dir: Path | None = None
     port: int = 3000
     key_reaction: str = DEFAULT_KEY_REACTION
@@ -153,6 +157,7 @@ class Settings:
             jira_api_token=_optional(environ, "JIRA_API_TOKEN"),
             jira_project=_jira_project(environ),
             jira_webhook_secret=_optional(environ, "JIRA_WEBHOOK_SECRET"),
+            alertmanager_webhook_token=_optional(environ, "ALERTMANAGER_WEBHOOK_TOKEN"),
             templates_dir=_directory(environ, "TEMPLATES_DIR"),
             port=_port(environ),
             key_reaction=_key_reaction(environ),

@@ -195,6 +195,35 @@ class PagerDutyIncident(Base):
     learned_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class MonitoringAlert(Base):
+    """One transition of an alert Alertmanager notified (firing, or resolved), kept once.
+
+    `key` is the transition's identity ("am:<fingerprint>:<startsAt unix>[:resolved]"),
+    so the resends of every `repeat_interval`, and both peers of an Alertmanager cluster,
+    add nothing. Kept whether or not a post-mortem takes it yet: one started later, or
+    that names its `service` later, files it then (`bot.services.alerts`). Belongs to no
+    workspace of its own; the service is what ties it to one.
+    """
+
+    __tablename__ = "monitoring_alerts"
+    __table_args__ = (Index("ix_monitoring_alerts_service_start", "service", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), unique=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    alertname: Mapped[str] = mapped_column(String(200))
+    service: Mapped[str | None] = mapped_column(String(64))
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime | None]
+    labels: Mapped[dict] = mapped_column(JSON)
+    annotations: Mapped[dict] = mapped_column(JSON)
+    generator_url: Mapped[str | None] = mapped_column(Text)
+    group_key: Mapped[str] = mapped_column(Text)
+    receiver: Mapped[str] = mapped_column(String(200))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Interview(Base):
     """Where the thread interview of a post-mortem stands; one row per post-mortem."""
 
