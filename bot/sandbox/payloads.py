@@ -142,6 +142,30 @@ def block_actions(ws: SlackWorkspace, action: Payload, context: Payload) -> Payl
     return payload
 
 
+def app_home_opened(user_id: str, channel_id: str, tab: str, view: Payload | None) -> Payload:
+    """A person opened the app's Home (or Messages) tab; `view` is the Home published for
+    them before, which Slack sends along when there is one."""
+    event: Payload = {"type": "app_home_opened", "user": user_id, "channel": channel_id}
+    event.update(tab=tab, event_ts=f"{time.time():.6f}")
+    if view is not None:
+        event["view"] = view
+    return event
+
+
+def home_block_actions(
+    ws: SlackWorkspace, action: Payload, user_id: str, view: Payload, trigger_id: str
+) -> Payload:
+    """A click in a Home tab: the container is the view, which comes along whole; there is
+    no channel, message or response URL."""
+    payload: Payload = {"type": "block_actions", "user": user_ref(ws, user_id)}
+    payload.update(api_app_id=ws.app_id, token=ws.verification_token)
+    payload["container"] = {"type": "view", "view_id": view["id"]}
+    payload.update(trigger_id=trigger_id, team={"id": ws.team_id, "domain": ws.team_domain})
+    payload.update(enterprise=None, is_enterprise_install=False, view=view)
+    payload.update(state={"values": {}}, actions=[action])
+    return payload
+
+
 def view_submission(ws: SlackWorkspace, user_id: str, view: Payload, trigger_id: str) -> Payload:
     payload: Payload = {
         "type": "view_submission",

@@ -346,6 +346,16 @@ class SlackWorkspace:
         with self.lock:
             return clone(self._view_log)
 
+    def home_view(self, user: str) -> dict[str, Any] | None:
+        """The Home tab the bot last published for `user` (views.publish), or None."""
+        with self.lock:
+            found = [v for v in self.view_store.values() if v.get("home_user") == user]
+            if not found:
+                return None
+            view = clone(found[0])
+            view.pop("home_user")  # the sandbox's own note of whose Home it is
+            return view
+
     def response_url(self, command_id: str) -> str:
         return f"{self.base_url}/response/{command_id}"
 

@@ -19,3 +19,10 @@ def first_time(
     if not delivery_id:
         return True
     return delivery_rows.claim(session, source, delivery_id, team_id=team_id)
+
+
+def release(session: Session, source: str, delivery_id: str | None) -> None:
+    """Give a claim back when its work failed after the claim was committed (a Slack call
+    made outside the transaction, as none may be made inside one), so a retry does it."""
+    if delivery_id:
+        delivery_rows.release(session, source, delivery_id)

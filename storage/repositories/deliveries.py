@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,3 +17,10 @@ def claim(session: Session, source: str, delivery_id: str, team_id: str | None =
     except IntegrityError:
         return False
     return True
+
+
+def release(session: Session, source: str, delivery_id: str) -> None:
+    """Forget a claim whose work could not be done, so a retry of the delivery does it."""
+    session.execute(
+        delete(Delivery).where(Delivery.source == source, Delivery.delivery_id == delivery_id)
+    )
