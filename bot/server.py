@@ -46,7 +46,13 @@ from bot.clients import Clients, build_client, build_clients
 from bot.config import Settings
 from bot.documents import page as report_page
 from bot.errors import Unavailable, UpstreamError
-from bot.http import github_requests, jira_requests, pagerduty_requests, slack_requests
+from bot.http import (
+    alertmanager_requests,
+    github_requests,
+    jira_requests,
+    pagerduty_requests,
+    slack_requests,
+)
 from bot.inbox import Worker, health
 from bot.inbox.recording import runner_of
 from bot.inbox.replay import SlackReplay
@@ -132,6 +138,11 @@ def build_asgi(
             logger.warning("pagerduty webhook not taken, answered 503: %s", type(error).__name__)
             return JSONResponse({"ok": False, "error": "unavailable"}, status_code=503)
 
+    async def alertmanager_webhook(request: Request) -> Response:
+        token, single = settings.alertmanager_webhook_token, not settings.oauth
+        answer = alertmanager_requests.handle(request, token, sessions, single_workspace=single)
+        return await _kept_or_unavailable("alertmanager", answer)
+
     def tracker_webhook(
         source: str, handle: TrackerWebhook
     ) -> Callable[[Request], Awaitable[Response]]:
@@ -158,6 +169,7 @@ def build_asgi(
 
     routes = [
         Route("/pagerduty/webhook", pagerduty_webhook, methods=["POST"]),
+        Route("/alertmanager/webhook", alertmanager_webhook, methods=["POST"]),
         Route(
             "/github/webhook", tracker_webhook("github", github_requests.handle), methods=["POST"]
         ),
@@ -175,6 +187,17 @@ def build_asgi(
         middleware=[Middleware(RefuseWhileStopping, gate=gate)],
         lifespan=_request_threads,
     )
+
+
+async def _kept_or_unavailable(source: str, answer: Awaitable[Response]) -> Response:
+    """A webhook's answer; 503 when the database could not keep it, so the sender retries."""
+    try:
+        return await answer
+    except Exception as error:
+        if not unavailable(error):
+            raise
+        logger.warning("%s webhook not taken, answered 503: %s", source, type(error).__name__)
+        return JSONResponse({"ok": False, "error": "unavailable"}, status_code=503)
 
 
 @contextlib.asynccontextmanager
