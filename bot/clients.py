@@ -28,6 +28,8 @@ from bot.config import Settings
 from bot.github.client import GitHubClient
 from bot.jira.client import JiraClient
 from bot.pagerduty.client import PagerDutyClient
+from bot.prometheus import queries
+from bot.prometheus.client import PrometheusClient
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,9 @@ class Clients:
     github: GitHubClient | None = None
     # JIRA_URL, JIRA_EMAIL or JIRA_API_TOKEN unset: no Jira issues for action items.
     jira: JiraClient | None = None
+    # PROMETHEUS_URL unset: no metrics or ALERTS history; the report says so when
+    # PROMETHEUS_QUERIES names charts.
+    prometheus: PrometheusClient | None = None
 
     def close(self) -> None:
         """Close the connection pools (httpx); the Slack client holds none."""
@@ -51,6 +56,8 @@ class Clients:
             self.github.close()
         if self.jira is not None:
             self.jira.close()
+        if self.prometheus is not None:
+            self.prometheus.close()
 
 
 def build_clients(
@@ -66,6 +73,7 @@ def build_clients(
         pagerduty=_pagerduty(settings, transport),
         github=_github(settings, transport),
         jira=_jira(settings, transport),
+        prometheus=_prometheus(settings, transport),
     )
 
 
@@ -102,3 +110,12 @@ def _jira(settings: Settings, transport: httpx.BaseTransport | None) -> JiraClie
     return JiraClient(
         settings.jira_url, settings.jira_email, settings.jira_api_token, transport=transport
     )
+
+
+def _prometheus(
+    settings: Settings, transport: httpx.BaseTransport | None
+) -> PrometheusClient | None:
+    if not settings.prometheus_url:
+        return None
+    catalog = queries.load(settings.prometheus_queries)
+    return PrometheusClient(settings.prometheus_url, catalog, transport=transport)

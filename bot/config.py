@@ -38,6 +38,9 @@ SETTING_NAMES = (
     "PAGERDUTY_WEBHOOK_SECRET",
     "PAGERDUTY_API_TOKEN",
     "PAGERDUTY_API_URL",
+    "PROMETHEUS_URL",
+    "PROMETHEUS_QUERIES",
+    "GRAFANA_URL",
     "GITHUB_TOKEN",
     "GITHUB_API_URL",
     "GITHUB_REPOSITORY",
@@ -98,6 +101,11 @@ class Settings:
     pagerduty_webhook_secret: str | None = None
     pagerduty_api_token: str | None = None
     pagerduty_api_url: str = DEFAULT_PAGERDUTY_API_URL
+    # The incident's metrics (issue 17): Prometheus' API, the TOML file of charts to draw
+    # (`bot.prometheus.queries`), and Grafana for "open in Grafana" links.
+    prometheus_url: str | None = None
+    prometheus_queries: Path | None = None
+    grafana_url: str | None = None
     # GitHub Issues for action items (issue 16): the token, where new issues go, the webhook.
     github_token: str | None = None
     github_api_url: str = DEFAULT_GITHUB_API_URL
@@ -148,6 +156,9 @@ class Settings:
             pagerduty_webhook_secret=_optional(environ, "PAGERDUTY_WEBHOOK_SECRET"),
             pagerduty_api_token=_optional(environ, "PAGERDUTY_API_TOKEN"),
             pagerduty_api_url=_url(environ, "PAGERDUTY_API_URL", DEFAULT_PAGERDUTY_API_URL),
+            prometheus_url=_optional_url(environ, "PROMETHEUS_URL"),
+            prometheus_queries=_file(environ, "PROMETHEUS_QUERIES"),
+            grafana_url=_optional_url(environ, "GRAFANA_URL"),
             github_token=_optional(environ, "GITHUB_TOKEN"),
             github_api_url=_url(environ, "GITHUB_API_URL", DEFAULT_GITHUB_API_URL),
             github_repository=_github_repository(environ),
@@ -296,6 +307,20 @@ def _url(
     if trailing_slash and not value.endswith("/"):
         value += "/"
     return value.rstrip("/") if not trailing_slash else value
+
+
+def _optional_url(environ: Mapping[str, str], name: str) -> str | None:
+    return _url(environ, name, "") if _optional(environ, name) else None
+
+
+def _file(environ: Mapping[str, str], name: str) -> Path | None:
+    value = _optional(environ, name)
+    if value is None:
+        return None
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise ConfigError(name, f"{value!r} is not a file")
+    return path
 
 
 def _database_url(environ: Mapping[str, str]) -> str:

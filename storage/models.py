@@ -628,6 +628,33 @@ class InboxItem(Base):
     done_at: Mapped[datetime | None]
 
 
+class MetricSnapshot(Base):
+    """One configured chart of a post-mortem as Prometheus answered it, kept so the report
+    reads the same after Prometheus' retention has passed, and no page view asks Prometheus.
+
+    `series` is JSON: `[{"labels": [[name, value], …], "points": [[unix, value], …]}, …]`;
+    `missing` the words for why there is nothing (or not everything) to draw, and
+    `problem` which data gap that is (`bot.core.timeline.GapKind`)."""
+
+    __tablename__ = "metric_snapshots"
+    __table_args__ = (UniqueConstraint("postmortem_id", "name", name="uq_metric_snapshot"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    postmortem_id: Mapped[int] = mapped_column(ForeignKey("postmortems.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(default=0)  # the chart's place in PROMETHEUS_QUERIES
+    name: Mapped[str] = mapped_column(String(100))
+    expr: Mapped[str] = mapped_column(Text)
+    unit: Mapped[str | None] = mapped_column(String(32))
+    window_start: Mapped[datetime]
+    window_end: Mapped[datetime]
+    step_seconds: Mapped[int]
+    series: Mapped[str] = mapped_column(Text, default="[]")
+    missing: Mapped[str | None] = mapped_column(Text)
+    problem: Mapped[str | None] = mapped_column(String(32))
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 # Outside text is bounded on its way in, alike on SQLite and PostgreSQL: no NUL, no
 # value longer than its column (storage/bounds.py). Last, so it sees every table.
 bounds.bound(Base.metadata)

@@ -82,3 +82,24 @@ def step_for(start: datetime, end: datetime, *, max_points: int = MAX_POINTS) ->
     span = max((end - start).total_seconds(), 0.0)
     seconds = max(15, -(-int(span) // (max_points - 1)) if span else 15)
     return timedelta(seconds=seconds)
+
+
+# How much before and after the incident a chart shows: half an hour, or a quarter of
+# the incident's span when that is longer, so the chart shows what "normal" looked like.
+MARGIN = timedelta(minutes=30)
+
+
+def window_around(start: datetime, end: datetime, *, now: datetime) -> tuple[datetime, datetime]:
+    """The charted window of an incident that ran from `start` to `end`: with a margin
+    on both sides, never past `now`."""
+    margin = max(MARGIN, (end - start) / 4)
+    return start - margin, max(min(end + margin, now), start)
+
+
+def aligned(start: datetime, end: datetime, step: timedelta) -> tuple[datetime, datetime]:
+    """[start, end] widened to whole multiples of `step` since the epoch, so a later fetch
+    of a changed window samples the same instants (and an alert's first sample stays put)."""
+    seconds = int(step.total_seconds())
+    first = int(start.timestamp()) // seconds * seconds
+    last = -(-int(end.timestamp()) // seconds) * seconds
+    return datetime.fromtimestamp(first, tz=UTC), datetime.fromtimestamp(last, tz=UTC)

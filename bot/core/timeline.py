@@ -226,6 +226,23 @@ class GapKind(StrEnum):
     MESSAGES_DELETED = "messages_deleted"
     BACKFILL_CUT_SHORT = "backfill_cut_short"
     BACKFILL_UNFINISHED = "backfill_unfinished"
+    # The incident's metrics (Prometheus), stated by each fetch (`bot.flows.metrics`).
+    PROMETHEUS_NOT_CONFIGURED = "prometheus_not_configured"
+    PROMETHEUS_UNREACHABLE = "prometheus_unreachable"
+    METRIC_QUERY_FAILED = "metric_query_failed"
+    METRIC_NO_DATA = "metric_no_data"
+    METRIC_RETENTION_SHORT = "metric_retention_short"
+
+
+METRICS_GAPS = frozenset(
+    {
+        GapKind.PROMETHEUS_NOT_CONFIGURED,
+        GapKind.PROMETHEUS_UNREACHABLE,
+        GapKind.METRIC_QUERY_FAILED,
+        GapKind.METRIC_NO_DATA,
+        GapKind.METRIC_RETENTION_SHORT,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -315,6 +332,26 @@ _DESCRIPTIONS: dict[GapKind, Callable[[Gap], str]] = {
     GapKind.BACKFILL_UNFINISHED: lambda gap: (
         f"Reading {gap.where or 'the history'} is not finished ({gap.reason or 'under way'}); "
         "the bot goes on reading by itself, and this line goes once it has read it all."
+    ),
+    GapKind.PROMETHEUS_NOT_CONFIGURED: lambda gap: (
+        "Prometheus is not configured (PROMETHEUS_URL), so the charts of PROMETHEUS_QUERIES "
+        "and the alerts' history are not in the report."
+    ),
+    GapKind.PROMETHEUS_UNREACHABLE: lambda gap: (
+        f"Prometheus could not be reached ({gap.reason or 'no answer'}), so the incident's "
+        "metrics and the alerts' history are not in the report."
+    ),
+    GapKind.METRIC_QUERY_FAILED: lambda gap: (
+        f"The chart “{gap.where or 'a query'}” is missing "
+        f"({gap.reason or 'Prometheus refused its query'})."
+    ),
+    GapKind.METRIC_NO_DATA: lambda gap: (
+        f"The chart “{gap.where or 'a query'}” is empty: Prometheus answered "
+        f"{gap.reason or 'no data in the window'}."
+    ),
+    GapKind.METRIC_RETENTION_SHORT: lambda gap: (
+        f"Prometheus keeps less than the incident window ({gap.reason or 'retention too short'}), "
+        "so the metrics of its start are gone."
     ),
 }
 

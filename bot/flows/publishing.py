@@ -34,7 +34,7 @@ from bot.core.report_text import as_typed
 from bot.core.report_words import Names, names_for
 from bot.core.slack_text import channel_link, escape
 from bot.documents.render import markdown_document
-from bot.flows import slack_once, tickets
+from bot.flows import metrics, slack_once, tickets
 from bot.flows.deps import Deps
 from bot.services import report as report_service
 from bot.services.report import Posted, Publishing, Target
@@ -105,6 +105,8 @@ def publish(
     try:
         # Every item gets its ticket before the report is written, so the report links it.
         filing = tickets.file_missing(deps, client, team_id, postmortem_id)
+        # The metrics as Prometheus has them now, kept before the report that draws them.
+        metrics.refresh(deps, postmortem_id)
         with deps.sessions.begin() as session:
             report = report_service.assemble(
                 session, postmortem_id, now=now, publishing=Publishing(now, user_id)

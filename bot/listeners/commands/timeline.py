@@ -10,7 +10,7 @@ from bot.core.report_text import as_typed
 from bot.core.slack_text import escape, quote
 from bot.core.timeline import format_utc_minute
 from bot.errors import BadArguments
-from bot.flows import gathering, incident_access, timezones
+from bot.flows import gathering, incident_access, metrics, timezones
 from bot.listeners.command_line import Family, Invocation
 from bot.pagerduty.webhook import parse_incident_ref
 from bot.services import gaps, manual_entries, postmortems
@@ -89,6 +89,8 @@ def timeline(invocation: Invocation) -> None:
         postmortem = postmortems.get_for_channel_or_raise(
             session, invocation.team_id, invocation.channel_id
         )
+    metrics.refresh(deps, postmortem.id)  # the ALERTS lines and metrics gaps, fetched now
+    with deps.sessions.begin() as session:
         view = timeline_service.view(session, postmortem.id)
     names = UserNames(client)
     reply = timeline_blocks.slack_reply(view, names, deps.templates, deps.settings.key_reaction)

@@ -1,0 +1,130 @@
+"""Fetch the incident's metrics and ALERTS history from Prometheus, and keep them.
+
+Run when the report is rendered (publish) and when `/postmortem timeline` is asked:
+each configured chart over the incident window (`bot.services.metrics.plan`) through
+`query_range`, and `ALERTS{alertstate="firing"}` for the alerts' firing and resolved
+lines. Whatever fails becomes a data gap in words; nothing here raises for Prometheus,
+so a report publishes with Prometheus down. HTTP only between transactions.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from bot.core.metrics import MetricChart, Query
+from bot.core.timeline import Gap, GapKind, TimelineEntry, format_utc_minute
+from bot.flows.deps import Deps
+from bot.prometheus import alerts, queries
+from bot.prometheus.client import PrometheusClient
+from bot.prometheus.errors import PrometheusError, PrometheusUnavailable, QueryFailed
+from bot.services import metrics
+from bot.services.metrics import Fetched, Gathered, Plan
+
+logger = logging.getLogger(__name__)
+NO_DATA = "no data in the window"
+ALERTS_WHERE = "ALERTS (the alerts' history)"
+
+
+def refresh(deps: Deps, postmortem_id: int) -> Gathered | None:
+    """Fetch and keep the post-mortem's metrics; None when there was nothing to do (no
+    window yet, or no metrics configured at all)."""
+    now = deps.clock()
+    with deps.sessions() as session:
+        planned = metrics.plan(session, postmortem_id, now=now)
+    client = deps.clients.prometheus
+    if planned is None or (client is None and deps.settings.prometheus_queries is None):
+        return None
+    if client is None:
+        gathered = Gathered(planned, gaps=(Gap(GapKind.PROMETHEUS_NOT_CONFIGURED),))
+    else:
+        gathered = gather(client, planned, now=now)
+    with deps.sessions.begin() as session:
+        metrics.record(session, gathered, now=now)
+    return gathered
+
+
+def gather(client: PrometheusClient, plan: Plan, *, now: datetime) -> Gathered:
+    """Every chart and the ALERTS lines over the plan's window; Prometheus down is one gap."""
+    catalog = client.queries
+    try:
+        short = _retention_gap(client, plan, now)
+        alert_lines, alert_gap = _alerts(client, plan)
+        charts = tuple(_chart(client, query, plan) for query in catalog.queries)
+    except PrometheusUnavailable as error:
+        logger.warning("prometheus unreachable postmortem=%s error=%s", plan.postmortem_id, error)
+        down = Gap(GapKind.PROMETHEUS_UNREACHABLE, reason=str(error))
+        missing = f"Prometheus unreachable: {error}"
+        unreached = tuple(Fetched(_empty(query, plan, missing)) for query in catalog.queries)
+        return Gathered(plan, charts=unreached, alerts=None, gaps=(down,))
+    found = tuple(gap for gap in (short, alert_gap) if gap is not None)
+    return Gathered(plan, charts=charts, alerts=alert_lines, gaps=found)
+
+
+def _chart(client: PrometheusClient, query: Query, plan: Plan) -> Fetched:
+    wanted = queries.selector(query.labels, plan.service)
+    try:
+        answered = client.query_range(query.expr, plan.start, plan.end, plan.step)
+    except QueryFailed as error:
+        return Fetched(
+            _empty(query, plan, f"the query failed: {error}"), GapKind.METRIC_QUERY_FAILED
+        )
+    except PrometheusUnavailable:
+        raise
+    except PrometheusError as error:
+        return Fetched(_empty(query, plan, str(error)), GapKind.METRIC_QUERY_FAILED)
+    series = queries.keep(answered, wanted)
+    chart = MetricChart(query, plan.start, plan.end, plan.step, series=series)
+    if chart.drawable:
+        return Fetched(chart)
+    return Fetched(
+        replace(chart, missing=NO_DATA + _narrowed_words(wanted)), GapKind.METRIC_NO_DATA
+    )
+
+
+def _alerts(
+    client: PrometheusClient, plan: Plan
+) -> tuple[tuple[TimelineEntry, ...] | None, Gap | None]:
+    expr = queries.alerts_expr(client.queries, plan.service)
+    try:
+        answered = client.query_range(expr, plan.start, plan.end, plan.step)
+    except PrometheusUnavailable:
+        raise
+    except PrometheusError as error:
+        return None, Gap(
+            GapKind.METRIC_QUERY_FAILED, where=ALERTS_WHERE, reason=f"the query failed: {error}"
+        )
+    lines = alerts.transitions(answered, start=plan.start, end=plan.end, step=plan.step)
+    return lines, None
+
+
+def _retention_gap(client: PrometheusClient, plan: Plan, now: datetime) -> Gap | None:
+    try:
+        kept = client.retention()
+    except PrometheusUnavailable:
+        raise
+    except PrometheusError:
+        return None  # an older Prometheus, or one that does not say: the queries will tell
+    if kept is None or now - kept <= plan.start:
+        return None
+    since = format_utc_minute(now - kept)
+    reason = (
+        f"{_days(kept)}: nothing before {since}, and the window starts "
+        f"{format_utc_minute(plan.start)}"
+    )
+    return Gap(GapKind.METRIC_RETENTION_SHORT, reason=reason)
+
+
+def _empty(query: Query, plan: Plan, missing: str) -> MetricChart:
+    return MetricChart(query, plan.start, plan.end, plan.step, missing=missing)
+
+
+def _narrowed_words(wanted: dict[str, str]) -> str:
+    return " for " + ", ".join(f'{k}="{v}"' for k, v in wanted.items()) if wanted else ""
+
+
+def _days(kept: timedelta) -> str:
+    if kept >= timedelta(days=1):
+        return f"{kept.total_seconds() / 86400:g} days"
+    return f"{kept.total_seconds() / 3600:g} hours"
