@@ -25,6 +25,7 @@ import httpx
 from bot.config import SETTING_NAMES
 from bot.sandbox import stopping
 from bot.sandbox.pagerduty_api import PagerDutyState
+from bot.sandbox.slack_api import APP_TOKEN
 from bot.sandbox.slack_state import SlackWorkspace
 from storage import schema
 from storage.db import make_engine
@@ -94,11 +95,14 @@ def running_bot(
     extra_env: Mapping[str, str] | None = None,
     start_timeout: float = 30.0,
     port: int | None = None,
+    socket_mode: bool = False,
 ) -> Iterator[BotProcess]:
     """Migrate the database, start `serve`, wait for /healthz; stop the bot on exit.
 
     `sandbox` is a running Sandbox or the base URL of one (e.g. `postmortem-bot sandbox`'s);
-    the bot listens on `port` (default: a free one) and works in a temp folder.
+    the bot listens on `port` (default: a free one) and works in a temp folder. With
+    `socket_mode` it takes Slack's requests over Socket Mode (the sandbox's app-level
+    token, no signing secret) and serves HTTP only for PagerDuty, pages and /healthz.
     """
     with stopping.held():  # a stop signal waits until the child is known, then stops it
         scratch = tempfile.TemporaryDirectory(prefix="postmortem-bot-")
@@ -107,6 +111,9 @@ def running_bot(
         schema.upgrade(make_engine(database_url))
         port = port or free_port()
         env = {**bot_environment(sandbox, database_url, port), **(extra_env or {})}
+        if socket_mode:
+            env["SLACK_APP_TOKEN"] = APP_TOKEN
+            env.pop("SLACK_SIGNING_SECRET", None)
         with stopping.held():
             bot = _start(Path(workdir), env, database_url, port)
         try:

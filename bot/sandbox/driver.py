@@ -5,7 +5,10 @@
         message, response = d.user_posts("C0INC", "U0ALICE", "rolled back")
 
 Everything goes to `{bot_url}/slack/events` (commands, events, interactivity)
-or `{bot_url}/pagerduty/webhook`. State changes a person makes (posting,
+or `{bot_url}/pagerduty/webhook`; with `socket_mode=True`, Slack's requests go as
+envelopes over the sandbox's Socket Mode WebSocket instead (`bot.sandbox.socket_mode`),
+and each answer is the ack, as an `httpx.Response` like the HTTP one: 200 with the ack's
+payload as the body, or 504 when no ack came within `timeout`. State changes a person makes (posting,
 editing, reacting, pinning) are applied to the sandbox first, so the Web API
 agrees with the event the bot receives.
 """
@@ -45,8 +48,11 @@ class Driver:
         pagerduty_secret: str | None = None,
         *,
         timeout: float = 10.0,
+        socket_mode: bool = False,
     ) -> None:
         self.bot_url = bot_url.rstrip("/")
+        self.socket_mode = socket_mode
+        self.timeout = timeout
         self.signing_secret = signing_secret
         self.pagerduty_secret = pagerduty_secret
         self.sb = sandbox
@@ -101,7 +107,11 @@ class Driver:
         `team` sends it from another workspace than `sb.slack`."""
         event_id = event_id or f"Ev0SANDBOX{next(self._event_ids):06d}"
         ws = self.sb.team(team) if team else self.sb.slack
-        body = json.dumps(payloads.envelope(ws, event, event_id)).encode()
+        wrapped = payloads.envelope(ws, event, event_id)
+        if self.socket_mode:
+            attempt = (retry_num or 0, retry_reason if retry_num else "")
+            return self._over_socket("events_api", wrapped, retry=attempt)
+        body = json.dumps(wrapped).encode()
         headers: dict[str, str] = {}
         if retry_num is not None:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
@@ -123,6 +133,8 @@ class Driver:
         context = {"kind": "command", "command": command, "text": text}
         urls = self._interaction_urls(dict(context, channel_id=channel_id, user_id=user_id), ws)
         form = payloads.slash_command_form(ws, user_id, channel_id, text, command, urls)
+        if self.socket_mode:
+            return self._over_socket("slash_commands", dict(form))
         return self.signed_post(SLACK_PATH, urlencode(form).encode(), FORM)
 
     def block_action(
@@ -178,6 +190,31 @@ class Driver:
         trigger_id = ws.new_trigger_id()
         self.last_trigger_id = trigger_id
         return self._post_payload(payloads.view_submission(ws, user_id, submitted, trigger_id))
+
+    # -- the App Home ----------------------------------------------------------------
+
+    def open_home(
+        self, user_id: str, *, tab: str = "home", team: str | None = None
+    ) -> httpx.Response:
+        """`user_id` opens the app's Home tab (or `tab="messages"`), in `team` if given."""
+        ws = self.sb.team(team) if team else self.sb.slack
+        channel = ws.dm_channel(user_id)
+        event = payloads.app_home_opened(user_id, channel, tab, ws.home_view(user_id))
+        return self.deliver_event(event, team=team)
+
+    def home_click(
+        self, user_id: str, action_id: str, value: str, *, team: str | None = None
+    ) -> httpx.Response:
+        """Press the button `action_id` with `value` in the Home the bot published for
+        `user_id`; a button the Home does not show is a test's mistake (LookupError)."""
+        ws = self.sb.team(team) if team else self.sb.slack
+        view = ws.home_view(user_id)
+        if view is None:
+            raise LookupError(f"no Home was published for {user_id}")
+        action = dict(_button_in(view, action_id, value), action_ts=f"{time.time():.6f}")
+        self.last_trigger_id = ws.new_trigger_id()
+        payload = payloads.home_block_actions(ws, action, user_id, view, self.last_trigger_id)
+        return self._post_payload(payload)
 
     # -- what people do in channels ----------------------------------------------
 
@@ -257,9 +294,34 @@ class Driver:
         return urls
 
     def _post_payload(self, payload: dict[str, Any]) -> httpx.Response:
+        if self.socket_mode:
+            return self._over_socket("interactive", payload)
         body = urlencode({"payload": json.dumps(payload)}).encode()
         return self.signed_post(SLACK_PATH, body, FORM)
+
+    def _over_socket(
+        self, kind: str, payload: dict[str, Any], *, retry: tuple[int, str] = (0, "")
+    ) -> httpx.Response:
+        """Deliver over Socket Mode; the ack as the response Slack would have had over HTTP."""
+        ack = self.sb.socket_mode.deliver(
+            kind, payload, timeout=self.timeout, retry_attempt=retry[0], retry_reason=retry[1]
+        )
+        request = httpx.Request("POST", f"{self.sb.socket_mode.url}#{kind}")
+        if ack is None:
+            return httpx.Response(504, text="no acknowledgement", request=request)
+        if ack.payload is None:
+            return httpx.Response(200, content=b"", request=request)
+        return httpx.Response(200, json=ack.payload, request=request)
 
     def _pin_count(self, channel: str) -> int:
         with self.sb.slack.lock:
             return len(self.sb.slack.channel(channel).pins)
+
+
+def _button_in(view: dict[str, Any], action_id: str, value: str) -> dict[str, Any]:
+    """The button as a click sends it (with its block's id); LookupError if not shown."""
+    for block in view.get("blocks") or []:
+        for element in block.get("elements") or [] if block.get("type") == "actions" else []:
+            if element.get("action_id") == action_id and element.get("value") == value:
+                return dict(element, block_id=block.get("block_id", ""))
+    raise LookupError(f"the Home has no button {action_id}={value}")

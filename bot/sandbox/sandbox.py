@@ -8,6 +8,8 @@ with Sandbox(rate_window_seconds=1.0) as sb:
 
 `sb.slack` is the workspace the app starts installed in; `sb.authorize_install`
 adds others the way Slack's OAuth v2 does (see `bot.sandbox.slack_oauth`).
+`sb.socket_mode` is the app's Socket Mode (`bot.sandbox.socket_mode`): the WebSocket
+server behind `apps.connections.open`.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from bot.sandbox.rate_limits import PAGERDUTY_LIMIT, RateLimiter
 from bot.sandbox.server import Route, Router, ServerThread
 from bot.sandbox.slack_oauth import SlackInstalls
 from bot.sandbox.slack_state import SlackWorkspace
+from bot.sandbox.socket_mode import SocketMode
 
 T = TypeVar("T")
 
@@ -60,14 +63,16 @@ class Sandbox:
         self._server: ServerThread | None = None
         self._mounts: dict[str, Route] = {}
         self.latency = Latency(changed=self._changed)
+        # The app's Socket Mode connections (one app, whichever workspace an envelope is from).
+        self.socket_mode = SocketMode(self.slack.app_id, host=host)
 
     def start(self) -> Sandbox:
         if self._server is None:
-            self._server = ServerThread(
-                self._host,
-                self._port,
-                Router(self.installs, self.pagerduty, self._mounts, self.latency),
+            self.socket_mode.start()
+            router = Router(
+                self.installs, self.pagerduty, self._mounts, self.latency, self.socket_mode
             )
+            self._server = ServerThread(self._host, self._port, router)
             self._server.start()
             for ws in self.installs.teams.values():
                 ws.base_url = self.base_url
@@ -80,6 +85,7 @@ class Sandbox:
 
     def stop(self) -> None:
         if self._server is not None:
+            self.socket_mode.stop()
             self._server.stop()
             self._server = None
 

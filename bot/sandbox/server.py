@@ -30,6 +30,7 @@ from bot.sandbox.rate_limits import rate_key, retry_after_header
 from bot.sandbox.slack_model import SlackFailure
 from bot.sandbox.slack_oauth import SlackInstalls
 from bot.sandbox.slack_state import Call, SlackWorkspace
+from bot.sandbox.socket_mode import SocketMode
 from bot.sandbox.wire import (
     BadBody,
     Request,
@@ -56,8 +57,10 @@ class Router:
         pagerduty: PagerDutyState,
         mounts: Mapping[str, Route] | None = None,
         latency: Latency | None = None,
+        socket_mode: SocketMode | None = None,
     ) -> None:
         self.installs = installs
+        self.socket_mode = socket_mode
         self.latency = latency or Latency()
         self.slack = installs.first
         self.pagerduty = pagerduty
@@ -99,12 +102,17 @@ class Router:
             if method == "oauth.v2.access":
                 status, body, headers = self._oauth_answer(params, credentials)
             elif method == "apps.connections.open":  # an app-level token, not a bot token
-                status, body, headers = 200, slack_api.apps_connections_open(ws, token), {}
+                status, body, headers = 200, self._connections_open(token), {}
             else:
                 status, body, headers = self._slack_answer(ws, method, token, params)
             response = Response.json(status, body, headers)
             ws.record_call(Call(method, params, status, body.get("error"), time.time(), token))
         return response
+
+    def _connections_open(self, token: str | None) -> dict[str, Any]:
+        if self.socket_mode is None:
+            return {"ok": False, "error": "internal_error"}  # a Router without Socket Mode
+        return slack_api.apps_connections_open(token, self.socket_mode.open_url)
 
     def _oauth_answer(
         self, params: dict[str, Any], credentials: tuple[str, str] | None

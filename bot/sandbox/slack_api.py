@@ -204,17 +204,15 @@ def auth_test(ws: SlackWorkspace, params: Params) -> Body:
     return body
 
 
-def apps_connections_open(ws: SlackWorkspace, token: str | None) -> Body:
-    """Socket Mode's WebSocket URL, for the app-level token only; the whole answer, `ok`
-    included (the sandbox serves no WebSocket: connecting to the URL fails)."""
+def apps_connections_open(token: str | None, open_url: Callable[[], str]) -> Body:
+    """Socket Mode's WebSocket URL (`bot.sandbox.socket_mode`), for the app-level token
+    only; the whole answer, `ok` included."""
     if not token:
         return {"ok": False, "error": "not_authed"}
     if token != APP_TOKEN:
         error = "not_allowed_token_type" if token.startswith("xox") else "invalid_auth"
         return {"ok": False, "error": error}
-    ticket = f"{ws.app_id}-{len(ws.calls)}"
-    url = f"ws{ws.base_url.removeprefix('http')}/link/?ticket={ticket}&app_id={ws.app_id}"
-    return {"ok": True, "url": url}
+    return {"ok": True, "url": open_url()}
 
 
 def conversations_info(ws: SlackWorkspace, params: Params) -> Body:

@@ -1,0 +1,143 @@
+"""The sandbox's Socket Mode: Slack's protocol as an app sees it, with slack_sdk's own client.
+
+Raw WebSocket clients check the messages themselves (hello, envelopes, acks); the bot's
+`LinkWatchingClient` (slack_sdk's built-in client) checks that an app reconnects and gets
+again what it did not acknowledge.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import ClientConnection, connect
+
+from bot.http.socket_mode import LinkWatchingClient
+from bot.sandbox import Sandbox
+from bot.sandbox.slack_api import APP_TOKEN
+
+COMMAND = {"command": "/postmortem", "text": "help", "trigger_id": "1.2.abc", "user_id": "U0ALICE"}
+EVENT = {"type": "event_callback", "event_id": "Ev0TEST", "event": {"type": "message"}}
+
+
+def open_url(sandbox: Sandbox) -> str:
+    answer = httpx.post(
+        f"{sandbox.slack_api_url}apps.connections.open",
+        headers={"Authorization": f"Bearer {APP_TOKEN}"},
+    ).json()
+    assert answer["ok"] is True, answer
+    return str(answer["url"])
+
+
+def receive(connection: ClientConnection) -> dict[str, Any]:
+    return dict(json.loads(connection.recv(timeout=5)))
+
+
+class App:
+    """An app on slack_sdk's client that acks everything (`answer` as the payload)."""
+
+    def __init__(self, sandbox: Sandbox, answer: dict[str, Any] | None = None) -> None:
+        self.received: list[SocketModeRequest] = []
+        self.client = LinkWatchingClient(
+            APP_TOKEN, web_client=WebClient(base_url=sandbox.slack_api_url), ping_interval=0.5
+        )
+        self.client.socket_mode_request_listeners.append(self._on_request)
+        self.answer = answer
+
+    def _on_request(self, client: LinkWatchingClient, request: SocketModeRequest) -> None:
+        self.received.append(request)
+        ack = SocketModeResponse(envelope_id=request.envelope_id, payload=self.answer)
+        client.send_socket_mode_response(ack)
+
+
+@pytest.fixture
+def app(sb: Sandbox) -> Iterator[App]:
+    connected = App(sb, answer={"text": "Usage: /postmortem start"})
+    connected.client.connect()
+    sb.socket_mode.wait_connected()
+    yield connected
+    connected.client.close()
+
+
+def test_a_connection_starts_with_hello_and_a_ticket_works_once(sb: Sandbox) -> None:
+    url = open_url(sb)
+    with connect(url) as connection:
+        hello = receive(connection)
+        assert hello["type"] == "hello" and hello["num_connections"] == 1
+        assert hello["connection_info"] == {"app_id": sb.slack.app_id}
+        assert {"host", "build_number", "approximate_connection_time"} <= set(hello["debug_info"])
+    with pytest.raises(InvalidStatus) as used:
+        connect(url)
+    assert used.value.response.status_code == 401
+    with pytest.raises(InvalidStatus):
+        connect(url.replace("ticket=", "ticket=forged"))
+
+
+def test_an_envelope_carries_the_payload_and_the_ack_carries_the_answer(sb: Sandbox) -> None:
+    with connect(open_url(sb)) as connection:
+        receive(connection)  # hello
+        sb.socket_mode.wait_connected()
+        answers: list[Any] = []
+        sender = threading.Thread(
+            target=lambda: answers.append(sb.socket_mode.deliver("slash_commands", COMMAND))
+        )
+        sender.start()
+        envelope = receive(connection)
+        assert envelope["type"] == "slash_commands" and envelope["payload"] == COMMAND
+        assert envelope["accepts_response_payload"] is True
+        answer = {"envelope_id": envelope["envelope_id"], "payload": {"text": "Usage"}}
+        connection.send(json.dumps(answer))
+        sender.join(5)
+    assert answers[0].payload == {"text": "Usage"} and answers[0].retry_attempt == 0
+
+
+def test_an_event_not_acknowledged_in_time_comes_again_with_its_attempt(sb: Sandbox) -> None:
+    sb.socket_mode.ack_timeout = 0.3
+    with connect(open_url(sb)) as connection:
+        receive(connection)
+        sb.socket_mode.wait_connected()
+        assert sb.socket_mode.deliver("events_api", EVENT, timeout=0.1) is None
+        first, again = receive(connection), receive(connection)
+        assert (first["retry_attempt"], first["retry_reason"]) == (0, "")
+        assert (again["retry_attempt"], again["retry_reason"]) == (1, "timeout")
+        assert again["envelope_id"] == first["envelope_id"]
+        assert again["payload"] == EVENT and again["accepts_response_payload"] is False
+
+
+def test_a_block_action_ack_payload_is_not_an_answer(sb: Sandbox, app: App) -> None:
+    ack = sb.socket_mode.deliver("interactive", {"type": "block_actions", "trigger_id": "t"})
+    assert ack is not None and ack.payload is None
+    ack = sb.socket_mode.deliver("slash_commands", COMMAND)
+    assert ack is not None and ack.payload == {"text": "Usage: /postmortem start"}
+
+
+def test_an_ack_lost_with_the_connection_is_delivered_again_on_the_next(
+    sb: Sandbox, app: App
+) -> None:
+    sb.socket_mode.drop_before_ack()
+    started = time.monotonic()
+    ack = sb.socket_mode.deliver("events_api", EVENT, timeout=15)
+    assert ack is not None and ack.retry_attempt == 1, "acked only on the second delivery"
+    assert sb.socket_mode.opened == 2, "the app reconnected"
+    assert [r.retry_attempt for r in app.received] == [0, 1]
+    assert [r.retry_reason for r in app.received] == ["", "timeout"]
+    print(f"redelivered after a dropped connection in {time.monotonic() - started:.2f} s")
+
+
+@pytest.mark.parametrize("reason", ["warning", "refresh_requested"])
+def test_a_disconnect_moves_the_app_to_a_new_connection(sb: Sandbox, app: App, reason: str) -> None:
+    assert sb.socket_mode.disconnect(reason) == 1
+    acks = [sb.socket_mode.deliver("events_api", dict(EVENT, event_id=f"Ev{i}")) for i in range(3)]
+    assert all(ack is not None and ack.retry_attempt == 0 for ack in acks)
+    sb.socket_mode.wait_connected(opened=2)
+    sb.wait_for(lambda: sb.socket_mode.connections == 1, timeout=5)
+    assert [r.payload["event_id"] for r in app.received] == ["Ev0", "Ev1", "Ev2"]
