@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 
 from bot.sandbox.bot_process import free_port
+from tests.scenario.ready_process import ReadyProcess
 
 SAMPLE_EVERY = timedelta(seconds=15)
 Labels = dict[str, str]
@@ -81,10 +80,9 @@ def running_prometheus(text: str, folder: Path) -> Iterator[PrometheusProcess]:
         process.stop()
 
 
-class PrometheusProcess:
+class PrometheusProcess(ReadyProcess):
     def __init__(self, binary: str, data: Path, config: Path, port: int) -> None:
-        self.url = f"http://127.0.0.1:{port}"
-        self._args = [
+        args = [
             binary,
             f"--config.file={config}",
             f"--storage.tsdb.path={data}",
@@ -92,29 +90,6 @@ class PrometheusProcess:
             f"--web.listen-address=127.0.0.1:{port}",
             "--query.lookback-delta=30s",
         ]
-        self._log = data.parent / "prometheus.log"
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self._log.open("ab") as log:
-            self._process = subprocess.Popen(self._args, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"prometheus exited: {self._log.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{self.url}/-/ready", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("prometheus was not ready within 30 s")
-
-    def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        super().__init__(
+            "prometheus", args, f"http://127.0.0.1:{port}", data.parent / "prometheus.log"
+        )

@@ -1,0 +1,105 @@
+"""One fetch over the incident window as Prometheus answers it: each way a chart can be
+missing is its own gap in words, and Prometheus down is one gap, not a crash."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from bot.core.metrics import Query
+from bot.core.timeline import GapKind
+from bot.flows.metrics import gather
+from bot.prometheus.client import PrometheusClient
+from bot.prometheus.queries import Catalog
+from bot.services.metrics import Plan
+from tests import published
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+START = datetime(2026, 11, 24, 13, 20, tzinfo=UTC)
+PLAN = Plan(7, "checkout", START, START + timedelta(hours=2), timedelta(seconds=15))
+ERRORS = Query("Errors", "errors_ratio", labels={"service": "{service}"})
+BROKEN = Query("Broken", "rate(")
+Answer = Callable[[httpx.Request], httpx.Response]
+
+
+def _matrix(*services: str) -> dict:
+    return {
+        "status": "success",
+        "data": {
+            "resultType": "matrix",
+            "result": [
+                {"metric": {"service": s}, "values": [[START.timestamp(), "0.2"]]} for s in services
+            ],
+        },
+    }
+
+
+def _runtime(retention: str) -> dict:
+    document = published.read_json("prometheus_status_runtimeinfo.prometheus-docs.json")
+    document["data"]["storageRetention"] = retention
+    return document
+
+
+def _client(answer: Answer) -> PrometheusClient:
+    return PrometheusClient(
+        "http://prometheus:9090", Catalog((ERRORS, BROKEN)), transport=httpx.MockTransport(answer)
+    )
+
+
+def _prometheus(matrix: dict, retention: str = "15d") -> Answer:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("runtimeinfo"):
+            return httpx.Response(200, json=_runtime(retention))
+        if request.url.params["query"] == "rate(":
+            failed = {"status": "error", "errorType": "bad_data", "error": "parse error"}
+            return httpx.Response(400, content=json.dumps(failed))
+        if request.url.params["query"].startswith("ALERTS"):
+            return httpx.Response(200, json=_matrix())
+        return httpx.Response(200, json=matrix)
+
+    return answer
+
+
+def test_the_services_series_is_kept_and_a_refused_query_is_its_own_gap() -> None:
+    gathered = gather(_client(_prometheus(_matrix("checkout", "search"))), PLAN, now=NOW)
+
+    errors, broken = gathered.charts
+    assert [s.label for s in errors.chart.series] == ['{service="checkout"}']
+    assert errors.problem is None and errors.chart.missing is None
+    assert broken.problem == GapKind.METRIC_QUERY_FAILED
+    assert broken.chart.missing == "the query failed: bad_data: parse error"
+    assert gathered.gaps == () and gathered.alerts == ()
+
+
+def test_only_another_services_data_is_no_data_for_this_service() -> None:
+    gathered = gather(_client(_prometheus(_matrix("search"))), PLAN, now=NOW)
+    errors = gathered.charts[0]
+    assert errors.problem == GapKind.METRIC_NO_DATA
+    assert errors.chart.missing == 'no data in the window for service="checkout"'
+
+
+def test_a_retention_shorter_than_the_window_is_said_with_its_dates() -> None:
+    gathered = gather(_client(_prometheus(_matrix("checkout"), retention="5d")), PLAN, now=NOW)
+    (gap,) = gathered.gaps
+    assert gap.kind == GapKind.METRIC_RETENTION_SHORT
+    assert gap.describe() == (
+        "Prometheus keeps less than the incident window (5 days: nothing before "
+        "2026-11-26 12:00 UTC, and the window starts 2026-11-24 13:20 UTC), so the metrics "
+        "of its start are gone."
+    )
+
+
+def test_prometheus_down_is_one_gap_and_every_chart_says_why_it_is_empty() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    gathered = gather(_client(refuse), PLAN, now=NOW)
+    (gap,) = gathered.gaps
+    assert gap.kind == GapKind.PROMETHEUS_UNREACHABLE
+    assert "http://prometheus:9090 did not answer (ConnectError)" in gap.describe()
+    assert gathered.alerts is None
+    assert all(f.problem is None and not f.chart.drawable for f in gathered.charts)
+    assert all(f.chart.missing and "unreachable" in f.chart.missing for f in gathered.charts)
