@@ -56,7 +56,8 @@ def _bolt(settings: Settings, sessions: sessionmaker[Session], clients: Clients)
     installed the app with. Bolt falls back to SLACK_BOT_TOKEN from the process
     environment and warns that it "will be unused" beside that client: `serve` takes the
     settings out of the environment once read (config.forget_environment). With one
-    token, Bolt asks auth.test once here and keeps its answer for every request."""
+    token, Bolt asks auth.test once here and keeps its answer for every request; with
+    OAuth, once per installed token (`bot.oauth.CachedAuthorize`)."""
     app = App(
         client=clients.slack,
         signing_secret=settings.slack_signing_secret or "",
@@ -69,8 +70,7 @@ def _bolt(settings: Settings, sessions: sessionmaker[Session], clients: Clients)
         oauth_settings=build_oauth_settings(settings, sessions) if settings.oauth else None,
         user_facing_authorize_error_message=NOT_INSTALLED,
     )
-    if settings.oauth:
-        app.enable_token_revocation_listeners()
+    # app_uninstalled and tokens_revoked: bot.listeners.events.uninstall, in both modes.
     return app
 
 

@@ -15,7 +15,7 @@ small protocol, like `bot/pagerduty/client.py`; add a field to `Clients`; build 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 from slack_sdk import WebClient
@@ -77,10 +77,20 @@ def build_clients(
     )
 
 
-def build_client(settings: Settings, *, logger: logging.Logger | None = None) -> WebClient:
-    """The Slack Web API client; 429s wait for Retry-After instead of failing."""
+def for_workspace(clients: Clients, settings: Settings, bot_token: str) -> Clients:
+    """The same clients, Slack's speaking as one installed workspace's bot (multi-workspace
+    mode: each job's run in a workspace sends with that workspace's token). The other
+    clients are shared, and closed with the process's `clients`."""
+    return replace(clients, slack=build_client(settings, token=bot_token))
+
+
+def build_client(
+    settings: Settings, *, logger: logging.Logger | None = None, token: str | None = None
+) -> WebClient:
+    """The Slack Web API client (with SLACK_BOT_TOKEN unless `token` is given); 429s wait
+    for Retry-After instead of failing."""
     return WebClient(
-        token=settings.slack_bot_token,
+        token=token or settings.slack_bot_token,
         base_url=settings.slack_api_url,
         logger=logger,
         retry_handlers=[

@@ -13,6 +13,12 @@ outside `storage.models`, where Alembic would not see them.
 
 The tokens are encrypted at rest with TOKEN_ENCRYPTION_KEY (`storage.secrets`);
 `rotate_token_key` re-encrypts them all with its newest key.
+
+Each request still reads its workspace's installation (one row by key), so an
+uninstall on any replica refuses the next request everywhere; what is cached is
+Bolt's `auth.test` of the token (`CachedAuthorize`): Bolt would otherwise ask
+Slack once per request. The cache is per process, keyed by token, and a deleted
+installation drops its team's entries (`bench/oauth_authorize.py` measures both).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.error import BoltError
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.oauth.installation_store import Bot, Installation, InstallationStore
@@ -76,7 +83,8 @@ def build_oauth_settings(
     if not settings.slack_client_id or not settings.slack_client_secret:
         raise ConfigError("SLACK_CLIENT_SECRET", "required when SLACK_CLIENT_ID is set")
     cipher = TokenCipher.from_setting(settings.require_token_encryption_key())
-    return OAuthSettings(
+    store = DatabaseInstallationStore(sessions, cipher)
+    oauth = OAuthSettings(
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret,
         scopes=list(BOT_SCOPES),
@@ -86,12 +94,48 @@ def build_oauth_settings(
         # /slack/install is a link to hand out: it goes straight on to Slack.
         install_page_rendering_enabled=False,
         authorization_url=AUTHORIZE_URL,
-        installation_store=DatabaseInstallationStore(sessions, cipher),
+        installation_store=store,
         installation_store_bot_only=True,
         state_store=DatabaseStateStore(sessions, seconds=STATE_SECONDS, clock=clock),
         state_expiration_seconds=STATE_SECONDS,
         logger=logger,
     )
+    # The App takes its authorize from here: the same lookup, its auth.test remembered.
+    oauth.authorize = CachedAuthorize(
+        logger=logger,
+        client_id=oauth.client_id,
+        client_secret=oauth.client_secret,
+        installation_store=store,
+        bot_only=True,
+    )
+    store.on_delete = oauth.authorize.forget
+    return oauth
+
+
+class CachedAuthorize(InstallationStoreAuthorize):
+    """Bolt's installation-store authorize with its cache of `auth.test` answers on.
+
+    Bolt keys the cache by token and never empties it; `forget` drops a team's
+    entries when its installation is deleted, so a reinstall starts afresh."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cache_enabled=True, **kwargs)
+
+    def forget(self, enterprise_id: str | None, team_id: str | None) -> None:
+        for token, result in list(self.authorize_result_cache.items()):
+            if _same_install(result.enterprise_id, result.team_id, enterprise_id, team_id):
+                self.authorize_result_cache.pop(token, None)
+
+
+def _same_install(
+    enterprise_id: str | None,
+    team_id: str | None,
+    gone_enterprise: str | None,
+    gone_team: str | None,
+) -> bool:
+    if gone_team is not None:
+        return team_id == gone_team
+    return gone_enterprise is not None and enterprise_id == gone_enterprise
 
 
 def rotate_token_key(settings: Settings, *, out: TextIO) -> int:
@@ -119,6 +163,8 @@ class DatabaseInstallationStore(InstallationStore):
     def __init__(self, sessions: sessionmaker[Session], cipher: TokenCipher) -> None:
         self._sessions = sessions
         self._cipher = cipher
+        # Told of every deleted installation (enterprise, team): the authorize cache.
+        self.on_delete: Callable[[str | None, str | None], None] = lambda e, t: None
 
     @property
     def logger(self) -> logging.Logger:
@@ -161,6 +207,7 @@ class DatabaseInstallationStore(InstallationStore):
             return
         with self._sessions.begin() as session:
             removed = installations.remove(session, key)
+        self.on_delete(enterprise_id, team_id)
         if removed:
             logger.info("uninstalled team=%s enterprise=%s", team_id, enterprise_id)
 

@@ -31,11 +31,12 @@ def add_postmortem(
     incident_end: datetime | None = None,
     created_at: datetime,
     published_at: datetime | None = None,
+    team_id: str = TEAM,
 ) -> int:
     with sessions.begin() as session:
-        workspaces.ensure(session, TEAM)
+        workspaces.ensure(session, team_id)
         postmortem = Postmortem(
-            team_id=TEAM,
+            team_id=team_id,
             channel_id=channel_id,
             title=title,
             lead_user_id=lead,
@@ -62,12 +63,13 @@ def add_item(
     deadline: date | None = None,
     priority: str = "High",
     created_at: datetime | None = None,
+    team_id: str = TEAM,
 ) -> int:
     """An item agreed `created_at` (by default a month ago: older than any digest's grace
     day, as the items of a post-mortem whose follow-up is under way are)."""
     with sessions.begin() as session:
         item = ActionItem(
-            team_id=TEAM,
+            team_id=team_id,
             postmortem_id=postmortem_id,
             number=number,
             action=action,
@@ -89,11 +91,18 @@ def remind_env(sandbox: Sandbox, database_url: str) -> dict[str, str]:
     return bot_environment(sandbox, database_url, free_port())
 
 
-def remind(sandbox: Sandbox, database_url: str, at: datetime, *extra: str) -> str:
-    """Run `postmortem-bot remind --at` to the end; its standard output."""
+def remind(
+    sandbox: Sandbox,
+    database_url: str,
+    at: datetime,
+    *extra: str,
+    env: dict[str, str] | None = None,
+) -> str:
+    """Run `postmortem-bot remind --at` to the end (with `env` over the sandbox's
+    settings); its standard output."""
     done = subprocess.run(
         remind_command(at, *extra),
-        env=remind_env(sandbox, database_url),
+        env={**remind_env(sandbox, database_url), **(env or {})},
         capture_output=True,
         text=True,
         timeout=120,

@@ -92,6 +92,11 @@ class Run(Protocol):
     def worker(self) -> str: ...
 
     @property
+    def team_id(self) -> str | None:
+        """The one workspace this pass is for (multi-workspace mode: `clients.slack` holds
+        its bot token), or None for every workspace the one SLACK_BOT_TOKEN serves."""
+
+    @property
     def report(self) -> Callable[[str], None] | None:
         """Set by `remind --dry-run`: each due message is described here instead of sent."""
 

@@ -29,7 +29,7 @@ def send_digests(run: Run, *, weekday: int, hour: int) -> Counter[str]:
     """One DM per owner with open items, once per ISO week, at `weekday` and `hour` in
     their own timezone."""
     with run.sessions() as session:
-        owners = candidates.digest_owners(session)
+        owners = candidates.digest_owners(session, run.team_id)
         teams = {team for team, _ in owners}
         # Read once for the whole pass: thousands of owners, not thousands of queries.
         known = candidates.known_timezones(session, teams, run.now)
@@ -83,7 +83,7 @@ def _digest(
 def send_nudges(run: Run) -> Counter[str]:
     """The lead's DM and a line in the thread, 48 hours on and daily until published, 5 at most."""
     with run.sessions() as session:
-        due = candidates.unpublished(session)
+        due = candidates.unpublished(session, run.team_id)
     return each(due, lambda pm: _nudge(run, pm), Counter())
 
 
@@ -137,7 +137,7 @@ def send_reviews(run: Run, *, hour: int) -> Counter[str]:
     """On the review day, from `hour` in the lead's timezone, the channel gets every item's
     status and the lead a button."""
     with run.sessions() as session:
-        due = candidates.awaiting_review(session)
+        due = candidates.awaiting_review(session, run.team_id)
     return each(due, lambda entry: _review(run, *entry, hour=hour), Counter())
 
 

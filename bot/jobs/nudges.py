@@ -24,7 +24,7 @@ EVERY = timedelta(minutes=5)
 def run(run: JobRun) -> Counter[str]:
     if run.report is None:
         with run.sessions() as session:
-            stale = milestones.stale_windows(session, "unpublished")
+            stale = milestones.stale_windows(session, "unpublished", run.team_id)
         if stale:
             with run.sessions.begin() as session:
                 milestones.write_windows(session, stale)

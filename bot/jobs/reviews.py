@@ -23,7 +23,7 @@ def run(run: JobRun) -> Counter[str]:
     """Due reviews, from REMINDER_HOUR in the lead's timezone on the review day."""
     if run.report is None:
         with run.sessions() as session:
-            stale = milestones.stale_windows(session, "awaiting_review")
+            stale = milestones.stale_windows(session, "awaiting_review", run.team_id)
         if stale:
             with run.sessions.begin() as session:
                 milestones.write_windows(session, stale)

@@ -38,8 +38,12 @@ def parse_at(text: str) -> datetime:
 
 def run(settings: Settings, *, at: datetime | None, dry_run: bool, out: TextIO) -> int:
     """Run the jobs; 0 when every job ran (a message Slack refused is not a failed job)."""
-    if not settings.slack_bot_token:
-        raise ConfigError("SLACK_BOT_TOKEN", "missing; reminders are sent with the bot token")
+    if not settings.slack_bot_token and not settings.oauth:
+        raise ConfigError(
+            "SLACK_BOT_TOKEN",
+            "missing; reminders are sent with the bot token "
+            "(or with each workspace's, installed through SLACK_CLIENT_ID)",
+        )
     engine = make_engine(settings.database_url)
     schema.ensure_current(engine)
     templates = Templates(settings.templates_dir)

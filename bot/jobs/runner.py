@@ -2,8 +2,11 @@
 
 Every job gets the same `JobRun`: the settings (a job reads its own, such as the
 digest's weekday and hour), the sessions, the outbound clients (`bot.clients`), the
-templates, the worker's name, `now`, and `report` for a dry run. The wrapper keeps a
-job's failures from reaching the scheduler: an exception is logged with its traceback
+templates, the worker's name, `now`, and `report` for a dry run. In multi-workspace
+mode a job runs once per installed workspace (`bot.jobs.workspaces`): `team_id` names
+it, `clients.slack` carries its bot token, and the job reads that team's rows alone.
+The wrapper keeps a job's failures from reaching the scheduler (one workspace's from
+the others' too): an exception is logged with its traceback
 and the next tick runs as usual. Transactions are opened by the job; the follow-up
 jobs open one short pair per message (see `bot.flows.followup_delivery`): one
 transaction around a whole batch would hide its claims from the other replicas until
@@ -25,6 +28,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clients import Clients
 from bot.config import Settings
+from bot.jobs import workspaces
+from bot.jobs.workspaces import Workspace
 from bot.templates import Templates
 
 logger = logging.getLogger(__name__)
@@ -58,6 +63,9 @@ class JobRun:
     now: datetime
     # Set by `remind --dry-run`: a job describes here what it would do instead of doing it.
     report: Callable[[str], None] | None = None
+    # Multi-workspace mode: the one workspace this run is for (`clients.slack` speaks as
+    # its bot); None with SLACK_BOT_TOKEN, where a run covers every team.
+    team_id: str | None = None
 
 
 Job = Callable[[JobRun], Counter[str]]
@@ -71,22 +79,45 @@ def run_job(
     now: datetime,
     report: Callable[[str], None] | None = None,
 ) -> Counter[str] | None:
-    """Run `job` as of `now`; its tally of outcomes, or None when it failed."""
+    """Run `job` as of `now`, once per workspace; the tally of outcomes over them all,
+    or None when any run failed (the others still ran)."""
+    tally: Counter[str] = Counter()
+    failed = False
+    for workspace in workspaces.each(context.settings, context.sessions, context.clients):
+        outcomes = _run_in(name, job, context, workspace, now=now, report=report)
+        if outcomes is None:
+            failed = True
+        else:
+            tally.update(outcomes)
+    return None if failed else tally
+
+
+def _run_in(
+    name: str,
+    job: Job,
+    context: JobContext,
+    workspace: Workspace,
+    *,
+    now: datetime,
+    report: Callable[[str], None] | None,
+) -> Counter[str] | None:
     run = JobRun(
         settings=context.settings,
         sessions=context.sessions,
-        clients=context.clients,
+        clients=workspace.clients,
         templates=context.templates,
         worker=context.worker,
         now=now,
         report=report,
+        team_id=workspace.team_id,
     )
+    team = workspace.team_id or "all"
     started = time.monotonic()
     try:
         tally = job(run)
     except Exception:
-        logger.exception("job failed job=%s", name)
+        logger.exception("job failed job=%s team=%s", name, team)
         return None
     took = time.monotonic() - started
-    logger.info("job done job=%s seconds=%.2f outcomes=%s", name, took, dict(tally))
+    logger.info("job done job=%s team=%s seconds=%.2f outcomes=%s", name, team, took, dict(tally))
     return tally

@@ -61,10 +61,11 @@ def start(
     settings: Settings, *, sessions: sessionmaker[Session], clients: Clients
 ) -> Callable[[], None]:
     """Start ticking for `serve`; returns the function that stops it. `clients` are the
-    ones `serve` built for the process (its Bolt app's too)."""
-    if not settings.slack_bot_token:
-        # Multi-workspace installs have no one token to send with; follow-ups need one.
-        logger.warning("reminders are off: they need SLACK_BOT_TOKEN")
+    ones `serve` built for the process (its Bolt app's too). In multi-workspace mode
+    each tick runs each job once per installed workspace, with its token
+    (`bot.jobs.workspaces`)."""
+    if not settings.slack_bot_token and not settings.oauth:
+        logger.warning("reminders are off: they need SLACK_BOT_TOKEN or SLACK_CLIENT_ID")
         return lambda: None
     context = JobContext(settings, sessions, clients, Templates(settings.templates_dir))
     scheduler = build_scheduler(context)

@@ -109,6 +109,15 @@ class SlackInstalls:
         self.lock.notify_all()
         return access_response(ws, grant)
 
+    def uninstall(self, team_id: str) -> None:
+        """An admin of `team_id` removes the app: its bot token stops working at once
+        (calls with it are refused `invalid_auth`); the workspace and its record stay.
+        The test then delivers `app_uninstalled` (and `tokens_revoked`) as Slack would."""
+        with self.lock:
+            ws = self.teams[team_id]
+            self._tokens.pop(ws.bot_token, None)
+            self.lock.notify_all()
+
 
 def access_response(ws: SlackWorkspace, grant: Grant) -> Body:
     """oauth.v2.access's answer for a bot-scope install (no user scopes asked)."""

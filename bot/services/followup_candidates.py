@@ -27,9 +27,10 @@ DIGEST, NUDGE, NUDGE_THREAD, REVIEW = "digest", "nudge", "nudge-thread", "review
 _DIGEST_DAY_OFFSETS = (-8, -1, 0, 1)
 
 
-def digest_owners(session: Session) -> list[tuple[str, str]]:
-    """(team, owner) of everyone with open items who is a Slack user (not a typed name)."""
-    owners = open_items.owners_with_open_items(session)
+def digest_owners(session: Session, team_id: str | None = None) -> list[tuple[str, str]]:
+    """(team, owner) of everyone with open items who is a Slack user (not a typed name),
+    in every workspace or in `team_id` alone (a multi-workspace job's run)."""
+    owners = open_items.owners_with_open_items(session, team_id)
     return [(team, owner) for team, owner in owners if is_user_id(owner)]
 
 
@@ -87,8 +88,9 @@ class Unpublished:
     base: datetime
 
 
-def unpublished(session: Session) -> list[Unpublished]:
-    """Post-mortems whose report is not out yet, with the moment their nudges count from."""
+def unpublished(session: Session, team_id: str | None = None) -> list[Unpublished]:
+    """Post-mortems whose report is not out yet (of `team_id` alone when given), with the
+    moment their nudges count from."""
     return [
         Unpublished(
             id=postmortem.id,
@@ -98,7 +100,7 @@ def unpublished(session: Session) -> list[Unpublished]:
                 postmortem.incident_end, postmortem.incident_start, postmortem.created_at
             ),
         )
-        for postmortem in followups.unpublished(session)
+        for postmortem in followups.unpublished(session, team_id)
     ]
 
 
@@ -109,11 +111,14 @@ def still_unpublished(session: Session, postmortem_id: int) -> PostmortemView | 
     return postmortem_view(postmortem)
 
 
-def awaiting_review(session: Session) -> list[tuple[int, str, str, date]]:
-    """(post-mortem, team, lead, review day) of every published post-mortem not reviewed yet."""
+def awaiting_review(
+    session: Session, team_id: str | None = None
+) -> list[tuple[int, str, str, date]]:
+    """(post-mortem, team, lead, review day) of every published post-mortem not reviewed yet
+    (of `team_id` alone when given)."""
     return [
         (pm.id, pm.team_id, pm.lead_user_id, day)
-        for pm in followups.awaiting_review(session)
+        for pm in followups.awaiting_review(session, team_id)
         if (day := followup.review_day(pm.published_at, pm.followup_review_on))
     ]
 

@@ -137,14 +137,17 @@ def sync_window(session: Session, postmortem: Postmortem) -> bool:
 
 
 def stale_windows(
-    session: Session, which: Literal["unpublished", "awaiting_review"]
+    session: Session,
+    which: Literal["unpublished", "awaiting_review"],
+    team_id: str | None = None,
 ) -> dict[int, Window]:
     """The windows that differ from what the post-mortems keep, for the nudges
-    (`which="unpublished"`) or the reviews (`"awaiting_review"`). Only reads, so the
-    job writes the few changes in a short transaction of its own (`write_windows`)."""
+    (`which="unpublished"`) or the reviews (`"awaiting_review"`), of `team_id` alone when
+    given. Only reads, so the job writes the few changes in a short transaction of its
+    own (`write_windows`)."""
     candidates = followups.unpublished if which == "unpublished" else followups.awaiting_review
     changed: dict[int, Window] = {}
-    for postmortem in candidates(session):
+    for postmortem in candidates(session, team_id):
         window = window_of(session, postmortem)
         if (postmortem.incident_start, postmortem.incident_end) != window:
             changed[postmortem.id] = window

@@ -104,3 +104,12 @@ def has_team(session: Session, team_id: str) -> bool:
     """Whether the workspace `team_id` has installed the app (OAuth mode)."""
     query = select(SlackInstallation.install_id).where(SlackInstallation.team_id == team_id)
     return session.scalar(query.limit(1)) is not None
+
+
+def install_ids(session: Session) -> list[str]:
+    """Every install's key, oldest install first: the follow-up jobs' round of workspaces,
+    each one's token read (`get`) just before its turn, so an uninstall stops it at once."""
+    query = select(SlackInstallation.install_id).order_by(
+        SlackInstallation.installed_at, SlackInstallation.install_id
+    )
+    return list(session.scalars(query))

@@ -17,15 +17,18 @@ OPEN, DONE = "open", "done"
 ItemRow = tuple[ActionItem, Postmortem]
 
 
-def owners_with_open_items(session: Session) -> list[tuple[str, str]]:
-    """(team_id, owner_id) of everyone who owns at least one open item, in every workspace:
-    the weekly digest's sweep, which then reads each owner's items within their team."""
+def owners_with_open_items(session: Session, team_id: str | None = None) -> list[tuple[str, str]]:
+    """(team_id, owner_id) of everyone who owns at least one open item, in every workspace
+    (or in `team_id` alone): the weekly digest's sweep, which then reads each owner's items
+    within their team."""
     query = (
         select(ActionItem.team_id, ActionItem.owner_id)
         .where(ActionItem.status == OPEN, ActionItem.owner_id.is_not(None))
         .distinct()
         .order_by(ActionItem.team_id, ActionItem.owner_id)
     )
+    if team_id is not None:
+        query = query.where(ActionItem.team_id == team_id)
     return [(row.team_id, row.owner_id) for row in session.execute(query)]
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from storage.db import changed_rows
 from storage.models import UserTimezone
 from storage.upsert import insert_or_update
 
@@ -33,3 +34,9 @@ def save(session: Session, team_id: str, user_id: str, tz: str, now: datetime) -
         fetched_at=now,
     )
     session.execute(statement)
+
+
+def forget_team(session: Session, team_id: str) -> int:
+    """Drop every cached timezone of the team (it uninstalled the app: profile data Slack
+    gave the bot is not kept past that). Returns how many rows went."""
+    return changed_rows(session, delete(UserTimezone).where(UserTimezone.team_id == team_id))

@@ -10,39 +10,38 @@ and the browser comes back to /slack/oauth_redirect with code and state.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from cryptography.fernet import Fernet
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.oauth import AUTHORIZE_URL, BOT_SCOPES, NOT_INSTALLED
+from bot.oauth import BOT_SCOPES, NOT_INSTALLED
 from bot.sandbox import Sandbox
 from bot.sandbox.bot_process import BotProcess, running_bot
 from bot.sandbox.driver import Driver
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Postmortem, SlackInstallation
 from storage.secrets import TokenCipher
+from tests.oauth_installs import (
+    STATE_COOKIE,
+    TOKEN_KEY,
+    begin_install,
+    come_back,
+    install,
+    oauth_env,
+)
 from tests.scenario.conftest import INCIDENT_CHANNEL
 
 ACME, ACME_NAME = "T0ACME", "Acme Corp"
 ACME_CHANNEL = "C0ACMEINC"
 DANA = "U0DANA"
-STATE_COOKIE = "slack-app-oauth-state"
-TOKEN_KEY = Fernet.generate_key().decode()
 
 
 @pytest.fixture
 def bot(sandbox: Sandbox, database_url: str) -> Iterator[BotProcess]:
     """The bot in multi-workspace mode: client id and secret, no bot token."""
-    env = {
-        "SLACK_BOT_TOKEN": "",
-        "SLACK_CLIENT_ID": sandbox.installs.client_id,
-        "SLACK_CLIENT_SECRET": sandbox.installs.client_secret,
-        "TOKEN_ENCRYPTION_KEY": TOKEN_KEY,
-    }
+    env = oauth_env(sandbox)
     with running_bot(sandbox, database_url=database_url, extra_env=env) as bot:
         yield bot
 
@@ -60,29 +59,8 @@ def installations(bot: BotProcess) -> Iterator[sessionmaker[Session]]:
     engine.dispose()
 
 
-def _begin_install(browser: httpx.Client) -> tuple[dict[str, list[str]], str]:
-    """GET /slack/install; the authorize URL's query, and the state cookie set with it.
-
-    The cookie is `Secure`, so httpx would not send it back over http: send it by hand.
-    """
-    response = browser.get("/slack/install")
-    assert response.status_code == 302
-    location = response.headers["location"]
-    assert location.startswith(f"{AUTHORIZE_URL}?")
-    cookie = response.headers["set-cookie"].split(";")[0]
-    return parse_qs(urlsplit(location).query), cookie
-
-
-def _come_back(browser: httpx.Client, code: str, state: str, cookie: str) -> httpx.Response:
-    return browser.get(
-        "/slack/oauth_redirect", params={"code": code, "state": state}, headers={"Cookie": cookie}
-    )
-
-
 def _install_acme(sandbox: Sandbox, browser: httpx.Client) -> httpx.Response:
-    query, cookie = _begin_install(browser)
-    code = sandbox.authorize_install(ACME, ACME_NAME, scopes=query["scope"][0])
-    return _come_back(browser, code, query["state"][0], cookie)
+    return install(sandbox, browser, ACME, ACME_NAME)
 
 
 def _acme_incident(sandbox: Sandbox) -> None:
@@ -106,7 +84,7 @@ def _threaded_postmortem(db: sessionmaker[Session]) -> Postmortem | None:
 def test_install_sends_the_browser_to_slack_with_a_state_and_the_manifest_scopes(
     browser: httpx.Client, sandbox: Sandbox
 ) -> None:
-    query, cookie = _begin_install(browser)
+    query, cookie = begin_install(browser)
 
     assert query["client_id"] == [sandbox.installs.client_id]
     assert query["scope"] == [",".join(BOT_SCOPES)]
@@ -159,7 +137,7 @@ def test_a_bad_state_is_refused_and_nothing_is_installed(
     sandbox: Sandbox,
     installations: sessionmaker[Session],
 ) -> None:
-    query, cookie = _begin_install(browser)
+    query, cookie = begin_install(browser)
     state = query["state"][0]
     code = sandbox.authorize_install(ACME, ACME_NAME)
     if tamper == "forged state":
@@ -167,11 +145,11 @@ def test_a_bad_state_is_refused_and_nothing_is_installed(
     elif tamper == "no cookie":
         cookie = ""
     else:
-        first = _come_back(browser, code, state, cookie)
+        first = come_back(browser, code, state, cookie)
         assert first.status_code == 200
         code = sandbox.authorize_install(ACME, ACME_NAME)
 
-    response = _come_back(browser, code, state, cookie)
+    response = come_back(browser, code, state, cookie)
 
     assert response.status_code in (400, 401)
     assert "Thank you!" not in response.text

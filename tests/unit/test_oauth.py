@@ -150,6 +150,36 @@ def test_each_request_gets_a_client_with_its_workspaces_token_base_url_and_retri
     assert any(isinstance(h, RateLimitErrorRetryHandler) for h in client.retry_handlers)
 
 
+def test_a_workspaces_requests_ask_auth_test_once_until_it_is_uninstalled(
+    sb: Sandbox, sessions: sessionmaker[Session]
+) -> None:
+    app = build_app(_oauth_settings(sb.slack_api_url), sessions=sessions)
+    ws = sb.slack
+    installed = _bot(ws.team_id, ws.bot_token, bot_id=ws.bot_id, bot_user_id=ws.bot_user_id)
+    store = app.installation_store
+    assert store is not None
+    store.save_bot(installed)
+    app.command("/probe")(lambda ack: ack())
+
+    def probe() -> int:
+        form = {"team_id": ws.team_id, "user_id": "U0ALICE", "channel_id": "C0INC"}
+        form.update(command="/probe", text="", response_url=f"{sb.base_url}/response/1")
+        body = urlencode(form)
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        headers.update(slack_headers(SECRET, int(time.time()), body.encode()))
+        return app.dispatch(BoltRequest(body=body, headers=headers)).status
+
+    assert [probe() for _ in range(3)] == [200, 200, 200]
+    assert ws.call_count("auth.test") == 1, "the first request asked, the others remembered"
+
+    store.delete_bot(enterprise_id=None, team_id=ws.team_id)
+    assert probe() == 200  # answered with the "not installed" words, no auth.test
+    store.save_bot(installed)
+    assert probe() == 200
+
+    assert ws.call_count("auth.test") == 2, "the uninstall forgot the cached answer"
+
+
 def test_a_saved_bot_is_found_by_its_team_and_replaced_by_a_reinstall(
     sessions: sessionmaker[Session],
 ) -> None:

@@ -2,9 +2,11 @@
 
 from slack_bolt import App
 
-from bot.listeners.events import marks, messages
+from bot.listeners.events import app_home, marks, messages, uninstall
 
 
 def register(app: App) -> None:
     messages.register(app)
     marks.register(app)
+    uninstall.register(app)
+    app_home.register(app)
