@@ -19,6 +19,7 @@ other error is retried too, and when the worker gives up the person is told by
                                 (or, with no input, in place of its content)
     after the ack, with a response_url    an ephemeral message (`respond`)
     modal submitted, after the ack        a direct message: the modal has closed
+    a click in the App Home               a direct message: a Home has no response_url
     anything else               nothing (an event has nobody waiting for an answer)
 """
 
@@ -157,12 +158,13 @@ def _brief(error: BaseException) -> str:
 
 
 def tell(text: str, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-    """After the ack: ephemerally where the request came from, or by DM for a closed modal."""
+    """After the ack: ephemerally where the request came from, or by DM for a closed modal
+    or a click in the App Home."""
     if body.get("response_url"):
         limits.reply(respond, text=text, response_type="ephemeral", replace_original=False)
         return
     user_id = (body.get("user") or {}).get("id")
-    if body.get("type") != VIEW_SUBMISSION or not user_id:
+    if not (body.get("type") == VIEW_SUBMISSION or in_home_tab(body)) or not user_id:
         return
     title = (((body.get("view") or {}).get("title")) or {}).get("text")
     try:
@@ -171,6 +173,13 @@ def tell(text: str, body: dict[str, Any], client: WebClient, respond: Respond) -
         client.chat_postMessage(channel=user_id, text=limits.shorten(said, limits.MESSAGE_TEXT))
     except SlackApiError as failure:
         logger.warning("could not tell %s what failed: %s", user_id, failure.response.get("error"))
+
+
+def in_home_tab(body: dict[str, Any]) -> bool:
+    """A click in the App Home: its container is the Home view, not a message."""
+    return ((body.get("container") or {}).get("type") == "view") and (
+        (body.get("view") or {}).get("type") == "home"
+    )
 
 
 def _is_input(block: dict[str, Any]) -> bool:

@@ -23,7 +23,7 @@ from bot.flows import item_done, timezones
 from bot.flows.item_lists import Origin, redraw
 from bot.listeners import acting
 from bot.listeners.deps import deps_of
-from bot.listeners.errors import in_background
+from bot.listeners.errors import in_background, tell
 from bot.services import action_item_status, permissions
 from bot.services import action_items as action_item_service
 from bot.services.permissions import Action
@@ -98,7 +98,7 @@ def ask_deadline(
     try:
         _open_deadline_picker(body, client, context)
     except UserError as error:  # not theirs to change: said to them alone
-        limits.reply(respond, text=str(error), response_type="ephemeral", replace_original=False)
+        tell(str(error), body, client, respond)
 
 
 def clicked(body: dict[str, Any]) -> Origin:
