@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from datetime import date
 from typing import Any
 
 from slack_bolt.context.respond import Respond
@@ -22,7 +23,9 @@ from bot.errors import BadArguments
 from bot.flows import app_home, timezones
 from bot.flows.deps import Deps
 from bot.services import action_item_lists
-from bot.slack import followup_blocks
+from bot.services.permissions import Actor
+from bot.slack import followup_blocks, item_page_blocks, limits
+from bot.slack.item_page_blocks import PageWanted
 
 
 @dataclass(frozen=True)
@@ -77,18 +80,14 @@ def redraw(origin: Origin, notice: str, deps: Deps, client: WebClient) -> None:
     if origin.listing == followup_blocks.HOME:
         app_home.publish(deps, client, origin.team_id, origin.user_id, notice=notice)
         return
-    now = deps.clock()
-    tz = timezones.timezone_of(
-        client, origin.team_id, origin.user_id, now=now, sessions=deps.sessions
-    )
-    today = local_today(now, tz)
+    today = _today(deps, client, origin.team_id, origin.user_id)
     with deps.sessions() as session:
         if origin.message_ts:
             rows = action_item_lists.same_items(session, origin.team_id, origin.item_ids)
             text, blocks = followup_blocks.refreshed(deps.templates, rows, today, notice)
         else:
             heading, rows = _listing(session, origin)
-            text, blocks = followup_blocks.item_list(
+            text, blocks = item_page_blocks.paged_list(
                 deps.templates,
                 rows,
                 today,
@@ -98,20 +97,47 @@ def redraw(origin: Origin, notice: str, deps: Deps, client: WebClient) -> None:
                 page=followup_blocks.page_of(rows, origin.item_id),
             )
     if origin.message_ts and origin.channel_id:
-        client.chat_update(
-            channel=origin.channel_id, ts=origin.message_ts, text=text, blocks=blocks
-        )
+        limits.update(client, origin.channel_id, origin.message_ts, text, blocks)
     elif origin.response_url:
-        answer = Respond(response_url=origin.response_url)
-        answer(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
+        _replace(Respond(response_url=origin.response_url), text, blocks)
+
+
+def turn_page(
+    deps: Deps, client: WebClient, actor: Actor, wanted: PageWanted, respond: Respond
+) -> None:
+    """A page button of `/postmortem actions [all]`: the list re-read as it stands now,
+    at the page asked for, in place of the page clicked on."""
+    today = _today(deps, client, actor.team_id, actor.user_id)
+    with deps.sessions() as session:
+        if wanted.listing == followup_blocks.ALL and wanted.postmortem_id is not None:
+            heading, rows = action_item_lists.of_postmortem_here(
+                session, actor.team_id, actor.channel_id, wanted.postmortem_id
+            )
+        else:
+            heading, rows = action_item_lists.mine_listed(session, actor.team_id, actor.user_id)
+        text, blocks = item_page_blocks.paged_list(
+            deps.templates, rows, today, heading=heading, listing=wanted.listing, page=wanted.page
+        )
+    _replace(respond, text, blocks)
+
+
+def _replace(respond: Respond, text: str, blocks: list[Any]) -> None:
+    """An ephemeral list drawn again in place (its response URL), fitted to Slack's limits."""
+    limits.reply(
+        respond, text=text, blocks=blocks, response_type="ephemeral", replace_original=True
+    )
+
+
+def _today(deps: Deps, client: WebClient, team_id: str, user_id: str) -> date:
+    now = deps.clock()
+    tz = timezones.timezone_of(client, team_id, user_id, now=now, sessions=deps.sessions)
+    return local_today(now, tz)
 
 
 def _listing(session: Session, origin: Origin) -> tuple[str, list[ItemRow]]:
     """Re-read the list a button came from: the clicker's open items, or a post-mortem's."""
     if origin.listing != followup_blocks.ALL:
-        return "Your open action items", action_item_lists.mine(
-            session, origin.team_id, origin.user_id
-        )
+        return action_item_lists.mine_listed(session, origin.team_id, origin.user_id)
     row = action_item_lists.same_items(session, origin.team_id, [origin.item_id])
     postmortem_id = row[0][1].id if row else 0
     return action_item_lists.of_postmortem(session, origin.team_id, postmortem_id)

@@ -7,13 +7,21 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session
 
 from bot.core.followup_views import ItemRow
-from bot.errors import NotFound
+from bot.errors import NotAllowed, NotFound
+from bot.services import permissions
 from bot.services.item_views import row_view, row_views
 from storage.repositories import open_items, postmortems
+
+MINE_HEADING = "Your open action items"
 
 
 def mine(session: Session, team_id: str, user_id: str) -> list[ItemRow]:
     return row_views(open_items.open_for_owner(session, team_id, user_id))
+
+
+def mine_listed(session: Session, team_id: str, user_id: str) -> tuple[str, list[ItemRow]]:
+    """(heading, the person's open items): `/postmortem actions` and its pages."""
+    return MINE_HEADING, mine(session, team_id, user_id)
 
 
 def of_channel(session: Session, team_id: str, channel_id: str) -> tuple[str, list[ItemRow]]:
@@ -32,6 +40,19 @@ def of_postmortem(session: Session, team_id: str, postmortem_id: int) -> tuple[s
     postmortem = postmortems.get(session, postmortem_id)
     if postmortem is None or postmortem.team_id != team_id:
         return "Action items", []
+    return of_channel(session, team_id, postmortem.channel_id)
+
+
+def of_postmortem_here(
+    session: Session, team_id: str, channel_id: str | None, postmortem_id: int
+) -> tuple[str, list[ItemRow]]:
+    """(heading, every item) for a page button of an `all` list: the post-mortem it names
+    must be in the clicker's workspace and be the one of the channel clicked in."""
+    postmortem = postmortems.get(session, postmortem_id)
+    if postmortem is None or postmortem.team_id != team_id:
+        raise NotFound(permissions.GONE)
+    if postmortem.channel_id != channel_id:
+        raise NotAllowed(permissions.OTHER_CHANNEL)
     return of_channel(session, team_id, postmortem.channel_id)
 
 

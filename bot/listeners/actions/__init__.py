@@ -2,7 +2,14 @@
 
 from slack_bolt import App
 
-from bot.listeners.actions import action_items, followup_review, interview, report, tickets
+from bot.listeners.actions import (
+    action_items,
+    followup_review,
+    interview,
+    item_pages,
+    report,
+    tickets,
+)
 
 
 def register(app: App) -> None:
@@ -10,5 +17,6 @@ def register(app: App) -> None:
     action_items.register(app)
     followup_review.register(app)
     interview.register(app)
+    item_pages.register(app)
     report.register(app)
     tickets.register(app)

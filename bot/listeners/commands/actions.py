@@ -11,7 +11,7 @@ from bot.flows import timezones
 from bot.listeners import acting
 from bot.listeners.command_line import Family, Invocation
 from bot.services import action_item_lists, followup_review
-from bot.slack import followup_blocks
+from bot.slack import followup_blocks, item_page_blocks
 
 FAMILY = Family(__name__)
 
@@ -23,7 +23,7 @@ FAMILY = Family(__name__)
 )
 def list_actions(invocation: Invocation) -> None:
     """The caller's open items, or with `all` every item of the channel's post-mortem,
-    20 a page (`page 2` for the next)."""
+    20 a page: "Next page" and "Previous page" buttons, or `page 2`."""
     scope, page = _scope_and_page(invocation.command.rest)
     deps, team_id, user_id = invocation.deps, invocation.team_id, invocation.user_id
     today = _today(invocation)
@@ -32,12 +32,9 @@ def list_actions(invocation: Invocation) -> None:
             heading, rows = action_item_lists.of_channel(session, team_id, invocation.channel_id)
             listing = followup_blocks.ALL
         else:
-            heading, rows = (
-                "Your open action items",
-                action_item_lists.mine(session, team_id, user_id),
-            )
+            heading, rows = action_item_lists.mine_listed(session, team_id, user_id)
             listing = followup_blocks.MINE
-        text, blocks = followup_blocks.item_list(
+        text, blocks = item_page_blocks.paged_list(
             deps.templates, rows, today, heading=heading, listing=listing, page=page
         )
     invocation.respond(text=text, blocks=blocks, response_type="ephemeral")
