@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TextIO
 
 from bot.core.slack_text import ts_to_datetime
-from bot.sandbox import Sandbox, stopping
+from bot.sandbox import Sandbox, prometheus_api, stopping
 from bot.sandbox.bot_process import BotProcess, bot_environment, running_bot
 from bot.sandbox.demo import PEOPLE, seed_demo_workspace
 from bot.sandbox.driver import Driver
@@ -26,26 +30,39 @@ NAMES = {user_id: name for user_id, name, _, _ in PEOPLE}
 ALICE, BOB, CARMEN = "U0ALICE", "U0BOB", "U0CARMEN"
 
 
-def run(out: TextIO) -> int:
-    """Play the demo; 0 when it played through, 128 + N when signal N stopped it."""
+def run(out: TextIO, *, socket_mode: bool = False) -> int:
+    """Play the demo; 0 when it played through, 128 + N when signal N stopped it.
+    With `socket_mode` the bot takes Slack's requests over the sandbox's Socket Mode."""
     try:
         with stopping.stop_on_signals():
-            return _play_through(out)
+            return _play_through(out, socket_mode=socket_mode)
     except stopping.Stopped as stop:
         return stop.exit_status
 
 
-def _play_through(out: TextIO) -> int:
+def _play_through(out: TextIO, *, socket_mode: bool) -> int:
     with Sandbox(rate_window_seconds=1.0) as sandbox:
         seeded = seed_demo_workspace(sandbox)
         play = _Play(out, sandbox, seeded["channel"])
         play.heading(f"An incident in #{sandbox.slack.channel(play.channel).name}, so far")
         play.show(sandbox.slack.messages(play.channel))
         with (
-            running_bot(sandbox) as bot,
-            Driver(bot.url, bot.signing_secret, sandbox, bot.pagerduty_secret) as driver,
+            _prometheus_settings(seeded["prometheus"]) as metrics_env,
+            running_bot(sandbox, extra_env=metrics_env, socket_mode=socket_mode) as bot,
+            Driver(
+                bot.url,
+                bot.signing_secret,
+                sandbox,
+                bot.pagerduty_secret,
+                socket_mode=socket_mode,
+            ) as driver,
         ):
-            play.heading(f"The bot is serving at {bot.url}")
+            if socket_mode:
+                sandbox.socket_mode.wait_connected()
+                play.heading(f"The bot is serving at {bot.url}, Slack over Socket Mode")
+                play.line(f"  connected to {sandbox.socket_mode.url}")
+            else:
+                play.heading(f"The bot is serving at {bot.url}")
             play.driver = driver
             _start(play, seeded["incident"])
             _interview(play)
@@ -54,9 +71,22 @@ def _play_through(out: TextIO) -> int:
     return 0
 
 
+@contextmanager
+def _prometheus_settings(url: str) -> Iterator[dict[str, str]]:
+    """PROMETHEUS_URL at the sandbox's stand-in and the demo's charts in a TOML file that
+    lasts as long as the demo."""
+    with tempfile.TemporaryDirectory(prefix="postmortem-demo-") as folder:
+        charts = Path(folder) / "queries.toml"
+        charts.write_text(prometheus_api.DEMO_QUERIES)
+        yield {"PROMETHEUS_URL": url, "PROMETHEUS_QUERIES": str(charts)}
+
+
 def _start(play: _Play, incident: str) -> None:
     play.command(ALICE, "help")
-    play.command(ALICE, f"start --severity P2 {incident} Checkout 5xx after deploy 2024.06.1")
+    play.command(
+        ALICE,
+        f"start --severity P2 --service checkout {incident} Checkout 5xx after deploy 2024.06.1",
+    )
     opening = play.sandbox.wait_for(
         lambda: play.from_bot(play.sandbox.slack.messages(play.channel))
     )
@@ -156,9 +186,11 @@ class _Play:
         before = len(self.sandbox.slack.responses)
         began = time.monotonic()
         response = self.driver.slash_command(user, self.channel, text)
-        self.line(
-            f"  Slack got HTTP {response.status_code} in {(time.monotonic() - began) * 1000:.0f} ms"
-        )
+        ms = (time.monotonic() - began) * 1000
+        if self.driver.socket_mode:
+            self.line(f"  Slack got the bot's acknowledgement in {ms:.0f} ms")
+        else:
+            self.line(f"  Slack got HTTP {response.status_code} in {ms:.0f} ms")
         if response.headers.get("content-type", "").startswith("application/json"):
             self.private(response.json().get("text", ""))
         if text.split()[0] in ("start", "milestone", "publish", "share"):

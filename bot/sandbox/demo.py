@@ -10,6 +10,7 @@ from typing import TextIO
 from urllib.parse import urlsplit
 
 from bot.errors import Unavailable
+from bot.sandbox import prometheus_api
 from bot.sandbox.sandbox import Sandbox
 
 PEOPLE = (
@@ -30,7 +31,8 @@ CHATTER = (
 
 
 def seed_demo_workspace(sb: Sandbox, *, start: datetime | None = None) -> dict[str, str]:
-    """Four people in four timezones, an incident channel with chatter, a PagerDuty incident."""
+    """Four people in four timezones, an incident channel with chatter, a PagerDuty incident,
+    and the incident's metrics and alert in a Prometheus stand-in (`prometheus`: its URL)."""
     start = start or datetime.now(UTC) - timedelta(hours=3)
     for user_id, name, real_name, tz in PEOPLE:
         sb.slack.add_user(user_id, name, real_name=real_name, tz=tz)
@@ -58,7 +60,12 @@ def seed_demo_workspace(sb: Sandbox, *, start: datetime | None = None) -> dict[s
         sb.pagerduty.add_log_entry(
             INCIDENT_ID, {"type": kind, "summary": summary, "created_at": created}
         )
-    return {"channel": INCIDENT_CHANNEL, "incident": INCIDENT_ID}
+    sb.mount(prometheus_api.PREFIX, prometheus_api.demo(start).route)
+    return {
+        "channel": INCIDENT_CHANNEL,
+        "incident": INCIDENT_ID,
+        "prometheus": f"{sb.base_url}{prometheus_api.PREFIX}",
+    }
 
 
 DEFAULT_BOT_URL = "http://127.0.0.1:3000"
