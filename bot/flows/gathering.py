@@ -12,7 +12,7 @@ from bot.core.spoken import OwnBot
 from bot.flows import channel_history, incident_access, incident_log
 from bot.flows.deps import Deps
 from bot.flows.incident_access import VisibleIncident
-from bot.services import backfill, incidents, postmortems
+from bot.services import alerts, backfill, incidents, postmortems
 from bot.slack import timeline_blocks
 from bot.slack.progress import READING_SOON, ProgressMessage
 
@@ -78,4 +78,14 @@ def gather(
         clock=deps.clock,
         key_reaction=deps.settings.key_reaction,
     )
+    file_kept_alerts(deps, postmortem_id)
     progress.show("\n".join([timeline_blocks.history_read(outcome), *lines]))
+
+
+def file_kept_alerts(deps: Deps, postmortem_id: int) -> int:
+    """File the Alertmanager alerts kept before the post-mortem could take them (it was
+    not started, or named no service yet); last, once the timeline gives the window."""
+    with deps.sessions.begin() as session:
+        postmortem = postmortems.get_or_raise(session, postmortem_id)
+        single = incident_access.single_workspace(deps)
+        return alerts.file_kept(session, postmortem, single_workspace=single, now=deps.clock())

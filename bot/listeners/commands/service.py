@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bot.errors import BadArguments
 from bot.listeners.command_line import Family, Invocation
-from bot.services import postmortems
+from bot.services import alerts, postmortems
 from bot.services.postmortems import SERVICE_USAGE
 
 FAMILY = Family(__name__)
@@ -33,6 +33,9 @@ def service(invocation: Invocation) -> None:
         )
         if words:
             postmortems.set_service(session, postmortem.id, named)
+            # Alerts of that service kept before it was named are its own now.
+            single, now = not deps.settings.oauth, deps.clock()
+            alerts.file_kept(session, postmortem, single_workspace=single, now=now)
         current = postmortem.service
     invocation.respond(response_type="ephemeral", text=_answer(current, changed=bool(words)))
 
