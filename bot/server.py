@@ -56,6 +56,7 @@ from bot.http import (
 from bot.inbox import Worker, health
 from bot.inbox.recording import runner_of
 from bot.inbox.replay import SlackReplay
+from bot.inbox.tickets import TicketReplay, by_source
 from bot.jobs import scheduler
 from bot.listeners.failures import unavailable
 from bot.shutdown import Drain, Gate, GracefulServer, RefuseWhileStopping
@@ -67,9 +68,7 @@ from storage.models import utcnow
 logger = logging.getLogger(__name__)
 
 # `bot.http.github_requests.handle`, `bot.http.jira_requests.handle`
-TrackerWebhook = Callable[
-    [Request, Settings, sessionmaker[Session], WebClient], Awaitable[Response]
-]
+TrackerWebhook = Callable[[Request, Settings, sessionmaker[Session]], Awaitable[Response]]
 # The start-up checks raise what went wrong, and the CLI prints it once; slack_sdk
 # would also log every failed attempt at ERROR, repeating it on stderr first.
 _checks_logger = logging.getLogger(f"{__name__}.startup_checks")
@@ -149,11 +148,8 @@ def build_asgi(
         """A ticket tracker's webhook (GitHub's, Jira's): kept before its 2xx, else 503."""
 
         async def webhook(request: Request) -> Response:
-            client = slack or (bolt.client if bolt is not None else None)
-            if client is None:
-                return JSONResponse({"ok": False, "error": "unavailable"}, status_code=503)
             try:
-                return await handle(request, settings, sessions, client)
+                return await handle(request, settings, sessions)
             except Exception as error:
                 if not unavailable(error):
                     raise
@@ -391,11 +387,13 @@ def _serve(
 def _start_worker(
     settings: Settings, sessions: sessionmaker[Session], bolt: App, name: str
 ) -> Worker:
-    """The inbox worker, replaying what `bolt` recorded; woken by each new record."""
+    """The inbox worker, replaying what `bolt` recorded (and applying what the trackers
+    said, `bot.inbox.tickets`); woken by each new record."""
     replay = SlackReplay(bolt)
+    tickets = TicketReplay(sessions, bolt.client, settings)
     worker = Worker(
         sessions,
-        replay.handle,
+        by_source(replay.handle, tickets.handle),
         worker_name=name,
         threads=settings.inbox_workers,
         lease_seconds=settings.inbox_lease_seconds,

@@ -19,13 +19,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.core.slack_text import escape
 from bot.flows.deps import Deps
 from bot.services import tickets as ticket_service
 from bot.services.permissions import Actor
-from bot.services.tickets import GITHUB, JIRA, Defaults, StatusChange, Untracked
+from bot.services.tickets import GITHUB, JIRA, Defaults, Untracked
 from bot.slack.names import UserNames
 from bot.trackers.base import Ticket, Tracker
 from bot.trackers.drafts import draft, marker
@@ -128,15 +127,3 @@ def _file(
         )
         return Filing(tuple(done), problem)
     return Filing(tuple(done), None)
-
-
-def announce_status(client: WebClient, change: StatusChange) -> None:
-    """A line in the post-mortem's thread: the ticket closed (item done) or reopened."""
-    if change.done:
-        text = f":white_check_mark: {change.code} is done: its ticket <{change.url}|was closed>."
-    else:
-        text = f":arrows_counterclockwise: {change.code} is open again: its ticket <{change.url}|was reopened>."
-    try:
-        client.chat_postMessage(channel=change.channel_id, thread_ts=change.thread_ts, text=text)
-    except SlackApiError as error:
-        logger.warning("ticket status note not posted error=%s", error.response.get("error"))

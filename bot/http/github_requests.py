@@ -1,12 +1,13 @@
-"""`/github/webhook`: GitHub's `issues` events, verified on the raw bytes, then applied.
+"""`/github/webhook`: GitHub's `issues` events, verified on the raw bytes, then kept.
 
 Only `X-Hub-Signature-256` under GITHUB_WEBHOOK_SECRET lets a body through (401
-otherwise, nothing read or changed). An issue closed or reopened marks the action item
-it was filed for (by the body's hidden marker, only when the item links that very
-issue, and only in a workspace that files in that repository: one of its channels named
-it, or it is GITHUB_REPOSITORY) done or open, in the same transaction that claims the delivery id
-(`X-GitHub-Delivery`), so a redelivery changes nothing; the change is committed before
-the 200. Then the post-mortem's thread gets a line saying so.
+otherwise, nothing read or changed). An issue closed or reopened whose body carries an
+item's hidden marker is recorded in the inbox under its delivery id (`X-GitHub-Delivery`,
+so a redelivery is kept once) before the 200; when the database cannot take it, the
+answer is 503 and GitHub may redeliver. The inbox worker then marks the item done or
+open (only when it links that very issue, and only in a workspace that files in that
+repository: one of its channels named it, or it is GITHUB_REPOSITORY) and says so in
+the post-mortem's thread, once (`bot.flows.ticket_status`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -22,14 +22,13 @@ from starlette.responses import JSONResponse, Response
 
 from bot.config import Settings
 from bot.errors import BadArguments
-from bot.flows import tickets
-from bot.github.webhook import IssueStatus, parse_issue_event, verify_signature
+from bot.flows import ticket_status
+from bot.flows.ticket_status import Reported
+from bot.github.webhook import parse_issue_event, verify_signature
 from bot.http import limits
 from bot.http.json_bodies import MALFORMED
 from bot.http.refusal import Refused
-from bot.services import deliveries
-from bot.services import tickets as ticket_service
-from bot.services.tickets import StatusChange
+from bot.services.tickets import GITHUB
 from storage.models import utcnow
 
 logger = logging.getLogger(__name__)
@@ -39,14 +38,10 @@ UNAUTHORIZED = 401
 BODY_LIMIT = 1 << 20  # GitHub caps webhook payloads at 25 MB; an issues event is a few KB
 
 
-async def handle(
-    request: Request, settings: Settings, sessions: sessionmaker[Session], slack: WebClient
-) -> Response:
+async def handle(request: Request, settings: Settings, sessions: sessionmaker[Session]) -> Response:
     try:
         body = await read_verified(request, settings.github_webhook_secret)
-        status, answer = await run_in_threadpool(
-            _receive, settings, sessions, slack, request.headers, body
-        )
+        status, answer = await run_in_threadpool(_receive, sessions, request.headers, body)
     except Refused as refused:
         return refused.respond(SOURCE)
     return JSONResponse(answer, status_code=status)
@@ -75,11 +70,7 @@ async def read_verified(
 
 
 def _receive(
-    settings: Settings,
-    sessions: sessionmaker[Session],
-    slack: WebClient,
-    headers: Any,
-    body: bytes,
+    sessions: sessionmaker[Session], headers: Any, body: bytes
 ) -> tuple[int, dict[str, Any]]:
     event = headers.get("x-github-event", "")
     if event == "ping":
@@ -92,23 +83,10 @@ def _receive(
         raise Refused(MALFORMED, "not_an_issues_event", len(body), str(error)) from None
     if status is None or status.item_id is None:
         return 200, {"ok": True, "ignored": True}
-    change = _apply(sessions, headers.get("x-github-delivery"), status, settings)
-    if change is None:
-        return 200, {"ok": True, "changed": False}
-    tickets.announce_status(slack, change)
-    return 200, {"ok": True, "changed": True}
-
-
-def _apply(
-    sessions: sessionmaker[Session], delivery: str | None, status: IssueStatus, settings: Settings
-) -> StatusChange | None:
-    assert status.item_id is not None
+    reported = Reported(GITHUB, status.repository, status.url, status.closed, status.item_id)
+    key = ticket_status.delivery_key(headers.get("x-github-delivery"), body)
     with sessions.begin() as session:
-        teams = ticket_service.workspaces_of(session, status.repository, settings.github_repository)
-        if teams is not None and not teams:
-            return None  # a repository no workspace named: nobody's items
-        if not deliveries.first_time(session, SOURCE, delivery):
-            return None
-        return ticket_service.apply_status(
-            session, status.item_id, status.url, closed=status.closed, team_ids=teams, now=utcnow()
+        recorded = ticket_status.record(
+            session, source=SOURCE, key=key, reported=reported, now=utcnow()
         )
+    return 200, {"ok": True, "recorded": recorded}

@@ -5,6 +5,8 @@
     sb.latency.hold("conversations.history", after=1)  # the first call passes, the next wait
     sb.wait_for(lambda: sb.latency.waiting("users.info") >= 1)
     sb.latency.release("users.info")
+    sb.latency.drop("chat.postMessage")    # or: the held calls end unheard (a crash before
+                                           # the request reached Slack), nothing done
 
 The wait happens before the sandbox's lock is taken, so other calls and the people in
 the sandbox go on meanwhile. A held call is answered normally once released; a caller
@@ -21,11 +23,16 @@ from collections.abc import Callable
 HOLD_LIMIT = 120.0  # a forgotten hold still ends
 
 
+class Dropped(Exception):
+    """A held call that `drop` ended: Slack never acted on it (the server answers 500)."""
+
+
 class Latency:
     def __init__(self, changed: Callable[[], None] = lambda: None) -> None:
         self._lock = threading.Lock()
         self._delays: dict[str, float] = {}
         self._holds: dict[str, threading.Event] = {}
+        self._dropped: set[int] = set()  # ids of the gates `drop` opened
         self._passes: Counter[str] = Counter()  # calls a hold still lets through
         self._waiting: Counter[str] = Counter()
         self._changed = changed  # wakes `Sandbox.wait_for`
@@ -54,6 +61,15 @@ class Latency:
                 if gate is not None:
                     gate.set()
 
+    def drop(self, method: str) -> None:
+        """End the held calls to `method` as if they never reached Slack: nothing is done
+        for them (a bot killed before its request was sent)."""
+        with self._lock:
+            gate = self._holds.pop(method, None)
+            if gate is not None:
+                self._dropped.add(id(gate))
+                gate.set()
+
     def waiting(self, method: str) -> int:
         """How many calls to `method` are being held or delayed right now."""
         with self._lock:
@@ -73,6 +89,9 @@ class Latency:
         try:
             if gate is not None:
                 gate.wait(HOLD_LIMIT)
+                with self._lock:
+                    if id(gate) in self._dropped:
+                        raise Dropped(method)
             if delay:
                 time.sleep(delay)
         finally:

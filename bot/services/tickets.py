@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -21,8 +21,10 @@ from bot.services import permissions
 from bot.services.permissions import Actor
 from bot.trackers.drafts import ItemForTicket
 from storage.models import ActionItem, Factor, Postmortem
+from storage.repositories import followup_claims as claim_rows
 from storage.repositories import reports
 from storage.repositories import tickets as ticket_rows
+from storage.repositories.followup_claims import Claim, Key
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,9 @@ class StatusChange:
 
 GITHUB = "github"
 JIRA = "jira"
+# The thread line a ticket's status change owes, claimed like a follow-up (`reminders`).
+NOTE_KIND = "ticket_note"
+NOTE_ATTEMPTS = 20  # takings-back of one line after crashes before it is given up
 SYSTEMS = (GITHUB, JIRA)
 # The deployment's default target of each configured tracker, in order of preference
 # (GITHUB_REPOSITORY, JIRA_PROJECT): where a channel that named none files.
@@ -187,13 +192,73 @@ def apply_status(
         item.status, item.done_at, item.done_by = "done", now, None
     else:
         item.status, item.done_at, item.done_by = "open", None, None
+    return _change(item, postmortem, url)
+
+
+def claim_note(
+    session: Session, change: StatusChange, item_id: int, period: str, worker: str, *, now: datetime
+) -> Claim | None:
+    """Claim the thread line of a change just made, in its transaction; `period` names
+    what made it (an inbox item: `i<id>`), so its replay finds this claim again."""
+    return claim_rows.claim(
+        session,
+        _note_key(change.team_id, item_id, period),
+        now=now,
+        worker=worker,
+        stale_before=now,
+        max_attempts=NOTE_ATTEMPTS,
+    )
+
+
+def owed_note(
+    session: Session, item_id: int, period: str, worker: str, *, now: datetime
+) -> tuple[Claim | None, StatusChange | None]:
+    """The line an earlier run under `period` claimed and did not confirm (it died), taken
+    back by `worker`, with what it says; (None, None) when none is owed. Only for the holder
+    of `period` (the inbox fences its items), so no other process is posting it now."""
+    row = ticket_rows.with_postmortem(session, item_id)
+    if row is None:
+        return None, None
+    item, postmortem = row
+    url = item.ticket_url
+    if not url:
+        return None, None
+    claim = claim_rows.take_over(
+        session,
+        _note_key(item.team_id, item_id, period),
+        now=now,
+        worker=worker,
+        stale_before=now + timedelta(seconds=1),
+        max_attempts=NOTE_ATTEMPTS,
+    )
+    if claim is None:
+        return None, None
+    return claim, _change(item, postmortem, url)
+
+
+def confirm_note(
+    session: Session, claim: Claim, channel_id: str, message_ts: str, *, now: datetime
+) -> None:
+    claim_rows.confirm(session, claim.id, channel_id=channel_id, message_ts=message_ts, now=now)
+
+
+def fail_note(session: Session, claim: Claim, error: str) -> None:
+    """Slack refused the line for good (the channel is gone, archived): not tried again."""
+    claim_rows.settle(session, claim.id, claim_rows.FAILED, error)
+
+
+def _note_key(team_id: str, item_id: int, period: str) -> Key:
+    return Key(team_id, NOTE_KIND, str(item_id), period[:16])
+
+
+def _change(item: ActionItem, postmortem: Postmortem, url: str) -> StatusChange:
     return StatusChange(
         team_id=item.team_id,
         channel_id=postmortem.channel_id,
         thread_ts=postmortem.thread_ts,
         code=item_code(item.number),
         action=item.action,
-        done=closed,
+        done=item.status == "done",
         url=url,
     )
 

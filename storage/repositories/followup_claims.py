@@ -63,12 +63,12 @@ def claim(
     inserted = session.execute(statement).scalar_one_or_none()
     if inserted is not None:
         return Claim(inserted, key, 1)
-    return _take_over(
+    return take_over(
         session, key, now=now, worker=worker, stale_before=stale_before, max_attempts=max_attempts
     )
 
 
-def _take_over(
+def take_over(
     session: Session,
     key: Key,
     *,

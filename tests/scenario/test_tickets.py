@@ -26,8 +26,9 @@ from bot.sandbox.driver import Driver
 from bot.sandbox.github_api import TOKEN, WEBHOOK_SECRET, GitHubState
 from bot.slack.followup_blocks import TICKET
 from bot.slack.interview_blocks import ITEM_TICKET
+from bot.transaction_guard import calls_in_transaction
 from storage.db import make_engine, make_sessionmaker
-from storage.models import ActionItem
+from storage.models import ActionItem, InboxItem
 from tests.scenario.conftest import INCIDENT_CHANNEL as CHANNEL
 from tests.scenario.report_seed import ALICE, BOB, seed_postmortem
 from tests.security.wire import MIB, raw_post, repeated
@@ -53,6 +54,8 @@ def tickets_bot(sandbox: Sandbox, github: GitHubState, database_url: str) -> Ite
     }
     with running_bot(sandbox, database_url=database_url, extra_env=env) as bot:
         yield bot
+        inside = calls_in_transaction(bot.log())
+        assert not inside, "network calls inside a database transaction:\n" + "\n".join(inside)
 
 
 @pytest.fixture
@@ -96,6 +99,18 @@ def report_markdown(sandbox: Sandbox) -> str:
         lambda: [f for f in sandbox.slack.files if f["filename"].startswith("postmortem-")]
     )
     return files[-1]["content"].decode()
+
+
+def processed(db: sessionmaker[Session], delivery: str) -> bool:
+    """Whether the inbox worker is done with the webhook delivered as `delivery`."""
+    with db() as session:
+        query = select(InboxItem.status).where(InboxItem.delivery_key == delivery)
+        return session.scalar(query) == "done"
+
+
+def lines(sandbox: Sandbox, thread: str, containing: str) -> list[dict[str, Any]]:
+    """The thread's messages that contain `containing`."""
+    return [m for m in sandbox.slack.replies(CHANNEL, thread) if containing in m["text"]]
 
 
 def deliver(bot: BotProcess, body: bytes, headers: dict[str, str]) -> httpx.Response:
@@ -161,24 +176,20 @@ def test_closing_and_reopening_the_issue_moves_the_item_and_says_so_in_the_threa
 
     body, headers = github.set_state(REPO, 1, "closed")
     answer = deliver(tickets_bot, body, headers)
-    assert answer.status_code == 200 and answer.json()["changed"] is True
-    assert items(db)[0].status == "done" and items(db)[1].status == "open"
-    note = sandbox.wait_for(
-        lambda: [m for m in sandbox.slack.replies(CHANNEL, thread) if "AI-001 is done" in m["text"]]
-    )
+    assert answer.status_code == 200 and answer.json()["recorded"] is True
+    sandbox.poll(lambda: items(db)[0].status == "done")
+    assert items(db)[1].status == "open"
+    note = sandbox.wait_for(lambda: lines(sandbox, thread, "AI-001 is done"))
     assert first.ticket_url in note[0]["text"]
 
     again = deliver(tickets_bot, body, headers)  # GitHub's redelivery keeps the delivery id
-    assert again.status_code == 200 and again.json()["changed"] is False
+    assert again.status_code == 200 and again.json()["recorded"] is False
 
     body, headers = github.set_state(REPO, 1, "open")
-    assert deliver(tickets_bot, body, headers).json()["changed"] is True
-    assert items(db)[0].status == "open"
-    sandbox.wait_for(
-        lambda: [
-            m for m in sandbox.slack.replies(CHANNEL, thread) if "AI-001 is open again" in m["text"]
-        ]
-    )
+    assert deliver(tickets_bot, body, headers).json()["recorded"] is True
+    sandbox.poll(lambda: items(db)[0].status == "open")
+    sandbox.wait_for(lambda: lines(sandbox, thread, "AI-001 is open again"))
+    assert len(lines(sandbox, thread, "AI-001 is done")) == 1, "the redelivery said nothing"
 
 
 def test_github_down_during_publish_is_explained_then_each_item_gets_exactly_one_issue(
@@ -275,7 +286,7 @@ def test_a_channels_own_repository_and_an_owners_login_make_the_issue_theirs(
 ) -> None:
     github.add_repository("acme/payments", collaborators=("bob-diaz",))
     github.add_repository("someone/else")
-    seeded(sandbox, db)
+    thread = seeded(sandbox, db)
     people.slash_command(ALICE, CHANNEL, "tracker github acme/payments")
     told(sandbox, ALICE, "now become issues in GitHub `acme/payments`")
     people.slash_command(BOB, CHANNEL, "me github @bob-diaz")
@@ -297,10 +308,12 @@ def test_a_channels_own_repository_and_an_owners_login_make_the_issue_theirs(
     elsewhere = body.replace(b'"full_name": "acme/payments"', b'"full_name": "someone/else"')
     forged_repo = dict(headers, **{"X-Hub-Signature-256": signature(elsewhere, WEBHOOK_SECRET)})
     forged_repo["X-GitHub-Delivery"] += "-elsewhere"
-    assert deliver(tickets_bot, elsewhere, forged_repo).json()["changed"] is False
+    assert deliver(tickets_bot, elsewhere, forged_repo).json()["recorded"] is True
+    sandbox.poll(lambda: processed(db, forged_repo["X-GitHub-Delivery"]))
     assert items(db)[0].status == "open"
-    assert deliver(tickets_bot, body, headers).json()["changed"] is True
-    assert items(db)[0].status == "done"
+    assert deliver(tickets_bot, body, headers).json()["recorded"] is True
+    sandbox.poll(lambda: items(db)[0].status == "done")
+    assert len(lines(sandbox, thread, "is done")) == 1
 
 
 def test_create_ticket_under_an_items_notice_in_the_thread_tells_the_clicker_alone(

@@ -27,10 +27,11 @@ from bot.sandbox.driver import Driver
 from bot.sandbox.jira_api import EMAIL, TOKEN, WEBHOOK_SECRET, JiraState
 from bot.slack.interview_blocks import ITEM_TICKET
 from bot.trackers.signing import signature
+from bot.transaction_guard import calls_in_transaction
 from storage.db import make_engine, make_sessionmaker
 from tests.scenario.conftest import INCIDENT_CHANNEL as CHANNEL
 from tests.scenario.report_seed import ALICE, BOB
-from tests.scenario.test_tickets import items, report_markdown, seeded, told
+from tests.scenario.test_tickets import items, lines, processed, report_markdown, seeded, told
 from tests.security.wire import MIB, raw_post, repeated
 
 PROJECT = "OPS"
@@ -56,6 +57,8 @@ def jira_bot(sandbox: Sandbox, jira: JiraState, database_url: str) -> Iterator[B
     }
     with running_bot(sandbox, database_url=database_url, extra_env=env) as bot:
         yield bot
+        inside = calls_in_transaction(bot.log())
+        assert not inside, "network calls inside a database transaction:\n" + "\n".join(inside)
 
 
 @pytest.fixture
@@ -169,23 +172,18 @@ def test_done_in_jira_marks_the_item_done_and_leaving_done_reopens_it(
 
     body, headers = jira.move("OPS-1", "Done", "done")
     answer = deliver(jira_bot, body, headers)
-    assert answer.status_code == 200 and answer.json()["changed"] is True
-    assert items(db)[0].status == "done" and items(db)[1].status == "open"
-    note = sandbox.wait_for(
-        lambda: [m for m in sandbox.slack.replies(CHANNEL, thread) if "AI-001 is done" in m["text"]]
-    )
+    assert answer.status_code == 200 and answer.json()["recorded"] is True
+    sandbox.poll(lambda: items(db)[0].status == "done")
+    assert items(db)[1].status == "open"
+    note = sandbox.wait_for(lambda: lines(sandbox, thread, "AI-001 is done"))
     assert first.ticket_url in note[0]["text"]
     again = deliver(jira_bot, body, headers)  # a retry keeps X-Atlassian-Webhook-Identifier
-    assert again.status_code == 200 and again.json()["changed"] is False
+    assert again.status_code == 200 and again.json()["recorded"] is False
 
     body, headers = jira.move("OPS-1", "In Progress", "indeterminate")
-    assert deliver(jira_bot, body, headers).json()["changed"] is True
-    assert items(db)[0].status == "open"
-    sandbox.wait_for(
-        lambda: [
-            m for m in sandbox.slack.replies(CHANNEL, thread) if "AI-001 is open again" in m["text"]
-        ]
-    )
+    assert deliver(jira_bot, body, headers).json()["recorded"] is True
+    sandbox.poll(lambda: items(db)[0].status == "open")
+    sandbox.wait_for(lambda: lines(sandbox, thread, "AI-001 is open again"))
 
     # The same issue reported from a project no workspace files in changes nothing.
     body, headers = jira.move("OPS-1", "Done", "done")
@@ -193,7 +191,8 @@ def test_done_in_jira_marks_the_item_done_and_leaving_done_reopens_it(
     assert elsewhere != body
     resigned = dict(headers, **{"X-Hub-Signature": signature(elsewhere, WEBHOOK_SECRET)})
     resigned["X-Atlassian-Webhook-Identifier"] += "-elsewhere"
-    assert deliver(jira_bot, elsewhere, resigned).json()["changed"] is False
+    assert deliver(jira_bot, elsewhere, resigned).json()["recorded"] is True
+    sandbox.poll(lambda: processed(db, resigned["X-Atlassian-Webhook-Identifier"]))
     assert items(db)[0].status == "open"
 
     # Jira's rendering of the description lost the marker: the issue's link still names it.
@@ -201,8 +200,9 @@ def test_done_in_jira_marks_the_item_done_and_leaving_done_reopens_it(
     event["issue"]["fields"]["description"] = "Action: add a connection-pool alert"
     bare = json.dumps(event).encode()
     resigned = dict(headers, **{"X-Hub-Signature": signature(bare, WEBHOOK_SECRET)})
-    assert deliver(jira_bot, bare, resigned).json()["changed"] is True
-    assert items(db)[0].status == "done"
+    assert deliver(jira_bot, bare, resigned).json()["recorded"] is True
+    sandbox.poll(lambda: items(db)[0].status == "done")
+    assert len(lines(sandbox, thread, "AI-001 is done")) == 2, "closed twice, said twice"
 
 
 def test_jira_down_during_publish_is_explained_then_each_item_gets_exactly_one_issue(
