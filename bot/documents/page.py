@@ -53,7 +53,9 @@ def route(
 
     async def show(request: Request) -> Response:
         token = request.path_params["token"]
-        page = await run_in_threadpool(render, sessions, templates, token, clock())
+        page = await run_in_threadpool(
+            render, sessions, templates, token, clock(), grafana_url=settings.grafana_url
+        )
         if page is None:
             return HTMLResponse(NOT_FOUND, status_code=404, headers=HEADERS)
         return HTMLResponse(page, headers=HEADERS)
@@ -62,7 +64,12 @@ def route(
 
 
 def render(
-    sessions: sessionmaker[Session], templates: Templates, token: str, now: datetime
+    sessions: sessionmaker[Session],
+    templates: Templates,
+    token: str,
+    now: datetime,
+    *,
+    grafana_url: str | None = None,
 ) -> str | None:
     """The page for `token`, or None when no live share link has it."""
     if not TOKEN.fullmatch(token):
@@ -72,4 +79,4 @@ def render(
     if found is None:
         return None
     report, names = found
-    return html_page(report, Names(names), templates)
+    return html_page(report, Names(names), templates, grafana_url=grafana_url)

@@ -14,7 +14,9 @@ publish with no summary recorded first looks for one (`bot.flows.slack_once`)
 and adopts it. The file cannot carry metadata, so it is looked for by what is
 unique to its upload: the first one is the report's file shared in the channel
 after the summary, a later one the reply in the summary's thread whose comment
-names its publish number ("Updated report (publish #3)").
+names its publish number ("Updated report (publish #3)"). When a metric chart has
+something to draw, a PNG of the charts follows in the summary's thread, found the
+same way by its comment ("Metrics over the incident window (publish #1)").
 """
 
 from __future__ import annotations
@@ -33,12 +35,13 @@ from bot.core.report import Report
 from bot.core.report_text import as_typed
 from bot.core.report_words import Names, names_for
 from bot.core.slack_text import channel_link, escape
-from bot.documents.render import markdown_document
+from bot.documents import metric_images
+from bot.documents.render import markdown_document, metric_figures
 from bot.flows import metrics, slack_once, tickets
 from bot.flows.deps import Deps
 from bot.services import report as report_service
 from bot.services.report import Posted, Publishing, Target
-from bot.slack import report_blocks
+from bot.slack import limits, report_blocks
 from bot.slack.names import UserNames
 
 logger = logging.getLogger(__name__)
@@ -164,12 +167,19 @@ def _post(
         if recovered:  # posted by the interrupted attempt: say what this one publishes
             _update(client, target.channel_id, ts, text, blocks)
     content = markdown_document(
-        report, people, deps.templates, link=share_url(deps.settings, target.share_token)
+        report,
+        people,
+        deps.templates,
+        link=share_url(deps.settings, target.share_token),
+        grafana_url=deps.settings.grafana_url,
     )
-    upload = Upload(target, report, content, summary_ts=ts, in_thread=updated)
-    file_id = _uploaded_before(client, upload) if updated or recovered else None
-    if file_id is None:
-        file_id = _upload(client, upload)
+    upload = report_upload(target, report, content, summary_ts=ts, in_thread=updated)
+    file_id = _upload_once(client, upload, looked_for=updated or recovered)
+    image = _charts_image(deps, report)
+    if image is not None:
+        _upload_once(
+            client, chart_upload(target, report, image, ts), looked_for=updated or recovered
+        )
     announce_channel, announce_ts, problem = _announce(deps, client, target, text, blocks)
     return Posted(ts, file_id, announce_channel, announce_ts), updated, problem
 
@@ -208,7 +218,7 @@ def _update(
     if ts is None:
         return None
     try:
-        client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        limits.update(client, channel, ts, text, blocks)
     except SlackApiError as error:
         if error.response.get("error") in GONE:
             return None
@@ -218,23 +228,17 @@ def _update(
 
 @dataclass(frozen=True)
 class Upload:
-    """The report's Markdown file for this publish: a first publish shares it in the
-    channel, a later one in the summary's thread with a comment naming its number."""
+    """A file this publish shares: the report's Markdown (a first publish shares it in the
+    channel, a later one in the summary's thread with a comment naming its number) or the
+    PNG of its metric charts (always in the thread, its comment naming the publish)."""
 
     target: Target
-    report: Report
-    content: str
+    content: str | bytes
+    filename: str
+    title: str
     summary_ts: str
     in_thread: bool
-
-    @property
-    def filename(self) -> str:
-        return filename(self.report)
-
-    @property
-    def comment(self) -> str | None:
-        number = self.target.publish_count + 1
-        return f"Updated report (publish #{number})" if self.in_thread else None
+    comment: str | None
 
     def is_share(self, message: dict[str, Any]) -> bool:
         """Whether `message` is the share of this very upload, from an earlier attempt."""
@@ -244,6 +248,51 @@ class Upload:
         if self.in_thread:
             return message.get("text") == self.comment
         return float(message.get("ts") or 0) > float(self.summary_ts)
+
+
+def report_upload(
+    target: Target, report: Report, content: str, *, summary_ts: str, in_thread: bool
+) -> Upload:
+    number = target.publish_count + 1
+    return Upload(
+        target,
+        content,
+        filename(report),
+        f"Post-mortem report: {as_typed(report.header.dated_title)}",
+        summary_ts,
+        in_thread,
+        f"Updated report (publish #{number})" if in_thread else None,
+    )
+
+
+def chart_upload(target: Target, report: Report, image: bytes, summary_ts: str) -> Upload:
+    number = target.publish_count + 1
+    return Upload(
+        target,
+        image,
+        "metrics-" + filename(report).removeprefix("postmortem-").removesuffix(".md") + ".png",
+        f"Metrics: {as_typed(report.header.dated_title)}",
+        summary_ts,
+        True,
+        f"Metrics over the incident window (publish #{number})",
+    )
+
+
+def _charts_image(deps: Deps, report: Report) -> bytes | None:
+    """The drawable charts as one PNG; None without one (the report says why)."""
+    drawn = [figure.geometry for figure in metric_figures(report, None)]
+    try:
+        return metric_images.png(deps.templates, drawn)
+    except ValueError as error:  # resvg refused the drawing: the report still goes out
+        logger.warning("metric chart image failed error=%s", error)
+        return None
+
+
+def _upload_once(client: WebClient, upload: Upload, *, looked_for: bool) -> str | None:
+    """Upload, unless an interrupted attempt of this publish did (looked for only when one
+    could have: a later publish, or a summary adopted from an earlier attempt)."""
+    found = _uploaded_before(client, upload) if looked_for else None
+    return found if found is not None else _upload(client, upload)
 
 
 def _uploaded_before(client: WebClient, upload: Upload) -> str | None:
@@ -267,7 +316,7 @@ def _upload(client: WebClient, upload: Upload) -> str | None:
         thread_ts=upload.summary_ts if upload.in_thread else None,
         content=upload.content,
         filename=upload.filename,
-        title=f"Post-mortem report: {as_typed(upload.report.header.dated_title)}",
+        title=upload.title,
         initial_comment=upload.comment,
     )
     files = response.get("files") or [response.get("file") or {}]

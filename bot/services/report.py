@@ -28,6 +28,7 @@ from bot.core.report_facts import (
     PostmortemFacts,
 )
 from bot.errors import NotFound, UserError
+from bot.services import metrics as metrics_service
 from bot.services import postmortems
 from bot.services import timeline as timeline_service
 from storage.models import Postmortem, ReportRecord
@@ -123,6 +124,7 @@ def facts(
             Attached(e.chain, e.source, e.source_key, tuple(e.words.split()))
             for e in evidence.list_for(session, postmortem_id)
         ),
+        metrics=metrics_service.charts_for(session, postmortem_id),
     )
 
 

@@ -187,7 +187,9 @@ def test_open_in_grafana_names_the_query_and_the_window() -> None:
 
 def test_labels_every_series_shares_are_said_once_and_a_day_long_window_is_dated() -> None:
     pods = [
-        Series((("pod", f"checkout-{n}"), ("service", "checkout")), samples(10, lambda i: 1.0 + n))
+        Series(
+            (("pod", f"checkout-{n}"), ("service", "checkout")), samples(10, lambda i, n=n: 1.0 + n)
+        )
         for n in range(3)
     ]
 
