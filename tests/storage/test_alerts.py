@@ -132,6 +132,9 @@ def test_a_post_mortem_open_during_the_alert_gets_its_firing_then_its_resolution
         ("alert_firing", actor, FIRED_AT),  # the group's second alert (its own fingerprint)
         ("alert_resolved", actor, ENDED_AT),
     ]
+    with sessions() as session:  # the first alert is when the incident was detected
+        detected = milestones.current(session, postmortems.get_or_raise(session, postmortem_id))
+    assert detected.at(Name.DETECTED) == FIRED_AT
 
 
 def test_an_alert_kept_before_its_post_mortem_is_filed_when_the_post_mortem_starts(
