@@ -10,7 +10,6 @@ does not retry a 4xx) and never a 500. Pure: standard library only.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,6 +27,7 @@ _ZERO_YEAR = 1
 # `service` as the issue's contract has it, else Kubernetes' `app`, else Prometheus' `job`.
 SERVICE_LABELS = ("service", "app", "job")
 ALERTNAME = "alertname"
+_FNV_OFFSET, _FNV_PRIME, _U64 = 14695981039346656037, 1099511628211, (1 << 64) - 1
 
 
 @dataclass(frozen=True)
@@ -133,12 +133,22 @@ def _pairs(value: object, where: str) -> tuple[tuple[str, str], ...]:
 
 
 def _fingerprint(value: object, labels: tuple[tuple[str, str], ...]) -> str:
-    """Alertmanager's fingerprint (16 hex digits of its label hash); a sender that omits
-    it (Alertmanager before 0.19) gets a stable stand-in made of the labels."""
+    """The alert's `fingerprint`; for a sender that omits it (Alertmanager before 0.19),
+    the one Alertmanager gives those labels (`fingerprint_of`)."""
     if isinstance(value, str) and value.strip():
         return value.strip()
-    digest = hashlib.sha256(repr(labels).encode()).hexdigest()[:16]
-    return f"labels-{digest}"
+    return fingerprint_of(labels)
+
+
+def fingerprint_of(labels: tuple[tuple[str, str], ...]) -> str:
+    """Prometheus' label-set fingerprint, as Alertmanager prints it: 64-bit FNV-1a over
+    each name and value in name order, each followed by the byte 0xff; 16 hex digits."""
+    digest = _FNV_OFFSET
+    for name, value in sorted(labels):
+        for part in (name.encode(), value.encode()):
+            for byte in part + b"\xff":
+                digest = ((digest ^ byte) * _FNV_PRIME) & _U64
+    return f"{digest:016x}"
 
 
 def _required_time(value: object, where: str) -> datetime:
