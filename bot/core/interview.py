@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Literal
 
+from bot.core import interview_external
 from bot.errors import BadArguments
 
 Stage = Literal[
@@ -359,20 +360,8 @@ def _cue_pattern(stems: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(r"\b(?:" + "|".join(re.escape(s) for s in stems) + r")", re.IGNORECASE)
 
 
-# Something that happened to us from outside: asking why it happened steers the team
-# toward the provider; the useful question is what in our system let it hurt us.
-_EXTERNAL_CUES = (
-    "failover", "failed over", "outage", "provider", "vendor", "third-party", "third party",
-    "upstream", "aws", "amazon web services", "gcp", "google cloud", "azure", "cloudflare",
-    "cloud provider", "region went", "availability zone", "data center", "datacenter",
-    "isp", "cdn", "saas", "ddos", "power cut", "power outage", "fiber cut", "their api",
-)  # fmt: skip
-
 _KIND_PATTERNS = {kind: _cue_pattern(stems) for kind, stems in _KIND_CUES.items()}
 _SYSTEMIC_PATTERN = _cue_pattern(_SYSTEMIC_CUES)
-_EXTERNAL_PATTERN = re.compile(
-    r"\b(?:" + "|".join(re.escape(s) for s in _EXTERNAL_CUES) + r")\b", re.IGNORECASE
-)
 
 
 def suggest_kind(text: str) -> Kind:
@@ -401,5 +390,6 @@ def sounds_systemic(text: str) -> bool:
 
 
 def sounds_external(text: str) -> bool:
-    """`text` tells of an event outside our system (a cloud failover, a provider outage)."""
-    return bool(_EXTERNAL_PATTERN.search(text))
+    """`text` tells of an event outside our system (a cloud failover, a provider outage):
+    read from each clause's subject and verb (`bot.core.interview_external`)."""
+    return interview_external.sounds_external(text)
