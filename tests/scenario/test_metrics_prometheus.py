@@ -6,7 +6,8 @@ the post-mortem's service leaves out).
 Alice publishes: the error-ratio chart is kept with its series over the milestones'
 window at a 15 s step, the ALERTS transitions are on the timeline at their UTC minutes
 (once, however often it is fetched), and the report's data gaps name no metrics gap.
-With Prometheus stopped the report still publishes and says Prometheus could not be reached.
+With Prometheus stopped the report still publishes and says Prometheus could not be reached;
+with charts named and no PROMETHEUS_URL it says Prometheus is not configured.
 """
 
 from __future__ import annotations
@@ -164,8 +165,17 @@ def test_publish_keeps_the_services_error_ratio_over_the_window_and_the_alerts_t
     assert "Prometheus" not in markdown.split("Data gaps", 1)[-1].split("\n## ", 1)[0]
 
     people.slash_command(ALICE, CHANNEL, "timeline")
-    sandbox.wait_for(lambda: [f for f in sandbox.slack.files if f["filename"] == "timeline.md"])
+    (timeline_file,) = sandbox.wait_for(
+        lambda: [f for f in sandbox.slack.files if f["filename"] == "timeline.md"]
+    )
     assert len(_alert_lines(db)) == 2, "fetching again files no alert twice"
+    rows = timeline_file["content"].decode().splitlines()
+    for minute, said in (("13:55", "firing"), ("14:30", "resolved")):
+        assert any(
+            f"2026-11-24 {minute}" in row and f"Alert CheckoutErrorRate {said}" in row
+            for row in rows
+        ), said
+    assert not any("SearchSlow" in row for row in rows), "another service's alert is left out"
 
 
 def test_prometheus_stopped_the_report_still_publishes_and_names_the_gap(
@@ -181,3 +191,28 @@ def test_prometheus_stopped_the_report_still_publishes_and_names_the_gap(
     markdown = report_markdown(sandbox)
     assert "Prometheus could not be reached" in markdown
     assert "the incident's metrics and the alerts' history are not in the report" in markdown
+
+
+@pytest.fixture
+def unconfigured_bot(sandbox: Sandbox, database_url: str, tmp_path: Path) -> Iterator[BotProcess]:
+    charts = tmp_path / "queries.toml"
+    charts.write_text(QUERIES)
+    with running_bot(
+        sandbox, database_url=database_url, extra_env={"PROMETHEUS_QUERIES": str(charts)}
+    ) as bot:
+        yield bot
+
+
+def test_charts_named_without_prometheus_url_are_a_stated_gap(
+    sandbox: Sandbox, unconfigured_bot: BotProcess
+) -> None:
+    engine = make_engine(unconfigured_bot.database_url)
+    try:
+        seeded(sandbox, make_sessionmaker(engine))
+    finally:
+        engine.dispose()
+    with Driver(unconfigured_bot.url, unconfigured_bot.signing_secret, sandbox) as people:
+        people.slash_command(ALICE, CHANNEL, "publish")
+        told(sandbox, ALICE, "Published")
+    data_gaps = report_markdown(sandbox).split("## Data gaps", 1)[1].split("\n## ", 1)[0]
+    assert "- Prometheus is not configured (PROMETHEUS\\_URL), so the charts of" in data_gaps
