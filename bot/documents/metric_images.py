@@ -63,6 +63,18 @@ def stacked_svg(templates: Templates, drawn: Sequence[Geometry]) -> str:
     )
 
 
+def described(drawn: Sequence[Geometry]) -> str:
+    """What the picture shows, for a screen reader: each drawable chart, its window, and
+    each series' range ("Error rate (%), 2026-11-24 13:24–15:00 UTC: {service="checkout"}
+    0.4% to 18%; …")."""
+    parts = []
+    for g in drawn:
+        if g.drawable:
+            ranges = "; ".join(f"{row.label} {row.minimum} to {row.maximum}" for row in g.summary)
+            parts.append(f"{g.caption}: {ranges}")
+    return ". ".join(parts)
+
+
 def png(templates: Templates, drawn: Sequence[Geometry]) -> bytes | None:
     """The drawable charts as one PNG; None when no chart has anything to draw (the
     report's data gaps say why, and Slack gets no empty picture)."""

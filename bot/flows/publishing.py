@@ -31,6 +31,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
+from bot.core.metric_chart import Geometry
 from bot.core.report import Report
 from bot.core.report_text import as_typed
 from bot.core.report_words import Names, names_for
@@ -175,11 +176,11 @@ def _post(
     )
     upload = report_upload(target, report, content, summary_ts=ts, in_thread=updated)
     file_id = _upload_once(client, upload, looked_for=updated or recovered)
-    image = _charts_image(deps, report)
+    drawn = [figure.geometry for figure in metric_figures(report, None)]
+    image = _charts_image(deps, drawn)
     if image is not None:
-        _upload_once(
-            client, chart_upload(target, report, image, ts), looked_for=updated or recovered
-        )
+        pictured = chart_upload(target, report, image, ts, alt_text=metric_images.described(drawn))
+        _upload_once(client, pictured, looked_for=updated or recovered)
     announce_channel, announce_ts, problem = _announce(deps, client, target, text, blocks)
     return Posted(ts, file_id, announce_channel, announce_ts), updated, problem
 
@@ -239,6 +240,7 @@ class Upload:
     summary_ts: str
     in_thread: bool
     comment: str | None
+    alt_text: str | None = None
 
     def is_share(self, message: dict[str, Any]) -> bool:
         """Whether `message` is the share of this very upload, from an earlier attempt."""
@@ -265,7 +267,9 @@ def report_upload(
     )
 
 
-def chart_upload(target: Target, report: Report, image: bytes, summary_ts: str) -> Upload:
+def chart_upload(
+    target: Target, report: Report, image: bytes, summary_ts: str, *, alt_text: str
+) -> Upload:
     number = target.publish_count + 1
     return Upload(
         target,
@@ -275,12 +279,12 @@ def chart_upload(target: Target, report: Report, image: bytes, summary_ts: str) 
         summary_ts,
         True,
         f"Metrics over the incident window (publish #{number})",
+        limits.shorten(alt_text, limits.FILE_ALT_TEXT),
     )
 
 
-def _charts_image(deps: Deps, report: Report) -> bytes | None:
+def _charts_image(deps: Deps, drawn: list[Geometry]) -> bytes | None:
     """The drawable charts as one PNG; None without one (the report says why)."""
-    drawn = [figure.geometry for figure in metric_figures(report, None)]
     try:
         return metric_images.png(deps.templates, drawn)
     except ValueError as error:  # resvg refused the drawing: the report still goes out
@@ -318,6 +322,7 @@ def _upload(client: WebClient, upload: Upload) -> str | None:
         filename=upload.filename,
         title=upload.title,
         initial_comment=upload.comment,
+        alt_txt=upload.alt_text,
     )
     files = response.get("files") or [response.get("file") or {}]
     return files[0].get("id")

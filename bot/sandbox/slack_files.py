@@ -17,6 +17,7 @@ from typing import Any
 from bot.sandbox.slack_api import Body, Handler, Params, joined, required, text_param
 from bot.sandbox.slack_model import Channel, Message, SlackFailure, clone
 from bot.sandbox.slack_state import SlackWorkspace
+from bot.slack.limits import FILE_ALT_TEXT
 
 
 def files_get_upload_url_external(ws: SlackWorkspace, params: Params) -> Body:
@@ -25,6 +26,8 @@ def files_get_upload_url_external(ws: SlackWorkspace, params: Params) -> Body:
         length = int(required(params, "length"))
     except ValueError as exc:
         raise SlackFailure("invalid_arguments") from exc
+    if len(text_param(params, "alt_txt") or "") > FILE_ALT_TEXT:
+        raise SlackFailure("alt_txt_too_large")
     file_id = ws.new_id("F")
     ws.uploads[file_id] = {
         "id": file_id,

@@ -22,7 +22,9 @@ views.open's "view" argument):
 - input `label` 2000, `hint` 2000;
 - a modal's `title`, `submit`, `close` 24; `private_metadata` 3000;
 - a message's top-level `text`: Slack truncates past 40,000 characters and
-  answers `msg_too_long`.
+  answers `msg_too_long`;
+- an uploaded image's `alt_txt` (files.getUploadURLExternal): 1,000 characters, else
+  `alt_txt_too_large`.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ PLACEHOLDER = 150
 INPUT_LABEL = 2_000
 VIEW_TITLE = 24
 PRIVATE_METADATA = 3_000
+FILE_ALT_TEXT = 1_000
 
 # What Slack answers a payload it will not take for its size or shape.
 REFUSED = frozenset({"invalid_blocks", "msg_too_long", "invalid_arguments", "msg_blocks_too_long"})

@@ -167,6 +167,8 @@ def test_a_published_report_draws_the_incidents_metrics_in_slack_and_on_the_page
     SLACK_IMAGE.write_bytes(image["content"])
     assert image["thread_ts"] == summaries(sandbox)[0]["ts"], "in the summary's thread"
     assert image["initial_comment"] == "Metrics over the incident window (publish #1)"
+    assert image["alt_txt"].startswith("Error rate (%), 2026-11-24 ")
+    assert '{service="checkout"} 0.4% to 18%' in image["alt_txt"], "a screen reader hears it"
     markdown = [f for f in sandbox.slack.files if f["filename"].endswith(".md")][-1]
     table = markdown["content"].decode()
     assert "| Series | Min | Max | At detected" in table

@@ -11,10 +11,14 @@ from html import unescape
 from markdown_it import MarkdownIt
 
 from bot.core.metrics import MetricChart, Point, Query, Series
+from bot.core.milestones import Milestones
 from bot.core.report import build
 from bot.core.report_words import Names
-from bot.documents.metric_images import figures, png
+from bot.documents.metric_images import described, figures, png
 from bot.documents.render import html_page, markdown_document
+from bot.flows.publishing import chart_upload
+from bot.services.report import Target
+from bot.slack.limits import FILE_ALT_TEXT
 from bot.templates import Templates
 from tests.unit.report_samples import NAMES, at, complete
 
@@ -98,3 +102,32 @@ def test_slack_gets_one_png_of_the_drawable_charts_and_none_when_nothing_is_draw
     assert width == 2 * drawn[0].width, "drawn at twice the chart's size"
     assert height == 2 * drawn[0].height, "only the drawable chart is in the picture"
     assert png(Templates(), drawn[1:]) is None
+
+
+def test_the_pictures_description_names_each_series_range_and_fits_slacks_limit() -> None:
+    drawn = [f.geometry for f in figures((error_rate(), unreachable()), Milestones())]
+    words = described(drawn)
+    assert words.startswith("Checkout error rate (%), 2026-11-24 13:40–14:40 UTC: ")
+    assert '{service="checkout"} 0.4% to 6%' in words and "latency" not in words
+
+    many = MetricChart(
+        ERRORS,
+        at(-10),
+        at(50),
+        STEP,
+        tuple(
+            Series((("pod", f"checkout-{'x' * 50}-{n}"),), (Point(at(0), float(n)),))
+            for n in range(10)
+        ),
+    )
+    target = Target(1, "C1", "1.0", "t", "2.0", None, None, None, None, 0)
+    upload = chart_upload(
+        target,
+        report(many),
+        b"png",
+        "2.0",
+        alt_text=described([figures((many,), Milestones())[0].geometry] * 3),
+    )
+    assert len(described([figures((many,), Milestones())[0].geometry] * 3)) > FILE_ALT_TEXT
+    assert upload.alt_text is not None and len(upload.alt_text) <= FILE_ALT_TEXT
+    assert upload.filename.startswith("metrics-") and upload.filename.endswith(".png")
