@@ -5,12 +5,15 @@ from __future__ import annotations
 import errno
 import sys
 import threading
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 from urllib.parse import urlsplit
 
 from bot.errors import Unavailable
-from bot.sandbox import prometheus_api
+from bot.sandbox import github_api, jira_api, prometheus_api
+from bot.sandbox.github_api import GitHubState
+from bot.sandbox.jira_api import JiraState
 from bot.sandbox.sandbox import Sandbox
 
 PEOPLE = (
@@ -68,6 +71,45 @@ def seed_demo_workspace(sb: Sandbox, *, start: datetime | None = None) -> dict[s
     }
 
 
+# Where the demo team files its action items: a GitHub repository (the default tracker)
+# and a Jira project a channel can choose instead (`/postmortem tracker jira OPS`).
+REPOSITORY = "acme/checkout"
+JIRA_PROJECT_KEY = "OPS"
+JIRA_PEOPLE = {"alice@acme.example": "5b10ac8d82e05b22cc7d4ef5"}
+
+
+@dataclass(frozen=True)
+class Trackers:
+    """The ticket trackers' stand-ins a demo bot files in, and the settings that say so."""
+
+    github: GitHubState
+    jira: JiraState
+    settings: dict[str, str]
+
+
+def mount_trackers(sb: Sandbox) -> Trackers:
+    """GitHub Issues and Jira Cloud stand-ins on the sandbox, with the demo's repository and
+    project, and the bot settings (the issue's contract names) pointing at them."""
+    github = GitHubState()
+    github.add_repository(REPOSITORY)
+    sb.mount(github.prefix, github.route)
+    jira = JiraState(site=f"{sb.base_url}{JiraState.prefix}")
+    jira.add_project(JIRA_PROJECT_KEY, JIRA_PEOPLE)
+    sb.mount(jira.prefix, jira.route)
+    settings = {
+        "GITHUB_TOKEN": github_api.TOKEN,
+        "GITHUB_API_URL": f"{sb.base_url}{github.prefix}",
+        "GITHUB_REPOSITORY": REPOSITORY,
+        "GITHUB_WEBHOOK_SECRET": github_api.WEBHOOK_SECRET,
+        "JIRA_URL": jira.site,
+        "JIRA_EMAIL": jira_api.EMAIL,
+        "JIRA_API_TOKEN": jira_api.TOKEN,
+        "JIRA_PROJECT": JIRA_PROJECT_KEY,
+        "JIRA_WEBHOOK_SECRET": jira_api.WEBHOOK_SECRET,
+    }
+    return Trackers(github, jira, settings)
+
+
 DEFAULT_BOT_URL = "http://127.0.0.1:3000"
 HANDS = (  # (command, comment): the banner's how-to, as a person would type it
     ('slash --as alice "/postmortem start Checkout errors"', ""),
@@ -81,9 +123,20 @@ HANDS = (  # (command, comment): the banner's how-to, as a person would type it
 )
 
 
-def describe(sb: Sandbox, seeded: dict[str, str] | None, *, bot_url: str = DEFAULT_BOT_URL) -> str:
+def describe(
+    sb: Sandbox,
+    seeded: dict[str, str] | None,
+    *,
+    bot_url: str = DEFAULT_BOT_URL,
+    trackers: Trackers | None = None,
+) -> str:
     """The banner of `postmortem-bot sandbox`: where it is, how to start a bot, what to type."""
     lines = [f"Slack and PagerDuty sandbox listening on {sb.base_url}"]
+    if trackers is not None:
+        lines.append(
+            f"GitHub Issues at {sb.base_url}{trackers.github.prefix} (repository {REPOSITORY}), "
+            f"Jira Cloud at {trackers.jira.site} (project {JIRA_PROJECT_KEY})"
+        )
     lines.append(f"Workspace {sb.slack.team_id}, bot user {sb.slack.bot_user_id}")
     if seeded:
         people = ", ".join(f"{name} ({user_id}, {tz})" for user_id, name, _, tz in PEOPLE)
@@ -93,7 +146,8 @@ def describe(sb: Sandbox, seeded: dict[str, str] | None, *, bot_url: str = DEFAU
         )
     lines.append("")
     lines.append("Start a bot against it in another terminal, from an empty folder:")
-    lines += [f"  export {name}={value}" for name, value in _bot_settings(sb, bot_url).items()]
+    settings = _bot_settings(sb, bot_url, seeded)
+    lines += [f"  export {name}={value}" for name, value in settings.items()]
     lines += ["  postmortem-bot migrate", "  postmortem-bot serve"]
     lines.append(
         f"(the export lines also work as a .env there). The sandbox delivers to {bot_url}."
@@ -106,11 +160,14 @@ def describe(sb: Sandbox, seeded: dict[str, str] | None, *, bot_url: str = DEFAU
     return "\n".join(lines)
 
 
-def _bot_settings(sb: Sandbox, bot_url: str) -> dict[str, str]:
+def _bot_settings(sb: Sandbox, bot_url: str, seeded: dict[str, str] | None) -> dict[str, str]:
     from bot.sandbox.bot_process import sandbox_settings
 
     port = urlsplit(bot_url).port or 3000
-    return {**sandbox_settings(sb), "DATABASE_URL": "sqlite:///sandbox-bot.db", "PORT": str(port)}
+    settings = {**sandbox_settings(sb), "DATABASE_URL": "sqlite:///sandbox-bot.db"}
+    if seeded:  # the incident's metrics and alert (charts need a PROMETHEUS_QUERIES file)
+        settings["PROMETHEUS_URL"] = seeded["prometheus"]
+    return {**settings, "PORT": str(port)}
 
 
 def serve_forever(
@@ -132,9 +189,11 @@ def serve_forever(
     stop = until or threading.Event()
     with _started(rate_window_seconds, host, port) as sb:
         seeded = seed_demo_workspace(sb) if seed else None
+        trackers = mount_trackers(sb)
         channel = seeded["channel"] if seeded else None
         sb.mount(PREFIX, Control(sb, bot_url, channel=channel))
-        print(describe(sb, seeded, bot_url=bot_url), file=print_to, flush=True)
+        banner = describe(sb, seeded, bot_url=bot_url, trackers=trackers)
+        print(banner, file=print_to, flush=True)
         try:
             while not stop.wait(0.5):
                 pass

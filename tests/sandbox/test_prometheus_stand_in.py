@@ -13,6 +13,7 @@ from bot.prometheus.client import PrometheusClient
 from bot.prometheus.errors import PrometheusUnavailable, QueryFailed
 from bot.prometheus.queries import Catalog
 from bot.sandbox import Sandbox
+from bot.sandbox.demo import describe, seed_demo_workspace
 from bot.sandbox.prometheus_api import PREFIX, PrometheusState, demo
 
 START = datetime(2026, 11, 30, 22, 0, tzinfo=UTC)
@@ -88,3 +89,16 @@ def test_down_it_answers_like_a_proxy_in_front_of_a_stopped_prometheus(
     state.down = True
     with pytest.raises(PrometheusUnavailable, match="HTTP 503"):
         client.query_range("up", START, START, STEP)
+
+
+def test_the_demo_workspace_serves_its_metrics_and_the_banner_says_where() -> None:
+    with Sandbox() as sandbox:
+        seeded = seed_demo_workspace(sandbox, start=START)
+        banner = describe(sandbox, seeded)
+        assert f"export PROMETHEUS_URL={sandbox.base_url}{PREFIX}" in banner
+        prometheus = PrometheusClient(seeded["prometheus"], Catalog())
+        try:
+            (alert,) = prometheus.query_range("ALERTS", START, START + timedelta(hours=1), STEP)
+        finally:
+            prometheus.close()
+    assert dict(alert.labels)["alertname"] == "CheckoutErrorRate"
