@@ -173,4 +173,7 @@ def _time(value: object, where: str) -> datetime | None:
         moment = moment.replace(tzinfo=UTC)
     if moment.year <= _ZERO_YEAR:
         return None
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # past year 9999 in UTC
+        raise BadArguments(f"{where} is out of range: {value[:40]!r}.") from None

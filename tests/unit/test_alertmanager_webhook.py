@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.alertmanager.timeline import entries_of
 from bot.alertmanager.webhook import parse_notification
@@ -103,6 +105,7 @@ def test_a_resolved_alert_is_its_firing_and_its_resolution_each_at_its_own_minut
         (lambda d: d["alerts"][0].update(labels={"alertname": 5}), "labels"),
         (lambda d: d["alerts"][0].update(labels={}), "labels"),
         (lambda d: d["alerts"].append("nope"), "alerts[2]"),
+        (lambda d: d["alerts"][0].update(endsAt="9999-12-31T23:59:59-01:00"), "endsAt"),
     ],
 )
 def test_a_body_that_is_not_a_v4_notification_is_refused_saying_what_is_wrong(
@@ -122,3 +125,38 @@ def test_an_alert_without_a_fingerprint_gets_the_one_alertmanager_gives_its_labe
     (alert,) = parse_notification(document).alerts
 
     assert alert.fingerprint == sent == "fbab788ec4c1018b"
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+_FIELDS = st.sampled_from(
+    ["status", "labels", "annotations", "startsAt", "endsAt", "fingerprint", "generatorURL"]
+)
+_TIMES = st.datetimes(timezones=st.timezones()).map(lambda moment: moment.isoformat())
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    field=_FIELDS,
+    value=_JSON | _TIMES,
+    top=st.sampled_from(["status", "groupKey", "receiver", "truncatedAlerts"]),
+    top_value=_JSON,
+)
+def test_no_shape_of_a_notification_raises_anything_but_bad_arguments(
+    field: str, value: Any, top: str, top_value: Any
+) -> None:
+    """Whatever a sender puts in a field, the route can answer 400 with words, never 500."""
+    document = _document(FIRING)
+    document["alerts"][0][field] = value
+    document[top] = top_value
+    try:
+        notification = parse_notification(document)
+    except BadArguments as refusal:
+        assert str(refusal)
+    else:
+        assert all(alert.key.startswith("am:") for alert in notification.alerts)
