@@ -226,3 +226,24 @@ def test_a_published_post_mortem_takes_no_fresh_alert(sessions: sessionmaker[Ses
     _receive(sessions, _firing())
 
     assert _lines(sessions, postmortem_id) == []
+
+
+def test_outside_text_of_any_length_and_control_characters_is_kept_and_filed(
+    sessions: sessionmaker[Session],
+) -> None:
+    postmortem_id = _open(sessions, at=FIRED_AT + timedelta(minutes=5))
+    document = _firing()
+    alert = document["alerts"][0]
+    alert["labels"] = {"alertname": "Disk\x00Full" + "x" * 300, "host": "h\x07" * 200}
+    alert["annotations"] = {"summary": "nul \x00 here " * 100}
+    alert["fingerprint"] = "f" * 100
+    document["receiver"] = "r" * 500
+
+    first = _receive(sessions, document)
+    again = _receive(sessions, document)
+
+    assert (first.new, again.new) == (2, 0)
+    actors = [actor for _, actor, _ in _lines(sessions, postmortem_id)]
+    assert len(actors) == 2
+    (odd,) = [actor for actor in actors if actor.startswith("DiskFull")]
+    assert "\x00" not in odd and "\x07" not in odd and len(odd) == 200 and odd.endswith("…")
