@@ -3,6 +3,7 @@ shape, and a 2xx only for what the database kept."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -99,6 +100,18 @@ def test_a_body_over_the_limit_is_refused_by_its_length_before_it_is_read(engine
     answer = client.post("/alertmanager/webhook", content=b"{}", headers=headers)
 
     assert answer.status_code == 413
+
+
+def test_a_chunked_body_is_read_no_further_than_the_limit(engine: Engine) -> None:
+    def chunks() -> Iterator[bytes]:
+        for _ in range(BODY_LIMIT // (1 << 16) + 2):
+            yield b" " * (1 << 16)
+
+    headers = {"authorization": f"Bearer {TOKEN}"}
+    answer = _client(engine).post("/alertmanager/webhook", content=chunks(), headers=headers)
+
+    assert answer.status_code == 413
+    assert _kept(engine) == 0
 
 
 def test_a_database_that_takes_no_write_is_a_503_so_alertmanager_retries(tmp_path: Path) -> None:
