@@ -5,6 +5,7 @@
     POST /_sandbox/react   {"as", "ts", "name", "channel"?}
     POST /_sandbox/click   {"as", "action_id", "value"?, "channel"?}  the latest such button
     POST /_sandbox/submit  {"as", "values": {field: value}}  the latest modal the bot opened
+    POST /_sandbox/home    {"as"}  open the bot's Home tab (a click then finds its buttons too)
     GET  /_sandbox/show    ?channel=&thread=  the channel's messages (or a thread's)
 
 Only the sandbox serves these, never the bot. People are named by user name or id;
@@ -62,6 +63,7 @@ class Control:
             "react": self.react,
             "click": self.click,
             "submit": self.submit,
+            "home": self.home,
             "show": self.show,
         }
 
@@ -118,9 +120,14 @@ class Control:
         user = self.person(params.get("as"))
         action_id = _required(params, "action_id", "which button: its action_id")
         value = None if params.get("value") is None else str(params["value"])
-        channel, message, block_id, element = self.control(
-            user, self.channel(params.get("channel")), action_id, value
-        )
+        try:
+            channel = self.channel(params.get("channel"))
+            channel, message, block_id, element = self.control(user, channel, action_id, value)
+        except ControlError:
+            in_home = self.home_button(user, action_id, value)
+            if in_home is None:
+                raise
+            return self.click_in_home(user, in_home)
         choice = None
         if element["type"] != "button":
             try:
@@ -158,6 +165,30 @@ class Control:
             response = self.driver.view_submission(user, view, values)
             done = {"who": self.name(user), "text": f"submitted “{modals.title(view)}”"}
             return after(response, dict(done, ts=_now()), private_to=user)
+
+    def home(self, params: Params) -> Answer:
+        """Open the bot's Home tab as the person; the answer lists the Home it published."""
+        user = self.person(params.get("as"))
+        with self.delivering() as after:
+            response = self.driver.open_home(user)
+            done = {"who": self.name(user), "text": "opened the bot's Home tab", "ts": _now()}
+            return after(response, dict(done, channel=self.ws.dm_channel(user)))
+
+    def home_button(self, user: str, action_id: str, value: str | None) -> dict[str, Any] | None:
+        """The button with `action_id` (and `value`, when given) in the person's Home."""
+        view = self.ws.home_view(user) or {}
+        for _, element in elements(view):
+            if element.get("action_id") == action_id and value in (None, element.get("value")):
+                return element
+        return None
+
+    def click_in_home(self, user: str, element: dict[str, Any]) -> Answer:
+        with self.delivering() as after:
+            action_id, value = str(element["action_id"]), str(element.get("value", ""))
+            response = self.driver.home_click(user, action_id, value)
+            did = f"pressed [{label(element) or action_id}] in the Home tab"
+            done = {"who": self.name(user), "text": did, "ts": _now()}
+            return after(response, dict(done, channel=self.ws.dm_channel(user)), private_to=user)
 
     def show(self, params: Params) -> Answer:
         channel, thread = self.channel(params.get("channel")), params.get("thread") or None

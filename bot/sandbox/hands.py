@@ -1,4 +1,4 @@
-"""`postmortem-bot sandbox say|reply|slash|react|click|submit|show`: a person's hands.
+"""`postmortem-bot sandbox say|reply|slash|react|click|submit|home|show`: a person's hands.
 
 Thin clients of a running sandbox's `/_sandbox/` routes (`bot.sandbox.control`):
 the sandbox holds the workspace in memory and delivers to the bot; these send
@@ -30,7 +30,7 @@ class HandError(BotError):
 
 
 def act(sandbox_url: str, hand: str, args: Mapping[str, Any], out: TextIO) -> int:
-    """Do `hand` (say, reply, slash, react, click, submit or show) and print the outcome."""
+    """Do `hand` (say, reply, slash, react, click, submit, home or show) and print the outcome."""
     if hand == "show":
         query = {k: args[k] for k in ("channel", "thread") if args.get(k)}
         answer = call(sandbox_url, "show", query, method="GET")
@@ -148,7 +148,9 @@ def item_lines(item: Item, *, in_thread: bool = False) -> list[str]:
             "  fill it in: postmortem-bot sandbox submit --as NAME FIELD=VALUE ...",
         ]
     head = f"[{clock(item['ts'])}] {item['who']}: "
-    if item.get("private_to"):
+    if item.get("home"):
+        head = f"(the Home tab of {item['private_to']}) {head}"
+    elif item.get("private_to"):
         head = f"(only {item['private_to']} sees) {head}"
     else:
         head = f"{item['ts']}  {head}"

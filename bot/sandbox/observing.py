@@ -2,7 +2,7 @@
 
 Used by `bot.sandbox.control`. Everything is reported as an "item", a plain dict
 a client can print: {ts, channel, thread_ts, who, text, controls, replies,
-reactions, files, private_to, modal}.
+reactions, files, private_to, modal, home}.
 """
 
 from __future__ import annotations
@@ -56,7 +56,8 @@ def wait_until_quiet(ws: SlackWorkspace, settle: float, patience: float) -> None
 
 
 def said_since(ws: SlackWorkspace, before: Snapshot) -> list[Item]:
-    """Bot messages posted or changed since `before`, what only someone saw, modals opened."""
+    """Bot messages posted or changed since `before`, what only someone saw, modals opened,
+    Home tabs published."""
     who = names(ws)
     with ws.lock:
         items: list[Item | None] = [
@@ -67,9 +68,9 @@ def said_since(ws: SlackWorkspace, before: Snapshot) -> list[Item]:
         ]
         items += [_ephemeral_item(e, who) for e in ws.ephemerals[before.ephemerals :]]
         items += [_response_item(ws, r, who) for r in ws.responses[before.responses :]]
-        items += [
-            _modal_item(v) for v in ws.views[before.views :] if v["method"] != "views.publish"
-        ]
+        views = ws.views[before.views :]
+        items += [_modal_item(v) for v in views if v["method"] != "views.publish"]
+        items += [_home_item(v, who) for v in views if v["method"] == "views.publish"]
     return sorted((i for i in items if i is not None), key=lambda item: float(item["ts"]))
 
 
@@ -149,3 +150,9 @@ def _modal_item(entry: dict[str, Any]) -> Item:
         "text": "\n".join(inputs),  # one field a line
         "controls": [],
     }
+
+
+def _home_item(entry: dict[str, Any], who: dict[str, str]) -> Item:
+    """A Home tab the bot published: seen by its person alone, where they open the app."""
+    item = _private(f"{time.time():.6f}", "", entry["user_id"], entry["view"], who)
+    return dict(item, home=True)

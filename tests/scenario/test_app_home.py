@@ -19,9 +19,10 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.followup import day_label
-from bot.sandbox import Sandbox
+from bot.sandbox import Sandbox, hands
 from bot.sandbox.block_limits import view_problems
 from bot.sandbox.bot_process import BotProcess
+from bot.sandbox.control import Control
 from bot.sandbox.driver import Driver
 from storage.db import make_engine, make_sessionmaker
 from storage.models import ActionItem, Postmortem, TimelineEvent
@@ -298,3 +299,25 @@ def test_the_messages_tab_and_a_retried_delivery_publish_nothing_more(world: Wor
     world.driver.deliver_event(event, event_id=event_id, retry_num=1)
     _opened(world, BOB)  # a later open is drawn: everything before it was handled
     assert len(_publishes(world.sandbox, BOB)) == 3, "the retry published nothing"
+
+
+def test_by_hand_a_person_opens_the_home_and_presses_done_there(world: World) -> None:
+    """`postmortem-bot sandbox home --as bob`, then `click action_item_done`: the sandbox's
+    hands find the button in the Home when no message shows it."""
+    control = Control(world.sandbox, world.bot.url, channel=INCIDENT_CHANNEL, settle=0.3)
+
+    opened = control.routes["home"]({"as": "bob"})
+
+    home = [item for item in opened["said"] if item.get("home")]
+    assert home and home[-1]["private_to"] == "bob"
+    assert "Add pool metrics" in home[-1]["text"]
+    lines = [line for item in opened["said"] for line in hands.item_lines(item)]
+    assert lines[0].startswith("(the Home tab of bob) ")
+    assert any("[Done] click action_item_done --value" in line for line in lines)
+
+    pressed = control.routes["click"]({"as": "bob", "action_id": "action_item_done"})
+
+    assert pressed["done"]["text"] == "pressed [Done] in the Home tab"
+    redrawn = [item for item in pressed["said"] if item.get("home")]
+    assert redrawn and ":white_check_mark: AI-001 is done." in redrawn[-1]["text"]
+    assert world.sandbox.poll(lambda: world.item("pool").status == "done")
