@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
+from bot.core import milestones as clock
 from bot.core.metrics import MetricChart, Point, Series
 from bot.core.milestones import Milestones
 from bot.core.timeline_chart import (
@@ -121,6 +122,9 @@ class Geometry:
     end: datetime
     # The labels every series drawn shares, said once beside the title.
     shared: str = ""
+    # The incident's window (impact started to resolved) as a band behind the lines.
+    band_x: float | None = None
+    band_width: float = 0.0
 
     @property
     def drawable(self) -> bool:
@@ -200,6 +204,7 @@ def geometry(chart: MetricChart, milestones: Milestones | None = None) -> Geomet
         notice=said,
         left_out=len(ranked) - len(drawn),
         shared=", ".join(f'{k}="{v}"' for k, v in common.items()),
+        **_band(axes, milestones),
         start=chart.start,
         end=chart.end,
     )
@@ -302,6 +307,15 @@ def explore_url(base: str, chart: MetricChart) -> str:
 
 
 # -- pieces -------------------------------------------------------------------------
+
+
+def _band(axes: _Axes, milestones: Milestones | None) -> dict[str, float]:
+    """Where the incident ran, clipped to the chart; nothing while either end is unknown."""
+    began, resolved = clock.window(milestones) if milestones else (None, None)
+    if began is None or resolved is None or resolved <= axes.start or began >= axes.end:
+        return {}
+    left, right = axes.x(max(began, axes.start)), axes.x(min(resolved, axes.end))
+    return {"band_x": left, "band_width": round(right - left, 1)}
 
 
 def _ranked(series: Sequence[Series]) -> list[Series]:

@@ -149,6 +149,8 @@ DRAWN = """() => {
     times: [...first.querySelectorAll("text.time-tick")].map(e => e.textContent),
     legend: [...first.querySelectorAll("g.legend-entry text")].map(e => e.textContent),
     nothing: [...document.querySelectorAll("text.metric-nothing")].map(e => e.textContent),
+    band: box(first.querySelector("rect.incident-band")),
+    milestoneLines: [...first.querySelectorAll("line.metric-milestone")].map(box),
     grafana: [...document.querySelectorAll("figure.metric a")].map(a => a.href),
     rows: [...document.querySelectorAll("table.metric-summary tbody tr")].map(r => r.innerText),
   };
@@ -205,6 +207,8 @@ def test_a_published_report_draws_the_incidents_metrics_in_slack_and_on_the_page
     pairs = [(a, b) for i, a in enumerate(labels) for b in labels[i + 1 :]]
     assert [(a["text"], b["text"]) for a, b in pairs if _overlap(a, b)] == []
     assert max(label["bottom"] for label in labels) <= drawn["plotTop"] + 1
+    band, lines = drawn["band"], drawn["milestoneLines"]
+    assert abs(band["left"] - lines[0]["left"]) < 2 and abs(band["right"] - lines[-1]["left"]) < 2
     assert drawn["nothing"] == ["Nothing to draw: no data in the window."]
     explore = urlsplit(drawn["grafana"][0])
     assert f"{explore.scheme}://{explore.netloc}" == GRAFANA and explore.path == "/explore"

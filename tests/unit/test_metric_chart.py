@@ -105,6 +105,9 @@ def test_milestones_in_the_window_are_labelled_lines_that_never_collide() -> Non
             assert row != other_row or right <= other_left or other_right <= left
     assert len({row for row, _, _ in boxes}) > 1, "three labels within two minutes need rows"
     assert max(m.label_y for m in drawn.milestones) < drawn.plot_top, "labels sit above the plot"
+    assert drawn.band_x is not None and drawn.band_x == drawn.milestones[0].x
+    assert drawn.band_x + drawn.band_width == drawn.milestones[-1].x, "shaded started–resolved"
+    assert geometry(chart(service("checkout", points)), clock(detected=21)).band_x is None
     assert drawn.milestone_columns == (
         "started 13:50", "detected 13:51", "acknowledged 13:52", "resolved 14:20",
     )  # fmt: skip
