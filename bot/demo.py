@@ -19,10 +19,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+import httpx
+
 from bot.core.slack_text import ts_to_datetime
 from bot.sandbox import Sandbox, prometheus_api, stopping
 from bot.sandbox.bot_process import BotProcess, bot_environment, running_bot
-from bot.sandbox.demo import PEOPLE, seed_demo_workspace
+from bot.sandbox.demo import PEOPLE, REPOSITORY, Trackers, mount_trackers, seed_demo_workspace
 from bot.sandbox.driver import Driver
 from bot.sandbox.reading import readable, visible_text
 
@@ -43,12 +45,15 @@ def run(out: TextIO, *, socket_mode: bool = False) -> int:
 def _play_through(out: TextIO, *, socket_mode: bool) -> int:
     with Sandbox(rate_window_seconds=1.0) as sandbox:
         seeded = seed_demo_workspace(sandbox)
+        trackers = mount_trackers(sandbox)
         play = _Play(out, sandbox, seeded["channel"])
         play.heading(f"An incident in #{sandbox.slack.channel(play.channel).name}, so far")
         play.show(sandbox.slack.messages(play.channel))
         with (
             _prometheus_settings(seeded["prometheus"]) as metrics_env,
-            running_bot(sandbox, extra_env=metrics_env, socket_mode=socket_mode) as bot,
+            running_bot(
+                sandbox, extra_env={**metrics_env, **trackers.settings}, socket_mode=socket_mode
+            ) as bot,
             Driver(
                 bot.url,
                 bot.signing_secret,
@@ -67,6 +72,7 @@ def _play_through(out: TextIO, *, socket_mode: bool) -> int:
             _start(play, seeded["incident"])
             _interview(play)
             _report(play)
+            _tickets(play, bot, trackers)
             _follow_up(play, bot, sandbox)
     return 0
 
@@ -153,6 +159,26 @@ def _report(play: _Play) -> None:
     for upload in uploads:
         play.line(f"  file {upload['filename']}: {len(upload['content'])} bytes")
     play.command(ALICE, "share")
+
+
+def _tickets(play: _Play, bot: BotProcess, trackers: Trackers) -> None:
+    """The items became GitHub issues at publish; closing one on GitHub marks it done."""
+    github = trackers.github
+    issues = play.sandbox.wait_for(
+        lambda: github.created(REPOSITORY) if len(github.created(REPOSITORY)) >= 2 else []
+    )
+    play.heading(f"Publishing filed each action item in GitHub Issues ({REPOSITORY})")
+    for issue in issues:
+        labels = ", ".join(label["name"] for label in issue["labels"])
+        assignee = f", assigned to {issue['assignee']['login']}" if issue.get("assignee") else ""
+        play.line(f"  #{issue['number']} {issue['title']} [{labels}]{assignee}")
+        play.line(f"      {issue['html_url']}")
+    first = issues[0]
+    play.line(f"\nSomeone closes #{first['number']} on github.com; GitHub sends the webhook")
+    body, headers = github.set_state(REPOSITORY, first["number"], "closed", by="bob")
+    answer = httpx.post(f"{bot.url}/github/webhook", content=body, headers=headers, timeout=10)
+    play.line(f"  the bot answered GitHub HTTP {answer.status_code}")
+    play.wait_in_thread("its ticket", settled=True)
 
 
 def _follow_up(play: _Play, bot: BotProcess, sandbox: Sandbox) -> None:

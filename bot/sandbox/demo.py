@@ -146,7 +146,7 @@ def describe(
         )
     lines.append("")
     lines.append("Start a bot against it in another terminal, from an empty folder:")
-    settings = _bot_settings(sb, bot_url, seeded)
+    settings = {**_bot_settings(sb, bot_url, seeded), **(trackers.settings if trackers else {})}
     lines += [f"  export {name}={value}" for name, value in settings.items()]
     lines += ["  postmortem-bot migrate", "  postmortem-bot serve"]
     lines.append(

@@ -6,10 +6,12 @@ environment), and a stop signal must take its child bot and temp folder with it.
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +20,7 @@ import httpx
 import pytest
 
 from bot.config import SETTING_NAMES
+from bot.sandbox import serve_forever
 
 # Each would break the demo's bot if it got through: a Socket Mode token, other
 # workspaces' credentials, unreachable URLs, malformed values.
@@ -74,7 +77,40 @@ def test_the_demo_ignores_the_callers_dotenv_and_settings(
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     assert "*The interview is complete.*" in done.stdout
-    assert "digests (dry run): 2 would send" in done.stdout
+    assert_tickets_filed_and_one_closed(done.stdout)
+    assert scratch_folders(environ) == []
+
+
+def assert_tickets_filed_and_one_closed(stdout: str) -> None:
+    """Publishing filed both items as GitHub issues in the stand-in; closing #1 there sent
+    the webhook that marked AI-001 done, so next week's digest has only AI-002."""
+    tickets = stdout.split("Publishing filed each action item in GitHub Issues", 1)[1]
+    assert "#1 AI-001: add a DB pool saturation alert" in tickets
+    assert "#2 AI-002: add pool-size validation" in tickets
+    assert "[post-mortem" in tickets and "/acme/checkout/issues/2" in tickets
+    assert "the bot answered GitHub HTTP 200" in tickets
+    assert "AI-001 is done: its ticket was closed" in tickets
+    assert "You have 1 open action item(s): AI-002" in tickets
+    assert "digests (dry run): 1 would send" in tickets
+
+
+def test_the_demo_plays_through_over_socket_mode(folder: Path, environ: dict[str, str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", "--socket-mode"],
+        cwd=folder,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert ", Slack over Socket Mode" in done.stdout
+    assert "Slack got the bot's acknowledgement in " in done.stdout
+    assert "Slack got HTTP" not in done.stdout, "no Slack request went over HTTP"
+    assert "*The interview is complete.*" in done.stdout
+    assert_tickets_filed_and_one_closed(done.stdout)
     assert scratch_folders(environ) == []
 
 
@@ -159,3 +195,35 @@ def test_a_stop_signal_stops_the_bot_and_removes_the_temp_folder(
     assert scratch_folders(environ) == []
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{bot_url}/healthz", timeout=1.0)
+
+
+def test_the_sandbox_command_serves_github_and_jira_and_says_how_to_reach_them() -> None:
+    screen, stop = io.StringIO(), threading.Event()
+    thread = threading.Thread(target=serve_forever, kwargs={"print_to": screen, "until": stop})
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while "Ctrl-C" not in screen.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        settings = dict(
+            line.strip().removeprefix("export ").split("=", 1)
+            for line in screen.getvalue().splitlines()
+            if line.strip().startswith("export ")
+        )
+        issues = httpx.get(
+            f"{settings['GITHUB_API_URL']}/repos/{settings['GITHUB_REPOSITORY']}/issues",
+            headers={"Authorization": f"Bearer {settings['GITHUB_TOKEN']}"},
+        )
+        people = httpx.get(
+            f"{settings['JIRA_URL']}/rest/api/3/user/search",
+            params={"query": "alice@acme.example"},
+            auth=(settings["JIRA_EMAIL"], settings["JIRA_API_TOKEN"]),
+        )
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+    assert "GitHub Issues at http://" in screen.getvalue()
+    assert {"GITHUB_WEBHOOK_SECRET", "JIRA_PROJECT", "JIRA_WEBHOOK_SECRET"} <= set(settings)
+    assert (issues.status_code, issues.json()) == (200, [])
+    assert people.status_code == 200 and people.json()[0]["accountId"]
