@@ -50,6 +50,7 @@ SETTING_NAMES = (
     "JIRA_API_TOKEN",
     "JIRA_PROJECT",
     "JIRA_WEBHOOK_SECRET",
+    "TRACKER_SYNC_MINUTES",
     "ALERTMANAGER_WEBHOOK_TOKEN",
     "TEMPLATES_DIR",
     "PORT",
@@ -116,6 +117,9 @@ class Settings:
     jira_email: str | None = None
     jira_api_token: str | None = None
     jira_project: str | None = None  # a project key, OPS
+    # How often each ticket's status is asked of its tracker, for trackers whose webhook
+    # cannot reach the bot (0: never; safe beside the webhooks).
+    tracker_sync_minutes: int = 30
     jira_webhook_secret: str | None = None
     # The bearer token Alertmanager sends to POST /alertmanager/webhook (issue 17).
     alertmanager_webhook_token: str | None = None
@@ -167,6 +171,7 @@ class Settings:
             jira_email=_optional(environ, "JIRA_EMAIL"),
             jira_api_token=_optional(environ, "JIRA_API_TOKEN"),
             jira_project=_jira_project(environ),
+            tracker_sync_minutes=_tracker_sync_minutes(environ),
             jira_webhook_secret=_optional(environ, "JIRA_WEBHOOK_SECRET"),
             alertmanager_webhook_token=_optional(environ, "ALERTMANAGER_WEBHOOK_TOKEN"),
             templates_dir=_directory(environ, "TEMPLATES_DIR"),
@@ -429,6 +434,15 @@ def _inbox_workers(environ: Mapping[str, str]) -> int:
     value = _optional(environ, "INBOX_WORKERS") or "4"
     if not value.isdigit() or not 1 <= int(value) <= 64:
         raise ConfigError("INBOX_WORKERS", f"{value!r} is not a number of threads (1-64)")
+    return int(value)
+
+
+def _tracker_sync_minutes(environ: Mapping[str, str]) -> int:
+    value = _optional(environ, "TRACKER_SYNC_MINUTES") or "30"
+    if not value.isdigit() or not 0 <= int(value) <= 1440:
+        raise ConfigError(
+            "TRACKER_SYNC_MINUTES", f"{value!r} is not a number of minutes (0 for never, to 1440)"
+        )
     return int(value)
 
 

@@ -30,6 +30,7 @@ from bot.trackers.rest import RestOptions, RestTracker, error_body
 API_VERSION = "2022-11-28"
 PER_PAGE = 100
 MAX_PAGES = 20
+_ISSUE_URL = re.compile(r"/issues/(\d{1,12})/?$")
 _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}")
 
 
@@ -78,6 +79,16 @@ class GitHubClient(RestTracker):
         issue = self._call("POST", f"{_repo_path(target)}/issues", target, json=payload)
         if not isinstance(issue, dict):
             raise TrackerError(f"GitHub's answer to a new issue in {target} is not an issue.")
+        return _ticket(issue)
+
+    def status(self, target: str, url: str) -> Ticket:
+        """`GET /repos/{owner}/{repo}/issues/{number}`: the issue `url` names, now."""
+        number = _ISSUE_URL.search(url)
+        if number is None:
+            raise TrackerNotFound(f"{url} is not the page of a GitHub issue.")
+        issue = self._call("GET", f"{_repo_path(target)}/issues/{number[1]}", target)
+        if not isinstance(issue, dict):
+            raise TrackerError(f"GitHub's answer for an issue in {target} is not an issue.")
         return _ticket(issue)
 
     def _refusal(self, response: httpx.Response, target: str) -> TrackerError:

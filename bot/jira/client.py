@@ -33,6 +33,7 @@ PAGE_SIZE = 100
 MAX_PAGES = 20
 PRIORITIES = {"high": "High", "medium": "Medium", "low": "Low"}
 _PROJECT = re.compile(r"[A-Z][A-Z0-9_]{1,9}")
+_ISSUE_KEY = re.compile(r"[A-Z][A-Z0-9_]{1,9}-[0-9]{1,12}")
 _FIELDS = ["summary", "status", "description", "labels"]
 
 
@@ -112,6 +113,14 @@ class JiraClient(RestTracker):
             if isinstance(account, str) and account:
                 return account
         return None
+
+    def status(self, target: str, url: str) -> Ticket:
+        """`GET /rest/api/3/issue/{key}?fields=status`: done when its status category is."""
+        key = url.rstrip("/").rsplit("/", 1)[-1]
+        if not _ISSUE_KEY.fullmatch(key):
+            raise TrackerNotFound(f"{url} is not the page of a Jira issue.")
+        issue = self._call("GET", f"/rest/api/3/issue/{key}", target, params={"fields": "status"})
+        return self._ticket(issue)
 
     def _ticket(self, issue: Any, closed: bool | None = None) -> Ticket:
         key = issue.get("key") if isinstance(issue, dict) else None

@@ -6,12 +6,15 @@ shapes (the issue object and the webhook of tests/fixtures, from octokit/webhook
 payload examples, and the error bodies GitHub's REST description documents):
 
     GET   /repos/{owner}/{repo}/issues            labels, state (open|closed|all), per_page, page
+    GET   /repos/{owner}/{repo}/issues/{number}   -> 200 the issue (state, state_reason)
     POST  /repos/{owner}/{repo}/issues            title (required), body, labels, assignees -> 201
     PATCH /repos/{owner}/{repo}/issues/{number}   state -> 200
 
 401 Bad credentials, 404 Not Found (unknown repository), 422 Validation Failed (no title,
 an assignee who is not a collaborator). `refuse(status, times, headers)` answers the next
 calls with a refusal (a 403 with `x-ratelimit-remaining: 0` is GitHub's rate limit);
+every answer carries `x-ratelimit-limit/-remaining/-reset`, counted down from
+`rate_remaining` (set it low to see a client pace itself);
 `lose_answers(n)` files the next n issues but answers 502, as a timeout would lose them.
 """
 
@@ -46,6 +49,7 @@ class GitHubState(TrackerStandIn):
         self.issues: dict[str, list[dict[str, Any]]] = {}
         self._ids = itertools.count(444500041)
         self._deliveries = itertools.count(1)
+        self.rate_remaining = 5000  # GitHub's hourly budget for a token
 
     # -- the test's hands -------------------------------------------------------------
 
@@ -90,6 +94,23 @@ class GitHubState(TrackerStandIn):
     # -- the API ----------------------------------------------------------------------
 
     def _answer(self, request: Request, path: str, body: dict[str, Any] | None) -> Response:
+        """Every answer with GitHub's rate-limit headers; none left is its 403."""
+        if self.rate_remaining <= 0:
+            response = _error(403, "API rate limit exceeded")
+        else:
+            response = self._answer_issues(request, path, body)
+            self.rate_remaining -= 1
+        reset = int(datetime.now(UTC).timestamp()) + 3600
+        rate = {
+            "x-ratelimit-limit": "5000",
+            "x-ratelimit-remaining": str(max(self.rate_remaining, 0)),
+            "x-ratelimit-reset": str(reset),
+            "x-ratelimit-resource": "core",
+        }
+        headers = {**rate, **response.headers}  # a queued refusal's own headers win
+        return Response(response.status, response.body, response.content_type, headers)
+
+    def _answer_issues(self, request: Request, path: str, body: dict[str, Any] | None) -> Response:
         auth = request.header("authorization")
         if auth not in (f"Bearer {TOKEN}", f"token {TOKEN}"):
             return _error(401, "Bad credentials")
@@ -106,6 +127,9 @@ class GitHubState(TrackerStandIn):
             return self._list(full_name, query_params(request.query))
         if len(parts) == 4 and request.method == "POST":
             return self._create(full_name, body or {})
+        if len(parts) == 5 and parts[4].isdigit() and request.method == "GET":
+            found = self._issue(full_name, int(parts[4]))
+            return Response.json(200, found) if found else _error(404, "Not Found")
         if len(parts) == 5 and parts[4].isdigit() and request.method == "PATCH":
             issue = self._issue(full_name, int(parts[4]))
             if issue is None:

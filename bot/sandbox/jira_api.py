@@ -12,6 +12,7 @@ shapes (REST v3: the created-issue answer `{id, key, self}`, the enhanced search
     POST /rest/api/3/search/jql     jql `project = "KEY" AND labels = "L"`, fields,
                                     maxResults, nextPageToken -> 200
     GET  /rest/api/3/user/search    query (an email) -> 200, a list of users
+    GET  /rest/api/3/issue/{key}    fields (e.g. `status`) -> 200 {id, key, self, fields}
 
 401 (no or wrong credentials, Jira's HTML-less `{}`-bodied answer is given as an error
 collection here), 400 with `errors` per field (unknown project, no summary, a description
@@ -131,7 +132,18 @@ class JiraState(TrackerStandIn):
             return self._search(body or {})
         if path == "/rest/api/3/user/search" and request.method == "GET":
             return self._users(str(query_params(request.query).get("query", "")))
+        if path.startswith("/rest/api/3/issue/") and request.method == "GET":
+            return self._get(path.rsplit("/", 1)[-1], query_params(request.query))
         return _errors(404, ["Not Found"])
+
+    def _get(self, key: str, params: dict[str, Any]) -> Response:
+        issue = self._issue(key)
+        if issue is None:
+            return _errors(404, ["Issue does not exist or you do not have permission to see it."])
+        wanted = [f for f in str(params.get("fields", "")).split(",") if f]
+        fields = issue["fields"]
+        shown = {name: fields[name] for name in wanted if name in fields} if wanted else fields
+        return Response.json(200, {**issue, "fields": shown})
 
     def _refused(self, refusal: Refusal) -> Response:
         said = {429: "Rate limit exceeded.", 403: "You do not have permission."}

@@ -290,3 +290,28 @@ def _untracked(
         postmortem_url=url,
     )
     return Untracked(item=view, owner_id=item.owner_id)
+
+
+@dataclass(frozen=True)
+class Linked:
+    """An item's ticket, for the periodic sync to ask its tracker about."""
+
+    item_id: int
+    team_id: str
+    url: str
+    done: bool
+
+
+SYNC_KIND = "ticket_sync"  # the claims of the sync's questions, one per item and slot
+
+
+def linked(
+    session: Session, team_id: str | None, *, done_since: datetime, limit: int
+) -> list[Linked]:
+    """Items whose ticket may still move them: open ones, and those done since `done_since`."""
+    rows = ticket_rows.linked(session, team_id, done_since=done_since, limit=limit)
+    return [Linked(i.id, i.team_id, i.ticket_url or "", i.status == "done") for i in rows]
+
+
+def prune_sync_claims(session: Session, *, before: datetime) -> int:
+    return ticket_rows.prune_claims(session, SYNC_KIND, before=before)

@@ -48,3 +48,7 @@ class Tracker(Protocol):
     def create(self, target: str, draft: TicketDraft) -> Ticket:
         """File `draft` in `target`."""
         ...
+
+    def status(self, target: str, url: str) -> Ticket:
+        """The ticket of `target` whose page is `url`, as the tracker has it now."""
+        ...

@@ -10,6 +10,7 @@ on a click or a publish hears at once what happened.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self, TypedDict, Unpack
@@ -17,6 +18,15 @@ from typing import Any, Self, TypedDict, Unpack
 import httpx
 
 from bot.trackers.errors import TrackerError, TrackerRateLimited, TrackerUnavailable
+
+
+@dataclass(frozen=True)
+class RateBudget:
+    """What the tracker's last answer said is left of its rate limit (`X-RateLimit-Remaining`,
+    `X-RateLimit-Reset`), for callers that pace themselves (the periodic sync); None: unsaid."""
+
+    remaining: int | None = None
+    reset_at: datetime | None = None
 
 
 class RestOptions(TypedDict, total=False):
@@ -47,6 +57,7 @@ class RestTracker:
             timeout=options.get("timeout", 10.0),
         )
         self._now = options.get("clock") or (lambda: datetime.now(UTC))
+        self.budget = RateBudget()
 
     def close(self) -> None:
         self._http.close()
@@ -69,6 +80,7 @@ class RestTracker:
             raise TrackerUnavailable(
                 f"{self.name} could not be reached ({type(error).__name__}); nothing was filed."
             ) from None
+        self.budget = _budget(response)
         if response.is_success:
             try:
                 return response.json()
@@ -94,6 +106,20 @@ class RestTracker:
         """When `Retry-After` (in seconds) says to try again, if it does."""
         after = response.headers.get("retry-after", "").strip()
         return self._now() + timedelta(seconds=int(after)) if after.isdigit() else None
+
+
+def _budget(response: httpx.Response) -> RateBudget:
+    remaining = response.headers.get("x-ratelimit-remaining", "").strip()
+    reset = response.headers.get("x-ratelimit-reset", "").strip()
+    reset_at: datetime | None = None
+    if reset.isdigit():  # GitHub: epoch seconds
+        reset_at = datetime.fromtimestamp(int(reset), UTC)
+    elif reset:  # Jira Cloud: an ISO 8601 timestamp
+        try:
+            reset_at = datetime.fromisoformat(reset.replace("Z", "+00:00"))
+        except ValueError:
+            reset_at = None
+    return RateBudget(int(remaining) if remaining.isdigit() else None, reset_at)
 
 
 def error_body(response: httpx.Response) -> dict[str, Any] | None:

@@ -5,13 +5,16 @@ Functions take a Session and never commit.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from datetime import datetime
+
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import changed_rows
 from storage.models import (
     ActionItem,
     Factor,
+    Followup,
     Postmortem,
     TicketTracker,
     TrackerIdentity,
@@ -153,3 +156,24 @@ def set_identity(session: Session, team_id: str, user_id: str, system: str, valu
         session.execute(insert)
         row = session.scalars(query).one()
     row.identity = value
+
+
+def linked(
+    session: Session, team_id: str | None, *, done_since: datetime, limit: int
+) -> list[ActionItem]:
+    """Items with a ticket whose status may still change: open ones, and those done since
+    `done_since` (a ticket reopened soon after); the team's (None: every team's), oldest
+    ticket first."""
+    query = select(ActionItem).where(
+        ActionItem.ticket_url.is_not(None),
+        or_(ActionItem.status != "done", ActionItem.done_at >= done_since),
+    )
+    if team_id is not None:
+        query = query.where(ActionItem.team_id == team_id)
+    return list(session.scalars(query.order_by(ActionItem.id).limit(limit)))
+
+
+def prune_claims(session: Session, kind: str, *, before: datetime) -> int:
+    """Forget the claims of `kind` made before `before` (the sync's, once their slot passed)."""
+    statement = delete(Followup).where(Followup.kind == kind, Followup.created_at < before)
+    return changed_rows(session, statement)

@@ -198,3 +198,27 @@ def test_no_connection_is_unavailable() -> None:
 
     with pytest.raises(TrackerUnavailable, match="could not be reached"):
         _client(handler).find("acme/checkout", [marker(1)])
+
+
+def test_status_asks_for_the_one_issue_and_keeps_what_is_left_of_the_rate_limit() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        headers = {"x-ratelimit-remaining": "42", "x-ratelimit-reset": "1767225600"}
+        return httpx.Response(200, json=_issue(7, "body", state="closed"), headers=headers)
+
+    with _client(handler) as client:
+        ticket = client.status("acme/checkout", "https://github.com/acme/checkout/issues/7")
+        assert (ticket.key, ticket.closed) == ("#7", True)
+        assert client.budget.remaining == 42
+        assert client.budget.reset_at == datetime(2026, 1, 1, tzinfo=UTC)
+    assert (seen[0].method, seen[0].url.path) == ("GET", "/repos/acme/checkout/issues/7")
+
+
+def test_status_of_a_page_that_is_no_issue_asks_nothing() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise AssertionError("nothing should be asked")
+
+    with _client(handler) as client, pytest.raises(TrackerNotFound):
+        client.status("acme/checkout", "https://github.com/acme/checkout/pull/7/files")

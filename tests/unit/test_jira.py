@@ -267,3 +267,19 @@ def test_settings_name_jira_and_build_its_client_only_when_complete() -> None:
     assert build_clients(without_token).jira is None
     with pytest.raises(ConfigError):
         Settings.from_env({**environ, "JIRA_PROJECT": "ops"})
+
+
+def test_status_reads_the_issues_status_category_and_asks_for_that_field_alone() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        status = {"name": "Done", "statusCategory": {"key": "done", "name": "Done"}}
+        body = {"id": "10001", "key": "OPS-7", "self": f"{SITE}/rest/api/3/issue/10001"}
+        return httpx.Response(200, json={**body, "fields": {"status": status}})
+
+    with _client(handler) as client:
+        ticket = client.status("OPS", f"{SITE}/browse/OPS-7")
+    assert (ticket.key, ticket.closed, ticket.url) == ("OPS-7", True, f"{SITE}/browse/OPS-7")
+    assert seen[0].url.path == "/rest/api/3/issue/OPS-7"
+    assert seen[0].url.params["fields"] == "status"
