@@ -1,0 +1,78 @@
+"""Evidence attached to a factor, on SQLite and PostgreSQL: the line nearest the poster's
+clock time is kept once per citing reply, an unknown factor is refused, and the report
+reads what was attached."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.core.report_evidence import parse_citation
+from bot.errors import BadArguments
+from bot.services import factor_evidence, postmortems, report
+from storage.models import Factor, Postmortem, TimelineEvent
+
+NOW = datetime(2026, 11, 24, 23, 0, tzinfo=UTC)
+CHANNEL = "C0INCIDENT"
+TEAM = "T0SANDBOX"
+
+
+def seeded(sessions: sessionmaker[Session]) -> int:
+    with sessions.begin() as session:
+        postmortem, _ = postmortems.start(
+            session, team_id=TEAM, channel_id=CHANNEL, user_id="U0ALICE", title="500s", now=NOW
+        )
+        postmortem.thread_ts = "1764000000.000100"
+        for minute, key, text in ((20, "1", "deploy api started"), (31, "2", "deploy api done")):
+            session.add(
+                TimelineEvent(
+                    team_id=TEAM,
+                    postmortem_id=postmortem.id,
+                    occurred_at=datetime(2026, 11, 24, 21, minute, tzinfo=UTC),
+                    source="slack",
+                    source_key=f"{CHANNEL}:{key}",
+                    text=text,
+                )
+            )
+        session.add(Factor(team_id=TEAM, postmortem_id=postmortem.id, chain=1, text="no check"))
+        return postmortem.id
+
+
+def attach(sessions: sessionmaker[Session], postmortem_id: int, text: str, ts: str) -> object:
+    citation = parse_citation(text)
+    assert citation is not None
+    with sessions.begin() as session:
+        postmortem = session.get_one(Postmortem, postmortem_id)
+        return factor_evidence.attach(
+            session, postmortem, citation, user_id="U0ALICE", message_ts=ts, zone="Europe/Berlin"
+        )
+
+
+def test_a_cited_line_is_kept_once_and_the_report_links_it(
+    sessions: sessionmaker[Session],
+) -> None:
+    postmortem_id = seeded(sessions)
+
+    first = attach(sessions, postmortem_id, "F1: see 22:31 deploy done", "1764000100.000100")
+    again = attach(sessions, postmortem_id, "F1: see 22:31 deploy done", "1764000100.000100")
+
+    assert first is not None and again is None, "a re-delivered reply adds nothing"
+    with sessions() as session:
+        facts = report.facts(session, postmortem_id, now=NOW)
+    [attached] = facts.evidence
+    assert (attached.chain, attached.source_key, attached.words) == (
+        1,
+        f"{CHANNEL}:2",
+        ("deploy", "done"),
+    )
+
+
+def test_an_unknown_factor_is_refused_and_nothing_is_kept(sessions: sessionmaker[Session]) -> None:
+    postmortem_id = seeded(sessions)
+
+    with pytest.raises(BadArguments, match="no F4 in this post-mortem: its factors are F0, F1"):
+        attach(sessions, postmortem_id, "F4: see 22:31 deploy", "1764000200.000100")
+    with sessions() as session:
+        assert report.facts(session, postmortem_id, now=NOW).evidence == ()
