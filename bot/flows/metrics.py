@@ -30,11 +30,13 @@ ALERTS_WHERE = "ALERTS (the alerts' history)"
 def refresh(deps: Deps, postmortem_id: int) -> Gathered | None:
     """Fetch and keep the post-mortem's metrics; None when there was nothing to do (no
     window yet, or no metrics configured at all)."""
+    client = deps.clients.prometheus
+    if client is None and deps.settings.prometheus_queries is None:
+        return None  # this deployment charts no metrics
     now = deps.clock()
     with deps.sessions() as session:
         planned = metrics.plan(session, postmortem_id, now=now)
-    client = deps.clients.prometheus
-    if planned is None or (client is None and deps.settings.prometheus_queries is None):
+    if planned is None:
         return None
     if client is None:
         gathered = Gathered(planned, gaps=(Gap(GapKind.PROMETHEUS_NOT_CONFIGURED),))
