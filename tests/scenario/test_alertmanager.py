@@ -223,3 +223,21 @@ def test_an_alertmanager_with_the_wrong_token_is_refused_and_nothing_is_kept(sce
     assert _kept(db) == [] and _alert_lines(db) == []
     refusals = re.findall(r"alertmanager request refused reason=(\w+)", scene.bot.log())
     assert refusals and set(refusals) == {"bad_token"}
+
+
+def test_an_alert_hours_before_the_start_is_filed_once_a_milestone_says_the_incident_began_then(
+    scene: Scene,
+) -> None:
+    driver, sandbox, db = scene.driver, scene.sandbox, scene.db
+    fired = _since(5 * 60)
+    with scene.alertmanager() as alertmanager:
+        alertmanager.post_alert(CHECKOUT, SAYS, starts_at=fired)
+        sandbox.poll(lambda: len(_kept(db)) == 1, timeout=WAIT)
+    scene.start("Checkout 500s")
+    assert _alert_lines(db) == [], "five hours before the post-mortem opened: not yet its own"
+
+    began = fired - timedelta(minutes=10)
+    driver.slash_command(ALICE, CHANNEL, f"milestone started {began:%Y-%m-%d %H:%M} UTC")
+
+    sandbox.poll(lambda: len(_alert_lines(db)) == 1, timeout=WAIT)
+    assert _alert_lines(db)[0][:2] == ("alert_firing", f"{fired:%Y-%m-%d %H:%M}")

@@ -19,7 +19,7 @@ from bot.core.slack_text import escape
 from bot.errors import BadArguments, UserError
 from bot.flows import timezones
 from bot.listeners.command_line import Command, Family, Invocation
-from bot.services import milestones, postmortems
+from bot.services import alerts, milestones, postmortems
 from bot.slack import milestone_blocks
 
 FAMILY = Family(__name__)
@@ -108,6 +108,9 @@ def _set(invocation: Invocation) -> None:
             except TimeNotUnderstood as error:
                 raise BadArguments(_how_to_say(str(error), name, zone_name)) from None
             done = "set"
+        # The window the milestones now give may hold alerts kept before it did.
+        single = not deps.settings.oauth
+        alerts.file_kept(session, postmortem, single_workspace=single, now=now)
     invocation.respond(
         response_type="ephemeral", text=_answer(name, done, known, local_zone, zone_name)
     )

@@ -21,7 +21,7 @@ from bot.core.milestones import ORDER, Name
 from bot.errors import BadArguments, UserError
 from bot.listeners import acting
 from bot.listeners.deps import deps_of
-from bot.services import milestones, permissions
+from bot.services import alerts, milestones, permissions
 from bot.services.permissions import Action
 from bot.slack.milestone_blocks import MILESTONES_VIEW, ModalState, block_id, values_of
 from storage.models import Postmortem
@@ -50,6 +50,9 @@ def save(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
             errors = _apply(session, postmortem, typed, state, by=actor.user_id, now=now)
             if errors:
                 raise _Refused(errors)  # nothing saved: the modal stays open
+            # The window the milestones now give may hold alerts kept before it did.
+            single = not deps.settings.oauth
+            alerts.file_kept(session, postmortem, single_workspace=single, now=now)
     except _Refused as refused:
         ack(response_action="errors", errors=refused.errors)
         return
