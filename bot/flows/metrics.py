@@ -127,6 +127,9 @@ def _narrowed_words(wanted: dict[str, str]) -> str:
 
 
 def _days(kept: timedelta) -> str:
+    """"15 days", "1 day", "36 hours": how long Prometheus keeps its samples."""
     if kept >= timedelta(days=1):
-        return f"{kept.total_seconds() / 86400:g} days"
-    return f"{kept.total_seconds() / 3600:g} hours"
+        amount, unit = kept / timedelta(days=1), "day"
+    else:
+        amount, unit = kept / timedelta(hours=1), "hour"
+    return f"{amount:g} {unit}" + ("" if amount == 1 else "s")

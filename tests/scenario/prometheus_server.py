@@ -59,8 +59,11 @@ def binaries() -> tuple[str, str]:
 
 
 @contextmanager
-def running_prometheus(text: str, folder: Path) -> Iterator[PrometheusProcess]:
-    """Prometheus serving the samples in `text` (OpenMetrics) until the block ends."""
+def running_prometheus(
+    text: str, folder: Path, *, retention: str = "60d"
+) -> Iterator[PrometheusProcess]:
+    """Prometheus serving the samples in `text` (OpenMetrics) until the block ends, keeping
+    `retention` (shorter than the samples' age: it forgets them, as a real one would)."""
     prometheus, promtool = binaries()
     folder.mkdir(parents=True, exist_ok=True)
     data, source, config = folder / "data", folder / "samples.om", folder / "prometheus.yml"
@@ -72,7 +75,7 @@ def running_prometheus(text: str, folder: Path) -> Iterator[PrometheusProcess]:
         capture_output=True,
         timeout=120,
     )
-    process = PrometheusProcess(prometheus, data, config, free_port())
+    process = PrometheusProcess(prometheus, data, config, free_port(), retention)
     process.start()
     try:
         yield process
@@ -81,12 +84,12 @@ def running_prometheus(text: str, folder: Path) -> Iterator[PrometheusProcess]:
 
 
 class PrometheusProcess(ReadyProcess):
-    def __init__(self, binary: str, data: Path, config: Path, port: int) -> None:
+    def __init__(self, binary: str, data: Path, config: Path, port: int, retention: str) -> None:
         args = [
             binary,
             f"--config.file={config}",
             f"--storage.tsdb.path={data}",
-            "--storage.tsdb.retention.time=60d",
+            f"--storage.tsdb.retention.time={retention}",
             f"--web.listen-address=127.0.0.1:{port}",
             "--query.lookback-delta=30s",
         ]

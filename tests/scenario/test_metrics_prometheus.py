@@ -7,7 +7,8 @@ Alice publishes: the error-ratio chart is kept with its series over the mileston
 window at a 15 s step, the ALERTS transitions are on the timeline at their UTC minutes
 (once, however often it is fetched), and the report's data gaps name no metrics gap.
 With Prometheus stopped the report still publishes and says Prometheus could not be reached;
-with charts named and no PROMETHEUS_URL it says Prometheus is not configured.
+with charts named and no PROMETHEUS_URL it says Prometheus is not configured; with a
+Prometheus that keeps one day, that its retention is shorter than the window.
 """
 
 from __future__ import annotations
@@ -216,3 +217,33 @@ def test_charts_named_without_prometheus_url_are_a_stated_gap(
         told(sandbox, ALICE, "Published")
     data_gaps = report_markdown(sandbox).split("## Data gaps", 1)[1].split("\n## ", 1)[0]
     assert "- Prometheus is not configured (PROMETHEUS\\_URL), so the charts of" in data_gaps
+
+
+@pytest.fixture
+def forgetful_bot(
+    sandbox: Sandbox, database_url: str, tmp_path: Path
+) -> Iterator[tuple[BotProcess, PrometheusProcess]]:
+    """Prometheus keeping a day: the incident, a week ago, is past its retention."""
+    charts = tmp_path / "queries.toml"
+    charts.write_text(QUERIES)
+    with running_prometheus(incident_samples(), tmp_path / "short", retention="1d") as server:
+        env = {"PROMETHEUS_URL": server.url, "PROMETHEUS_QUERIES": str(charts)}
+        with running_bot(sandbox, database_url=database_url, extra_env=env) as bot:
+            yield bot, server
+
+
+def test_a_retention_shorter_than_the_window_is_a_stated_gap(
+    sandbox: Sandbox, forgetful_bot: tuple[BotProcess, PrometheusProcess]
+) -> None:
+    bot, _ = forgetful_bot
+    engine = make_engine(bot.database_url)
+    try:
+        seeded(sandbox, make_sessionmaker(engine))
+    finally:
+        engine.dispose()
+    with Driver(bot.url, bot.signing_secret, sandbox) as people:
+        people.slash_command(ALICE, CHANNEL, "publish")
+        told(sandbox, ALICE, "Published")
+    data_gaps = report_markdown(sandbox).split("## Data gaps", 1)[1].split("\n## ", 1)[0]
+    assert "- Prometheus keeps less than the incident window (1 day: nothing before " in data_gaps
+    assert "and the window starts 2026-11-24 13:24 UTC), so the metrics of its start" in data_gaps
