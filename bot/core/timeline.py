@@ -340,6 +340,9 @@ _DESCRIPTIONS: dict[GapKind, Callable[[Gap], str]] = {
     GapKind.PROMETHEUS_UNREACHABLE: lambda gap: (
         f"Prometheus could not be reached ({gap.reason or 'no answer'}), so the incident's "
         "metrics and the alerts' history are not in the report."
+        if gap.where is None
+        else f"Prometheus could not be reached ({gap.reason or 'no answer'}): the charts are "
+        f"as fetched {gap.where}, and alerts since then are not in the timeline."
     ),
     GapKind.METRIC_QUERY_FAILED: lambda gap: (
         f"The chart “{gap.where or 'a query'}” is missing "

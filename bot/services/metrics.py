@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from bot.core.metrics import MetricChart, Point, Query, Series, aligned, step_for, window_around
 from bot.core.milestones import window
-from bot.core.timeline import METRICS_GAPS, Gap, GapKind, TimelineEntry
+from bot.core.timeline import METRICS_GAPS, Gap, GapKind, TimelineEntry, format_utc_minute
 from bot.services import milestones, postmortems
 from bot.services.timeline_rows import to_row
 from storage.models import MetricSnapshot, Postmortem, TimelineGap
@@ -74,21 +74,30 @@ def plan(session: Session, postmortem_id: int, *, now: datetime) -> Plan | None:
 
 
 def record(session: Session, gathered: Gathered, *, now: datetime) -> None:
-    """Keep what a fetch found. A chart that came back empty does not replace a kept one
-    that had data (Prometheus down, or past its retention): the report keeps its chart."""
+    """Keep what a fetch found. A kept chart with data is not replaced by one that came
+    back empty (Prometheus down, or past its retention), nor by any while Prometheus has
+    forgotten the window's start: the report keeps the chart fetched while it was whole."""
     postmortem = postmortems.get_or_raise(session, gathered.plan.postmortem_id)
     kept = {row.name: row for row in metric_snapshots.list_for(session, postmortem.id)}
     metric_snapshots.clear_gaps(session, postmortem.id, [kind.value for kind in METRICS_GAPS])
-    for gap in gathered.gaps:
-        _state(session, postmortem, gap, SCOPE)
+    forgotten = any(gap.kind == GapKind.METRIC_RETENTION_SHORT for gap in gathered.gaps)
+    kept_from: list[datetime] = []
     for position, fetched in enumerate(gathered.charts):
         chart, old = fetched.chart, kept.get(fetched.chart.query.name)
-        if not chart.drawable and old is not None and _has_points(old):
+        if old is not None and (forgotten or not chart.drawable) and _has_points(old):
+            kept_from.append(old.fetched_at)
             continue
         metric_snapshots.save(session, _values(postmortem, position, fetched, now))
         if fetched.problem is not None:
             gap = Gap(fetched.problem, where=chart.query.name, reason=chart.missing)
             _state(session, postmortem, gap, f"{SCOPE}:{chart.query.name}")
+    all_kept = bool(gathered.charts) and len(kept_from) == len(gathered.charts)
+    for gap in gathered.gaps:
+        if gap.kind == GapKind.METRIC_RETENTION_SHORT and all_kept:
+            continue  # every chart was fetched while Prometheus still had the window
+        if gap.kind == GapKind.PROMETHEUS_UNREACHABLE and kept_from:
+            gap = replace(gap, where=format_utc_minute(min(kept_from)))
+        _state(session, postmortem, gap, SCOPE)
     if gathered.charts or not gathered.gaps:
         metric_snapshots.drop_others(
             session, postmortem.id, [f.chart.query.name for f in gathered.charts]

@@ -247,3 +247,22 @@ def test_a_retention_shorter_than_the_window_is_a_stated_gap(
     data_gaps = report_markdown(sandbox).split("## Data gaps", 1)[1].split("\n## ", 1)[0]
     assert "- Prometheus keeps less than the incident window (1 day: nothing before " in data_gaps
     assert "and the window starts 2026-11-24 13:24 UTC), so the metrics of its start" in data_gaps
+
+
+def test_republished_with_prometheus_stopped_the_chart_fetched_before_stays(
+    sandbox: Sandbox, people: Driver, db: sessionmaker[Session], prometheus: PrometheusProcess
+) -> None:
+    seeded(sandbox, db)
+    postmortem_id = _about_checkout(db)
+    people.slash_command(ALICE, CHANNEL, "publish")
+    told(sandbox, ALICE, "Published")
+    (before,) = _charts(db, postmortem_id)
+    prometheus.stop()
+
+    people.slash_command(ALICE, CHANNEL, "publish")
+    told(sandbox, ALICE, "Updated")
+
+    assert _charts(db, postmortem_id) == (before,)
+    data_gaps = report_markdown(sandbox).split("## Data gaps", 1)[1].split("\n## ", 1)[0]
+    assert "Prometheus could not be reached" in data_gaps
+    assert "the charts are as fetched " in data_gaps

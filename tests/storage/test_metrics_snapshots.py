@@ -94,9 +94,38 @@ def test_prometheus_down_later_keeps_the_chart_and_states_the_gap_once(
     assert kept.drawable and kept.missing is None
     said = [gap.describe() for gap in _gaps(sessions, postmortem_id) if gap.kind == down.kind]
     assert said == [
-        "Prometheus could not be reached (Prometheus at http://p:9090 did not answer), so the "
-        "incident's metrics and the alerts' history are not in the report."
+        "Prometheus could not be reached (Prometheus at http://p:9090 did not answer): the "
+        "charts are as fetched 2026-12-01 12:00 UTC, and alerts since then are not in the timeline."
     ]
+
+
+def test_prometheus_down_before_any_fetch_says_the_metrics_are_not_in_the_report(
+    sessions: sessionmaker[Session],
+) -> None:
+    postmortem_id = _postmortem(sessions)
+    down = Gap(GapKind.PROMETHEUS_UNREACHABLE, reason="HTTP 503")
+    unreached = Fetched(_chart(missing="Prometheus unreachable"))
+    _record(sessions, Gathered(_plan(postmortem_id), charts=(unreached,), gaps=(down,)))
+    (gap,) = [g for g in _gaps(sessions, postmortem_id) if g.kind == down.kind]
+    assert gap.describe().endswith(
+        "the incident's metrics and the alerts' history are not in the report."
+    )
+    assert _charts(sessions, postmortem_id)[0].missing == "Prometheus unreachable"
+
+
+def test_past_its_retention_the_chart_fetched_while_whole_stays_and_no_gap_is_stated(
+    sessions: sessionmaker[Session],
+) -> None:
+    postmortem_id = _postmortem(sessions)
+    _record(sessions, Gathered(_plan(postmortem_id), charts=(Fetched(_chart(0.01, 0.2, 0.3)),)))
+
+    short = Gap(GapKind.METRIC_RETENTION_SHORT, reason="1 day: nothing before …")
+    tail_only = Fetched(_chart(0.3))  # what is left of the window: its end
+    _record(sessions, Gathered(_plan(postmortem_id), charts=(tail_only,), gaps=(short,)))
+
+    (kept,) = _charts(sessions, postmortem_id)
+    assert [p.value for p in kept.series[0].points] == [0.01, 0.2, 0.3]
+    assert not [g for g in _gaps(sessions, postmortem_id) if g.kind == short.kind]
 
 
 def test_an_empty_chart_is_a_named_gap_until_a_fetch_finds_data(
