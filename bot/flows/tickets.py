@@ -29,6 +29,7 @@ from bot.slack.names import UserNames
 from bot.trackers.base import Ticket, Tracker
 from bot.trackers.drafts import draft, marker
 from bot.trackers.errors import TrackerError
+from storage.repositories.followup_claims import Claim
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ def file_missing(deps: Deps, client: WebClient, team_id: str, postmortem_id: int
     tracker = tracker_of(deps, batch.system)
     if tracker is None or not batch.items or batch.target is None:
         return None
-    return _file(deps, client, tracker, batch.target, batch.items)
+    return _file(deps, client, tracker, batch.target, team_id, batch.items)
 
 
 def file_one(deps: Deps, client: WebClient, actor: Actor, item_id: int) -> str:
@@ -98,32 +99,75 @@ def file_one(deps: Deps, client: WebClient, actor: Actor, item_id: int) -> str:
         return f"That item already has its ticket: {url}"
     if tracker is None or batch.target is None:
         return NO_TRACKER
-    return _file(deps, client, tracker, batch.target, batch.items).words()
+    return _file(deps, client, tracker, batch.target, actor.team_id, batch.items).words()
 
 
 def _file(
-    deps: Deps, client: WebClient, system: Tracker, target: str, items: Sequence[Untracked]
+    deps: Deps,
+    client: WebClient,
+    system: Tracker,
+    target: str,
+    team_id: str,
+    items: Sequence[Untracked],
 ) -> Filing:
+    """File the items nobody else is filing now: each is claimed before the tracker is
+    asked (a second click, or a click racing publish, finds the claim and files nothing)."""
+    claims, busy = _claim(deps, team_id, items)
+    mine = [u for u in items if u.item.id in claims]
     names, done = UserNames(client), []
     try:
-        found = system.find(target, [marker(u.item.id) for u in items])
-        for untracked in items:
+        found = system.find(target, [marker(u.item.id) for u in mine]) if mine else {}
+        for untracked in mine:
             ticket = found.get(marker(untracked.item.id))
             if ticket is None:
                 owner = names.name(untracked.owner_id) if untracked.owner_id else None
                 ticket = system.create(target, draft(replace(untracked.item, owner=owner)))
             with deps.sessions.begin() as session:
                 ticket_service.record(session, untracked.item.id, ticket.url)
+                ticket_service.filed(session, claims.pop(untracked.item.id))
             done.append((untracked.item.code, ticket))
     except TrackerError as error:
         logger.warning(
             "ticket filing stopped tracker=%s error=%s", system.name, type(error).__name__
         )
-        left = len(items) - len(done)
+        left = len(mine) - len(done)
         problem = (
             f"{system.name} refused: {escape(str(error))} "
             f"{left} item{'s' if left != 1 else ''} still without a ticket; "
             "publish again or press Create ticket once it is fixed."
         )
-        return Filing(tuple(done), problem)
-    return Filing(tuple(done), None)
+        return Filing(tuple(done), _busy_words(busy, problem))
+    finally:
+        if claims:  # not filed (refused): claimable again at once
+            with deps.sessions.begin() as session:
+                for claim in claims.values():
+                    ticket_service.unclaim_filing(session, claim)
+    return Filing(tuple(done), _busy_words(busy, None))
+
+
+def _claim(
+    deps: Deps, team_id: str, items: Sequence[Untracked]
+) -> tuple[dict[int, Claim], list[str]]:
+    """Claims on filing each item (by id), and the codes of those someone else is filing."""
+    claims: dict[int, Claim] = {}
+    busy: list[str] = []
+    with deps.sessions.begin() as session:
+        for untracked in items:
+            claim = ticket_service.claim_filing(
+                session, team_id, untracked.item.id, now=deps.clock()
+            )
+            if claim is None:
+                busy.append(untracked.item.code)
+            else:
+                claims[untracked.item.id] = claim
+    return claims, busy
+
+
+def _busy_words(busy: list[str], problem: str | None) -> str | None:
+    if not busy:
+        return problem
+    said = (
+        f"{', '.join(busy)} {'is' if len(busy) == 1 else 'are'} already being created "
+        "(another click or a publish); the link shows on the item once the tracker has it."
+    )
+    return f"{problem} {said}" if problem else said

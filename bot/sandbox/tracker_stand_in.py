@@ -1,5 +1,6 @@
 """What the tracker stand-ins (GitHub's, Jira's) share: the calls they record, refusals
-queued by the test, answers lost after filing, and the JSON body of a request.
+queued by the test, answers lost after filing, a slow answer (`delay_seconds`), and the
+JSON body of a request.
 
 A subclass says where it is mounted (`prefix`), answers a request (`_answer`), and says
 how its tracker words a queued refusal (`_refused`); `route` records every call.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +42,7 @@ class TrackerStandIn:
         self.calls: list[Call] = []
         self._refusals: list[Refusal] = []
         self._lost = 0
+        self.delay_seconds = 0.0  # every answer waits this long first, outside the lock
 
     def refuse(self, status: int, times: int = 1, headers: dict[str, str] | None = None) -> None:
         with self.lock:
@@ -50,6 +53,8 @@ class TrackerStandIn:
             self._lost += count
 
     def route(self, request: Request) -> Response:
+        if self.delay_seconds:  # a slow tracker: two requests are in flight together
+            time.sleep(self.delay_seconds)
         with self.lock:
             path = request.path.removeprefix(self.prefix)
             body = json_object(request.body)

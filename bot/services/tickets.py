@@ -315,3 +315,31 @@ def linked(
 
 def prune_sync_claims(session: Session, *, before: datetime) -> int:
     return ticket_rows.prune_claims(session, SYNC_KIND, before=before)
+
+
+FILING_KIND = "ticket_filing"  # the claim on creating an item's ticket, before the tracker call
+# A filing claim older than this belongs to a process that died mid-call: the next click
+# or publish takes it over (and finds by its marker a ticket that call filed).
+FILING_STALE = timedelta(minutes=2)
+
+
+def claim_filing(session: Session, team_id: str, item_id: int, *, now: datetime) -> Claim | None:
+    """Claim creating the item's ticket; None when someone is creating it now."""
+    return claim_rows.claim(
+        session,
+        Key(team_id, FILING_KIND, str(item_id), "create"),
+        now=now,
+        worker="tickets",
+        stale_before=now - FILING_STALE,
+        max_attempts=NOTE_ATTEMPTS,
+    )
+
+
+def filed(session: Session, claim: Claim) -> None:
+    """The ticket exists and is linked: the claim is done with."""
+    claim_rows.settle(session, claim.id, claim_rows.SENT)
+
+
+def unclaim_filing(session: Session, claim: Claim) -> None:
+    """Not filed (the tracker refused): the next click or publish may try at once."""
+    claim_rows.release(session, claim.id)
