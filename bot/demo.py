@@ -22,7 +22,7 @@ from typing import Any, TextIO
 import httpx
 
 from bot.core.slack_text import ts_to_datetime
-from bot.sandbox import Sandbox, prometheus_api, stopping
+from bot.sandbox import Sandbox, alertmanager_notify, prometheus_api, stopping
 from bot.sandbox.bot_process import BotProcess, bot_environment, running_bot
 from bot.sandbox.demo import PEOPLE, REPOSITORY, Trackers, mount_trackers, seed_demo_workspace
 from bot.sandbox.driver import Driver
@@ -30,6 +30,9 @@ from bot.sandbox.reading import readable, visible_text
 
 NAMES = {user_id: name for user_id, name, _, _ in PEOPLE}
 ALICE, BOB, CARMEN = "U0ALICE", "U0BOB", "U0CARMEN"
+# The demo incident's alert, as Prometheus' stand-in has it in ALERTS (less `alertstate`).
+DEMO_ALERT = {"alertname": "CheckoutErrorRate", "service": "checkout", "severity": "page"}
+DEMO_ALERT_SAYS = {"summary": "Checkout 5xx above 2%", "description": "error ratio 9% for 1m"}
 
 
 def run(out: TextIO, *, socket_mode: bool = False) -> int:
@@ -52,7 +55,9 @@ def _play_through(out: TextIO, *, socket_mode: bool) -> int:
         with (
             _prometheus_settings(seeded["prometheus"]) as metrics_env,
             running_bot(
-                sandbox, extra_env={**metrics_env, **trackers.settings}, socket_mode=socket_mode
+                sandbox,
+                extra_env={**metrics_env, **trackers.settings, **alertmanager_notify.SETTINGS},
+                socket_mode=socket_mode,
             ) as bot,
             Driver(
                 bot.url,
@@ -69,6 +74,7 @@ def _play_through(out: TextIO, *, socket_mode: bool) -> int:
             else:
                 play.heading(f"The bot is serving at {bot.url}")
             play.driver = driver
+            _alerts(play, bot.url)
             _start(play, seeded["incident"])
             _interview(play)
             _report(play)
@@ -85,6 +91,25 @@ def _prometheus_settings(url: str) -> Iterator[dict[str, str]]:
         charts = Path(folder) / "queries.toml"
         charts.write_text(prometheus_api.DEMO_QUERIES)
         yield {"PROMETHEUS_URL": url, "PROMETHEUS_QUERIES": str(charts)}
+
+
+def _alerts(play: _Play, bot_url: str) -> None:
+    """Alertmanager notified the bot while the incident ran, before anyone started the
+    post-mortem: kept, and filed on it when it starts (the same alert as Prometheus'
+    ALERTS series, so the report shows it once)."""
+    began = ts_to_datetime(play.sandbox.slack.messages(play.channel)[0]["ts"])
+    fired, resolved = began + timedelta(minutes=1), began + timedelta(minutes=13)
+    play.heading("Alertmanager notified the bot while it happened")
+    for ends_at in (None, resolved):
+        body = alertmanager_notify.notification(
+            DEMO_ALERT, DEMO_ALERT_SAYS, starts_at=fired, ends_at=ends_at
+        )
+        answer = alertmanager_notify.send(bot_url, body)
+        at = ends_at or fired
+        play.line(
+            f"  POST /alertmanager/webhook: {DEMO_ALERT['alertname']} {body['status']} "
+            f"at {at:%H:%M} UTC → {answer.status_code}"
+        )
 
 
 def _start(play: _Play, incident: str) -> None:
