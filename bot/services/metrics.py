@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot.core.metrics import MetricChart, Point, Query, Series, aligned, step_for, window_around
 from bot.core.milestones import window
 from bot.core.timeline import METRICS_GAPS, Gap, GapKind, TimelineEntry, format_utc_minute
+from bot.prometheus.alerts import PREFIX as ALERTS_PREFIX
 from bot.services import milestones, postmortems
 from bot.services.timeline_rows import to_row
 from storage.models import MetricSnapshot, Postmortem, TimelineGap
@@ -102,6 +103,10 @@ def record(session: Session, gathered: Gathered, *, now: datetime) -> None:
         metric_snapshots.drop_others(
             session, postmortem.id, [f.chart.query.name for f in gathered.charts]
         )
+    if gathered.alerts is not None and not forgotten:
+        # What Prometheus says now replaces what it said before (the service named since).
+        keys = [entry.source_key for entry in gathered.alerts]
+        metric_snapshots.drop_alert_lines_but(session, postmortem.id, ALERTS_PREFIX, keys)
     if gathered.alerts:
         timeline.add_all_unless_exist(session, [to_row(e, postmortem) for e in gathered.alerts])
 

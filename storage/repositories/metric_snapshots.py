@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from storage.db import changed_rows
-from storage.models import MetricSnapshot, TimelineEvent, TimelineGap
+from storage.models import FactorEvidence, MetricSnapshot, TimelineEvent, TimelineGap
 from storage.upsert import insert_or_update
 
 KEY = ("postmortem_id", "name")
@@ -61,3 +61,20 @@ def timeline_span(session: Session, postmortem_id: int) -> tuple[datetime | None
     )
     first, last = session.execute(query).one()
     return first, last
+
+
+def drop_alert_lines_but(
+    session: Session, postmortem_id: int, prefix: str, keys: Collection[str]
+) -> int:
+    """Forget the post-mortem's monitoring lines keyed `prefix:…` other than `keys` (an
+    earlier fetch's, for another service or outside today's window), except those an
+    answer cites as evidence."""
+    cited = select(FactorEvidence.source_key).where(FactorEvidence.postmortem_id == postmortem_id)
+    statement = delete(TimelineEvent).where(
+        TimelineEvent.postmortem_id == postmortem_id,
+        TimelineEvent.source == "monitoring",
+        TimelineEvent.source_key.startswith(f"{prefix}:"),
+        TimelineEvent.source_key.not_in(list(keys)),
+        TimelineEvent.source_key.not_in(cited),
+    )
+    return changed_rows(session, statement)

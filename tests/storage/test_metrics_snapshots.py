@@ -15,7 +15,7 @@ from bot.core.timeline import ALERT_FIRING, Gap, GapKind, TimelineEntry
 from bot.services import metrics
 from bot.services import timeline as timeline_service
 from bot.services.metrics import Fetched, Gathered, Plan
-from storage.models import Postmortem, TimelineEvent
+from storage.models import FactorEvidence, Postmortem, TimelineEvent
 from storage.repositories import timeline, workspaces
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -165,6 +165,57 @@ def test_alert_lines_are_filed_once_however_often_they_are_fetched(
     with sessions() as session:
         rows = timeline.list_for(session, postmortem_id)
     assert [(row.kind, row.source_key) for row in rows] == [(ALERT_FIRING, firing.source_key)]
+
+
+def _firing(name: str, minute: int) -> TimelineEntry:
+    return TimelineEntry(
+        occurred_at=datetime(2026, 11, 24, 14, minute, tzinfo=UTC),
+        source="monitoring",
+        source_key=f"prom:{name}:0123456789ab:{1764078900 + 60 * minute}",
+        text=f"Alert {name} firing",
+        actor=name,
+        kind=ALERT_FIRING,
+    )
+
+
+def test_naming_the_service_later_drops_the_other_services_alerts_but_cited_ones(
+    sessions: sessionmaker[Session],
+) -> None:
+    postmortem_id = _postmortem(sessions)
+    checkout, search, cited = (
+        _firing("CheckoutErrors", 1),
+        _firing("SearchSlow", 2),
+        _firing("DiskFull", 3),
+    )
+    _record(sessions, Gathered(_plan(postmortem_id), alerts=(checkout, search, cited)))
+    with sessions.begin() as session:
+        session.add(
+            FactorEvidence(
+                team_id="T0ACME",
+                postmortem_id=postmortem_id,
+                chain=1,
+                source="monitoring",
+                source_key=cited.source_key,
+                message_ts="1764000000.000200",
+            )
+        )
+
+    _record(sessions, Gathered(_plan(postmortem_id), alerts=(checkout,)))
+
+    with sessions() as session:
+        keys = [row.source_key for row in timeline.list_for(session, postmortem_id)]
+    assert keys == [checkout.source_key, cited.source_key]
+
+
+def test_past_its_retention_an_empty_alerts_answer_forgets_no_line(
+    sessions: sessionmaker[Session],
+) -> None:
+    postmortem_id = _postmortem(sessions)
+    _record(sessions, Gathered(_plan(postmortem_id), alerts=(_firing("CheckoutErrors", 1),)))
+    short = Gap(GapKind.METRIC_RETENTION_SHORT, reason="1 day")
+    _record(sessions, Gathered(_plan(postmortem_id), alerts=(), gaps=(short,)))
+    with sessions() as session:
+        assert len(timeline.list_for(session, postmortem_id)) == 1
 
 
 def test_the_window_follows_the_timeline_until_the_milestones_are_known(
