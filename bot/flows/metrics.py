@@ -127,7 +127,7 @@ def _narrowed_words(wanted: dict[str, str]) -> str:
 
 
 def _days(kept: timedelta) -> str:
-    """"15 days", "1 day", "36 hours": how long Prometheus keeps its samples."""
+    """How long Prometheus keeps its samples, as people say it: "15 days", "1 day"."""
     if kept >= timedelta(days=1):
         amount, unit = kept / timedelta(days=1), "day"
     else:
