@@ -39,6 +39,7 @@ def post_opening(
         text=text,
         blocks=blocks,
         recover=recover,
+        since=postmortem.created_at,  # the opener is no older than its post-mortem's row
     )
     with deps.sessions.begin() as session:
         postmortems.record_thread(session, postmortem.id, sent.ts)

@@ -9,9 +9,12 @@ conversation is searched for the stamp (`conversations.history`, or `.replies` i
 thread, with `include_all_metadata`), and the message found is adopted rather than
 posted a second time.
 
-The search reads the newest `PAGES` pages of `PAGE_SIZE` messages: the message looked
-for was posted shortly before the crash, so it is among the newest. Without history
-(a missing `*:history` scope) the message is posted again, once, and that is logged.
+The search is bounded by the intent's time when the caller gives it (`since`: the
+message cannot be older than the record of the intent to post it): everything from
+`since` less `MARGIN` (clocks differ) is read, however many messages a busy channel got
+since, up to `SINCE_PAGES` pages. Without it, the newest `PAGES` pages of `PAGE_SIZE`
+messages are read. Without history (a missing `*:history` scope) the message is posted
+again, once, and that is logged.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -30,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 200
 PAGES = 5
+MARGIN = timedelta(minutes=5)  # between the database's clock and Slack's
+SINCE_PAGES = 250  # 50,000 messages since the intent: a bound on a runaway channel
 
 Message = dict[str, Any]
 
@@ -72,11 +78,13 @@ def post(
     blocks: list[dict[str, Any]] | None = None,
     thread_ts: str | None = None,
     recover: bool = False,
+    since: datetime | None = None,
     **options: Any,
 ) -> Sent:
-    """Post the stamped message; with `recover`, first adopt one an earlier attempt posted."""
+    """Post the stamped message; with `recover`, first adopt one an earlier attempt posted
+    (looked for from `since`, the intent's time, when given)."""
     if recover:
-        found = find(client, channel, stamp, thread_ts=thread_ts)
+        found = find(client, channel, stamp, thread_ts=thread_ts, since=since)
         if found is not None:
             logger.info("adopted earlier post stamp=%s ts=%s", stamp, found["ts"])
             return Sent(str(found["ts"]), recovered=True)
@@ -87,11 +95,17 @@ def post(
 
 
 def find(
-    client: WebClient, channel: str, stamp: Stamp, *, thread_ts: str | None = None
+    client: WebClient,
+    channel: str,
+    stamp: Stamp,
+    *,
+    thread_ts: str | None = None,
+    since: datetime | None = None,
 ) -> Message | None:
-    """The newest message carrying `stamp` (in `thread_ts`'s thread, if given); None if none
-    is found or the conversation cannot be read. A rate limit is raised: nothing is known."""
-    return find_where(client, channel, stamp.on, thread_ts=thread_ts, what=str(stamp))
+    """The newest message carrying `stamp` (in `thread_ts`'s thread, if given; posted since
+    `since`, if given); None if none is found or the conversation cannot be read. A rate
+    limit is raised: nothing is known."""
+    return find_where(client, channel, stamp.on, thread_ts=thread_ts, what=str(stamp), since=since)
 
 
 def find_where(
@@ -101,10 +115,12 @@ def find_where(
     *,
     thread_ts: str | None = None,
     what: str = "message",
+    since: datetime | None = None,
 ) -> Message | None:
-    """The newest message `wanted` accepts among the newest pages; None if none or unreadable."""
+    """The newest message `wanted` accepts among those since `since` (else the newest
+    pages); None if none or unreadable."""
     try:
-        for messages in _pages(client, channel, thread_ts):
+        for messages in _pages(client, channel, thread_ts, since):
             for message in sorted(messages, key=lambda m: float(m.get("ts") or 0), reverse=True):
                 if wanted(message):
                     return message
@@ -117,13 +133,20 @@ def find_where(
     return None
 
 
-def _pages(client: WebClient, channel: str, thread_ts: str | None) -> Iterator[list[Message]]:
+def _pages(
+    client: WebClient, channel: str, thread_ts: str | None, since: datetime | None
+) -> Iterator[list[Message]]:
     params: dict[str, Any] = {"channel": channel, "limit": PAGE_SIZE, "include_all_metadata": True}
+    pages = PAGES
+    if since is not None:
+        since = since if since.tzinfo else since.replace(tzinfo=UTC)  # SQLite's are naive
+        params["oldest"] = f"{(since - MARGIN).timestamp():.6f}"
+        pages = SINCE_PAGES
     method: Callable[..., Any] = client.conversations_history
     if thread_ts:
         method, params["ts"] = client.conversations_replies, thread_ts
     cursor: str | None = None
-    for _ in range(PAGES):
+    for _ in range(pages):
         answer = method(**params, cursor=cursor) if cursor else method(**params)
         yield list(answer.get("messages") or [])
         cursor = (answer.get("response_metadata") or {}).get("next_cursor")

@@ -190,3 +190,51 @@ def test_killed_mid_backfill_the_gap_is_stated_and_the_restart_finishes_it_by_it
     page_1 = sorted((m["ts"] for m in sandbox.slack.messages(CHANNEL)), key=float)[-999:]
     assert resumed[0]["latest"] == page_1[0], "read on from page 1's oldest: page 1 not again"
     assert len(resumed) == 3, "the rest in two pages, then what came since in one"
+
+
+def test_killed_before_the_opening_message_reached_slack_the_restart_posts_it_once(
+    sandbox: Sandbox, database_url: str, db: sessionmaker[Session]
+) -> None:
+    """The opener's `chat.postMessage` dies with the process, unheard: nothing to adopt."""
+    port = free_port()
+    with running_bot(sandbox, database_url=database_url, port=port, extra_env=SETTINGS) as bot:
+        sandbox.latency.hold("chat.postMessage")
+        driver = _driver(bot, sandbox)
+        assert driver.slash_command(ALICE, CHANNEL, "start Checkout 500s").status_code == 200
+        sandbox.wait_for(lambda: sandbox.latency.waiting("chat.postMessage") >= 1, timeout=WAIT)
+        os.kill(bot.process.pid, signal.SIGKILL)
+        assert bot.process.wait(timeout=WAIT) == -signal.SIGKILL
+        sandbox.latency.drop("chat.postMessage")
+    assert _stamped(sandbox, "postmortem_opened") == [], "Slack never heard of the opener"
+    assert _postmortem(db).thread_ts is None
+
+    with running_bot(sandbox, database_url=database_url, port=port, extra_env=SETTINGS) as bot:
+        driver = _driver(bot, sandbox)
+        sandbox.poll(lambda: _drained(db) and _postmortem(db).thread_ts, timeout=WAIT)
+        (opener,) = _stamped(sandbox, "postmortem_opened")
+        assert _postmortem(db).thread_ts == opener["ts"]
+        sandbox.wait_for(lambda: _questions(sandbox, opener["ts"]) == 1, timeout=WAIT)
+        assert driver.slash_command(ALICE, CHANNEL, "interview").status_code == 200
+        sandbox.wait_for(lambda: _questions(sandbox, opener["ts"]) == 2, timeout=WAIT)
+    assert len(_stamped(sandbox, "postmortem_opened")) == 1
+
+
+def test_the_opener_is_found_after_the_crash_under_1100_newer_messages(
+    sandbox: Sandbox, database_url: str, db: sessionmaker[Session]
+) -> None:
+    """Recovery reads the channel from the intent's time, not its newest 1,000 messages."""
+    port = free_port()
+    with running_bot(sandbox, database_url=database_url, port=port, extra_env=SETTINGS) as bot:
+        sandbox.latency.hold("chat.postMessage")
+        driver = _driver(bot, sandbox)
+        assert driver.slash_command(ALICE, CHANNEL, "start Checkout 500s").status_code == 200
+        _kill_while_held(sandbox, bot, "chat.postMessage")
+    (opener,) = _stamped(sandbox, "postmortem_opened")
+    for n in range(1100):  # the incident channel talks on while the bot is down
+        sandbox.slack.post_as_user(CHANNEL, ALICE, f"still seeing 500s ({n})")
+
+    with running_bot(sandbox, database_url=database_url, port=port, extra_env=SETTINGS):
+        sandbox.poll(lambda: _drained(db) and _postmortem(db).thread_ts, timeout=WAIT)
+        assert _postmortem(db).thread_ts == opener["ts"], "adopted, not posted again"
+        sandbox.wait_for(lambda: _questions(sandbox, opener["ts"]) == 1, timeout=WAIT)
+    assert len(_stamped(sandbox, "postmortem_opened")) == 1

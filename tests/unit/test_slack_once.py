@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from slack_sdk import WebClient
@@ -83,3 +84,24 @@ def test_an_unreadable_channel_finds_nothing_and_a_rate_limit_is_raised(
     with pytest.raises(SlackApiError) as refused:
         slack_once.find(client, CHANNEL, OPENED)
     assert refused.value.response["error"] == "ratelimited"
+
+
+def test_from_the_intents_time_a_stamp_under_1200_newer_messages_is_still_found(
+    sb: Sandbox, client: WebClient
+) -> None:
+    intent = datetime.now(UTC)
+    first = slack_once.post(client, CHANNEL, OPENED, text="Post-mortem started")
+    for n in range(1200):  # a busy channel after the crash: more than the newest 1,000
+        sb.slack.post_as_user(CHANNEL, "U0ALICE", f"update {n}")
+
+    assert slack_once.find(client, CHANNEL, OPENED) is None, "beyond the newest pages"
+    again = slack_once.post(
+        client, CHANNEL, OPENED, text="Post-mortem started", recover=True, since=intent
+    )
+
+    assert (again.recovered, again.ts) == (True, first.ts)
+    assert len(_bot_posts(sb)) == 1
+    asked = [c for c in sb.slack.calls if c.method == "conversations.history"]
+    assert float(asked[-1].params["oldest"]) == pytest.approx(
+        (intent - slack_once.MARGIN).timestamp()
+    )
