@@ -632,7 +632,8 @@ class MetricSnapshot(Base):
     """One configured chart of a post-mortem as Prometheus answered it, kept so the report
     reads the same after Prometheus' retention has passed, and no page view asks Prometheus.
 
-    `series` is JSON: `[{"labels": [[name, value], …], "points": [[unix, value], …]}, …]`;
+    `series` is JSON, flat arrays per series: `[{"labels": [[name, value], …], "t0": unix
+    ms, "dt": [ms after t0, …], "v": [value, …]}, …]` (`bot.services.metrics.dump_series`);
     `missing` the words for why there is nothing (or not everything) to draw, and
     `problem` which data gap that is (`bot.core.timeline.GapKind`)."""
 

@@ -35,6 +35,8 @@ class Point:
     value: float
 
     def __post_init__(self) -> None:
+        if self.at.tzinfo is UTC:
+            return  # already as kept (Prometheus' answers, stored series): a day's 57,600 points
         if self.at.utcoffset() is None:
             raise ValueError("a metric point needs a timezone-aware time")
         object.__setattr__(self, "at", self.at.astimezone(UTC))
