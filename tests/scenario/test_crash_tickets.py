@@ -10,8 +10,6 @@ taken back, the stamp is found in the thread and nothing is posted twice.
 
 from __future__ import annotations
 
-import os
-import signal
 from collections.abc import Iterator
 
 import pytest
@@ -24,6 +22,7 @@ from bot.sandbox.github_api import TOKEN, WEBHOOK_SECRET, GitHubState
 from bot.transaction_guard import calls_in_transaction
 from tests.scenario.conftest import INCIDENT_CHANNEL as CHANNEL
 from tests.scenario.report_seed import ALICE
+from tests.scenario.test_crash_posts import _kill_while_held
 from tests.scenario.test_durable import _open_items, db
 from tests.scenario.test_tickets import REPO, deliver, items, lines, seeded, told
 
@@ -66,10 +65,7 @@ def test_the_closed_issues_thread_line_survives_a_kill_after_the_200_and_is_said
         assert answer.status_code == 200 and answer.json()["recorded"] is True
         sandbox.wait_for(lambda: sandbox.latency.waiting("chat.postMessage") >= 1, timeout=WAIT)
         assert items(db)[0].status == "done", "the change is committed before the line"
-        os.kill(bot.process.pid, signal.SIGKILL)
-        assert bot.process.wait(timeout=WAIT) == -signal.SIGKILL
-        sandbox.latency.release("chat.postMessage")
-        sandbox.wait_for(lambda: sandbox.latency.waiting("chat.postMessage") == 0, timeout=WAIT)
+        _kill_while_held(sandbox, bot, "chat.postMessage")
     assert len(lines(sandbox, thread, "AI-001 is done")) == 1, "Slack finished the dead call"
 
     with running_bot(sandbox, database_url=database_url, port=port, extra_env=env) as bot:
@@ -99,10 +95,7 @@ def test_the_line_whose_post_never_reached_slack_is_posted_after_the_restart(
         sandbox.latency.hold("chat.postMessage")
         body, headers = github.set_state(REPO, 1, "closed")
         assert deliver(bot, body, headers).json()["recorded"] is True
-        sandbox.wait_for(lambda: sandbox.latency.waiting("chat.postMessage") >= 1, timeout=WAIT)
-        os.kill(bot.process.pid, signal.SIGKILL)
-        assert bot.process.wait(timeout=WAIT) == -signal.SIGKILL
-        sandbox.latency.drop("chat.postMessage")
+        _kill_while_held(sandbox, bot, "chat.postMessage", reaches_slack=False)
     assert lines(sandbox, thread, "AI-001 is done") == [], "Slack never took the line"
 
     with running_bot(sandbox, database_url=database_url, port=port, extra_env=env):
