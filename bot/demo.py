@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -162,6 +163,11 @@ def _interview(play: _Play) -> None:
         "*AI-002* recorded",
     )
     play.reply(ALICE, "done", "*The interview is complete.*")
+    # Alice backs F1 with the deploy line of the timeline, by the time on her own clock
+    # (Los Angeles); the report names the line by its UTC minute.
+    deploy = play.sandbox.slack.messages(play.channel)[1]
+    at = ts_to_datetime(deploy["ts"]).astimezone(ZoneInfo(PEOPLE[0][3])).strftime("%H:%M")
+    play.reply(ALICE, f"F1: see {at} deploy", "as evidence")
 
 
 def _report(play: _Play) -> None:

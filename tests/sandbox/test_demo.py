@@ -77,6 +77,8 @@ def test_the_demo_ignores_the_callers_dotenv_and_settings(
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     assert "*The interview is complete.*" in done.stdout
+    assert "attached this timeline line to *F1* as evidence" in done.stdout
+    assert "(evidence: " in done.stdout.split("The published report", 1)[1]
     assert_tickets_filed_and_one_closed(done.stdout)
     assert scratch_folders(environ) == []
 
