@@ -86,7 +86,8 @@ def _words(raw: str) -> tuple[str, ...]:
 # The whole reply: a factor's code, then `see HH:MM` and the words to look for.
 _STANDALONE = re.compile(
     r"^\s*[*_`]*F(?P<chain>\d{1,2})[*_`]*\s*[:\-–—]\s*see\s+(?:the\s+)?"
-    r"(?P<hour>[01]?\d|2[0-3]):(?P<minute>[0-5]\d)(?P<words>[^\n]*?)[\s.!]*$",
+    r"(?P<hour>[01]?\d|2[0-3]):(?P<minute>[0-5]\d)(?:\s?(?P<half>[ap])\.?m\b\.?)?"
+    r"(?P<words>[^\n]*?)[\s.!]*$",
     re.IGNORECASE,
 )
 # How far from the typed minute a line may be and still be the one meant.
@@ -127,9 +128,19 @@ def parse_citation(text: str) -> Citation | None:
     match = _STANDALONE.match(text)
     if match is None:
         return None
-    return Citation(
-        int(match["chain"]), int(match["hour"]), int(match["minute"]), _words(match["words"])
-    )
+    hour = _hour(int(match["hour"]), (match["half"] or "").lower())
+    if hour is None:
+        return None
+    return Citation(int(match["chain"]), hour, int(match["minute"]), _words(match["words"]))
+
+
+def _hour(hour: int, half: str) -> int | None:
+    """The 24-hour hour of "10:31" or "10:31pm"; None for "13:05pm"."""
+    if not half:
+        return hour
+    if not 1 <= hour <= 12:
+        return None
+    return hour % 12 + (12 if half == "p" else 0)
 
 
 def pick(citation: Citation, entries: tuple[TimelineEntry, ...], zone: tzinfo) -> Pick:

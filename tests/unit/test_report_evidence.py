@@ -39,12 +39,15 @@ def test_a_standalone_reply_naming_a_factor_and_a_time_is_a_citation() -> None:
     assert parse_citation("F2: see 22:31 deploy") == Citation(2, 22, 31, ("deploy",))
     assert parse_citation("*F0* — see 9:05 the rollback.") == Citation(0, 9, 5, ("rollback",))
     assert parse_citation("f3: see 07:00") == Citation(3, 7, 0, ())
+    assert parse_citation("F2: see 10:31pm deploy") == Citation(2, 22, 31, ("deploy",))
+    assert parse_citation("F1: see 12:05 a.m. rollback") == Citation(1, 0, 5, ("rollback",))
 
 
 def test_ordinary_answers_are_not_citations() -> None:
     assert parse_citation("The pool was lowered, see 22:31 deploy") is None
     assert parse_citation("F2 was the worst of it") is None
     assert parse_citation("F2: see 25:31 deploy") is None
+    assert parse_citation("F2: see 13:31pm deploy") is None
 
 
 def test_the_time_is_read_on_the_posters_clock_and_the_words_pick_the_line() -> None:
