@@ -8,7 +8,10 @@ An alert carries no Slack workspace, so the service is what ties it to a post-mo
   an alert named by no post-mortem's service is kept but shown to nobody.
 The window is the incident's (`bot.core.milestones.window`) widened by `MARGIN` on each
 side, open-ended while it is not resolved; before any milestone is known, from
-`BEFORE_OPENED` before the post-mortem was opened (or its `--since`) until now.
+`BEFORE_OPENED` before the post-mortem was opened (or its `--since`) until now. An open
+end stops `OPEN_FOR` after the window's start, so a post-mortem left unresolved and
+unpublished does not take every alert from then on; and a fresh alert is not offered to
+post-mortems opened more than `LOOKBACK` before it started.
 Pure: the core and the standard library.
 """
 
@@ -23,6 +26,9 @@ MARGIN = timedelta(hours=1)
 BEFORE_OPENED = timedelta(hours=2)
 # An alert stamped a little ahead of the bot's clock (another host's) is still "now".
 CLOCK_SKEW = timedelta(minutes=5)
+# Longer than an incident runs unresolved; an abandoned post-mortem's window closes then.
+OPEN_FOR = timedelta(days=3)
+LOOKBACK = timedelta(days=30)
 
 Window = tuple[datetime, datetime]
 
@@ -31,8 +37,11 @@ def window(known: Milestones, *, opened_at: datetime, now: datetime) -> Window:
     """The span an alert must start in to belong to the post-mortem."""
     start, end = rules.window(known)
     if start is None:
-        return opened_at - BEFORE_OPENED, now + CLOCK_SKEW
-    return start - MARGIN, (end + MARGIN) if end is not None else now + CLOCK_SKEW
+        begins = opened_at - BEFORE_OPENED
+        return begins, min(now + CLOCK_SKEW, begins + OPEN_FOR)
+    if end is not None:
+        return start - MARGIN, end + MARGIN
+    return start - MARGIN, min(now + CLOCK_SKEW, start + OPEN_FOR)
 
 
 def same_service(

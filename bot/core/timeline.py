@@ -9,6 +9,7 @@ Pure: standard library only.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -111,10 +112,11 @@ def merge(*streams: Iterable[TimelineEntry]) -> list[TimelineEntry]:
 def _collapse_twins(ordered: list[TimelineEntry]) -> list[TimelineEntry]:
     kept: list[TimelineEntry] = []
     absorbed: set[int] = set()
+    alike = _alerts_alike(ordered)
     for index, entry in enumerate(ordered):
         if index in absorbed:
             continue
-        twin = _find_twin(ordered, index, absorbed)
+        twin = _find_twin(ordered, index, absorbed, alike)
         if twin is not None:
             absorbed.add(twin)
             entry = _combine(entry, ordered[twin])
@@ -123,12 +125,33 @@ def _collapse_twins(ordered: list[TimelineEntry]) -> list[TimelineEntry]:
     return sorted(kept, key=order_key)
 
 
-def _find_twin(ordered: list[TimelineEntry], index: int, absorbed: set[int]) -> int | None:
+_Alike = dict[tuple[str | None, str | None], list[int]]
+
+
+def _alerts_alike(ordered: list[TimelineEntry]) -> _Alike:
+    """The positions of the alert lines of each kind and actor, in time order: an alert
+    storm puts hundreds of lines in one minute, and each looks only among its own."""
+    alike: _Alike = {}
+    for index, entry in enumerate(ordered):
+        if entry.source == "monitoring" and _feed(entry) is not None:
+            alike.setdefault((entry.kind, entry.actor), []).append(index)
+    return alike
+
+
+def _find_twin(
+    ordered: list[TimelineEntry], index: int, absorbed: set[int], alike: _Alike
+) -> int | None:
     entry = ordered[index]
     if entry.kind is None or _feed(entry) is None:
         return None
-    same = _twins if entry.source == "pagerduty" else _alert_twins
-    for later in range(index + 1, len(ordered)):
+    if entry.source == "pagerduty":
+        later_ones: Iterable[int] = range(index + 1, len(ordered))
+        same = _twins
+    else:
+        positions = alike[(entry.kind, entry.actor)]
+        later_ones = positions[bisect.bisect_right(positions, index) :]
+        same = _alert_twins
+    for later in later_ones:
         other = ordered[later]
         if other.occurred_at - entry.occurred_at > SAME_HAPPENING:
             return None

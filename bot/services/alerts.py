@@ -38,19 +38,27 @@ class Recorded:
 def record(
     session: Session, notification: Notification, *, single_workspace: bool, now: datetime
 ) -> Recorded:
-    """Keep every alert of `notification` and file each on the post-mortems it matches."""
-    new = sum(
-        kept.keep(session, _values(alert, notification, now)) for alert in notification.alerts
+    """Keep every alert of `notification` and file each new one on the post-mortems it
+    matches. A resend files nothing: its first delivery did, and a post-mortem started,
+    given its service or its milestones since then filed it itself (`file_kept`)."""
+    fresh = [
+        alert
+        for alert in notification.alerts
+        if kept.keep(session, _values(alert, notification, now))
+    ]
+    repeated = len(notification.alerts) - len(fresh)
+    if not fresh:
+        return Recorded(new=0, repeated=repeated, filed=0)
+    services = {alert.service for alert in fresh if alert.service}
+    opened_after = min(alert.starts_at for alert in fresh) - matching.LOOKBACK
+    candidates = kept.open_postmortems_for(
+        session, services, unnamed_too=single_workspace, opened_after=opened_after
     )
-    services = {alert.service for alert in notification.alerts if alert.service}
-    candidates = kept.open_postmortems_for(session, services, unnamed_too=single_workspace)
     filed = 0
     for postmortem in candidates:
-        taken = _matching(
-            session, postmortem, notification.alerts, single_workspace=single_workspace, now=now
-        )
+        taken = _matching(session, postmortem, fresh, single_workspace=single_workspace, now=now)
         filed += _file(session, postmortem, taken)
-    return Recorded(new=new, repeated=len(notification.alerts) - new, filed=filed)
+    return Recorded(new=len(fresh), repeated=repeated, filed=filed)
 
 
 def file_kept(
@@ -92,12 +100,12 @@ def _window(session: Session, postmortem: Postmortem, now: datetime) -> matching
 
 
 def _file(session: Session, postmortem: Postmortem, alerts: Sequence[Alert]) -> int:
-    rows = [to_row(entry, postmortem) for alert in alerts for entry in entries_of(alert)]
-    if not rows:
-        return 0
-    have = timeline.by_keys(session, postmortem.id, "monitoring", [r.source_key for r in rows])
-    fresh = {row.source_key: row for row in rows if row.source_key not in have}
-    return timeline.add_all_unless_exist(session, list(fresh.values()))
+    rows = {  # by key: a firing comes with its resolution too, and may be filed already
+        entry.source_key: to_row(entry, postmortem)
+        for alert in alerts
+        for entry in entries_of(alert)
+    }
+    return timeline.add_all_unless_exist(session, list(rows.values())) if rows else 0
 
 
 def _values(alert: Alert, notification: Notification, now: datetime) -> dict[str, object]:

@@ -47,12 +47,15 @@ def starting_between(
 
 
 def open_postmortems_for(
-    session: Session, services: Collection[str], *, unnamed_too: bool
+    session: Session, services: Collection[str], *, unnamed_too: bool, opened_after: datetime
 ) -> list[Postmortem]:
-    """The unpublished post-mortems about one of `services`, and with `unnamed_too`
-    (single-workspace mode) those that name no service: who may take a fresh alert."""
+    """The unpublished post-mortems opened after `opened_after` about one of `services`,
+    and with `unnamed_too` (single-workspace mode) those that name no service: who may
+    take a fresh alert."""
     about: ColumnElement[bool] = Postmortem.service.in_(list(services)) if services else false()
     if unnamed_too:
         about = or_(about, Postmortem.service.is_(None))
-    query = select(Postmortem).where(Postmortem.published_at.is_(None), about)
+    query = select(Postmortem).where(
+        Postmortem.published_at.is_(None), Postmortem.created_at >= opened_after, about
+    )
     return list(session.scalars(query.order_by(Postmortem.id)))

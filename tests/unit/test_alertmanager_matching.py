@@ -59,3 +59,16 @@ def test_a_post_mortem_naming_none_takes_any_alert_only_when_the_bot_serves_one_
     assert same_service(None, "payments", single_workspace=True)
     assert same_service(None, None, single_workspace=True)
     assert not same_service(None, "payments", single_workspace=False)
+
+
+def test_a_post_mortem_left_unresolved_stops_taking_alerts_three_days_in() -> None:
+    later = OPENED + timedelta(days=10)
+
+    unnamed = window(_known(), opened_at=OPENED, now=later)
+    started = window(_known(started=OPENED), opened_at=OPENED, now=later)
+
+    assert within(OPENED + timedelta(days=2), unnamed)
+    assert not within(OPENED + timedelta(days=3), unnamed), "3 days from 2 h before opening"
+    assert within(OPENED + timedelta(days=3), started)
+    assert not within(OPENED + timedelta(days=3, minutes=1), started)
+    assert not within(later, unnamed) and not within(later, started)

@@ -76,3 +76,21 @@ def test_two_alertmanager_alerts_with_the_same_labels_are_both_kept() -> None:
     first, second = (entries_of(alert)[0] for alert in _alerts())
 
     assert len(merge([first, second])) == 2
+
+
+def test_in_an_alert_storm_each_alert_meets_its_own_twin_and_no_other() -> None:
+    """300 pods' alerts in one minute from both feeds: 300 lines, each Alertmanager's."""
+    alert = _alerts()[0]
+    pods = [
+        replace(alert, labels=(*alert.labels, ("pod", f"p{n:03}")), fingerprint=f"{n:016x}")
+        for n in range(300)
+    ]
+    from_alertmanager = [entries_of(pod)[0] for pod in pods]
+    from_alerts = [
+        replace(_from_alerts_series(pod, seconds_later=n % 50), source_key=f"prom:pod{n}")
+        for n, pod in enumerate(pods)
+    ]
+
+    merged = merge(from_alerts, from_alertmanager)
+
+    assert sorted(e.source_key for e in merged) == sorted(e.source_key for e in from_alertmanager)
