@@ -167,7 +167,8 @@ def cited(notice: CitationNotice) -> str:
     who = f"{mention(notice.user_id)} attached" if notice.user_id else "Attached"
     return (
         f"{who} this timeline line to *{escape(notice.label)}* as evidence; "
-        f"the report links it:\n{_entry_line(notice.chosen, notice.zone)}"
+        f"the report links it ({escape(notice.zone)} time):\n"
+        f"{_entry_line(notice.chosen, notice.zone)}"
     )
 
 
