@@ -53,6 +53,7 @@ from bot.http import (
     pagerduty_requests,
     slack_requests,
 )
+from bot.http.socket_mode import SocketModeLink
 from bot.inbox import Worker, health
 from bot.inbox.recording import runner_of
 from bot.inbox.replay import SlackReplay
@@ -295,8 +296,7 @@ def _connect_slack(
             settings, "SLACK_APP_TOKEN", lambda: checks.apps_connections_open(app_token=app_token)
         )
         # The handler connects to the URL asked for here instead of asking again.
-        handler = SocketModeHandler(bolt, app_token)
-        handler.client.wss_uri = opened["url"]
+        handler = SocketModeLink(bolt, app_token, url=opened["url"])
         handler.connect()
         return bolt, handler
     return bolt, None

@@ -108,6 +108,16 @@ class Driver:
         event_id = event_id or f"Ev0SANDBOX{next(self._event_ids):06d}"
         ws = self.sb.team(team) if team else self.sb.slack
         wrapped = payloads.envelope(ws, event, event_id)
+        return self.deliver_callback(wrapped, retry_num=retry_num, retry_reason=retry_reason)
+
+    def deliver_callback(
+        self,
+        wrapped: dict[str, Any],
+        *,
+        retry_num: int | None = None,
+        retry_reason: str = "http_timeout",
+    ) -> httpx.Response:
+        """Deliver an `event_callback` body as given (a test's own shape of one)."""
         if self.socket_mode:
             attempt = (retry_num or 0, retry_reason if retry_num else "")
             return self._over_socket("events_api", wrapped, retry=attempt)

@@ -1,4 +1,32 @@
-"""Scenario fixtures: the real bot process, a sandbox Slack, and a driver that signs like Slack."""
+"""Scenario fixtures: the real bot process, a sandbox Slack, and a driver that signs like Slack.
+
+Slack reaches an app two ways, so the scenarios that concern Slack's requests run in both:
+`slack_mode` is "http" (signed POSTs to /slack/events) or "socket" (envelopes over the
+sandbox's Socket Mode WebSocket, acknowledged by the bot; `bot.sandbox.socket_mode`).
+A test runs in both when it is in a module of BOTH_MODES and takes the `bot` or `driver`
+fixture (or takes `slack_mode` itself, as test_report's and test_timeline's bot fixtures
+and test_interview's restart halfway do). The transport does not depend on the database, so Socket Mode runs
+on SQLite only. Running all of it twice would add the whole suite's time again; this
+adds about 40 tests (some 6 minutes of CI).
+
+Run in HTTP only, and why:
+  test_durable, test_readonly  what Slack is answered (503, Retry headers, /healthz) while
+                               the database cannot record or the bot stops; over Socket
+                               Mode that answer is "no ack", which test_socket_mode covers
+  test_replicas                replicas behind one HTTP address
+  test_oauth                   the OAuth install routes and multi-workspace installs:
+                               HTTP by nature (Socket Mode apps are not distributed)
+  test_serve_migrate           the start of `serve`, before any request
+  test_report_page, test_report_fidelity, test_reminders, test_crash_posts,
+  test_tickets_jira, test_tickets_sync, the metrics and alert modules
+                               report pages, scheduled jobs, crash recovery, trackers' and
+                               monitoring webhooks: the Slack requests they send are the
+                               same kinds the modules run in both already send
+and, within the modules run in both, the tests named in HTTP_ONLY_TESTS (a forged
+signature, a PagerDuty webhook: no Slack request at all), and those that start their own
+bot with settings of their own (test_checklist's team without a pager, test_history_shapes'
+:star: team, test_tickets' GitHub scenarios).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +42,64 @@ from bot.transaction_guard import calls_in_transaction
 from storage.db import make_engine, make_sessionmaker
 
 INCIDENT_CHANNEL = "C0INCIDENT"
+# The scenario modules that run over Socket Mode too (see the module docstring).
+BOTH_MODES = frozenset(
+    {
+        "test_checklist",
+        "test_factor_links",
+        "test_followup_edges",
+        "test_history_shapes",
+        "test_interview",
+        "test_interview_flow",
+        "test_limits",
+        "test_milestones",
+        "test_modal_errors",
+        "test_report",
+        "test_start",
+        "test_tickets",
+        "test_timeline",
+        "test_uninstall_events",
+        "test_socket_mode",
+    }
+)
+HTTP_ONLY_TESTS = frozenset(
+    {
+        "test_start.py::test_a_forged_signature_is_refused_and_changes_nothing",
+        "test_timeline.py::test_a_forged_pagerduty_webhook_is_refused_and_a_retried_one_kept_once",
+    }
+)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`slack_mode`: both for the modules in BOTH_MODES, else HTTP alone."""
+    if "slack_mode" not in metafunc.fixturenames:
+        return
+    module = metafunc.module.__name__.rsplit(".", 1)[-1]
+    modes = ["http", "socket"] if module in BOTH_MODES else ["http"]
+    if f"{module}.py::{metafunc.function.__name__}" in HTTP_ONLY_TESTS:
+        modes = ["http"]
+    if module == "test_socket_mode":
+        modes = ["socket"]
+    metafunc.parametrize("slack_mode", modes, indirect=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Socket Mode on SQLite only: the transport does not depend on the database."""
+    kept, dropped = [], []
+    for item in items:
+        params = getattr(item, "callspec", None)
+        params = params.params if params is not None else {}
+        both = params.get("slack_mode") == "socket" and params.get("database_url") == "postgresql"
+        (dropped if both else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+@pytest.fixture
+def slack_mode(request: pytest.FixtureRequest) -> str:
+    """How Slack reaches the bot: "http" or "socket" (see the module docstring)."""
+    return str(getattr(request, "param", "http"))
 
 
 @pytest.fixture
@@ -32,8 +118,11 @@ def sandbox(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
 
 
 @pytest.fixture
-def bot(sandbox: Sandbox, database_url: str) -> Iterator[BotProcess]:
-    with running_bot(sandbox, database_url=database_url) as bot:
+def bot(sandbox: Sandbox, database_url: str, slack_mode: str) -> Iterator[BotProcess]:
+    socket_mode = slack_mode == "socket"
+    with running_bot(sandbox, database_url=database_url, socket_mode=socket_mode) as bot:
+        if socket_mode:
+            sandbox.socket_mode.wait_connected()
         yield bot
         # No Slack, PagerDuty or tracker call was made while a transaction was open.
         inside = calls_in_transaction(bot.log())
@@ -41,12 +130,13 @@ def bot(sandbox: Sandbox, database_url: str) -> Iterator[BotProcess]:
 
 
 @pytest.fixture
-def driver(bot: BotProcess, sandbox: Sandbox) -> Driver:
+def driver(bot: BotProcess, sandbox: Sandbox, slack_mode: str) -> Driver:
     return Driver(
         bot_url=bot.url,
         signing_secret=bot.signing_secret,
         sandbox=sandbox,
         pagerduty_secret=bot.pagerduty_secret,
+        socket_mode=slack_mode == "socket",
     )
 
 

@@ -9,7 +9,6 @@ and app posts on history messages as Slack does; the payloads are published ones
 from __future__ import annotations
 
 import itertools
-import json
 from typing import Any
 
 from sqlalchemy import select
@@ -17,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.sandbox import Sandbox, payloads
 from bot.sandbox.bot_process import running_bot
-from bot.sandbox.driver import SLACK_PATH, Driver
+from bot.sandbox.driver import Driver
 from storage.db import make_engine, make_sessionmaker
 from storage.models import TimelineEvent, TimelineMark
 from tests import published
@@ -107,8 +106,7 @@ def _deliver(driver: Driver, sandbox: Sandbox, event: dict[str, Any], **outer: A
     """An event_callback as Slack sends it, with the envelope fields a test overrides."""
     body = payloads.envelope(sandbox.slack, event, f"Ev0SHAPES{next(_ids):04d}")
     body.update(outer)
-    answer = driver.signed_post(SLACK_PATH, json.dumps(body).encode(), "application/json")
-    return answer.status_code
+    return driver.deliver_callback(body).status_code
 
 
 def test_slack_connect_events_and_an_edit_without_inner_ts_reach_the_timeline(

@@ -64,21 +64,30 @@ class InterviewThread:
         return self.sb.wait_for(found)[-1]
 
 
-def driver_for(bot: BotProcess, sandbox: Sandbox) -> Driver:
-    return Driver(bot.url, bot.signing_secret, sandbox, bot.pagerduty_secret)
+def driver_for(bot: BotProcess, sandbox: Sandbox, *, socket_mode: bool = False) -> Driver:
+    return Driver(
+        bot.url, bot.signing_secret, sandbox, bot.pagerduty_secret, socket_mode=socket_mode
+    )
 
 
 def today_in(zone: str) -> date:
     return datetime.now(UTC).astimezone(ZoneInfo(zone)).date()
 
 
-def test_a_full_interview_with_a_restart_halfway(sandbox: Sandbox, database_url: str) -> None:
-    with running_bot(sandbox, database_url=database_url) as bot:
-        thread = open_interview(sandbox, driver_for(bot, sandbox))
+def test_a_full_interview_with_a_restart_halfway(
+    sandbox: Sandbox, database_url: str, slack_mode: str
+) -> None:
+    socket_mode = slack_mode == "socket"  # the restarted bot opens a new connection
+    with running_bot(sandbox, database_url=database_url, socket_mode=socket_mode) as bot:
+        if socket_mode:
+            sandbox.socket_mode.wait_connected()
+        thread = open_interview(sandbox, driver_for(bot, sandbox, socket_mode=socket_mode))
         answer_the_opening_questions(thread)
         dig_the_first_chain(thread)
         dig_a_second_chain_and_call_it_systemic(thread)
-    with running_bot(sandbox, database_url=database_url) as bot:
+    with running_bot(sandbox, database_url=database_url, socket_mode=socket_mode) as bot:
+        if socket_mode:
+            sandbox.socket_mode.wait_connected(opened=2)
         # The same driver, so event ids stay unique across the restart as Slack's are.
         thread.driver.bot_url = bot.url
         resume_after_the_restart(thread)

@@ -32,17 +32,27 @@ ANNOUNCE = "C0ANNOUNCE"
 
 
 @pytest.fixture
-def announcing_bot(sandbox: Sandbox, database_url: str) -> Iterator[BotProcess]:
+def announcing_bot(sandbox: Sandbox, database_url: str, slack_mode: str) -> Iterator[BotProcess]:
     sandbox.slack.add_channel(ANNOUNCE, "incident-reports", members=(ALICE, BOB))
     # Bob is an admin: he publishes post-mortems Alice leads (README "Who may do what").
     env = {"REPORT_ANNOUNCE_CHANNEL": ANNOUNCE, "POSTMORTEM_ADMINS": BOB}
-    with running_bot(sandbox, database_url=database_url, extra_env=env) as bot:
+    socket_mode = slack_mode == "socket"
+    with running_bot(
+        sandbox, database_url=database_url, extra_env=env, socket_mode=socket_mode
+    ) as bot:
+        if socket_mode:
+            sandbox.socket_mode.wait_connected()
         yield bot
 
 
 @pytest.fixture
-def signer(announcing_bot: BotProcess, sandbox: Sandbox) -> Iterator[Driver]:
-    with Driver(announcing_bot.url, announcing_bot.signing_secret, sandbox) as driver:
+def signer(announcing_bot: BotProcess, sandbox: Sandbox, slack_mode: str) -> Iterator[Driver]:
+    with Driver(
+        announcing_bot.url,
+        announcing_bot.signing_secret,
+        sandbox,
+        socket_mode=slack_mode == "socket",
+    ) as driver:
         yield driver
 
 

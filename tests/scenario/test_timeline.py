@@ -43,19 +43,31 @@ def _vectors(fixtures: Path) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def timeline_bot(sandbox: Sandbox, database_url: str, fixtures: Path) -> Iterator[BotProcess]:
+def timeline_bot(
+    sandbox: Sandbox, database_url: str, fixtures: Path, slack_mode: str
+) -> Iterator[BotProcess]:
     secrets = ",".join(sorted({vector["secret"] for vector in _vectors(fixtures)}))
     sandbox.slack.add_channel(CHANNEL, "inc-checkout-2025", members=(ALICE, BOB), created=CREATED)
+    socket_mode = slack_mode == "socket"
     with running_bot(
-        sandbox, database_url=database_url, extra_env={"PAGERDUTY_WEBHOOK_SECRET": secrets}
+        sandbox,
+        database_url=database_url,
+        extra_env={"PAGERDUTY_WEBHOOK_SECRET": secrets},
+        socket_mode=socket_mode,
     ) as bot:
+        if socket_mode:
+            sandbox.socket_mode.wait_connected()
         yield bot
 
 
 @pytest.fixture
-def signer(timeline_bot: BotProcess, sandbox: Sandbox) -> Iterator[Driver]:
-    """Signs Slack requests; PagerDuty bodies go out with the fixtures' own signatures."""
-    with Driver(timeline_bot.url, timeline_bot.signing_secret, sandbox) as driver:
+def signer(timeline_bot: BotProcess, sandbox: Sandbox, slack_mode: str) -> Iterator[Driver]:
+    """Signs Slack requests (or sends them over Socket Mode); PagerDuty bodies go out with
+    the fixtures' own signatures."""
+    socket_mode = slack_mode == "socket"
+    with Driver(
+        timeline_bot.url, timeline_bot.signing_secret, sandbox, socket_mode=socket_mode
+    ) as driver:
         yield driver
 
 
