@@ -111,6 +111,8 @@ class TimelineEvent(Base):
     __table_args__ = (
         UniqueConstraint("postmortem_id", "source", "source_key", name="uq_timeline_source_key"),
         Index("ix_timeline_postmortem_time", "postmortem_id", "occurred_at"),
+        # Whose post-mortems: the App Home finds those a person spoke in (bot.services.home).
+        Index("ix_timeline_team_actor", "team_id", "actor"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.home_views import INTERVIEW, LEAD, PUBLISHED, TOOK_PART
 from bot.services import home as home_service
 from bot.services import postmortems
-from storage.models import ActionItem, Answer, TimelineEvent
+from storage.models import ActionItem, Answer, Base, TimelineEvent
 from storage.repositories import reports
 
 ACME, GLOBEX = "T0ACME", "T0GLOBEX"
@@ -126,3 +129,14 @@ def test_the_report_page_link_is_the_live_share_and_items_stay_in_the_workspace(
     urls = {pm.id: pm.report_url for pm in lead.postmortems}
     assert urls[login] == "https://pm.example.com/postmortems/tok3n"
     assert list(urls.values()).count(None) == 1, "the unshared one has no page"
+
+
+def test_the_migration_indexes_the_timeline_by_speaker_as_the_model_says(engine: Engine) -> None:
+    indexes = {
+        ix["name"]: ix["column_names"] for ix in inspect(engine).get_indexes("timeline_events")
+    }
+    assert indexes["ix_timeline_team_actor"] == ["team_id", "actor"]
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection)
+        drift = [d for d in compare_metadata(context, Base.metadata) if "timeline" in repr(d)]
+    assert drift == []
