@@ -66,8 +66,9 @@ HOW = {
     "timeline": (
         "mark key lines with :pushpin: or `/postmortem event`, set `/postmortem milestone "
         "resolved`; a message removed on purpose: `/postmortem gap ack deleted`; no pager "
-        "used: `/postmortem gap ack pagerduty [why]`; history unreadable: invite the bot to "
-        "the channel, then `/postmortem start` again"
+        "used: `/postmortem gap ack pagerduty [why]`; metrics that cannot be had: `/postmortem "
+        "gap ack metrics [why]`; history unreadable: invite the bot to the channel, then "
+        "`/postmortem start` again"
     ),
     "factors": "answer the why-chains in the thread; `branch` starts another chain",
     "items": "reply `AI-001 @owner by Friday, high` in the thread with what is missing",

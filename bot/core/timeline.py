@@ -278,6 +278,8 @@ class Gap:
     reason: str | None = None
     # A person said it is on purpose (`/postmortem gap ack`): noted, no longer a failure.
     acknowledged_by: str | None = None
+    # Their words, for a gap whose `reason` is already the system's (a metrics gap).
+    note: str | None = None
 
     @classmethod
     def pagerduty_not_linked(cls) -> Gap:
@@ -320,6 +322,8 @@ class Gap:
             return said
         if self.kind == GapKind.MESSAGES_DELETED:
             return f"{said} {ACKNOWLEDGED_WORDS}"
+        if self.kind in METRICS_GAPS:
+            return f"{said} Acknowledged: {(self.note or 'known and accepted').rstrip('.')}."
         return f"{said} Acknowledged: {(self.reason or NO_PAGER).rstrip('.')}."
 
 

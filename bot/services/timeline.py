@@ -13,8 +13,9 @@ from dataclasses import replace
 from sqlalchemy.orm import Session
 
 from bot.core.milestones import Name, durations
-from bot.core.timeline import Gap, GapKind
+from bot.core.timeline import METRICS_GAPS, Gap, GapKind
 from bot.core.timeline_view import TimelineView
+from bot.services import gaps as gaps_service
 from bot.services import milestones, postmortems
 from bot.services.timeline_rows import stored_entries
 from storage.models import Postmortem, TimelineGap
@@ -49,6 +50,10 @@ def _no_pager(ack: TimelineGap | None) -> Gap:
     )
 
 
+def _accepted(gap: Gap, ack: TimelineGap) -> Gap:
+    return replace(gap, acknowledged_by=ack.acknowledged_by, note=ack.reason)
+
+
 def _gaps(stored: list[TimelineGap], postmortem: Postmortem, deleted: int) -> list[Gap]:
     """Recorded gaps, then derived ones; deleted messages people acknowledged as removed
     on purpose are a noted gap of their own, and only later deletions stay unexplained."""
@@ -66,6 +71,9 @@ def _gaps(stored: list[TimelineGap], postmortem: Postmortem, deleted: int) -> li
     if postmortem.pagerduty_incident_id is None:
         no_pager = next((row for row in acks if row.kind == GapKind.PAGERDUTY_NOT_LINKED), None)
         found.insert(0, _no_pager(no_pager))
+    metrics_ack = next((row for row in acks if row.kind == gaps_service.METRICS_ACKNOWLEDGED), None)
+    if metrics_ack is not None:
+        found = [_accepted(gap, metrics_ack) if gap.kind in METRICS_GAPS else gap for gap in found]
     ack = next((row for row in acks if row.kind == GapKind.MESSAGES_DELETED), None)
     on_purpose = min(deleted, gaps.acknowledged_count(ack) or 0) if ack else 0
     if deleted - on_purpose:

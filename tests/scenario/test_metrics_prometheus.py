@@ -193,6 +193,19 @@ def test_prometheus_stopped_the_report_still_publishes_and_names_the_gap(
     assert "Prometheus could not be reached" in markdown
     assert "the incident's metrics and the alerts' history are not in the report" in markdown
 
+    # The team knows why: said once, the gap stays noted through the next publish's fetch.
+    people.slash_command(ALICE, CHANNEL, "gap ack metrics Prometheus was being moved")
+    told(sandbox, ALICE, "Noted: the missing metrics are known (Prometheus was being moved)")
+    people.slash_command(ALICE, CHANNEL, "publish")
+    noted = "Acknowledged: Prometheus was being moved."
+    sandbox.wait_for(
+        lambda: any(
+            noted in f["content"].decode()
+            for f in sandbox.slack.files
+            if f["filename"].startswith("postmortem-")
+        )
+    )
+
 
 @pytest.fixture
 def unconfigured_bot(sandbox: Sandbox, database_url: str, tmp_path: Path) -> Iterator[BotProcess]:

@@ -1,6 +1,6 @@
-"""Acknowledging deleted messages as removed on purpose, on SQLite and PostgreSQL: the
-timeline's view notes them, only deletions made after stay an open gap, and another
-workspace's post-mortem is untouched."""
+"""Acknowledging deleted messages as removed on purpose, no pager, and missing metrics, on
+SQLite and PostgreSQL: the timeline's view notes them, only deletions made after stay an
+open gap, and another workspace's post-mortem is untouched."""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core.timeline import GapKind
+from bot.core.timeline import METRICS_GAPS, GapKind
 from bot.errors import BadArguments
 from bot.services import capture, gaps, postmortems
 from bot.services import timeline as timeline_service
+from storage.models import TimelineGap
+from storage.repositories import gaps as repo_gaps
+from storage.repositories import metric_snapshots
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 CHANNEL = "C0INCIDENT"
@@ -101,3 +104,56 @@ def test_no_pager_acknowledged_keeps_its_reason_beside_deletions_and_only_in_its
         gaps.acknowledge_no_pagerduty(
             session, "T0OTHER", CHANNEL, reason="x" * 301, by="U0A", now=NOW
         )
+
+
+def state_metrics_gap(sessions: sessionmaker[Session], postmortem_id: int, team: str) -> None:
+    """What a fetch with Prometheus down leaves: the metrics gaps stated afresh."""
+    with sessions.begin() as session:
+        metric_snapshots.clear_gaps(session, postmortem_id, [k.value for k in METRICS_GAPS])
+        repo_gaps.record(
+            session,
+            TimelineGap(
+                team_id=team,
+                postmortem_id=postmortem_id,
+                kind=GapKind.PROMETHEUS_UNREACHABLE.value,
+                scope="metrics",
+                reason="connection refused",
+            ),
+        )
+
+
+def metrics_gaps(sessions: sessionmaker[Session], postmortem_id: int) -> list[tuple[str, bool]]:
+    with sessions() as session:
+        view = timeline_service.view(session, postmortem_id)
+    return [(g.describe(), bool(g.acknowledged_by)) for g in view.gaps if g.kind in METRICS_GAPS]
+
+
+def test_missing_metrics_acknowledged_stay_noted_after_the_next_fetch_states_them_again(
+    sessions: sessionmaker[Session],
+) -> None:
+    ours, theirs = start(sessions), start(sessions, team="T0OTHER")
+    with sessions.begin() as session, pytest.raises(BadArguments, match="no metrics gap"):
+        gaps.acknowledge_metrics(session, "T0SANDBOX", CHANNEL, reason="", by="U0BOB", now=NOW)
+    state_metrics_gap(sessions, ours, "T0SANDBOX")
+    state_metrics_gap(sessions, theirs, "T0OTHER")
+
+    with sessions.begin() as session:
+        shown = gaps.acknowledge_metrics(
+            session,
+            "T0SANDBOX",
+            CHANNEL,
+            reason=" Prometheus was\tbeing moved ",
+            by="U0BOB",
+            now=NOW,
+        )
+    assert shown == "Prometheus was being moved"
+    [(said, noted)] = metrics_gaps(sessions, ours)
+    assert noted and "(connection refused)" in said, "the system's reason stays"
+    assert said.endswith("Acknowledged: Prometheus was being moved.")
+    assert metrics_gaps(sessions, theirs)[0][1] is False, "another workspace's stays open"
+
+    state_metrics_gap(sessions, ours, "T0SANDBOX")  # the publish's fetch states it again
+    assert metrics_gaps(sessions, ours)[0][1] is True
+    with sessions.begin() as session:  # no words: the default reason
+        gaps.acknowledge_metrics(session, "T0SANDBOX", CHANNEL, reason="", by="U0A", now=NOW)
+    assert metrics_gaps(sessions, ours)[0][0].endswith("Acknowledged: known and accepted.")

@@ -106,15 +106,19 @@ def timeline(invocation: Invocation) -> None:
 
 @FAMILY.subcommand(
     "gap",
-    usage="gap ack deleted | gap ack pagerduty [why]",
-    summary="say the deleted messages were removed on purpose, or that no PagerDuty incident "
-    "is on purpose (the team uses no pager); the checklist then holds",
+    usage="gap ack deleted | gap ack pagerduty [why] | gap ack metrics [why]",
+    summary="say the deleted messages were removed on purpose, that no PagerDuty incident "
+    "is on purpose (the team uses no pager), or that the missing metrics are known; the "
+    "checklist then holds",
 )
 def gap(invocation: Invocation) -> None:
     """A noted gap acknowledged as on purpose no longer fails the checklist."""
     words = [w.lower() for w in invocation.command.words]
     if words[:2] == ["ack", "pagerduty"]:
         _ack_no_pagerduty(invocation)
+        return
+    if words[:2] == ["ack", "metrics"]:
+        _ack_metrics(invocation)
         return
     if words != ["ack", "deleted"]:
         raise BadArguments(f"Usage: `/postmortem {invocation.command.usage}`")
@@ -130,10 +134,30 @@ def gap(invocation: Invocation) -> None:
     invocation.respond(response_type="ephemeral", text=gaps.acknowledged_words(count))
 
 
+def _ack_metrics(invocation: Invocation) -> None:
+    """`gap ack metrics [why]`: the missing charts are known; the words after it say why."""
+    deps = invocation.deps
+    with deps.sessions.begin() as session:
+        shown = gaps.acknowledge_metrics(
+            session,
+            invocation.team_id,
+            invocation.channel_id,
+            reason=_why(invocation),
+            by=invocation.user_id,
+            now=deps.clock(),
+        )
+    invocation.respond(response_type="ephemeral", text=gaps.metrics_words(quote(shown)))
+
+
+def _why(invocation: Invocation) -> str:
+    """The words after `gap ack <what>`, as typed (empty when none were)."""
+    typed = invocation.command.typed.split(None, 2)
+    return as_typed(typed[2]) if len(typed) > 2 else ""
+
+
 def _ack_no_pagerduty(invocation: Invocation) -> None:
     """`gap ack pagerduty [why]`: no incident on purpose; the words after it are the reason."""
-    typed = invocation.command.typed.split(None, 2)
-    reason = as_typed(typed[2]) if len(typed) > 2 else ""
+    reason = _why(invocation)
     deps = invocation.deps
     with deps.sessions.begin() as session:
         shown = gaps.acknowledge_no_pagerduty(
