@@ -12,11 +12,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.clients import build_client
 from bot.config import Settings
 from bot.errors import BadArguments
 from bot.flows import ticket_status
 from bot.inbox.worker import Handle, Permanent, Retry
+from storage.repositories import installations
 from storage.repositories.inbox import Claimed
+from storage.secrets import TokenCipher, UnreadableSecret
 
 SOURCES = ticket_status.SOURCES
 
@@ -38,7 +41,7 @@ class TicketReplay:
         if owed is None:
             return
         try:
-            ticket_status.say(self._sessions, self._slack, owed)
+            ticket_status.say(self._sessions, self._slack_of(owed.change.team_id), owed)
         except SlackApiError as error:
             if error.response.get("error") != "ratelimited":
                 raise
@@ -46,6 +49,21 @@ class TicketReplay:
             raise Retry(
                 float(after) if after else None, "Slack rate-limited the ticket note"
             ) from None
+
+    def _slack_of(self, team_id: str) -> WebClient:
+        """Who says the line: the bot of SLACK_BOT_TOKEN, or in multi-workspace mode the
+        item's workspace's installed bot (its token read now: an uninstall ends it)."""
+        if not self._settings.oauth:
+            return self._slack
+        cipher = TokenCipher.from_setting(self._settings.require_token_encryption_key())
+        try:
+            with self._sessions() as session:
+                row = installations.get(session, team_id, cipher)
+        except UnreadableSecret as error:
+            raise Permanent(f"the installation of {team_id} is unreadable: {error}") from None
+        if row is None or not row.get("bot_token"):
+            raise Permanent(f"no installation of {team_id}: the line is not said")
+        return build_client(self._settings, token=str(row["bot_token"]))
 
 
 def by_source(slack: Handle, tickets: Handle) -> Handle:
