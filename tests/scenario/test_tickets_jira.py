@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -29,6 +30,7 @@ from bot.slack.interview_blocks import ITEM_TICKET
 from bot.trackers.signing import signature
 from bot.transaction_guard import calls_in_transaction
 from storage.db import make_engine, make_sessionmaker
+from tests.followup_seed import remind
 from tests.scenario.conftest import INCIDENT_CHANNEL as CHANNEL
 from tests.scenario.report_seed import ALICE, BOB
 from tests.scenario.test_tickets import items, lines, processed, report_markdown, seeded, told
@@ -251,3 +253,25 @@ def test_the_jira_webhook_edge_refuses_before_reading_and_without_its_secret(
     answer = httpx.post(f"{bot.url}/jira/webhook", content=other, headers=signed)
     assert answer.status_code == 401
     assert answer.json()["error"] == "JIRA_WEBHOOK_SECRET is not configured"
+
+
+def test_an_issue_moved_to_done_with_no_webhook_is_done_after_a_sync(
+    sandbox: Sandbox,
+    jira: JiraState,
+    people: Driver,
+    db: sessionmaker[Session],
+    jira_bot: BotProcess,
+) -> None:
+    thread = seeded(sandbox, db)
+    in_project(people, sandbox)
+    people.slash_command(ALICE, CHANNEL, "publish")
+    told(sandbox, ALICE, "Published")
+    jira.move("OPS-1", "Done", "done")  # its webhook never reaches the bot
+    env = {"JIRA_URL": jira.site, "JIRA_EMAIL": EMAIL, "JIRA_API_TOKEN": TOKEN}
+
+    out = remind(sandbox, jira_bot.database_url, datetime.now(UTC), env=env)
+    assert "tracker_sync: 1 changed, 1 same" in out
+    sandbox.poll(lambda: items(db)[0].status == "done")
+    sandbox.wait_for(lambda: lines(sandbox, thread, "AI-001 is done"))
+    asked = jira.calls_to("GET", "/rest/api/3/issue/OPS-1")
+    assert asked and items(db)[1].status == "open"
