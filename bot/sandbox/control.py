@@ -291,7 +291,10 @@ class Control:
     @contextmanager
     def delivering(self) -> Iterator[Callable[..., Answer]]:
         """Yields `after(response, done, private_to=None)`, which checks the bot's answer,
-        waits until it has gone quiet and reports what it said since the block began."""
+        waits until it has gone quiet and reports what it said since the block began.
+        A bot connected over Socket Mode gets Slack's requests there, any other over HTTP."""
+        self.driver.socket_mode = self.sb.socket_mode.connections > 0
+        over = "Socket Mode" if self.driver.socket_mode else "HTTP"
         before, began = observing.snapshot(self.ws), time.monotonic()
 
         def after(response: httpx.Response, done: dict[str, Any], private_to: str = "") -> Answer:
@@ -307,7 +310,7 @@ class Control:
             ack = self._ack(response, done.get("channel", ""), private_to)
             return {
                 "done": done,
-                "bot": {"status": response.status_code, "ms": ms},
+                "bot": {"status": response.status_code, "ms": ms, "over": over},
                 "said": [
                     *ack,
                     *said,

@@ -15,6 +15,7 @@ from bot.sandbox import github_api, jira_api, prometheus_api
 from bot.sandbox.github_api import GitHubState
 from bot.sandbox.jira_api import JiraState
 from bot.sandbox.sandbox import Sandbox
+from bot.sandbox.slack_api import APP_TOKEN
 
 PEOPLE = (
     ("U0ALICE", "alice", "Alice Chen", "America/Los_Angeles"),
@@ -151,6 +152,10 @@ def describe(
     lines += ["  postmortem-bot migrate", "  postmortem-bot serve"]
     lines.append(
         f"(the export lines also work as a .env there). The sandbox delivers to {bot_url}."
+    )
+    lines.append(
+        f"For Socket Mode add `export SLACK_APP_TOKEN={APP_TOKEN}`: the sandbox then sends "
+        "Slack's requests over its WebSocket."
     )
     lines.append("")
     lines.append("Then act as the people, from any terminal:")

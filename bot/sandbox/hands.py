@@ -119,7 +119,10 @@ def print_outcome(answer: Mapping[str, Any], out: TextIO) -> None:
     where = f" (in thread {done['thread_ts']})" if done.get("thread_ts") else ""
     posted = f"  [ts {done['ts']}]" if "replies" in done else ""  # a message they posted
     print(f"{done['who']}: {done['text']}{where}{posted}", file=out)
-    print(f"  the bot answered HTTP {bot['status']} in {bot['ms']} ms", file=out)
+    if bot.get("over") == "Socket Mode":
+        print(f"  the bot acknowledged over Socket Mode in {bot['ms']} ms", file=out)
+    else:
+        print(f"  the bot answered HTTP {bot['status']} in {bot['ms']} ms", file=out)
     said = answer.get("said") or []
     if not said:
         print("  (the bot said nothing)", file=out)

@@ -174,3 +174,16 @@ def test_a_bot_that_is_not_running_is_one_line_and_the_message_stays(
     assert f"the bot does not answer at {sandbox.bot_url}" in line
     assert ("alice", "is the bot up?") in [(m[1], m[2]) for m in messages(ok(sandbox.url, "show"))]
     assert httpx.get(f"{sandbox.url}/healthz").status_code == 200
+
+
+def test_a_bot_on_socket_mode_is_driven_by_hand_over_the_websocket(sandbox: HandSandbox) -> None:
+    """The banner's SLACK_APP_TOKEN: the bot connects to the sandbox's Socket Mode, and
+    the people's commands go to it there."""
+    assert "export SLACK_APP_TOKEN=xapp-" in sandbox.banner
+    port = int(sandbox.bot_url.rsplit(":", 1)[1])
+    with running_bot(sandbox.url, port=port, socket_mode=True):
+        helped = ok(sandbox.url, "slash", "--as", "alice", "/postmortem help")
+        assert "the bot acknowledged over Socket Mode in " in helped
+        assert "(only alice sees)" in helped and "/postmortem start" in helped
+        ok(sandbox.url, "slash", "--as", "alice", "/postmortem start Checkout errors")
+        show_until(sandbox.url, "Checkout errors")
