@@ -49,6 +49,10 @@ def load(path: Path | None) -> Catalog:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise ConfigError(SETTING, f"cannot read {path}: {error.strerror}") from None
+    except UnicodeDecodeError as error:  # TOML is UTF-8; a file saved in Latin-1, UTF-16…
+        raise ConfigError(
+            SETTING, f"{path} is not UTF-8 text (byte {error.start}), as TOML must be"
+        ) from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(SETTING, f"{path} is not TOML: {error}") from None
     return parse(document, where=str(path))

@@ -59,6 +59,14 @@ def test_a_mistake_in_the_file_stops_the_start_naming_the_setting(
     assert said in str(raised.value)
 
 
+def test_a_file_saved_in_another_encoding_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "queries.toml"
+    path.write_text("[[query]]\nname = 'Fehlerquote für checkout'\nexpr = 'up'\n", "latin-1")
+    with pytest.raises(ConfigError, match="PROMETHEUS_QUERIES") as raised:
+        queries.load(path)
+    assert "is not UTF-8 text (byte 31), as TOML must be" in str(raised.value)
+
+
 def test_a_missing_file_is_said() -> None:
     with pytest.raises(ConfigError, match="cannot read"):
         queries.load(Path("/nonexistent/queries.toml"))
