@@ -100,6 +100,25 @@ def build_client(
     )
 
 
+def without_rate_limit_waits(client: WebClient) -> WebClient:
+    """A copy of `client` (same token, URL, logger) whose 429s are raised at once instead
+    of waited out: for a history backfill, which pauses and resumes later from the inbox
+    rather than sleep in a worker (`bot.flows.channel_history`). Other retries are kept;
+    a client that waits for no 429 is returned as it is."""
+    if not any(isinstance(h, RateLimitErrorRetryHandler) for h in client.retry_handlers):
+        return client
+    return WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        logger=client.logger,
+        retry_handlers=[
+            handler
+            for handler in client.retry_handlers
+            if not isinstance(handler, RateLimitErrorRetryHandler)
+        ],
+    )
+
+
 def _pagerduty(settings: Settings, transport: httpx.BaseTransport | None) -> PagerDutyClient | None:
     if not settings.pagerduty_api_token:
         return None

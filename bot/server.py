@@ -46,6 +46,7 @@ from bot.clients import Clients, build_client, build_clients
 from bot.config import Settings
 from bot.documents import page as report_page
 from bot.errors import Unavailable, UpstreamError
+from bot.flows.deps import Deps
 from bot.http import (
     alertmanager_requests,
     github_requests,
@@ -55,12 +56,14 @@ from bot.http import (
 )
 from bot.http.socket_mode import SocketModeLink
 from bot.inbox import Worker, health
+from bot.inbox.backfills import BackfillReplay, with_backfills
 from bot.inbox.recording import runner_of
 from bot.inbox.replay import SlackReplay
 from bot.inbox.tickets import TicketReplay, by_source
 from bot.jobs import scheduler
 from bot.listeners.failures import unavailable
 from bot.shutdown import Drain, Gate, GracefulServer, RefuseWhileStopping
+from bot.templates import Templates
 from bot.transaction_guard import install as guard_transactions
 from storage import schema
 from storage.db import make_engine, make_sessionmaker
@@ -365,7 +368,7 @@ def _serve(
         worker_name=name,
         slack=clients.slack,
     )
-    worker = _start_worker(settings, sessions, bolt, name)
+    worker = _start_worker(settings, sessions, bolt, name, clients)
     stop_jobs = scheduler.start(settings, sessions=sessions, clients=clients)
     drain = Drain(
         settings.shutdown_grace_seconds, worker=worker, jobs=stop_jobs, socket_mode=socket_mode
@@ -385,15 +388,17 @@ def _serve(
 
 
 def _start_worker(
-    settings: Settings, sessions: sessionmaker[Session], bolt: App, name: str
+    settings: Settings, sessions: sessionmaker[Session], bolt: App, name: str, clients: Clients
 ) -> Worker:
     """The inbox worker, replaying what `bolt` recorded (and applying what the trackers
     said, `bot.inbox.tickets`); woken by each new record."""
     replay = SlackReplay(bolt)
     tickets = TicketReplay(sessions, bolt.client, settings)
+    deps = Deps(settings, sessions, clients, utcnow, Templates(settings.templates_dir))
+    backfills = BackfillReplay(deps)  # what Slack's rate limit paused (bot.inbox.backfills)
     worker = Worker(
         sessions,
-        by_source(replay.handle, tickets.handle),
+        with_backfills(by_source(replay.handle, tickets.handle), backfills.handle),
         worker_name=name,
         threads=settings.inbox_workers,
         lease_seconds=settings.inbox_lease_seconds,

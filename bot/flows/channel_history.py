@@ -13,19 +13,30 @@ states what is not read yet. One a crash cut short resumes from there the next t
 the channel is backfilled, which the inbox's replay of the interrupted `start` does by
 itself after the restart: no job of its own, since the inbox already runs every
 recorded request at least once.
+
+Slack's rate limit is not waited out here. Apps outside the Marketplace may read
+`conversations.history` and `.replies` once a minute, 15 messages a page (Slack's 2025
+terms); the bot learns that from the 429 and its Retry-After alone. The Slack client
+raises the 429 at once (`bot.clients.without_rate_limit_waits`) and the backfill
+returns `Paused`: where its walk stands (`harvest.Walk`, the very call refused), the
+windows left, the tally, and an estimate of the time left. The caller keeps that as
+an inbox item due after Retry-After (`bot.services.backfill_resume`), and the worker
+thread is free meanwhile; the resume takes the walk up with the call that was refused.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.clients import without_rate_limit_waits
 from bot.config import DEFAULT_KEY_REACTION
 from bot.core.gathering import HistoryOutcome, Tally
 from bot.core.spoken import OwnBot
@@ -57,24 +68,34 @@ def backfill_channel(
     progress_every: int = 2,
     clock: Callable[[], datetime] = utcnow,
     key_reaction: str = DEFAULT_KEY_REACTION,
-) -> HistoryOutcome:
-    """Read the channel's history into the timeline; the outcome says how much, and any gap.
+    resume: Plan | None = None,
+) -> HistoryOutcome | Paused:
+    """Read the channel's history into the timeline; the outcome says how much, and any
+    gap, or `Paused` when Slack's rate limit stopped it (`resume` takes it up again).
 
     Messages pinned or carrying `key_reaction` when read are filed key. A backfill a
     crash cut short (its progress is still recorded) resumes where it stopped."""
     with sessions.begin() as session:
         target = backfill.target(session, postmortem_id)
         left = progress.left_off(session, target)
-    tally, oldest, name = Tally(), None, None
+    plan = resume
+    tally, oldest, name = (Tally() if plan is None else plan.tally), None, None
     try:
         created, name = _channel_facts(client, target.channel_id)
         oldest = window_start(target.since, target.first_trigger, created)
-        reading = Reading(sessions, client, target, own, tally, clock, _where(name))
+        # The history walk's 429s pause the backfill; other calls wait them out as usual.
+        walking = without_rate_limit_waits(client)
+        reading = Reading(sessions, walking, target, own, tally, clock, _where(name))
         reading.marking = Marking(key_reaction, _pinned(client, target.channel_id))
-        for window in reading.windows(left, _slack_ts(oldest)):
-            reading.read(window, on_progress, progress_every)
+        if plan is None:
+            windows = reading.windows(left, _slack_ts(oldest))
+            plan = Plan(windows, tally=tally, started=clock().timestamp())
+        reading.run(plan, on_progress, progress_every)
     except SlackApiError as error:
-        gap = _slack_gap(str(error.response.get("error")), tally, name)
+        code = str(error.response.get("error"))
+        if code == RATE_LIMITED and plan is not None:
+            return _paused(plan, error, clock, oldest)
+        gap = _slack_gap(code, tally, name)
         return HistoryOutcome(tally, oldest, _record(sessions, target, gap))
     except Exception as error:
         # Stopping is right whatever went wrong, but the timeline must say it stopped.
@@ -87,6 +108,11 @@ def backfill_channel(
     return HistoryOutcome(tally, oldest, None)
 
 
+RATE_LIMITED = "ratelimited"
+# When a 429 names no Retry-After: Slack's non-Marketplace window.
+DEFAULT_RETRY_SECONDS = 60.0
+
+
 @dataclass(frozen=True)
 class Window:
     """Part of the history to read: from `oldest` up to `latest` (None: to now).
@@ -95,6 +121,100 @@ class Window:
     oldest: str | None
     latest: str | None
     tracked: bool
+
+
+@dataclass
+class Plan:
+    """What a backfill has left to read: `windows` in turn, the first one's walk under
+    way (`walk`, None before its first call), the oldest ts of a history page whose
+    threads are still being read (`pending`), what it read so far and since when
+    (`started`, a Unix time). Kept as JSON (`state`) while the backfill is paused."""
+
+    windows: list[Window]
+    tally: Tally
+    started: float
+    walk: harvest.Walk | None = None
+    pending: str | None = None
+    # The oldest top-level ts read so far: how far back the reading has got.
+    reached: str | None = None
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "windows": [asdict(window) for window in self.windows],
+            "tally": asdict(self.tally),
+            "started": self.started,
+            "walk": None if self.walk is None else self.walk.state(),
+            "pending": self.pending,
+            "reached": self.reached,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> Plan:
+        """ValueError, TypeError or KeyError when `state` is not a plan's."""
+        walk = state.get("walk")
+        return cls(
+            windows=[Window(**window) for window in state["windows"]],
+            tally=Tally(**state["tally"]),
+            started=float(state["started"]),
+            walk=None if walk is None else harvest.Walk.from_state(walk),
+            pending=state.get("pending"),
+            reached=state.get("reached"),
+        )
+
+
+@dataclass(frozen=True)
+class Paused:
+    """Slack's rate limit stopped the reading: resume `plan` in `after` seconds.
+    `left` estimates the time the rest will take at that pace (None: no way to tell);
+    `reached` is how far back it has read."""
+
+    plan: Plan
+    after: float
+    left: timedelta | None
+    reached: datetime | None
+
+
+def _paused(
+    plan: Plan, error: SlackApiError, clock: Callable[[], datetime], oldest: datetime | None
+) -> Paused:
+    after = retry_after(error)
+    newest = _newest(plan)
+    reached = float(plan.reached) if plan.reached else None
+    left = progress.estimate_left(
+        calls=plan.tally.pages,
+        newest=newest,
+        reached=reached,
+        oldest=oldest.timestamp() if oldest else None,
+        every=after,
+    )
+    logger.info(
+        "backfill paused by Slack's rate limit postmortem_pages=%s retry_after=%.0f",
+        plan.tally.pages,
+        after,
+    )
+    return Paused(
+        plan, after, left, None if reached is None else datetime.fromtimestamp(reached, UTC)
+    )
+
+
+def _newest(plan: Plan) -> float | None:
+    """The newest ts the tracked window reads from (None: up to now, as it began)."""
+    tracked = [w for w in plan.windows if w.tracked]
+    if not tracked:
+        return None
+    return float(tracked[0].latest) if tracked[0].latest else plan.started
+
+
+def retry_after(error: SlackApiError) -> float:
+    """The seconds a 429 asks to wait (Retry-After), at least 1."""
+    headers = {str(k).lower(): v for k, v in (error.response.headers or {}).items()}
+    value = headers.get("retry-after")
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return max(1.0, float(value)) if value is not None else DEFAULT_RETRY_SECONDS
+    except (TypeError, ValueError):
+        return DEFAULT_RETRY_SECONDS
 
 
 @dataclass
@@ -130,37 +250,47 @@ class Reading:
             Window(left.newest_ts, None, tracked=False),
         ]
 
-    def read(self, window: Window, on_progress: ProgressHook | None, every: int) -> None:
+    def run(self, plan: Plan, on_progress: ProgressHook | None, every: int) -> None:
+        """Read `plan`'s windows in turn; a refused call leaves `plan` saying what is left."""
+        while plan.windows:
+            self.read(plan.windows[0], plan, on_progress, every)
+            plan.windows.pop(0)
+            plan.walk, plan.pending = None, None
+
+    def read(
+        self, window: Window, plan: Plan, on_progress: ProgressHook | None, every: int
+    ) -> None:
         # The post-mortem's own thread is the retrospective, not the incident.
         skip = [self.target.thread_ts] if self.target.thread_ts else []
-        if not window.tracked:
-            with self.sessions.begin() as session:
-                progress.reading_newer(session, self.target, where=self.where)
-        # The oldest ts of a history page whose threads are still being read: the next
-        # history page (or the end) says they are all filed.
-        pending: str | None = None
-        for page in harvest.pages(
-            self.client,
-            self.target.channel_id,
-            oldest=window.oldest,
-            latest=window.latest,
-            skip_threads=skip,
-        ):
-            if page.thread_ts is None and pending is not None:
-                self._advance(window, pending)
-                pending = None
+        if plan.walk is None:
+            if not window.tracked:
+                with self.sessions.begin() as session:
+                    progress.reading_newer(session, self.target, where=self.where)
+            channel = self.target.channel_id
+            plan.walk = harvest.Walk(
+                channel, oldest=window.oldest, latest=window.latest, skip_threads=tuple(skip)
+            )
+        # plan.pending: the oldest ts of a history page whose threads are still being
+        # read: the next history page (or the end) says they are all filed.
+        for page in harvest.walk_pages(self.client, plan.walk):
+            if page.thread_ts is None and plan.pending is not None:
+                self._advance(window, plan.pending)
+                plan.pending = None
             _file_page(
                 self.sessions, self.target, page, self.own, self.tally, self.clock(), self.marking
             )
             if page.thread_ts is None and page.messages:
-                pending = min((m["ts"] for m in page.messages), key=float)
+                plan.pending = min((m["ts"] for m in page.messages), key=float)
+                if window.tracked:
+                    plan.reached = plan.pending
                 if not _opens_threads(page, skip):
-                    self._advance(window, pending)
-                    pending = None
+                    self._advance(window, plan.pending)
+                    plan.pending = None
             if on_progress is not None and self.tally.pages % every == 0:
                 on_progress(self.tally)
-        if pending is not None:
-            self._advance(window, pending)
+        if plan.pending is not None:
+            self._advance(window, plan.pending)
+            plan.pending = None
 
     def _advance(self, window: Window, read_down_to: str) -> None:
         if window.tracked:

@@ -17,6 +17,8 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 TIER_1 = 1
 TIER_2 = 20
@@ -52,6 +54,37 @@ SLACK_METHOD_LIMITS: dict[str, int] = {
 PER_CHANNEL_METHODS = frozenset({"chat.postMessage"})
 
 PAGERDUTY_LIMIT = 960  # requests per minute per API key
+
+# Slack's limit since 2025 for apps distributed outside the Marketplace (and new
+# unlisted ones): these two methods, one request per minute each, 15 messages a page.
+HISTORY_METHODS = frozenset({"conversations.history", "conversations.replies"})
+HISTORY_PAGE_SIZE = 15
+
+
+@dataclass(frozen=True)
+class HistoryLimit:
+    """The non-Marketplace limit on reading history: one call of each method in
+    `HISTORY_METHODS` per `seconds` per workspace (60 in Slack; a test takes a few), at
+    most `page_size` messages an answer whatever `limit` asked. A call over it is
+    answered as Slack does: HTTP 429, `ratelimited`, and the seconds to wait in
+    Retry-After; an app learns the limit from that alone."""
+
+    seconds: float = 60.0
+    page_size: int = HISTORY_PAGE_SIZE
+
+    def limiter(self) -> RateLimiter:
+        return RateLimiter(self.seconds)
+
+    def page(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """`params` with the page size cut to the limit's, for the methods it limits."""
+        if method not in HISTORY_METHODS:
+            return params
+        asked = params.get("limit")
+        try:
+            size = min(int(asked), self.page_size) if asked not in (None, "") else self.page_size
+        except (TypeError, ValueError):
+            return params  # the method refuses it as Slack would
+        return {**params, "limit": size}
 
 
 def slack_limits(overrides: bool | Mapping[str, int | None]) -> dict[str, int | None]:

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from bot.sandbox.latency import Latency
 from bot.sandbox.pagerduty_api import PagerDutyState
-from bot.sandbox.rate_limits import PAGERDUTY_LIMIT, RateLimiter
+from bot.sandbox.rate_limits import PAGERDUTY_LIMIT, HistoryLimit, RateLimiter
 from bot.sandbox.server import Route, Router, ServerThread
 from bot.sandbox.slack_oauth import SlackInstalls
 from bot.sandbox.slack_state import SlackWorkspace
@@ -50,6 +50,7 @@ class Sandbox:
         port: int = 0,
         pagerduty_rate_limit: int | None = PAGERDUTY_LIMIT,
         trigger_ttl_seconds: float | None = None,
+        history_limit: HistoryLimit | None = None,
     ) -> None:
         self._state = threading.Condition(threading.RLock())
         self.limiter = RateLimiter(rate_window_seconds)
@@ -63,6 +64,8 @@ class Sandbox:
         self._server: ServerThread | None = None
         self._mounts: dict[str, Route] = {}
         self.latency = Latency(changed=self._changed)
+        # Slack's 2025 limit for apps outside the Marketplace (`HistoryLimit`), if set.
+        self.history_limit = history_limit
         # The app's Socket Mode connections (one app, whichever workspace an envelope is from).
         self.socket_mode = SocketMode(self.slack.app_id, host=host)
 
@@ -70,7 +73,12 @@ class Sandbox:
         if self._server is None:
             self.socket_mode.start()
             router = Router(
-                self.installs, self.pagerduty, self._mounts, self.latency, self.socket_mode
+                self.installs,
+                self.pagerduty,
+                self._mounts,
+                self.latency,
+                self.socket_mode,
+                history_limit=self.history_limit,
             )
             self._server = ServerThread(self._host, self._port, router)
             self._server.start()

@@ -26,7 +26,12 @@ from typing import Any
 from bot.sandbox import slack_api, slack_files, slack_interactive
 from bot.sandbox.latency import Latency
 from bot.sandbox.pagerduty_api import PagerDutyState
-from bot.sandbox.rate_limits import rate_key, retry_after_header
+from bot.sandbox.rate_limits import (
+    HISTORY_METHODS,
+    HistoryLimit,
+    rate_key,
+    retry_after_header,
+)
 from bot.sandbox.slack_model import SlackFailure
 from bot.sandbox.slack_oauth import SlackInstalls
 from bot.sandbox.slack_state import Call, SlackWorkspace
@@ -58,8 +63,12 @@ class Router:
         mounts: Mapping[str, Route] | None = None,
         latency: Latency | None = None,
         socket_mode: SocketMode | None = None,
+        history_limit: HistoryLimit | None = None,
     ) -> None:
         self.installs = installs
+        # Slack's limit on reading history for apps outside the Marketplace, when set.
+        self.history_limit = history_limit
+        self._history_limiter = history_limit.limiter() if history_limit else None
         self.socket_mode = socket_mode
         self.latency = latency or Latency()
         self.slack = installs.first
@@ -134,6 +143,10 @@ class Router:
             return 200, {"ok": False, "error": "unknown_method", "req_method": method}, {}
         channel = params.get("channel") or params.get("channel_id")
         wait = ws.limiter.acquire(rate_key(method, channel), ws.limits.get(method))
+        if wait is None and self._history_limiter is not None and method in HISTORY_METHODS:
+            wait = self._history_limiter.acquire(f"{ws.team_id}:{method}", 1)
+        if self.history_limit is not None and wait is None:
+            params = self.history_limit.page(method, params)
         if wait is not None:
             return (
                 429,

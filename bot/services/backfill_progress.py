@@ -12,7 +12,9 @@ timeline.md and the report say what is missing, and the next backfill of the cha
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
@@ -73,3 +75,25 @@ def _state_gap(session: Session, target: Target, where: str, read_down_to: str |
     back_to = ts_to_datetime(read_down_to) if read_down_to else None
     gap = Gap.backfill_unfinished(where, back_to)
     gaps.record(session, stored_gap(target.team_id, target.postmortem_id, target.scope, gap))
+
+
+def estimate_left(
+    *,
+    calls: int,
+    newest: float | None,
+    reached: float | None,
+    oldest: float | None,
+    every: float,
+) -> timedelta | None:
+    """The time a backfill paused by Slack's rate limit still needs, at one call every
+    `every` seconds (the pace Slack's Retry-After set): the calls so far, scaled by the
+    share of the window read (from `newest` back to `reached`, of back to `oldest`; Unix
+    times). None when the window has no known start or nothing is read yet."""
+    if newest is None or reached is None or oldest is None or calls <= 0:
+        return None
+    span, done = newest - oldest, newest - reached
+    if span <= 0 or done <= 0:
+        return None
+    share = min(done / span, 1.0)
+    calls_left = max(math.ceil(calls / share) - calls, 1)
+    return timedelta(seconds=calls_left * every)

@@ -4,7 +4,9 @@
 allows and, after each history page, the replies of the threads on it that have
 any: one `conversations.replies` walk per thread with `reply_count > 0`, never one
 per message. 429s are waited out by the client's RateLimitErrorRetryHandler
-(`bot.clients.build_client`); any other refusal is raised as `SlackApiError`.
+(`bot.clients.build_client`), unless the client was given none (a backfill, which
+pauses instead: `Walk` says where it stopped); any other refusal is raised as
+`SlackApiError`.
 
 Reading ahead: while the caller files one page, a thread of the harvest already asks
 Slack for the next (`READ_AHEAD` pages at most wait for the caller), so the database
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from queue import Empty, Full, Queue
 from typing import Any, TypeVar
 
@@ -64,6 +66,13 @@ def pages(
     walk = _pages(client, channel, oldest=oldest, latest=latest, skip_threads=skip_threads)
     ahead = READ_AHEAD if ahead is None else ahead
     return read_ahead(walk, ahead) if ahead > 0 else walk
+
+
+def walk_pages(client: WebClient, walk: Walk, *, ahead: int | None = None) -> Iterator[Page]:
+    """`walk`'s pages, read ahead as `pages` does; once a call is refused, `walk` says
+    what to ask next (every page before the refusal has been handed over by then)."""
+    ahead = READ_AHEAD if ahead is None else ahead
+    return read_ahead(walk.pages(client), ahead) if ahead > 0 else walk.pages(client)
 
 
 def read_ahead(source: Iterator[T], ahead: int) -> Iterator[T]:
@@ -130,14 +139,112 @@ def _pages(
     latest: str | None,
     skip_threads: Collection[str],
 ) -> Iterator[Page]:
-    for messages in history(client, channel, oldest=oldest, latest=latest):
-        threads = [
-            m["ts"] for m in messages if m.get("reply_count", 0) > 0 and m["ts"] not in skip_threads
+    walk = Walk(channel, oldest=oldest, latest=latest, skip_threads=tuple(skip_threads))
+    yield from walk.pages(client)
+
+
+@dataclass
+class Walk:
+    """Where a walk of a channel's history stands, one Web API call at a time.
+
+    It moves on only once a call succeeded, so after a refusal (a 429 above all) it
+    still says what to ask next: the history page after `history_cursor`, then the
+    replies of `threads` (the current page's, still to read; the first from
+    `thread_cursor`). `state`/`from_state` keep it as plain JSON values, so a backfill
+    paused by Slack's rate limit resumes with the very call that was refused, later and
+    elsewhere (`bot.flows.channel_history`), and reads nothing twice."""
+
+    channel: str
+    oldest: str | None = None
+    latest: str | None = None
+    skip_threads: tuple[str, ...] = ()
+    history_cursor: str | None = None
+    history_done: bool = False
+    threads: list[str] = field(default_factory=list)
+    thread_cursor: str | None = None
+
+    def pages(self, client: WebClient) -> Iterator[Page]:
+        while (page := self.step(client)) is not None:
+            yield page
+
+    def step(self, client: WebClient) -> Page | None:
+        """The next page (one call, two when a thread is gone); None once all is read."""
+        while self.threads:
+            page = self._replies(client, self.threads[0])
+            if page is not None:
+                return page
+        if self.history_done:
+            return None
+        return self._history(client)
+
+    def _history(self, client: WebClient) -> Page:
+        params: dict[str, Any] = {"channel": self.channel, "limit": HISTORY_LIMIT}
+        bounds = {k: ts for k, ts in (("oldest", self.oldest), ("latest", self.latest)) if ts}
+        if bounds:
+            params.update(bounds, inclusive=True)
+        if self.history_cursor:
+            params["cursor"] = self.history_cursor
+        answer = client.conversations_history(**params)
+        messages = list(answer.get("messages") or [])
+        self.history_cursor = _next_cursor(answer)
+        self.history_done = self.history_cursor is None
+        self.threads = [
+            m["ts"]
+            for m in messages
+            if m.get("reply_count", 0) > 0 and m["ts"] not in self.skip_threads
         ]
-        yield Page(messages)
-        for thread_ts in threads:
-            for index, replies in enumerate(thread(client, channel, thread_ts)):
-                yield Page(replies, thread_ts=thread_ts, starts_thread=index == 0)
+        return Page(messages)
+
+    def _replies(self, client: WebClient, thread_ts: str) -> Page | None:
+        """A page of the thread's replies; None when the thread was deleted meanwhile."""
+        params: dict[str, Any] = {"channel": self.channel, "ts": thread_ts}
+        params["limit"] = REPLIES_LIMIT
+        first = self.thread_cursor is None
+        if not first:
+            params["cursor"] = self.thread_cursor
+        try:
+            answer = client.conversations_replies(**params)
+        except SlackApiError as error:
+            if error.response.get("error") != "thread_not_found":
+                raise
+            self._thread_read()
+            return None
+        replies = [m for m in answer.get("messages") or [] if m.get("ts") != thread_ts]
+        self.thread_cursor = _next_cursor(answer)
+        if self.thread_cursor is None:
+            self._thread_read()
+        return Page(replies, thread_ts=thread_ts, starts_thread=first)
+
+    def _thread_read(self) -> None:
+        self.threads.pop(0)
+        self.thread_cursor = None
+
+    def state(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> Walk:
+        """A walk from `state`; ValueError (or TypeError, KeyError) if it is not one."""
+        walk = cls(
+            channel=str(state["channel"]),
+            oldest=_text_or_none(state.get("oldest")),
+            latest=_text_or_none(state.get("latest")),
+            skip_threads=tuple(str(ts) for ts in state.get("skip_threads") or ()),
+            history_cursor=_text_or_none(state.get("history_cursor")),
+            history_done=bool(state.get("history_done")),
+            threads=[str(ts) for ts in state.get("threads") or ()],
+            thread_cursor=_text_or_none(state.get("thread_cursor")),
+        )
+        return walk
+
+
+def _next_cursor(answer: Any) -> str | None:
+    cursor = (answer.get("response_metadata") or {}).get("next_cursor")
+    return str(cursor) if answer.get("has_more") and cursor else None
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
 
 
 def history(

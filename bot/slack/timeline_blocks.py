@@ -13,12 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 
 from bot.core import markdown as md
 from bot.core.gathering import HistoryOutcome, Linked, LogOutcome, Tally
 from bot.core.report_text import line_to_plain, to_plain
-from bot.core.report_words import duration_words, source_words, with_markers
+from bot.core.report_words import duration_words, source_words, span_words, with_markers
 from bot.core.slack_text import escape
 from bot.core.timeline import Gap, TimelineEntry
 from bot.core.timeline_view import TimelineView
@@ -145,6 +145,35 @@ def reading(tally: Tally) -> str:
         "Reading this channel's history into the timeline: "
         f"{count(tally.messages, 'message')}, {count(tally.threads, 'thread')} so far…"
     )
+
+
+def reading_paused(
+    tally: Tally, *, left: timedelta | None, every: float, reached: datetime | None
+) -> str:
+    """The progress line while Slack's rate limit spaces the history reads out: how much
+    so far, how far back, the pace Slack set and the time left at that pace."""
+    back = f", back to {reached.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if reached else ""
+    pace = f"one history read every {_seconds_words(every)}"
+    if left is None:
+        eta = "how long the rest takes is not known yet"
+    elif left < timedelta(minutes=1):
+        eta = f"about {max(1, round(left.total_seconds()))} s left"
+    else:
+        eta = f"about {span_words(left)} left"
+    return (
+        "Reading this channel's history into the timeline: "
+        f"{count(tally.messages, 'message')}, {count(tally.threads, 'thread')} so far{back}. "
+        f"Slack allows {pace} here, so the rest is read in the background: {eta}. "
+        "New messages are filed meanwhile."
+    )
+
+
+def _seconds_words(seconds: float) -> str:
+    whole = round(seconds)
+    if whole % 60 == 0:
+        minutes = whole // 60
+        return "minute" if minutes == 1 else f"{minutes} minutes"
+    return f"{whole} s"
 
 
 def history_read(outcome: HistoryOutcome) -> str:

@@ -101,8 +101,10 @@ def add(
     team_id: str | None = None,
     order_key: str | None = None,
     now: datetime,
+    available_at: datetime | None = None,
 ) -> bool:
-    """Record a delivery to process; False when `(source, delivery_key)` was seen (a retry)."""
+    """Record a delivery to process (not before `available_at`, by default at once);
+    False when `(source, delivery_key)` was seen (a retry)."""
     if order_key is not None:
         hold_order_keys(session, {order_key})
     statement = insert_ignoring_conflicts(
@@ -118,7 +120,7 @@ def add(
         payload=payload,
         headers=json.dumps(dict(headers or {}), sort_keys=True),
         received_at=now,
-        available_at=now,
+        available_at=available_at or now,
         status=PENDING,
         attempts=0,
     )

@@ -11,6 +11,7 @@ from bot.sandbox.rate_limits import (
     SLACK_METHOD_LIMITS,
     TIER_2,
     TIER_3,
+    HistoryLimit,
     RateLimiter,
     floor_seconds,
     retry_after_header,
@@ -127,3 +128,26 @@ def test_the_limiter_slides_its_window_and_names_the_wait() -> None:
 def test_a_method_limited_to_zero_answers_429_for_the_whole_window() -> None:
     limiter = RateLimiter(10.0, clock=lambda: 100.0)
     assert limiter.acquire("conversations.history", 0) == 10.0
+
+
+def test_the_non_marketplace_limit_pages_15_and_allows_one_read_per_window_per_method() -> None:
+    sb = Sandbox(history_limit=HistoryLimit(seconds=30.0)).start()
+    try:
+        sb.slack.add_user(ALICE, "alice")
+        sb.slack.add_channel(INCIDENT, "inc", members=(ALICE,))
+        root = sb.slack.post_as_user(INCIDENT, ALICE, "root")
+        for n in range(40):
+            sb.slack.post_as_user(INCIDENT, ALICE, f"note {n}")
+        sb.slack.post_as_user(INCIDENT, ALICE, "reply", thread_ts=root["ts"])
+        headers = {"Authorization": f"Bearer {sb.slack.bot_token}"}
+        history = f"{sb.slack_api_url}conversations.history?channel={INCIDENT}&limit=999"
+        replies = f"{sb.slack_api_url}conversations.replies?channel={INCIDENT}&ts={root['ts']}"
+        first, second = httpx.get(history, headers=headers), httpx.get(history, headers=headers)
+        thread = httpx.get(replies, headers=headers)
+    finally:
+        sb.stop()
+
+    assert len(first.json()["messages"]) == 15 and first.json()["has_more"] is True
+    assert second.status_code == 429 and second.json()["error"] == "ratelimited"
+    assert 25 <= int(second.headers["Retry-After"]) <= 30
+    assert thread.status_code == 200, "replies has a window of its own"

@@ -133,7 +133,7 @@ def test_an_edit_the_live_feed_missed_is_caught_up_and_a_deleted_parent_noted(
     assert any(gap.kind is GapKind.MESSAGES_DELETED and gap.count == 1 for gap in view.gaps)
 
 
-def test_a_failure_mid_way_keeps_what_was_read_and_records_the_gap_until_a_full_read(
+def test_a_rate_limit_pauses_the_backfill_where_it_stood_and_the_resume_reads_the_rest(
     stingy_sb: Sandbox, sessions: sessionmaker[Session]
 ) -> None:
     sb = stingy_sb
@@ -141,18 +141,26 @@ def test_a_failure_mid_way_keeps_what_was_read_and_records_the_gap_until_a_full_
     postmortem_id = _start(sessions)
     _client(sb).conversations_replies(channel=CHANNEL, ts=ts["first"])  # spends the minute's one
 
-    cut = channel_history.backfill_channel(sessions, _client(sb, retries=0), postmortem_id, own=OWN)
+    paused = channel_history.backfill_channel(sessions, _client(sb), postmortem_id, own=OWN)
 
-    assert cut.gap is not None and cut.gap.kind is GapKind.BACKFILL_CUT_SHORT
-    assert "rate-limiting" in cut.gap.describe() and "#inc-checkout" in cut.gap.describe()
-    assert cut.tally.messages == 2, "the history page was kept"
+    assert isinstance(paused, channel_history.Paused), "a 429 pauses, it is not waited out"
+    assert 1 <= paused.after <= 60, "Slack's Retry-After"
+    assert paused.plan.tally.messages == 2, "the history page was kept"
+    assert paused.plan.walk is not None and paused.plan.walk.threads == [ts["first"]]
     with sessions() as session:
-        assert [g.kind for g in gaps.list_for(session, postmortem_id)] == ["backfill_cut_short"]
+        kinds = [g.kind for g in gaps.list_for(session, postmortem_id)]
+    assert "backfill_unfinished" in kinds and "backfill_cut_short" not in kinds
+    history_calls = sb.slack.call_count("conversations.history")
 
     sb.slack.set_rate_limit("conversations.replies", None)
-    whole = channel_history.backfill_channel(sessions, _client(sb), postmortem_id, own=OWN)
+    plan = channel_history.Plan.from_state(paused.plan.state())  # as the inbox keeps it
+    whole = channel_history.backfill_channel(
+        sessions, _client(sb), postmortem_id, own=OWN, resume=plan
+    )
 
-    assert whole.gap is None and whole.tally.added == 2
+    assert isinstance(whole, channel_history.HistoryOutcome) and whole.gap is None
+    assert (whole.tally.messages, whole.tally.threads, whole.tally.pages) == (4, 1, 2), "in all"
+    assert sb.slack.call_count("conversations.history") == history_calls, "nothing read twice"
     with sessions() as session:
         assert gaps.list_for(session, postmortem_id) == []
 
