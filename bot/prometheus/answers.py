@@ -47,6 +47,8 @@ def _series(raw: Any) -> Series:
     if not isinstance(raw, dict) or not isinstance(raw.get("values"), list):
         raise PrometheusError("A series in Prometheus' matrix has no values.")
     metric = raw.get("metric") or {}
+    if not isinstance(metric, dict):
+        raise PrometheusError("A series in Prometheus' matrix has labels that are not an object.")
     labels = tuple(sorted((str(k), str(v)) for k, v in metric.items()))
     points = [point for pair in raw["values"] if (point := _point(pair)) is not None]
     return Series(labels=labels, points=tuple(sorted(points, key=lambda p: p.at)))

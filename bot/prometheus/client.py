@@ -7,6 +7,7 @@ data gap, then fetched again at the next render. Every failure is a typed error
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,10 +15,15 @@ import httpx
 
 from bot.core.metrics import Series
 from bot.prometheus import answers
-from bot.prometheus.errors import PrometheusError, PrometheusUnavailable
+from bot.prometheus.errors import PrometheusError, PrometheusUnavailable, QueryFailed
 from bot.prometheus.queries import Catalog
 
 TIMEOUT_SECONDS = 10.0
+# A chart's series is at most 11,001 samples, some 300 KB of JSON: 8 MiB is two dozen
+# series at full resolution (a chart draws ten). A query that is not aggregated
+# (`rate(x[5m])` over every pod) can answer thousands, gigabytes once decoded: refused
+# as that chart's gap while it is read, before it is parsed.
+MAX_ANSWER_BYTES = 8 << 20
 
 
 class PrometheusClient:
@@ -61,15 +67,31 @@ class PrometheusClient:
 
     def _get(self, path: str, params: dict[str, str]) -> Any:
         try:
-            response = self._http.get(path, params=params)
+            with self._http.stream("GET", path, params=params) as response:
+                body = _bounded(response)
         except httpx.HTTPError as error:
             raise PrometheusUnavailable(
                 f"Prometheus at {self.base_url} did not answer ({type(error).__name__})"
             ) from error
         try:
-            return response.json()
+            return json.loads(body)
         except ValueError:
             failed = PrometheusUnavailable if response.status_code >= 500 else PrometheusError
             raise failed(
                 f"Prometheus at {self.base_url} answered HTTP {response.status_code}, not its JSON"
             ) from None
+
+
+def _bounded(response: httpx.Response) -> bytes:
+    """The answer's body, read no further than `MAX_ANSWER_BYTES`."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise QueryFailed(
+                f"the answer is over {MAX_ANSWER_BYTES >> 20} MiB (too many series: "
+                "aggregate the query, e.g. sum by (service) (…))"
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)

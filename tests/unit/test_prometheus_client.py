@@ -4,6 +4,7 @@ and the ways a server fails: each failure a typed error in words a report can sh
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -116,3 +117,34 @@ def test_retention_reads_time_limits_and_ignores_size_limits(
     document = json.loads(published.read_text("prometheus_status_runtimeinfo.prometheus-docs.json"))
     document["data"]["storageRetention"] = said
     assert _client(_answer(document)).retention() == kept
+
+
+def test_a_series_whose_labels_are_not_an_object_is_refused_not_a_crash() -> None:
+    document = published.read_json("prometheus_query_range.up.prometheus-docs.json")
+    document["data"]["result"][0]["metric"] = ["up", "prometheus"]
+    with pytest.raises(PrometheusError, match="labels that are not an object"):
+        _client(_answer(document)).query_range("up", START, END, STEP)
+
+
+def test_an_unaggregated_query_answering_too_much_is_its_charts_failure_read_no_further() -> None:
+    """`rate(x[5m])` over every pod: hundreds of full series, refused as they stream in."""
+    sent: list[int] = []
+
+    def series(index: int) -> bytes:
+        values = ",".join(f'[{1435781430 + 15 * i},"{i}.5"]' for i in range(11_001))
+        sent.append(index)
+        return f'{{"metric":{{"pod":"p{index}"}},"values":[{values}]}}'.encode()
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"status":"success","data":{"resultType":"matrix","result":['
+        for index in range(200):
+            yield (b"," if index else b"") + series(index)
+        yield b"]}}"
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=chunks())
+
+    client = _client(httpx.MockTransport(handle))
+    with pytest.raises(QueryFailed, match=r"over 8 MiB \(too many series: aggregate the query"):
+        client.query_range("rate(http_requests_total[5m])", START, END, STEP)
+    assert len(sent) < 40  # stopped reading, not decoded whole
