@@ -23,6 +23,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
 )
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.github.client import GitHubClient
@@ -30,6 +31,8 @@ from bot.jira.client import JiraClient
 from bot.pagerduty.client import PagerDutyClient
 from bot.prometheus import queries
 from bot.prometheus.client import PrometheusClient
+from storage.repositories import installations
+from storage.secrets import TokenCipher
 
 
 @dataclass(frozen=True)
@@ -77,11 +80,27 @@ def build_clients(
     )
 
 
-def for_workspace(clients: Clients, settings: Settings, bot_token: str) -> Clients:
-    """The same clients, Slack's speaking as one installed workspace's bot (multi-workspace
-    mode: each job's run in a workspace sends with that workspace's token). The other
-    clients are shared, and closed with the process's `clients`."""
-    return replace(clients, slack=build_client(settings, token=bot_token))
+def installed_bot(
+    settings: Settings, sessions: sessionmaker[Session], team_id: str
+) -> WebClient | None:
+    """The Slack client of the bot workspace `team_id` installed (multi-workspace mode), its
+    token read from the database now, so an uninstall ends it at once; None when the
+    workspace has no installation. UnreadableSecret when no key of TOKEN_ENCRYPTION_KEY
+    decrypts the token. The one home of a per-workspace Slack client: the jobs' rounds
+    (`bot.jobs.workspaces`) and the inbox's resumed backfills use it."""
+    cipher = TokenCipher.from_setting(settings.require_token_encryption_key())
+    with sessions() as session:
+        row = installations.get(session, team_id, cipher)
+    if row is None or not row["bot_token"] or row["is_enterprise_install"]:
+        return None
+    return build_client(settings, token=str(row["bot_token"]))
+
+
+def for_workspace(clients: Clients, slack: WebClient) -> Clients:
+    """The same clients, Slack's speaking as one installed workspace's bot (`installed_bot`:
+    each job's run in a workspace sends with that workspace's token). The other clients
+    are shared, and closed with the process's `clients`."""
+    return replace(clients, slack=slack)
 
 
 def build_client(

@@ -14,15 +14,14 @@ import logging
 
 from slack_sdk import WebClient
 
-from bot.clients import build_client
+from bot.clients import installed_bot
 from bot.errors import BadArguments
 from bot.flows import gathering
 from bot.flows.deps import Deps
 from bot.inbox.worker import Handle, Permanent
 from bot.services import backfill_resume
-from storage.repositories import installations
 from storage.repositories.inbox import Claimed
-from storage.secrets import TokenCipher
+from storage.secrets import UnreadableSecret
 
 logger = logging.getLogger(__name__)
 
@@ -49,17 +48,14 @@ class BackfillReplay:
 
     def client_for(self, team_id: str | None) -> WebClient | None:
         """The bot that reads for `team_id` now; None once the workspace is gone."""
-        settings = self._deps.settings
-        if not settings.oauth:
+        if not self._deps.settings.oauth:
             return self._deps.clients.slack
         if not team_id:
             return None
-        cipher = TokenCipher.from_setting(settings.require_token_encryption_key())
-        with self._deps.sessions() as session:
-            row = installations.get(session, team_id, cipher)
-        if row is None or not row["bot_token"]:
-            return None
-        return build_client(settings, token=str(row["bot_token"]))
+        try:
+            return installed_bot(self._deps.settings, self._deps.sessions, team_id)
+        except UnreadableSecret as error:
+            raise Permanent(f"the installation of {team_id} is unreadable: {error}") from None
 
 
 def with_backfills(other: Handle, backfills: Handle) -> Handle:

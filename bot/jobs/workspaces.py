@@ -4,7 +4,7 @@ With SLACK_BOT_TOKEN (one workspace, or several served by one token) a tick is o
 run over every team's rows with the process's clients. In multi-workspace mode
 (SLACK_CLIENT_ID) there is no one token: a tick is one run per installed workspace,
 that run sees only its team's post-mortems and items (`JobRun.team_id`) and sends
-with its installation's bot token (`bot.clients.for_workspace`).
+with its installation's bot token (`bot.clients.installed_bot`).
 
 Each install's token is read from the database just before its turn, not once per
 tick: an uninstall or a revoked token (`bot.listeners.events.uninstall`) deletes the
@@ -18,12 +18,13 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.clients import Clients, for_workspace
+from bot.clients import Clients, for_workspace, installed_bot
 from bot.config import Settings
 from storage.repositories import installations
-from storage.secrets import TokenCipher, UnreadableSecret
+from storage.secrets import UnreadableSecret
 
 logger = logging.getLogger(__name__)
 
@@ -43,29 +44,20 @@ def each(
     if not settings.oauth:
         yield Workspace(None, clients)
         return
-    cipher = TokenCipher.from_setting(settings.require_token_encryption_key())
     with sessions() as session:
-        keys = installations.install_ids(session)
-    for key in keys:
-        found = _installed(sessions, cipher, key)
-        if found is not None:
-            team_id, token = found
-            yield Workspace(team_id, for_workspace(clients, settings, token))
+        teams = installations.installed_teams(session)
+    for team_id in teams:
+        slack = _installed(settings, sessions, team_id)
+        if slack is not None:
+            yield Workspace(team_id, for_workspace(clients, slack))
 
 
 def _installed(
-    sessions: sessionmaker[Session], cipher: TokenCipher, key: str
-) -> tuple[str, str] | None:
-    """The install's team and bot token, read now; None once it is gone or unusable."""
+    settings: Settings, sessions: sessionmaker[Session], team_id: str
+) -> WebClient | None:
+    """The team's bot, its token read now; None once it is gone or unusable."""
     try:
-        with sessions() as session:
-            row = installations.get(session, key, cipher)
+        return installed_bot(settings, sessions, team_id)
     except UnreadableSecret as error:
-        logger.error("jobs skip the installation of %s: %s", key, error)
+        logger.error("jobs skip the installation of %s: %s", team_id, error)
         return None
-    if row is None or not row["bot_token"]:
-        return None  # uninstalled since the tick began: its turn is skipped
-    if not row["team_id"] or row["is_enterprise_install"]:
-        logger.info("jobs skip the org-wide installation of %s", key)
-        return None
-    return str(row["team_id"]), str(row["bot_token"])

@@ -106,10 +106,16 @@ def has_team(session: Session, team_id: str) -> bool:
     return session.scalar(query.limit(1)) is not None
 
 
-def install_ids(session: Session) -> list[str]:
-    """Every install's key, oldest install first: the follow-up jobs' round of workspaces,
-    each one's token read (`get`) just before its turn, so an uninstall stops it at once."""
-    query = select(SlackInstallation.install_id).order_by(
-        SlackInstallation.installed_at, SlackInstallation.install_id
+def installed_teams(session: Session) -> list[str]:
+    """The team of every workspace install (org-wide ones have none of their own), oldest
+    install first: the follow-up jobs' round of workspaces, each one's token read just
+    before its turn (`get`), so an uninstall stops it at once."""
+    query = (
+        select(SlackInstallation.team_id)
+        .where(
+            SlackInstallation.team_id.is_not(None),
+            SlackInstallation.is_enterprise_install.is_(False),
+        )
+        .order_by(SlackInstallation.installed_at, SlackInstallation.install_id)
     )
-    return list(session.scalars(query))
+    return [str(team) for team in session.scalars(query)]
