@@ -51,7 +51,8 @@ def test_a_websocket_dropped_mid_interview_loses_no_answer_and_applies_it_once(
     message = thread.say(BOB, IMPACT, expect="*Detection.*")
 
     attempts = [m["retry_attempt"] for m in sandbox.socket_mode.sent[sent_before:]]
-    assert attempts == [0, 1], "delivered, dropped, delivered again on the next connection"
+    # (a third attempt only if the second's ack took longer than Slack's 3 s)
+    assert attempts[:2] == [0, 1], "delivered, dropped, delivered again on the next connection"
     assert sandbox.socket_mode.opened == 2, "the bot reconnected by itself"
     sandbox.poll(lambda: thread.accepted(message))
     assert _answers(bot_db, IMPACT) == 1
