@@ -34,6 +34,9 @@ ROLE_NOUNS = _words(
     releaser maintainer maintainers committer committers contributor contributors
     worker workers personnel employee's idiot idiots moron morons yahoo wanker clown clowns
     agent agents rep reps staffer staffers crew
+    boss bosses cto ceo cio cfo coo director directors exec execs executive executives
+    trainee trainees apprentice apprentices techie techies co-worker co-workers electrician
+    electricians installer installers fitter fitters
     """
 )
 
@@ -56,7 +59,24 @@ FUNCTION_WORDS = _words(
     those there here its their his her our your my the a an who's
     """
 )
-IRREGULAR_PAST = _words("read run done made seen sent taken known gone written")
+AUXILIARIES = _words(
+    "is was were are am be been has had have did does do will would could should can may might"
+    " must shall 's ’s"
+)
+# English verbs whose past is not "-ed": they tell a clause (a subject and its verb) from a
+# coordinated noun phrase ("ISPs and their customers").
+IRREGULAR_PAST = _words(
+    """
+    read run ran done did made seen saw sent taken took known knew gone went written wrote
+    set put cut shut hit let quit brought bought caught taught thought fought sought got gave
+    given came become became began begun broke broken forgot forgotten left kept lost spent
+    built lent bent told said found held meant chose chosen drove driven fell fallen froze
+    frozen overrode overridden rode rose shook stole struck swore threw thrown tore torn woke
+    understood misunderstood withdrew led paid laid sold stood felt slept swept won spun dug
+    stuck hung flung blew blown drew drawn grew grown flew flown wore worn rang sang sank
+    undid redid rewrote reran upset
+    """
+)
 
 # Adverbs and auxiliaries that sit between a subject and its verb ("he had just forgotten").
 SKIPPED_BEFORE_VERB = _words(

@@ -170,3 +170,41 @@ def test_a_rule_is_skipped_cheaply_only_when_none_of_its_first_words_is_present(
     )
     assert leading_literals(r"\b(?:[a-z]+)\s+bad\b") == ()
     assert leading_literals(r"\b(?:was|were)?\s+bad\b") == ()
+
+
+def test_a_noun_phrase_joined_by_and_is_no_clause_of_its_own() -> None:
+    # The person of "shut down the ISPs and their customers" still owns "after accidentally …".
+    assert kinds(
+        "The vendor engineer cut off the racks and their tenants after accidentally pulling a feed."
+    ) == ["blame"]
+    assert (
+        kinds("The tape library and its robot went offline after accidentally losing power.") == []
+    )
+
+
+def test_a_hyphenated_compound_keeps_its_and_and_a_persons_error_is_still_theirs() -> None:
+    assert kinds("Her copy-and-paste error inadvertently wiped the orders table.") == ["blame"]
+    assert kinds("A copy-and-paste step in the runbook inadvertently wiped the orders table.") == []
+
+
+def test_a_complement_clause_after_a_verb_of_saying_has_its_own_subject() -> None:
+    assert kinds("Acme admitted that a mistyped command caused the outage.") == []
+    assert kinds("The review found that the engineer forgot to drain the node.") == ["blame"]
+
+
+def test_a_denied_attribution_blames_no_one() -> None:
+    assert kinds("This was not the result of a mistake by our staff.") == []
+    assert kinds("This was the result of a mistake by our staff.") == ["blame"]
+
+
+def test_a_step_a_person_left_out_trails_the_verb() -> None:
+    assert kinds("Priya pushed the migration without testing it.") == ["blame"]
+    assert kinds("We pushed the migration without testing it.") == []
+    assert kinds("The migration went out without testing.") == []
+
+
+def test_judgments_and_firings_name_the_person_not_the_conditions() -> None:
+    assert kinds("A ham-fisted technician unplugged the core switch.") == ["blame"]
+    assert kinds("The CTO should definitely be fired for this.") == ["blame"]
+    assert kinds("Or did the boss/manager not review the change?") == ["blame"]
+    assert kinds("An Acme IT worker simply mis-configured the network.") == ["blame"]
