@@ -38,6 +38,9 @@ class PrometheusClient:
         timeout: float = TIMEOUT_SECONDS,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        # What errors (and so the report's data gaps) name: without the user and password
+        # of a Prometheus behind basic auth (`http://bot:secret@prometheus:9090`).
+        self.shown_url = str(httpx.URL(self.base_url).copy_with(userinfo=b""))
         self.queries = queries
         self._http = httpx.Client(
             base_url=self.base_url,
@@ -71,14 +74,14 @@ class PrometheusClient:
                 body = _bounded(response)
         except httpx.HTTPError as error:
             raise PrometheusUnavailable(
-                f"Prometheus at {self.base_url} did not answer ({type(error).__name__})"
+                f"Prometheus at {self.shown_url} did not answer ({type(error).__name__})"
             ) from error
         try:
             return json.loads(body)
         except ValueError:
             failed = PrometheusUnavailable if response.status_code >= 500 else PrometheusError
             raise failed(
-                f"Prometheus at {self.base_url} answered HTTP {response.status_code}, not its JSON"
+                f"Prometheus at {self.shown_url} answered HTTP {response.status_code}, not its JSON"
             ) from None
 
 

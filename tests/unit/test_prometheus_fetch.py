@@ -103,3 +103,24 @@ def test_prometheus_down_is_one_gap_and_every_chart_says_why_it_is_empty() -> No
     assert gathered.alerts is None
     assert all(f.problem is None and not f.chart.drawable for f in gathered.charts)
     assert all(f.chart.missing and "unreachable" in f.chart.missing for f in gathered.charts)
+
+
+def test_behind_basic_auth_the_bot_signs_in_and_a_gap_never_shows_the_password() -> None:
+    """PROMETHEUS_URL=http://bot:s3cret@prometheus:9090: the gaps go into the published
+    report, so they name Prometheus by its address alone."""
+    asked: list[str | None] = []
+
+    def proxy_down(request: httpx.Request) -> httpx.Response:
+        asked.append(request.headers.get("authorization"))
+        return httpx.Response(502, text="<html><body>502 Bad Gateway</body></html>")
+
+    transport = httpx.MockTransport(proxy_down)
+    client = PrometheusClient(
+        "http://bot:s3cret@prometheus:9090", Catalog((ERRORS,)), transport=transport
+    )
+    gathered = gather(client, PLAN, now=NOW)
+    (gap,) = gathered.gaps
+    assert asked[0] == "Basic Ym90OnMzY3JldA=="  # bot:s3cret
+    assert "Prometheus at http://prometheus:9090 answered HTTP 502" in gap.describe()
+    words = [gap.describe(), *(f.chart.missing or "" for f in gathered.charts)]
+    assert not any("s3cret" in said or "bot:" in said for said in words)
