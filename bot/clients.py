@@ -163,7 +163,8 @@ def _jira(settings: Settings, transport: httpx.BaseTransport | None) -> JiraClie
 def _prometheus(
     settings: Settings, transport: httpx.BaseTransport | None
 ) -> PrometheusClient | None:
+    # Read first: a mistake in the charts stops the start even before PROMETHEUS_URL is set.
+    catalog = queries.load(settings.prometheus_queries)
     if not settings.prometheus_url:
         return None
-    catalog = queries.load(settings.prometheus_queries)
     return PrometheusClient(settings.prometheus_url, catalog, transport=transport)

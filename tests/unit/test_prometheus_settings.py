@@ -79,3 +79,14 @@ def test_a_mistake_in_the_charts_stops_the_clients_being_built(tmp_path: Path) -
     settings = Settings(prometheus_url="http://prometheus:9090", prometheus_queries=charts)
     with pytest.raises(ConfigError, match="query 'Errors' needs an `expr`"):
         build_clients(settings)
+
+
+def test_a_mistake_in_the_charts_stops_the_start_before_prometheus_url_is_set(
+    tmp_path: Path,
+) -> None:
+    """The charts written first, PROMETHEUS_URL set later: the mistake is said now, not
+    the day Prometheus is connected."""
+    charts = tmp_path / "queries.toml"
+    charts.write_text("[[query]]\nname = 'Errors'\n")
+    with pytest.raises(ConfigError, match="query 'Errors' needs an `expr`"):
+        build_clients(Settings(prometheus_queries=charts))
