@@ -62,12 +62,12 @@ def _postmortems_part(templates: Templates, home: Home) -> list[blocks.Block]:
 def postmortem_line(templates: Templates, postmortem: HomePostmortem) -> str:
     """Title, state, lead, channel, when it was opened, and its report page if shared."""
     report = link(postmortem.report_url, "Report page") if postmortem.report_url else None
+    lead = "you lead it" if postmortem.role == LEAD else f"lead {mention(postmortem.lead_user_id)}"
     return templates.render(
         "slack/home/postmortem.mrkdwn.j2",
         title=SlackText(quote(postmortem.title)),
         state=postmortem.state,
-        lead=postmortem.role == LEAD,
-        lead_by=SlackText(mention(postmortem.lead_user_id)),
+        lead=SlackText(lead),
         channel=SlackText(channel_link(postmortem.channel_id)),
         opened=day_label(postmortem.created_at.date()),
         report=SlackText(report) if report else None,

@@ -128,7 +128,7 @@ def test_a_postmortem_line_says_its_state_who_leads_and_links_its_report_page() 
 
     lines = [b["text"]["text"] for b in view["blocks"] if b["type"] == "section"]
     lead_line, other_line = lines[-2], lines[-1]
-    assert "· published · you lead it" in lead_line
+    assert lead_line.startswith("*Incident 3 @channel* · published · you lead it\n<#C00003> · ")
     assert "<https://pm.example.com/postmortems/tok3n|Report page>" in lead_line
     assert "· lead <@U0LEAD>" in other_line and "no report page yet" in other_line
     assert "<!channel>" not in _texts(view) and "Incident 3 @channel" in lead_line, "inert"
