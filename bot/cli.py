@@ -104,6 +104,11 @@ def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "Slack and PagerDuty sandbox. Your .env and bot settings are not used; Ctrl-C stops "
         "it and cleans up.",
     )
+    demo.add_argument(
+        "--socket-mode",
+        action="store_true",
+        help="the bot takes Slack's requests over the sandbox's Socket Mode WebSocket",
+    )
     demo.set_defaults(run=_demo)
 
 
@@ -173,7 +178,7 @@ def _migrate(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from bot import demo
 
-    return demo.run(out=sys.stdout)
+    return demo.run(out=sys.stdout, socket_mode=args.socket_mode)
 
 
 def _add_sandbox(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -256,6 +261,7 @@ def _add_sandbox_hands(hands: argparse._SubParsersAction[argparse.ArgumentParser
     )
     submit = hand("submit", "fill in and submit the modal the bot opened last", who)
     submit.add_argument("fields", nargs="*", metavar="FIELD=VALUE", help="a field's new value")
+    hand("home", "open the bot's Home tab and print it (`click` then presses its buttons)", who)
     show = hand("show", "print the channel's messages with their ts and buttons", where)
     show.add_argument("--thread", metavar="TS", help="print this message's thread instead")
 
