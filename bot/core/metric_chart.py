@@ -47,6 +47,8 @@ NOTE_ROOM = 18
 # A longer unit is named in the title only, so tick labels stay within the left margin.
 TICK_UNIT = 6
 PLOT_HEIGHT = 220
+# A chart with nothing to draw keeps its axis and milestones, in a strip that holds its words.
+EMPTY_HEIGHT = 80
 LEGEND_ROW = 20
 SWATCH = 22
 # Okabe & Ito's colour-blind-safe palette, without its yellow (too pale on white); after
@@ -146,11 +148,19 @@ class Geometry:
 class _Axes:
     """Time to x over [start, end]; value to y over the nice range [lo, hi]."""
 
-    def __init__(self, start: datetime, end: datetime, lo: float, hi: float, top: float):
+    def __init__(
+        self,
+        start: datetime,
+        end: datetime,
+        lo: float,
+        hi: float,
+        top: float,
+        height: float = PLOT_HEIGHT,
+    ) -> None:
         self.start, self.end = start, end
         self.seconds = max((end - start).total_seconds(), 1.0)
         self.lo, self.hi = lo, hi
-        self.top, self.bottom = top, top + PLOT_HEIGHT
+        self.top, self.bottom, self.height = top, top + height, height
 
     def x(self, moment: datetime) -> float:
         share = (moment - self.start).total_seconds() / self.seconds
@@ -158,7 +168,7 @@ class _Axes:
 
     def y(self, value: float) -> float:
         share = (value - self.lo) / (self.hi - self.lo)
-        return round(self.bottom - share * PLOT_HEIGHT, 1)
+        return round(self.bottom - share * self.height, 1)
 
 
 def geometry(chart: MetricChart, milestones: Milestones | None = None) -> Geometry:
@@ -177,7 +187,7 @@ def geometry(chart: MetricChart, milestones: Milestones | None = None) -> Geomet
     labels = milestone_labels(named, _Axes(chart.start, chart.end, lo, hi, 0).x, top=first)
     rows = 1 + max((round((m.label_y - first) / LABEL_ROW) for m in labels), default=0)
     top = first + LABEL_ROW * (rows - 1) + (14 if labels else -14)
-    axes = _Axes(chart.start, chart.end, lo, hi, top)
+    axes = _Axes(chart.start, chart.end, lo, hi, top, PLOT_HEIGHT if drawn else EMPTY_HEIGHT)
     common = _common_labels(drawn)
     lines = tuple(_line(axes, s, i, chart.step, common) for i, s in enumerate(drawn))
     legend = _legend(lines, axes.bottom + 46)

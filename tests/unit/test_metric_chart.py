@@ -151,6 +151,8 @@ def test_a_chart_with_nothing_to_draw_says_why_in_words() -> None:
         not unreachable.drawable
         and unreachable.notice == "Nothing to draw: Prometheus unreachable."
     )
+    assert unreachable.plot_bottom - unreachable.plot_top < 100, "a strip, not an empty box"
+    assert unreachable.value_ticks == (), "no value scale for values there are none of"
     assert empty.notice == (
         "Nothing to draw: Prometheus returned no data for this query in the window."
     )
