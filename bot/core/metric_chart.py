@@ -257,6 +257,8 @@ def readable(value: float, unit: str | None = None, *, step: float | None = None
     """A value as a reader takes it in: "1.25k req/s", "0.5 s", "12%". With `step` (a tick's)
     as many decimals as the step needs; without, three significant digits."""
     size, suffix = next(((n, name) for n, name in SI if abs(step or value) >= n), (1.0, ""))
+    if value == 0:  # the axis' zero reads "0", not "0k" or "0.0"
+        size, suffix, step = 1.0, "", None
     scaled = value / size
     if step is not None:
         decimals = min(6, max(0, -math.floor(math.log10(step / size) + 1e-9)))

@@ -126,6 +126,7 @@ def test_value_ticks_are_round_numbers_with_the_unit_from_zero_for_a_rate() -> N
     assert [nice_step(x) for x in (0.13, 3.0, 0.9, 700.0)] == [0.2, 5, 1, 1000]
     assert readable(1234.5, "req/s") == "1.23k req/s"
     assert readable(2000.0, "req/s", step=1000.0) == "2k req/s"
+    assert readable(0.0, "req/s", step=1000.0) == "0 req/s" and readable(0.0, "%", step=0.2) == "0%"
     assert readable(0.25, "s") == "0.25 s"
 
 
