@@ -24,11 +24,13 @@ from bot.core.wordlists import (
     ARTEFACT_NOUNS,
     CONCRETE_VERBS,
     DEFECT_NOUNS,
+    DOCUMENT_NOUNS,
     GENERIC_ACRONYMS,
     GENERIC_NOUNS,
     NOT_CHANGE_VERBS,
     NUMBER_WORDS,
     PHRASAL_CONCRETE_VERBS,
+    PLAN_NOUNS,
     QUALIFYING_PREPOSITIONS,
     SIGNAL_WORDS,
     VAGUE_MODIFIERS,
@@ -221,9 +223,17 @@ def _checkable_guarantee(action: str) -> bool:
     named = any(_IDENTIFIER.search(word) or _is_proper_name(word) for word in words)
     if verb in ("make sure", "ensure") and named:
         return True
+    if verb in ("make sure", "ensure") and _SYSTEM_RULE.match(rest) and is_specific(words):
+        return True  # "ensure that any credentials … must come from the centralized secret vault"
     return _TESTABLE.search(rest) is not None and (is_specific(words) or _names_signal(lowered))
 
 
+# "that <things> must/only/never <verb>": a rule the system keeps, which a test can check.
+_SYSTEM_RULE = re.compile(
+    r"\s*(?:that\s+)?(?:[\w-]+\s+){1,8}?(?:must|can(?:not|['’]t)|will|only|always|never)"
+    r"\s+(?:not\s+|only\s+|be\s+)?\w+",
+    re.IGNORECASE,
+)
 _VIGILANT_PERSON = re.compile(
     r"\s*(?:that\s+)?(?:the\s+|every\s+|each\s+|our\s+)?(?:engineers?|developers?|people|everyone"
     r"|reviewers?|operators?|on-?call(?:ers?)?|team|teams|we|you|they|he|she)\s+"
@@ -337,25 +347,54 @@ def _clause(action: str, start: int, end: int) -> _Clause:
             return _Clause(span, "other", ())
     if not words:
         return _Clause(span, "other", ())
+    texts = [word.group() for word in words]
+    if _KEPT_QUANTITY.match(action, words[0].start(), end) or texts[0].lower() == "have":
+        # "Keep the last seven nightly backups", "we need to have an SCA scanner that …": a
+        # count kept, or a thing that must exist, is judged as "add" would be.
+        return _Clause(span, "concrete", tuple(texts[1:]), adds=True)
     lead_text = action[words[0].start() : end].strip()
     for kind, pattern in _VAGUE_LEADS:
         if pattern.match(lead_text):
             return _Clause(span, kind, ())
-    texts = [word.group() for word in words]
     verb_length = _concrete_verb_length(texts)
     if verb_length:
         verb, object_words = "_".join(texts[:verb_length]), tuple(texts[verb_length:])
         if _open_ended(verb, object_words):
             return _Clause(span, "improve", ())
         adds = _lemma_in(verb, ADDING_VERBS)
-        documents = _lemma_in(verb, _DOCUMENTING_VERBS) and any(
-            _is_content_word(word.lower()) for word in object_words
-        )
-        return _Clause(span, "concrete", object_words, adds, documents)
+        return _Clause(span, "concrete", object_words, adds, _documents(verb, object_words))
     return _Clause(span, "other", ())
 
 
 _DOCUMENTING_VERBS = frozenset({"document", "describe"})
+_WRITING_VERBS = frozenset({"write", "create", "add", "publish"})
+# A count kept is a setting: "keep the last seven nightly backups", "keep 30 days of logs".
+_KEPT_QUANTITY = re.compile(
+    r"(?:keep|retain)\s+(?:\w+\s+){0,3}?(?:\d+|"
+    + "|".join(sorted(NUMBER_WORDS - {"once", "twice"}))
+    + r")\b",
+    re.IGNORECASE,
+)
+
+
+def _documents(verb: str, object_words: tuple[str, ...]) -> bool:
+    """ "document the rollover process", "create guidance about internal traffic": the
+    document is the deliverable once it says what it covers."""
+    lowered = [word.lower().strip(".,:;'’") for word in object_words]
+    if _lemma_in(verb, _DOCUMENTING_VERBS):
+        return any(_is_content_word(word) for word in lowered)
+    if not _lemma_in(verb, _WRITING_VERBS):
+        return False
+    head = next((word for word in lowered if word not in VAGUE_MODIFIERS), "")
+    rest = lowered[lowered.index(head) + 1 :] if head else []
+    return (
+        head in DOCUMENT_NOUNS
+        and bool(rest)
+        and rest[0] in ("about", "on", "for", "covering")
+        and any(_is_content_word(word) for word in rest[1:])
+    )
+
+
 _TARGETED_VERBS = frozenset({"change", "switch", "adjust", "tweak", "modify", "alter", "tune"})
 _FIXING_VERBS = frozenset({"fix", "repair", "resolve", "address", "solve", "tackle"})
 _COMPARATIVE = re.compile(r"^(?:more|less|better|worse|something|somewhere|stronger)$")
@@ -367,6 +406,9 @@ def _open_ended(verb: str, words: tuple[str, ...]) -> bool:
     lowered = [word.lower().strip(".,:;'’()") for word in words]
     if ("something" in lowered or "somewhere" in lowered) and "than" not in lowered:
         return True
+    head = next((word for word in lowered if word not in VAGUE_MODIFIERS), "")
+    if head in PLAN_NOUNS and not _lemma_in(verb, _DOCUMENTING_VERBS):
+        return True  # "create a process for identifying owners": a plan, not the change
     if any(_IDENTIFIER.search(word) for word in words):
         return False
     comparatives = [

@@ -222,3 +222,14 @@ NUMBER_WORDS = _words(
     hourly daily nightly weekly monthly
     """
 )
+# Nouns that name a plan, not a thing: "create a process for …", "implement a strategy".
+PLAN_NOUNS = _words(
+    """
+    process processes procedure procedures plan plans strategy strategies framework
+    frameworks approach approaches practice practices culture mindset initiative
+    """
+)
+# What a written guide is called: "create guidance about internal traffic" delivers it.
+DOCUMENT_NOUNS = _words(
+    "guidance guide guides faq how-to explainer write-up writeup documentation doc docs"
+)

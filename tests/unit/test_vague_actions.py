@@ -92,3 +92,25 @@ def test_a_noun_phrase_a_lesson_or_a_suggestion_is_not_a_task(item: str) -> None
 def test_a_name_after_and_is_not_read_as_a_verb_but_a_second_task_is() -> None:
     assert find_vagueness("Upgrade jupyterhub-home-nfs, and remove nfs-share-creator job") == []
     assert find_vagueness("Alert when the certificate for api.example.com has 14 days left") == []
+
+
+def test_a_count_kept_or_a_thing_that_must_exist_is_a_setting_someone_can_check() -> None:
+    assert find_vagueness("Keep 30 days of audit logs in the archive bucket") == []
+    assert find_vagueness("Keep an eye on the audit logs") != []
+    assert find_vagueness("We need to have an SCA scanner that alerts on new advisories") == []
+    assert find_vagueness("We need to have better tooling") != []
+
+
+def test_a_plan_is_not_the_change_but_a_written_guide_on_a_subject_is_a_deliverable() -> None:
+    assert find_vagueness("Create a process for rotating the on-call owners") != []
+    assert find_vagueness("Implement a strategy for database failover") != []
+    assert find_vagueness("Document the procedure for breaking Terraform state locks") == []
+    assert find_vagueness("Write guidance about internal DNS names for the service teams") == []
+    assert find_vagueness("Write guidance") != []
+
+
+def test_ensure_passes_with_a_rule_the_system_keeps() -> None:
+    assert (
+        find_vagueness("Ensure that deploy keys can only come from the central secret vault") == []
+    )
+    assert find_vagueness("Ensure that the team follows the runbook") != []
