@@ -24,6 +24,7 @@ from bot.sandbox.block_limits import view_problems
 from bot.sandbox.bot_process import BotProcess
 from bot.sandbox.control import Control
 from bot.sandbox.driver import Driver
+from bot.sandbox.reading import visible_text
 from storage.db import make_engine, make_sessionmaker
 from storage.models import ActionItem, Postmortem, TimelineEvent
 from storage.repositories import reports, workspaces
@@ -144,15 +145,6 @@ def _opened(world: World, user: str) -> dict[str, Any]:
     return world.sandbox.wait_for(lambda: _publishes(world.sandbox, user)[before:])[-1]
 
 
-def _text(view: dict[str, Any]) -> str:
-    out = []
-    for block in view["blocks"]:
-        if isinstance(block.get("text"), dict):
-            out.append(block["text"]["text"])
-        out.extend(e.get("text", "") for e in block.get("elements", []) if e["type"] == "mrkdwn")
-    return "\n".join(out)
-
-
 def _values(view: dict[str, Any], action_id: str) -> list[str]:
     return [
         e["value"]
@@ -168,7 +160,7 @@ def test_an_owner_sees_their_items_with_buttons_and_the_postmortems_they_took_pa
 ) -> None:
     home = _opened(world, BOB)
 
-    text = _text(home)
+    text = visible_text(home)
     assert "*AI-001* Add pool metrics" in text and "*AI-002* Write the failover runbook" in text
     assert "Alert on 5xx" not in text, "Alice's item"
     pool, runbook = world.items["pool"], world.items["runbook"]
@@ -187,7 +179,7 @@ def test_an_owner_sees_their_items_with_buttons_and_the_postmortems_they_took_pa
 def test_a_lead_sees_the_postmortems_they_lead_and_the_report_page_opens(world: World) -> None:
     home = _opened(world, ALICE)
 
-    text = _text(home)
+    text = visible_text(home)
     assert "*AI-003* Alert on 5xx &gt; 1%" in text
     assert text.count("you lead it") == 2
     link = re.search(r"<(http[^|>]+/postmortems/[^|>]+)\|Report page>", text)
@@ -205,8 +197,10 @@ def test_an_owner_marks_an_item_done_from_the_home_and_the_home_shows_it(world: 
     assert pressed.status_code == 200
     redrawn = world.sandbox.wait_for(lambda: _publishes(world.sandbox, BOB)[before:])[-1]
     assert redrawn["blocks"][1]["elements"][0]["text"] == ":white_check_mark: AI-001 is done."
-    assert "Add pool metrics" in _text(home) and "Add pool metrics" not in _text(redrawn)
-    assert "Write the failover runbook" in _text(redrawn), "the other item stays listed"
+    assert "Add pool metrics" in visible_text(home) and "Add pool metrics" not in visible_text(
+        redrawn
+    )
+    assert "Write the failover runbook" in visible_text(redrawn), "the other item stays listed"
     done = world.sandbox.poll(lambda: world.item("pool").status == "done" and world.item("pool"))
     assert done and done.done_by == BOB
     thread = world.sandbox.wait_for(lambda: _thread_replies(world))
@@ -229,8 +223,8 @@ def test_snooze_from_the_home_redraws_it_with_the_snooze(world: World) -> None:
     world.driver.home_click(BOB, "action_item_snooze", f"{world.items['runbook']}:home")
 
     redrawn = world.sandbox.wait_for(lambda: _publishes(world.sandbox, BOB)[before:])[-1]
-    assert ":zzz: AI-002 is snoozed through" in _text(redrawn)
-    assert ":zzz: snoozed through" in _text(redrawn), "the item line says so too"
+    assert ":zzz: AI-002 is snoozed through" in visible_text(redrawn)
+    assert ":zzz: snoozed through" in visible_text(redrawn), "the item line says so too"
 
 
 def test_change_deadline_from_the_home_opens_the_picker_and_redraws_the_home(
@@ -252,7 +246,7 @@ def test_change_deadline_from_the_home_opens_the_picker_and_redraws_the_home(
 
     assert saved.status_code == 200 and not saved.content
     redrawn = world.sandbox.wait_for(lambda: _publishes(world.sandbox, BOB)[before:])[-1]
-    assert f":calendar: AI-001 is now due {day_label(new_day)}." in _text(redrawn)
+    assert f":calendar: AI-001 is now due {day_label(new_day)}." in visible_text(redrawn)
     assert world.sandbox.poll(lambda: world.item("pool").deadline == new_day)
 
 
@@ -279,7 +273,7 @@ def test_an_owner_with_60_items_gets_a_home_slack_accepts(world: World) -> None:
 
     assert view_problems(home) == [] and len(home["blocks"]) <= 100
     assert world.sandbox.refusals() == []
-    text = _text(home)
+    text = visible_text(home)
     assert "*AI-001* Add pool metrics" in text, "the soonest deadline first"
     assert "*AI-022* Chore 22" in text and "Chore 23" not in text, "20 shown"
     assert "…and 42 more: `/postmortem actions` lists them all." in text

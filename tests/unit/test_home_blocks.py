@@ -19,6 +19,7 @@ from bot.core.home_views import (
     state_of,
 )
 from bot.sandbox.block_limits import view_problems
+from bot.sandbox.reading import visible_text
 from bot.slack import followup_blocks, home_blocks
 from bot.templates import Templates
 
@@ -74,15 +75,6 @@ def _home(items: int, postmortems: int, older: int = 0, **extra: Any) -> Home:
     return Home(OWNER, TODAY, rows, listed, older_postmortems=older, **extra)
 
 
-def _texts(view: dict[str, Any]) -> str:
-    out = []
-    for block in view["blocks"]:
-        if isinstance(block.get("text"), dict):
-            out.append(block["text"]["text"])
-        out.extend(e.get("text", "") for e in block.get("elements", []) if e["type"] == "mrkdwn")
-    return "\n".join(out)
-
-
 def _buttons(view: dict[str, Any]) -> list[dict[str, Any]]:
     return [e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
 
@@ -93,7 +85,7 @@ def test_an_owner_with_60_items_and_30_postmortems_gets_a_view_slack_accepts() -
     assert view["type"] == "home"
     assert view_problems(view) == [], "the sandbox's own reading of Slack's limits"
     assert len(view["blocks"]) <= 100
-    text = _texts(view)
+    text = visible_text(view)
     shown = [n for n in range(1, 61) if f"*AI-{n:03d}* Fix thing {n}" in text]
     assert shown == list(range(1, 21)), "the first 20 by deadline"
     assert "…and 40 more: `/postmortem actions` lists them all." in text
@@ -118,7 +110,7 @@ def test_an_item_with_a_ticket_shows_its_link_and_no_create_ticket_button() -> N
     rows = (_item(1, deadline=TODAY, ticket="https://github.com/acme/shop/issues/12"),)
     view = home_blocks.home_view(Templates(), Home(OWNER, TODAY, rows, ()))
 
-    assert "<https://github.com/acme/shop/issues/12|" in _texts(view)
+    assert "<https://github.com/acme/shop/issues/12|" in visible_text(view)
     assert followup_blocks.TICKET not in {b["action_id"] for b in _buttons(view)}
 
 
@@ -131,8 +123,8 @@ def test_a_postmortem_line_says_its_state_who_leads_and_links_its_report_page() 
     assert lead_line.startswith("*Incident 3 @channel* · published · you lead it\n<#C00003> · ")
     assert "<https://pm.example.com/postmortems/tok3n|Report page>" in lead_line
     assert "· lead <@U0LEAD>" in other_line and "no report page yet" in other_line
-    assert "<!channel>" not in _texts(view) and "Incident 3 @channel" in lead_line, "inert"
-    assert "Nothing open. :tada:" in _texts(view)
+    assert "<!channel>" not in visible_text(view) and "Incident 3 @channel" in lead_line, "inert"
+    assert "Nothing open. :tada:" in visible_text(view)
 
 
 def test_a_notice_after_a_click_is_shown_above_the_items() -> None:
