@@ -1,6 +1,7 @@
 """Prometheus' ALERTS series as timeline lines: each run of firing samples is one
 firing line at its first sample and, if it ended inside the window, one resolved line
-at its last.
+at its last. A run already under way at the window's start is said as such, a plain
+line (no kind): when it began is not known, so it is no firing transition.
 
 ALERTS{alertstate="firing"} has a sample at each evaluation while an alert fires and
 none after it resolves; a hole longer than two steps ends a run. Keys are
@@ -56,15 +57,17 @@ def _lines(
     actor = alert_actor(labels)
     name = dict(labels).get("alertname") or "alert"
     key = f"{PREFIX}:{name}:{_digest(labels)}:{int(first.at.timestamp()) // 60 * 60}"
-    before = " (already firing when the window starts)" if first.at - start < step else ""
+    # Firing at the window's first sample: it began before, so its line is no transition
+    # (no "detected" milestone at the window's edge, no twin of Alertmanager's firing).
+    before = first.at - start < step
     lines = [
         TimelineEntry(
             occurred_at=first.at,
             source="monitoring",
             source_key=key,
-            text=f"Alert {name} firing{before}",
+            text=f"Alert {name} firing" + (" (already firing when the window starts)" * before),
             actor=actor,
-            kind=ALERT_FIRING,
+            kind=None if before else ALERT_FIRING,
         )
     ]
     if end - last.at > 2 * step:  # it stopped firing inside the window

@@ -64,7 +64,9 @@ def plan(session: Session, postmortem_id: int, *, now: datetime) -> Plan | None:
     they are not known, the timeline's span. None when there is nothing to chart yet."""
     postmortem = postmortems.get_or_raise(session, postmortem_id)
     began, resolved = window(milestones.current(session, postmortem))
-    first, last = metric_snapshots.timeline_span(session, postmortem_id)
+    first, last = metric_snapshots.timeline_span(
+        session, postmortem_id, leaving_out=f"{ALERTS_PREFIX}:"
+    )
     start = began or first
     end = resolved or (max(last, start) if last and start else None) or now
     if start is None:

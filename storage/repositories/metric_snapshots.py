@@ -53,11 +53,17 @@ def clear_gaps(session: Session, postmortem_id: int, kinds: Collection[str]) -> 
     return changed_rows(session, statement)
 
 
-def timeline_span(session: Session, postmortem_id: int) -> tuple[datetime | None, datetime | None]:
+def timeline_span(
+    session: Session, postmortem_id: int, *, leaving_out: str
+) -> tuple[datetime | None, datetime | None]:
     """The first and last time on the post-mortem's timeline (deleted lines left out):
-    the window to chart while the milestones do not say it."""
+    the window to chart while the milestones do not say it. Lines keyed `leaving_out…`
+    are not counted: the ALERTS lines a fetch of that window made (an alert already
+    firing at its start would otherwise widen it at every fetch)."""
     query = select(func.min(TimelineEvent.occurred_at), func.max(TimelineEvent.occurred_at)).where(
-        TimelineEvent.postmortem_id == postmortem_id, TimelineEvent.deleted_at.is_(None)
+        TimelineEvent.postmortem_id == postmortem_id,
+        TimelineEvent.deleted_at.is_(None),
+        ~TimelineEvent.source_key.startswith(leaving_out, autoescape=True),
     )
     first, last = session.execute(query).one()
     return first, last

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.metrics import MetricChart, Point, Query, Series
+from bot.core.milestones import Name
 from bot.core.timeline import ALERT_FIRING, Gap, GapKind, TimelineEntry
-from bot.services import metrics
+from bot.flows.metrics import gather
+from bot.prometheus.client import PrometheusClient
+from bot.prometheus.queries import Catalog
+from bot.services import metrics, milestones
 from bot.services import timeline as timeline_service
 from bot.services.metrics import Fetched, Gathered, Plan
 from storage.models import FactorEvidence, Postmortem, TimelineEvent
@@ -243,4 +248,59 @@ def test_the_window_follows_the_timeline_until_the_milestones_are_known(
         datetime(2026, 11, 24, 13, 30, tzinfo=UTC),
         datetime(2026, 11, 24, 15, 10, tzinfo=UTC),
         STEP,
+    )
+
+
+def _always_firing(request: httpx.Request) -> httpx.Response:
+    """A Prometheus whose Watchdog alert (kube-prometheus' always-on one) fires all along."""
+    if request.url.path.endswith("runtimeinfo"):
+        return httpx.Response(200, json={"status": "success", "data": {"storageRetention": "1y"}})
+    start, end = float(request.url.params["start"]), float(request.url.params["end"])
+    step = float(request.url.params["step"])
+    values = [[start + i * step, "1"] for i in range(int((end - start) // step) + 1)]
+    labels = {"__name__": "ALERTS", "alertname": "Watchdog", "alertstate": "firing"}
+    result = [{"metric": labels, "values": values}]
+    return httpx.Response(
+        200, json={"status": "success", "data": {"resultType": "matrix", "result": result}}
+    )
+
+
+def test_an_alert_firing_before_the_window_does_not_widen_it_fetch_after_fetch(
+    sessions: sessionmaker[Session],
+) -> None:
+    """Its 'already firing' line sits at the window's start; were it the 'detected'
+    milestone or part of the span the window follows, each /postmortem timeline would
+    chart half an hour more, for ever."""
+    postmortem_id = _postmortem(sessions)
+    with sessions.begin() as session:
+        for minute in (0, 40):
+            session.add(
+                TimelineEvent(
+                    team_id="T0ACME",
+                    postmortem_id=postmortem_id,
+                    occurred_at=datetime(2026, 11, 24, 14, minute, tzinfo=UTC),
+                    source="slack",
+                    source_key=f"C0INC:{minute}",
+                    text="checkout 500s",
+                )
+            )
+    client = PrometheusClient(
+        "http://prometheus:9090", Catalog(), transport=httpx.MockTransport(_always_firing)
+    )
+    windows = []
+    for _ in range(3):
+        with sessions() as session:
+            plan = metrics.plan(session, postmortem_id, now=NOW)
+        assert plan is not None
+        windows.append((plan.start, plan.end))
+        _record(sessions, gather(client, plan, now=NOW))
+    with sessions() as session:
+        lines = [row.text for row in timeline.list_for(session, postmortem_id)]
+    assert "Alert Watchdog firing (already firing when the window starts)" in lines
+    with sessions() as session:
+        postmortem = session.get(Postmortem, postmortem_id)
+        assert postmortem is not None
+        assert milestones.current(session, postmortem).at(Name.DETECTED) is None
+    assert (
+        windows == [(datetime(2026, 11, 24, 13, 30, tzinfo=UTC), END + timedelta(minutes=10))] * 3
     )

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.core import milestones
 from bot.core.metrics import Point, Series
+from bot.core.milestones import Name
 from bot.core.timeline import ALERT_FIRING, ALERT_RESOLVED
 from bot.prometheus.alerts import transitions
 
@@ -59,8 +61,16 @@ def test_a_hole_of_more_than_two_steps_makes_two_firings() -> None:
 
 def test_still_firing_at_the_end_has_no_resolution_and_firing_at_the_start_says_so() -> None:
     lines = transitions((_firing((START, END)),), start=START, end=END, step=STEP)
-    assert [e.kind for e in lines] == [ALERT_FIRING]
+    assert [e.kind for e in lines] == [None]  # it began before the window: no transition
     assert "already firing when the window starts" in lines[0].text
+
+
+def test_an_alert_firing_all_window_long_is_no_detection_at_the_windows_edge() -> None:
+    """A Watchdog-like alert: the window's start is not when anyone was alerted."""
+    always = transitions((_firing((START, END)),), start=START, end=END, step=STEP)
+    later = transitions((_firing((START + 20 * STEP, END)),), start=START, end=END, step=STEP)
+    assert milestones.derive(always).at(Name.DETECTED) is None
+    assert milestones.derive(later).at(Name.DETECTED) == START + 20 * STEP
 
 
 def test_the_same_alert_fetched_over_a_wider_window_has_the_same_keys() -> None:
