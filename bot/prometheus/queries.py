@@ -17,6 +17,7 @@ post-mortem names none. The ALERTS history is narrowed the same way, by `service
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,6 +32,9 @@ PLACEHOLDER = "{service}"
 DEFAULT_SERVICE_LABEL = "service"
 ALERTS = "ALERTS"
 MAX_QUERIES = 20
+# Prometheus' label names: ASCII only (`str.isidentifier` would take "sérvice", which
+# Prometheus refuses as a parse error in the ALERTS query at every fetch).
+_LABEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -69,8 +73,11 @@ def parse(document: Mapping[str, Any], *, where: str = SETTING) -> Catalog:
     if len(set(names)) != len(names):
         raise ConfigError(SETTING, f"{where}: two charts share a name")
     label = document.get("service_label", DEFAULT_SERVICE_LABEL)
-    if not isinstance(label, str) or not label.isidentifier():
-        raise ConfigError(SETTING, f"{where}: `service_label` should be a label name")
+    if not isinstance(label, str) or not _LABEL_NAME.fullmatch(label):
+        raise ConfigError(
+            SETTING,
+            f"{where}: `service_label` should be a label name (letters, digits, _: {label!r:.40})",
+        )
     return Catalog(queries=queries, service_label=label)
 
 

@@ -47,6 +47,8 @@ def test_the_file_gives_the_charts_in_order_with_units_labels_and_service_label(
         ("[[query]]\nname='A'\nexpr='up'\n[[query]]\nname='A'\nexpr='up'\n", "share a name"),
         ("query = 'up'\n", "list of [[query]] tables"),
         ("[[query]\n", "is not TOML"),
+        ("service_label = 'sérvice'\n", "`service_label` should be a label name"),
+        ("service_label = 'app-name'\n", "(letters, digits, _: 'app-name')"),
     ],
 )
 def test_a_mistake_in_the_file_stops_the_start_naming_the_setting(
