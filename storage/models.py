@@ -605,8 +605,8 @@ class InboxItem(Base):
         # The claim query: what is due, and what a lease that ran out left behind.
         Index("ix_inbox_status_available", "status", "available_at"),
         Index("ix_inbox_status_lease", "status", "lease_until"),
-        # "Is an earlier item of this thread still open?"
-        Index("ix_inbox_order_key", "order_key", "id"),
+        # "Is an earlier item of this thread still open?", among its open items only
+        Index("ix_inbox_order_key_status", "order_key", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
