@@ -41,6 +41,7 @@ Needs = Literal[
     "clause",
     "agent",
     "inverted",
+    "active",
 ]
 
 MENTION = r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>"
@@ -176,7 +177,13 @@ _REMEDIAL = (
 )
 _RECIPIENTS = r"us|them|him|her|customers|users|everyone|people|it"
 _RULES: tuple[_Rule, ...] = (
-    _rule("human-error", "any", r"\b(?:human|operator|user|pilot|people)[ -](?:error|mistake)s?\b"),
+    _rule(
+        "human-error",
+        "any",
+        r"\b(?:human|operator|user|pilot|people|engineer|engineering|admin|administrator|sysadmin"
+        r"|staff|employee|technician|contractor|personnel|developer|programmer|dba|manual)"
+        r"[ -](?:error|mistake)s?\b",
+    ),
     _rule(
         "character",
         "any",
@@ -197,7 +204,15 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _rule("attribution", "owner", r"\bfault\b"),
     _rule("mistake", "owner", r"\b(?:mistake|typo|blunder|oversight|screw-?up|slip-?up)s?\b"),
-    _rule("attribution", "who_np", rf"\b(?:because\s+of|caused\s+by)\s+{_WHO}"),
+    # Causal connectives before a person: "because of", "caused by", "on the part of", "at
+    # the hands of" a person.
+    _rule(
+        "attribution",
+        "who_np",
+        r"\b(?:because\s+of|caused\s+by|on\s+the\s+part\s+of|at\s+the\s+hands\s+of)\s+"
+        rf"{_WHO}",
+        "because caused part hands",
+    ),
     _rule(
         "attribution",
         "who_np",
@@ -397,6 +412,9 @@ _RULES: tuple[_Rule, ...] = (
     # "her copy-and-paste error inadvertently erased …": a person, or a person's work.
     _rule("mistake", "possessive", r"\b(?:accidentally|inadvertently|mistakenly|wrongly)\b"),
     _rule("mistake", "clause", r"\bby\s+(?:mistake|accident)\b"),
+    # A wrong choice in the active voice: "the engineer wiped the primary instead of the
+    # secondary" (not "the policy was set to 'ignore' instead of 'fail'").
+    _rule("outcome", "active", r"\binstead\s+of\b"),
     # A step the clause's person left out: "he pushed it without testing", "Apparently without
     # noticing the big label" (a clipped report whose subject is the person of the story).
     _rule(
@@ -776,13 +794,29 @@ def _needs_owner(text: str, match: re.Match[str]) -> int | None:
 
 
 def _needs_clause(text: str, match: re.Match[str]) -> int | None:
-    """The clause's own subject, for phrases that trail the verb ("deleted it by mistake")."""
+    """The clause's own subject, for phrases that trail the verb ("deleted it by mistake"); a
+    clause that starts with its verb ("… and cut the blue wire instead of the red one") has
+    the subject of the clause before."""
     words = _clause_words(text, match.start())
     skipped = _DETERMINERS | _ROLE_MODIFIERS
     content = [(word, start) for word, start in words if word.lower() not in skipped]
     if content and is_person_word(content[0][0]):
         return content[0][1]
+    if content and _is_verb_first(content[0][0]):
+        before = text[: _clause_start(text, match.start())]
+        if before.strip() and _shared_subject(text, before) is not None:
+            return content[0][1]
     return None
+
+
+def _needs_active(text: str, match: re.Match[str]) -> int | None:
+    """The clause's person, when the clause is in the active voice ("was set to 'ignore'
+    instead of 'fail'" is a passive: a setting, not a person's choice)."""
+    words = [word.lower() for word, _ in _clause_words(text, match.start())]
+    for index, word in enumerate(words[:-1]):
+        if word in _PASSIVE_AUX and _is_verb_first(words[index + 1]):
+            return None
+    return _needs_clause(text, match)
 
 
 # Each check answers: where does the blamed phrase start, or None when this is not blame.
@@ -797,6 +831,7 @@ _CHECKS: dict[Needs, Callable[[str, re.Match[str]], int | None]] = {
     "clause": _needs_clause,
     "agent": _needs_agent,
     "inverted": _needs_inverted,
+    "active": _needs_active,
 }
 _ROLE_MODIFIERS = frozenset({"new", "junior", "senior", "poor", "only", "lead", "night", "day"})
 _DETERMINERS = frozenset({"the", "a", "an", "our", "this", "that", "one", "of"})

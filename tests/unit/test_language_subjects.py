@@ -208,3 +208,15 @@ def test_judgments_and_firings_name_the_person_not_the_conditions() -> None:
     assert kinds("The CTO should definitely be fired for this.") == ["blame"]
     assert kinds("Or did the boss/manager not review the change?") == ["blame"]
     assert kinds("An Acme IT worker simply mis-configured the network.") == ["blame"]
+
+
+def test_a_wrong_choice_in_the_active_voice_names_the_person_who_made_it() -> None:
+    assert kinds("The on-call wiped the primary instead of the replica.") == ["blame"]
+    assert kinds("Mo was splicing fibre and cut the live pair instead of the spare.") == ["blame"]
+    assert kinds("The flag was set to 'ignore' instead of 'fail'.") == []
+    assert kinds("The load balancer sent traffic to the dashboard instead of the API.") == []
+
+
+def test_a_role_named_with_error_is_the_same_verdict_as_human_error() -> None:
+    assert kinds("The outage was a technician error.") == ["blame"]
+    assert kinds("The outage was a disk error.") == []
