@@ -59,7 +59,7 @@ class PrometheusClient:
             "end": f"{end.timestamp():.3f}",
             "step": f"{step.total_seconds():g}",
         }
-        return answers.matrix(self._get("/api/v1/query_range", params))
+        return answers.matrix(self._get("/api/v1/query_range", params, one_query=True))
 
     def retention(self) -> timedelta | None:
         """How far back samples are kept (`/api/v1/status/runtimeinfo`, Prometheus ≥ 2.14)."""
@@ -68,10 +68,19 @@ class PrometheusClient:
     def close(self) -> None:
         self._http.close()
 
-    def _get(self, path: str, params: dict[str, str]) -> Any:
+    def _get(self, path: str, params: dict[str, str], *, one_query: bool = False) -> Any:
+        """`one_query`: a slow answer is that query's failure (a heavy expression over a
+        long window), not Prometheus down; the cheap `retention` asked first tells that."""
         try:
             with self._http.stream("GET", path, params=params) as response:
                 body = _bounded(response)
+        except httpx.ReadTimeout as error:
+            if not one_query:
+                raise PrometheusUnavailable(
+                    f"Prometheus at {self.shown_url} did not answer (ReadTimeout)"
+                ) from error
+            seconds = self._http.timeout.read
+            raise QueryFailed(f"no answer within {seconds:g} s (a heavy query?)") from error
         except httpx.HTTPError as error:
             raise PrometheusUnavailable(
                 f"Prometheus at {self.shown_url} did not answer ({type(error).__name__})"

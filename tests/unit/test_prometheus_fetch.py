@@ -124,3 +124,34 @@ def test_behind_basic_auth_the_bot_signs_in_and_a_gap_never_shows_the_password()
     assert "Prometheus at http://prometheus:9090 answered HTTP 502" in gap.describe()
     words = [gap.describe(), *(f.chart.missing or "" for f in gathered.charts)]
     assert not any("s3cret" in said or "bot:" in said for said in words)
+
+
+def test_one_slow_query_is_its_charts_gap_and_the_other_charts_are_kept() -> None:
+    """A heavy expression times out; Prometheus itself answered, so it is not 'down'."""
+    slow = Query("Slow p99", "histogram_quantile(0.99, sum by (le) (rate(x_bucket[5m])))")
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.params.get("query", "").startswith("histogram_quantile"):
+            raise httpx.ReadTimeout("timed out", request=request)
+        return _prometheus(_matrix("checkout"))(request)
+
+    transport = httpx.MockTransport(answer)
+    client = PrometheusClient(
+        "http://prometheus:9090", Catalog((ERRORS, slow)), transport=transport
+    )
+    gathered = gather(client, PLAN, now=NOW)
+    errors, slowest = gathered.charts
+    assert gathered.gaps == () and gathered.alerts == ()
+    assert errors.chart.drawable and errors.problem is None
+    assert slowest.problem == GapKind.METRIC_QUERY_FAILED
+    assert slowest.chart.missing == "the query failed: no answer within 10 s (a heavy query?)"
+
+
+def test_prometheus_hanging_altogether_is_one_unreachable_gap() -> None:
+    def hang(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    gathered = gather(_client(hang), PLAN, now=NOW)
+    (gap,) = gathered.gaps
+    assert gap.kind == GapKind.PROMETHEUS_UNREACHABLE
+    assert "did not answer (ReadTimeout)" in gap.describe()
