@@ -15,7 +15,9 @@
 An envelope not acknowledged is delivered again, `retry_attempt` one higher and
 `retry_reason` "timeout": at once on another connection when the one it was sent on
 drops (or on the next to open), and, for events, when no ack came within
-`ack_timeout` (Slack's 3 seconds), up to `MAX_RETRIES` times as Slack does.
+`ack_timeout` (Slack's 3 seconds), up to `MAX_RETRIES` times as Slack does. A command
+or an interaction that no ack answered by the time `deliver` gives up is dropped (Slack
+shows the person its failure notice then), an event is kept for the next connection.
 `drop_before_ack()` makes the sandbox cut the connection as an ack arrives, as if the
 network died with the ack in flight: the app then gets the same envelope again.
 
@@ -201,6 +203,10 @@ class SocketMode:
             self._pending[envelope.envelope_id] = envelope
             self._send(envelope)
         envelope.done.wait(timeout)
+        with self._state:
+            if envelope.ack is None and kind != "events_api":
+                # Slack told the person it failed; only events are delivered again later.
+                self._pending.pop(envelope.envelope_id, None)
         return envelope.ack
 
     def disconnect(self, reason: str) -> int:

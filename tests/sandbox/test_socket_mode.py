@@ -141,3 +141,14 @@ def test_a_disconnect_moves_the_app_to_a_new_connection(sb: Sandbox, app: App, r
     sb.socket_mode.wait_connected(opened=2)
     sb.wait_for(lambda: sb.socket_mode.connections == 1, timeout=5)
     assert [r.payload["event_id"] for r in app.received] == ["Ev0", "Ev1", "Ev2"]
+
+
+def test_with_no_connection_a_command_fails_and_an_event_waits_for_the_next(sb: Sandbox) -> None:
+    assert sb.socket_mode.deliver("slash_commands", COMMAND, timeout=0.2) is None
+    assert sb.socket_mode.deliver("events_api", EVENT, timeout=0.2) is None
+    with connect(open_url(sb)) as connection:
+        assert receive(connection)["type"] == "hello"
+        waiting = receive(connection)
+        assert (waiting["type"], waiting["payload"]) == ("events_api", EVENT)
+        with pytest.raises(TimeoutError):
+            connection.recv(timeout=0.5)  # the command is not sent late
