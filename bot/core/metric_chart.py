@@ -61,6 +61,8 @@ VALUE_TICKS = 5
 LEGEND_LABEL = 60
 # A hole longer than this many steps breaks the line.
 GAP_STEPS = 3
+# Units whose values are shares of one, shown as percentages (Grafana's "percentunit").
+RATIOS = frozenset({"ratio", "percentunit"})
 SI = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
 
 
@@ -194,7 +196,7 @@ def geometry(chart: MetricChart, milestones: Milestones | None = None) -> Geomet
     legend_bottom = max((entry.y for entry in legend), default=axes.bottom + 26)
     return Geometry(
         title=chart.query.name,
-        unit=chart.query.unit,
+        unit="%" if chart.query.unit in RATIOS else chart.query.unit,
         width=WIDTH,
         height=int(legend_bottom + (34 if len(drawn) < len(ranked) else 16)),
         plot_left=LEFT,
@@ -254,8 +256,11 @@ def nice_step(raw: float) -> float:
 
 
 def readable(value: float, unit: str | None = None, *, step: float | None = None) -> str:
-    """A value as a reader takes it in: "1.25k req/s", "0.5 s", "12%". With `step` (a tick's)
-    as many decimals as the step needs; without, three significant digits."""
+    """A value as a reader takes it in: "1.25k req/s", "0.5 s", "12%" (also for a "ratio"
+    of 0.12). With `step` (a tick's) as many decimals as the step needs; without, three
+    significant digits."""
+    if unit in RATIOS:  # 0.09 of one reads 9%
+        value, unit, step = value * 100, "%", None if step is None else step * 100
     size, suffix = next(((n, name) for n, name in SI if abs(step or value) >= n), (1.0, ""))
     if value == 0:  # the axis' zero reads "0", not "0k" or "0.0"
         size, suffix, step = 1.0, "", None

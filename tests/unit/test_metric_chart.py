@@ -128,6 +128,10 @@ def test_value_ticks_are_round_numbers_with_the_unit_from_zero_for_a_rate() -> N
     assert readable(2000.0, "req/s", step=1000.0) == "2k req/s"
     assert readable(0.0, "req/s", step=1000.0) == "0 req/s" and readable(0.0, "%", step=0.2) == "0%"
     assert readable(0.25, "s") == "0.25 s"
+    assert readable(0.09, "ratio") == "9%" and readable(0.02, "ratio", step=0.02) == "2%"
+    ratio = geometry(MetricChart(Query("Errors", "x", "ratio"), START, at(60), STEP,
+                                 (service("checkout", samples(60, lambda i: 0.09)),)))  # fmt: skip
+    assert ratio.unit == "%" and ratio.value_ticks[-1].label == "10%"
 
 
 def test_the_summary_gives_min_max_and_the_value_at_each_milestone_or_says_there_was_none() -> None:
