@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from bot.core.metrics import MetricChart, Query
 from bot.core.timeline import Gap, GapKind, TimelineEntry, format_utc_minute
+from bot.flows import incident_access
 from bot.flows.deps import Deps
 from bot.prometheus import alerts, queries
 from bot.prometheus.client import PrometheusClient
@@ -25,6 +26,7 @@ from bot.services.metrics import Fetched, Gathered, Plan
 logger = logging.getLogger(__name__)
 NO_DATA = "no data in the window"
 ALERTS_WHERE = "ALERTS (the alerts' history)"
+UNNAMED = "with several workspaces it is read only for a named service: /postmortem service NAME"
 
 
 def refresh(deps: Deps, postmortem_id: int) -> Gathered | None:
@@ -41,18 +43,25 @@ def refresh(deps: Deps, postmortem_id: int) -> Gathered | None:
     if client is None:
         gathered = Gathered(planned, gaps=(Gap(GapKind.PROMETHEUS_NOT_CONFIGURED),))
     else:
-        gathered = gather(client, planned, now=now)
+        gathered = gather(
+            client, planned, now=now, single_workspace=incident_access.single_workspace(deps)
+        )
     with deps.sessions.begin() as session:
         metrics.record(session, gathered, now=now)
     return gathered
 
 
-def gather(client: PrometheusClient, plan: Plan, *, now: datetime) -> Gathered:
-    """Every chart and the ALERTS lines over the plan's window; Prometheus down is one gap."""
+def gather(
+    client: PrometheusClient, plan: Plan, *, now: datetime, single_workspace: bool = True
+) -> Gathered:
+    """Every chart and the ALERTS lines over the plan's window; Prometheus down is one gap.
+    With several workspaces (`single_workspace` False) a post-mortem that names no service
+    reads no ALERTS, as it takes no Alertmanager alert (`bot.alertmanager.matching`): the
+    organisation's alerts are not shown to whichever workspace asks first."""
     catalog = client.queries
     try:
         short = _retention_gap(client, plan, now)
-        alert_lines, alert_gap = _alerts(client, plan)
+        alert_lines, alert_gap = _alerts(client, plan, single_workspace=single_workspace)
         charts = tuple(_chart(client, query, plan) for query in catalog.queries)
     except PrometheusUnavailable as error:
         logger.warning("prometheus unreachable postmortem=%s error=%s", plan.postmortem_id, error)
@@ -86,8 +95,10 @@ def _chart(client: PrometheusClient, query: Query, plan: Plan) -> Fetched:
 
 
 def _alerts(
-    client: PrometheusClient, plan: Plan
+    client: PrometheusClient, plan: Plan, *, single_workspace: bool
 ) -> tuple[tuple[TimelineEntry, ...] | None, Gap | None]:
+    if plan.service is None and not single_workspace:
+        return (), Gap(GapKind.METRIC_QUERY_FAILED, where=ALERTS_WHERE, reason=UNNAMED)
     expr = queries.alerts_expr(client.queries, plan.service)
     try:
         answered = client.query_range(expr, plan.start, plan.end, plan.step)

@@ -155,3 +155,32 @@ def test_prometheus_hanging_altogether_is_one_unreachable_gap() -> None:
     (gap,) = gathered.gaps
     assert gap.kind == GapKind.PROMETHEUS_UNREACHABLE
     assert "did not answer (ReadTimeout)" in gap.describe()
+
+
+def test_with_several_workspaces_a_post_mortem_naming_no_service_reads_no_alerts() -> None:
+    """As with Alertmanager's alerts: the organisation's ALERTS are not shown to whichever
+    workspace's post-mortem asks without naming its service; the gap says how to."""
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.params.get("query", ""))
+        return _prometheus(_matrix("checkout", "search"))(request)
+
+    client = PrometheusClient(
+        "http://prometheus:9090", Catalog((ERRORS,)), transport=httpx.MockTransport(answer)
+    )
+    unnamed = Plan(7, None, PLAN.start, PLAN.end, PLAN.step)
+
+    gathered = gather(client, unnamed, now=NOW, single_workspace=False)
+    assert gathered.alerts == ()
+    assert not any(query.startswith("ALERTS") for query in asked)
+    (gap,) = gathered.gaps
+    assert gap.describe() == (
+        "The chart “ALERTS (the alerts' history)” is missing (with several workspaces it is "
+        "read only for a named service: /postmortem service NAME)."
+    )
+    assert gathered.charts[0].chart.drawable  # the charts are the deployment's own
+
+    named = gather(client, PLAN, now=NOW, single_workspace=False)
+    assert named.gaps == () and 'ALERTS{alertstate="firing",service="checkout"}' in asked
+    assert gather(client, unnamed, now=NOW).gaps == (), "one workspace: every alert"
