@@ -515,9 +515,11 @@ def _is_qualified_artefact(words: list[str], index: int) -> bool:
 def _is_qualified_compound(words: list[str], index: int) -> bool:
     """ "flux capacitor to balance load", "customer emails before writing them to …":
     a two-word name narrowed by a phrase after it, whatever the noun."""
-    if index == 0 or index + 2 >= len(words):
+    if index + 2 >= len(words) or not _is_content_word(words[index]):
         return False
-    if not (_is_content_word(words[index - 1]) and _is_content_word(words[index])):
+    named = index > 0 and _is_content_word(words[index - 1])
+    definite = index > 0 and words[index - 1] == "the" and words[index].endswith("s")
+    if not (named or definite):
         return False
     return words[index + 1] in QUALIFYING_PREPOSITIONS and _is_content_word(words[index + 2])
 

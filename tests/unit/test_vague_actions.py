@@ -114,3 +114,8 @@ def test_ensure_passes_with_a_rule_the_system_keeps() -> None:
         find_vagueness("Ensure that deploy keys can only come from the central secret vault") == []
     )
     assert find_vagueness("Ensure that the team follows the runbook") != []
+
+
+def test_a_definite_set_narrowed_by_a_phrase_is_a_particular_thing() -> None:
+    assert find_vagueness("Automate the limitranges for namespaces") == []
+    assert find_vagueness("Automate things for teams") != []
