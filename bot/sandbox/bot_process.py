@@ -27,6 +27,7 @@ from bot.sandbox import stopping
 from bot.sandbox.pagerduty_api import PagerDutyState
 from bot.sandbox.slack_api import APP_TOKEN
 from bot.sandbox.slack_state import SlackWorkspace
+from bot.transaction_guard import calls_in_transaction
 from storage import schema
 from storage.db import make_engine
 
@@ -97,7 +98,8 @@ def running_bot(
     port: int | None = None,
     socket_mode: bool = False,
 ) -> Iterator[BotProcess]:
-    """Migrate the database, start `serve`, wait for /healthz; stop the bot on exit.
+    """Migrate the database, start `serve`, wait for /healthz; stop the bot on exit, and
+    then fail if its log says it made a network call inside a database transaction.
 
     `sandbox` is a running Sandbox or the base URL of one (e.g. `postmortem-bot sandbox`'s);
     the bot listens on `port` (default: a free one) and works in a temp folder. With
@@ -121,6 +123,7 @@ def running_bot(
             yield bot
         finally:
             stop(bot.process)
+        _no_calls_in_transaction(bot)
 
 
 def _start(workdir: Path, env: dict[str, str], database_url: str, port: int) -> BotProcess:
@@ -137,6 +140,15 @@ def _start(workdir: Path, env: dict[str, str], database_url: str, port: int) -> 
     return BotProcess(
         url, database_url, SIGNING_SECRET, PAGERDUTY_SECRET, process, log_path, workdir
     )
+
+
+def _no_calls_in_transaction(bot: BotProcess) -> None:
+    """Fail the run that ended well if the bot called Slack, PagerDuty or a tracker while
+    it held a database transaction (`bot.transaction_guard` logged it): every scenario
+    test checks the rule so, the ones that kill the bot too."""
+    inside = calls_in_transaction(bot.log())
+    if inside:
+        raise AssertionError("network calls inside a database transaction:\n" + "\n".join(inside))
 
 
 def wait_until_healthy(bot: BotProcess, timeout: float) -> None:

@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from sqlalchemy import text
 
 from bot import transaction_guard
+from bot.sandbox.bot_process import BotProcess, _no_calls_in_transaction
 from storage.db import make_engine, make_sessionmaker
 
 
@@ -77,3 +78,16 @@ def test_another_threads_open_session_is_not_this_threads(sessions, caplog) -> N
     done.set()
     holder.join()
     assert _marks(caplog) == []
+
+
+def test_a_scenarios_bot_that_logged_such_a_call_fails_the_run(tmp_path: Path) -> None:
+    log = tmp_path / "bot.log"
+    log.write_text(
+        '{"level": "info", "event": "serving"}\n'
+        '{"level": "error", "event": "network_call_in_transaction: Slack chat.postMessage"}\n'
+    )
+    bot = BotProcess("", "", "", "", None, log, tmp_path)  # type: ignore[arg-type]
+    with pytest.raises(AssertionError, match=r"chat\.postMessage"):
+        _no_calls_in_transaction(bot)
+    log.write_text('{"level": "info", "event": "serving"}\n')
+    _no_calls_in_transaction(bot)
