@@ -167,6 +167,8 @@ def _literal_prefix(body: str) -> str:
 _NEG_EXEMPT = (
     r"get|got|receive|received|have|had|know|knew|see|saw|hear|heard|need|needed"
     r"|exist|existed|happen|happened|work|worked|apply|applied|fire|fired|been"
+    # Denials that clear a person: "he didn't steal a thing", "she didn't mean to".
+    r"|steal|break|cause|mean|intend|want|expect|deserve|harm|hurt|lie"
 )
 # Verbs for finding or undoing a bad change: "She reverted the bad config" is not blame.
 _REMEDIAL = (
@@ -187,7 +189,7 @@ _RULES: tuple[_Rule, ...] = (
     _rule(
         "character",
         "any",
-        r"\b(?:careless(?:ly|ness)?|negligen(?:t|ce|tly)|slopp(?:y|iness|ily)"
+        r"\b(?:careless(?:ly|ness)?|negligen(?:t|ce|tly)|slopp(?:y|iness|ily)|foolish(?:ly|ness)?"
         r"|incompeten(?:t|ce)|lazy|laziness|lazily|reckless(?:ly|ness)?"
         r"|irresponsib(?:le|ly|ility)|clueless|stupid(?:ity)?|idiot(?:ic|s)?|ashamed"
         r"|rookie\s+mistake|noob\s+mistake|amateur\s+hour|finger\s+trouble"
@@ -233,6 +235,13 @@ _RULES: tuple[_Rule, ...] = (
         rf"(?:(?:identified|traced)\s+(?:as|to)\s+|that\s+)?{_WHO}",
     ),
     _rule("attribution", "who_np", rf"\b(?:mistake|error|typo)s?\s+(?:by|from)\s+{_WHO}"),
+    # "… found the root cause of the problem: Ryan."
+    _rule(
+        "attribution",
+        "who_np",
+        rf"\b(?:root\s+cause|culprit)(?:\s+of\s+[^:.;]{{0,40}})?:\s+{_WHO}",
+        "root culprit",
+    ),
     _rule(
         "counterfactual",
         "who",
@@ -410,7 +419,7 @@ _RULES: tuple[_Rule, ...] = (
         "wrong bad broken faulty buggy incorrect untested",
     ),
     # "her copy-and-paste error inadvertently erased …": a person, or a person's work.
-    _rule("mistake", "possessive", r"\b(?:accidentally|inadvertently|mistakenly|wrongly)\b"),
+    _rule("mistake", "possessive", r"\b(?:accident(?:al)?ly|inadvertently|mistakenly|wrongly)\b"),
     _rule("mistake", "clause", r"\bby\s+(?:mistake|accident)\b"),
     # A wrong choice in the active voice: "the engineer wiped the primary instead of the
     # secondary" (not "the policy was set to 'ignore' instead of 'fail'").
@@ -477,9 +486,21 @@ def find_blame(text: str) -> list[Finding]:
     """Blame findings in `text`, in order, without overlapping spans."""
     lowered = text.lower()
     found = [finding for rule in _RULES for finding in _apply(rule, text, lowered)]
-    meta = [m.span() for m in _META_PART.finditer(text) if _META_CUE.search(m.group())]
+    meta = [m.span() for m in _META_PART.finditer(text) if _talks_about_blame(m.group())]
     found = [f for f in found if not any(a <= f.span[0] < b for a, b in meta)]
     return _without_overlaps(found)
+
+
+def _talks_about_blame(part: str) -> bool:
+    """Talk about blame ("blaming the operator teaches nothing"), not an order to blame
+    ("… blame the idiot and send him the bill"): "blame" opening a clause is an imperative."""
+    imperative = _IMPERATIVE_BLAME.match(part)
+    return any(
+        not (imperative and cue.start() == imperative.start(1)) for cue in _META_CUE.finditer(part)
+    )
+
+
+_IMPERATIVE_BLAME = re.compile(r"[\W\d]*(blame)\b", re.IGNORECASE)
 
 
 # Talk about blame itself ("this is not about who made the mistake") is not blame.

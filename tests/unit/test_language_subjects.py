@@ -220,3 +220,19 @@ def test_a_wrong_choice_in_the_active_voice_names_the_person_who_made_it() -> No
 def test_a_role_named_with_error_is_the_same_verdict_as_human_error() -> None:
     assert kinds("The outage was a technician error.") == ["blame"]
     assert kinds("The outage was a disk error.") == []
+
+
+def test_an_order_to_blame_is_blame_but_talk_about_blaming_is_not() -> None:
+    assert kinds("If the data is gone, fine. Blame the idiot and send him the bill.") == ["blame"]
+    assert kinds("Blaming the idiot who ran it teaches the system nothing.") == []
+
+
+def test_a_person_named_as_the_root_cause_after_a_colon_is_blamed() -> None:
+    assert kinds("After an hour we had the root cause of the outage: Ryan.") == ["blame"]
+    assert kinds("After an hour we had the root cause of the outage: a stale DNS record.") == []
+
+
+def test_a_denial_that_clears_a_person_is_no_missed_step() -> None:
+    assert kinds("It really was his own laptop; he didn't steal a thing.") == []
+    assert kinds("He didn't drain the node before the upgrade.") == ["blame"]
+    assert kinds("Sam accidently deleted the customer table.") == ["blame"]
