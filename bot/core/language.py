@@ -649,7 +649,7 @@ def _needs_person(text: str, match: re.Match[str], *, allow_none: bool = False) 
             return None  # "… which broke production", ", caused by …": a thing is the subject
         # The person is named in an earlier clause; quote the predicate itself.
         return match.start() if _shared_subject(text, before) is not None else None
-    if _is_passive(words) or _is_hypothetical(text, words[0][1]):
+    if _is_passive(words) or _is_hypothetical(text, words[0][1], words[0][0]):
         return None
     subject = subject_head(words)
     if subject is None or not is_person_word(subject[0]):
@@ -778,9 +778,19 @@ def _is_gerund(word: str) -> bool:
     return len(word) > 4 and word.lower().endswith("ing") and word.isalpha()
 
 
-def _is_hypothetical(text: str, clause_start: int) -> bool:
-    """ "even if he totally messed up, …": a concession, not a claim about what he did."""
-    return re.search(r"\beven\s+if\s*$", text[:clause_start], re.IGNORECASE) is not None
+def _is_hypothetical(text: str, clause_start: int, subject: str = "") -> bool:
+    """ "even if he totally messed up, …": a concession, not a claim about what he did; "just
+    because you didn't change the code, …": a generic "you" in a condition, not a person."""
+    before = text[:clause_start]
+    if re.search(r"\beven\s+if\s*$", before, re.IGNORECASE):
+        return True
+    return subject.lower() == "you" and _GENERIC_CONDITION.search(before) is not None
+
+
+_GENERIC_CONDITION = re.compile(
+    r"\b(?:just\s+because|if|when|whenever|unless|once|until)\b(?:[^,.;]*\band)?\s*$",
+    re.IGNORECASE,
+)
 
 
 # "I ran it in the wrong terminal because both prompts look identical" gives the system context.

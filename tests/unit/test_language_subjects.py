@@ -236,3 +236,8 @@ def test_a_denial_that_clears_a_person_is_no_missed_step() -> None:
     assert kinds("It really was his own laptop; he didn't steal a thing.") == []
     assert kinds("He didn't drain the node before the upgrade.") == ["blame"]
     assert kinds("Sam accidently deleted the customer table.") == ["blame"]
+
+
+def test_a_generic_you_in_a_condition_is_advice_not_a_verdict() -> None:
+    assert kinds("Just because it builds and you didn't touch the code, it is not safe.") == []
+    assert kinds("You didn't run the migration check before the deploy.") == ["blame"]
