@@ -29,6 +29,7 @@ from bot.core.wordlists import (
     GENERIC_NOUNS,
     NOT_CHANGE_VERBS,
     NUMBER_WORDS,
+    OPEN_ENDED_WORDS,
     PHRASAL_CONCRETE_VERBS,
     PLAN_NOUNS,
     QUALIFYING_PREPOSITIONS,
@@ -285,8 +286,36 @@ def vague_findings(action: str) -> list[Finding]:
         return []
     if not clauses:
         return [_vague(action, (0, len(action)), "empty", [_VERIFY, _ARTEFACT])]
+    if all(clause.kind == "other" for clause in clauses) and _names_the_change(action):
+        return []
     worst = next((c for c in clauses if c.kind not in ("concrete", "other")), clauses[0])
     return [_vague(action, worst.span, worst.kind, _missing(action, clauses))]
+
+
+def _names_the_change(action: str) -> bool:
+    """An item written as a noun phrase ("Nightly restore test of the billing database into
+    staging", "Backups of etcd every six hours") names its deliverable when it is headed by an
+    artefact or a schedule, is specific, and no word leaves the finish line open ("Alerting
+    improvements for …", "Stricter approvals", "Rate limiting where needed")."""
+    words = list(_WORD.findall(action))
+    if not words:
+        return False
+    words[0] = words[0].lower()  # a capital at the start is the sentence's, not a name's
+    lowered = {word.lower().strip(".,:;'’()") for word in words}
+    if not lowered.isdisjoint(OPEN_ENDED_WORDS) or any(_COMPARATIVE.match(w) for w in lowered):
+        return False
+    if _watches_nothing_in_particular(tuple(words)):
+        return False
+    head = words[0].strip(".,:;'’()")
+    modifier = head not in QUALIFYING_PREPOSITIONS and not head.endswith("ly")
+    headed = (
+        head in NUMBER_WORDS
+        or head.isdigit()
+        or _is_artefact_noun(head)
+        or head in WATCHING_NOUNS
+        or (modifier and len(words) > 1 and _is_artefact_noun(words[1].lower()))
+    )
+    return headed and is_specific(tuple(words))
 
 
 def _missing(action: str, clauses: list[_Clause]) -> list[str]:
@@ -340,6 +369,9 @@ def _clause(action: str, start: int, end: int) -> _Clause:
         return _Clause(span, "other", ())
     if start > 0 and words[0].group()[:1].isupper() and not action[:start].rstrip().endswith(";"):
         return _Clause(span, "other", ())  # "… for Elasticsearch and Opensearch": a name
+    predicate = _after_modal(words)
+    if predicate is not None:  # "All production buckets must block public ACLs"
+        return _clause(action, predicate, end)
     if words[0].group().lower() in ("need", "needs"):
         if len(words) > 1 and words[1].group().lower() == "to":
             words = words[2:]
@@ -366,6 +398,21 @@ def _clause(action: str, start: int, end: int) -> _Clause:
     return _Clause(span, "other", ())
 
 
+def _after_modal(words: list[re.Match[str]]) -> int | None:
+    """Where the predicate starts in a declarative item whose subject is a thing: "the deploy
+    script should refuse to run …" is judged as "refuse to run …" would be."""
+    lead = words[0].group().lower()
+    if _lemma_in(lead, CONCRETE_VERBS) or any(p.match(words[0].group()) for _, p in _VAGUE_LEADS):
+        return None
+    for index, word in enumerate(words[1:7], start=1):
+        if word.group().lower() in _MODALS:
+            rest = [w for w in words[index + 1 :] if w.group().lower() not in _MODAL_ADVERBS]
+            return rest[0].start() if rest else None
+    return None
+
+
+_MODALS = frozenset({"must", "should", "shall", "will"})
+_MODAL_ADVERBS = frozenset({"always", "never", "also", "only", "automatically", "now"})
 _DOCUMENTING_VERBS = frozenset({"document", "describe"})
 _WRITING_VERBS = frozenset({"write", "create", "add", "publish"})
 # A count kept is a setting: "keep the last seven nightly backups", "keep 30 days of logs".

@@ -233,3 +233,12 @@ PLAN_NOUNS = _words(
 DOCUMENT_NOUNS = _words(
     "guidance guide guides faq how-to explainer write-up writeup documentation doc docs"
 )
+# Words that leave an item's finish line open when it is written as a noun phrase:
+# "alerting improvements for …", "stricter approvals", "rate limiting where needed".
+OPEN_ENDED_WORDS = _words(
+    """
+    improvement improvements enhancement enhancements updates changes fixes cleanup hardening
+    work needed necessary required appropriate stricter tighter faster safer stronger clearer
+    simpler easier smarter greater higher lower fewer
+    """
+)

@@ -119,3 +119,30 @@ def test_ensure_passes_with_a_rule_the_system_keeps() -> None:
 def test_a_definite_set_narrowed_by_a_phrase_is_a_particular_thing() -> None:
     assert find_vagueness("Automate the limitranges for namespaces") == []
     assert find_vagueness("Automate things for teams") != []
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "All production buckets must block public ACLs",
+        "Nightly restore test of the billing database into the staging cluster",
+        "Backups of the etcd data every six hours to a separate account",
+        "Dashboard panel showing p99 latency of the checkout API per region",
+    ],
+)
+def test_an_item_written_as_a_rule_or_a_noun_phrase_is_judged_by_what_it_names(item: str) -> None:
+    assert find_vagueness(item) == []
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "The deploy process should be more robust",
+        "Runbook updates",
+        "Better testing of backups",
+        "Dashboards for the checkout API",
+        "Actively monitor critical pipeline executions.",
+    ],
+)
+def test_the_same_shapes_with_no_finish_line_stay_vague(item: str) -> None:
+    assert find_vagueness(item) != []
