@@ -88,8 +88,9 @@ SKIPPED_BEFORE_VERB = _words(
     """
 )
 
-# Capitalised words that are not people: sentence openers, calendar words and the
-# products that most often appear as the subject of an incident sentence.
+# Capitalised words that are not people: sentence openers, calendar words, and the products
+# and companies that most often appear as the subject of an incident sentence (a company as
+# subject is the organisation owning a gap, like "we": tests/data/README.md).
 NOT_NAMES = _words(
     """
     the this that these those it its a an our we there here what why how who when where
@@ -109,6 +110,11 @@ NOT_NAMES = _words(
     linux windows chrome cron systemd coredns calico cilium flux spinnaker buildkite
     bazel gradle maven npm pip dependabot renovate certbot nomad openstack ceph minio
     grpc graphql python java golang node rails django
+    amazon google microsoft facebook meta apple netflix twitter etsy salesforce oracle ibm
+    intel cisco juniper verizon comcast atlassian dropbox shopify spotify uber lyft airbnb
+    paypal visa mastercard samsung sony nintendo valve steam reddit discord twitch zoom
+    linode digitalocean hetzner ovh rackspace equinix crowdstrike fastly knight target
+    delta southwest ryanair tsb natwest barclays lloyds hsbc
     alert alarm page pager config cache database db queue cluster node network storage
     replica primary secondary canary rollback release build pipeline script system
     tooling automation staging production prod gateway proxy scheduler worker job

@@ -241,3 +241,8 @@ def test_a_denial_that_clears_a_person_is_no_missed_step() -> None:
 def test_a_generic_you_in_a_condition_is_advice_not_a_verdict() -> None:
     assert kinds("Just because it builds and you didn't touch the code, it is not safe.") == []
     assert kinds("You didn't run the migration check before the deploy.") == ["blame"]
+
+
+def test_a_company_as_the_subject_is_the_organisation_not_a_person() -> None:
+    assert kinds("Etsy didn't test the upgrade path before the switch-over.") == []
+    assert kinds("Esther didn't test the upgrade path before the switch-over.") == ["blame"]
