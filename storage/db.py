@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, cast
 
@@ -133,10 +134,13 @@ def _taking_turns(turn: threading.Lock) -> type[_TakingTurns]:
     return type("TakingTurns", (_TakingTurns,), {"_turn": turn})
 
 
-def changed_rows(session: Session, statement: Update | Delete) -> int:
+def changed_rows(
+    session: Session, statement: Update | Delete, values: Mapping[str, Any] | None = None
+) -> int:
     """How many rows an UPDATE or DELETE changed (`Session.execute` is typed as a plain
-    Result; for DML it is a CursorResult, which has the count)."""
-    return cast(CursorResult[Any], session.execute(statement)).rowcount or 0
+    Result; for DML it is a CursorResult, which has the count); `values` binds the
+    statement's parameters (a statement built once)."""
+    return cast(CursorResult[Any], session.execute(statement, values)).rowcount or 0
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
