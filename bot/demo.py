@@ -25,9 +25,18 @@ import httpx
 from bot.core.slack_text import ts_to_datetime
 from bot.sandbox import Sandbox, alertmanager_notify, prometheus_api, stopping
 from bot.sandbox.bot_process import BotProcess, bot_environment, running_bot
-from bot.sandbox.demo import PEOPLE, REPOSITORY, Trackers, mount_trackers, seed_demo_workspace
+from bot.sandbox.demo import (
+    JIRA_PEOPLE,
+    JIRA_PROJECT_KEY,
+    PEOPLE,
+    REPOSITORY,
+    Trackers,
+    mount_trackers,
+    seed_demo_workspace,
+)
 from bot.sandbox.driver import Driver
 from bot.sandbox.reading import readable, visible_text
+from bot.slack.interview_blocks import ITEM_TICKET
 
 NAMES = {user_id: name for user_id, name, _, _ in PEOPLE}
 ALICE, BOB, CARMEN = "U0ALICE", "U0BOB", "U0CARMEN"
@@ -78,6 +87,7 @@ def _play_through(out: TextIO, *, socket_mode: bool) -> int:
             _alerts(play, bot.url)
             _start(play, seeded["incident"])
             _interview(play)
+            _jira_ticket(play, trackers)
             _report(play)
             _tickets(play, bot, trackers)
             _follow_up(play, bot, sandbox)
@@ -192,13 +202,33 @@ def _report(play: _Play) -> None:
     play.command(ALICE, "share")
 
 
-def _tickets(play: _Play, bot: BotProcess, trackers: Trackers) -> None:
-    """The items became GitHub issues at publish; closing one on GitHub marks it done."""
-    github = trackers.github
-    issues = play.sandbox.wait_for(
-        lambda: github.created(REPOSITORY) if len(github.created(REPOSITORY)) >= 2 else []
+def _jira_ticket(play: _Play, trackers: Trackers) -> None:
+    """A channel may name its own tracker: with Jira project OPS named, AI-002's "Create
+    ticket" button files it there (summary, due date, priority, Alice as assignee by her
+    Atlassian email); the channel then names the GitHub repository again, where publish
+    files the item still without a ticket."""
+    play.heading(f"The channel names a Jira project ({JIRA_PROJECT_KEY}) for its tickets")
+    play.command(ALICE, f"tracker jira {JIRA_PROJECT_KEY}")
+    play.command(ALICE, f"me jira {next(iter(JIRA_PEOPLE))}")
+    play.click(ALICE, ITEM_TICKET, "*AI-002* recorded", "Create ticket")
+    [issue] = play.sandbox.wait_for(lambda: trackers.jira.created(JIRA_PROJECT_KEY))
+    fields = issue["fields"]
+    assignee = (fields.get("assignee") or {}).get("accountId", "nobody")
+    play.line(
+        f"  Jira {issue['key']} {fields['summary']} [{', '.join(fields.get('labels') or [])}]"
+        f", due {fields.get('duedate')}, priority {(fields.get('priority') or {}).get('name')}"
+        f", assignee {assignee}"
     )
-    play.heading(f"Publishing filed each action item in GitHub Issues ({REPOSITORY})")
+    play.line(f"      {trackers.jira.site}/browse/{issue['key']}")
+    play.command(ALICE, f"tracker github {REPOSITORY}")
+
+
+def _tickets(play: _Play, bot: BotProcess, trackers: Trackers) -> None:
+    """Publish filed the item without a ticket as a GitHub issue; closing it on GitHub marks
+    it done."""
+    github = trackers.github
+    issues = play.sandbox.wait_for(lambda: github.created(REPOSITORY))
+    play.heading(f"Publishing filed the item without a ticket in GitHub Issues ({REPOSITORY})")
     for issue in issues:
         labels = ", ".join(label["name"] for label in issue["labels"])
         assignee = f", assigned to {issue['assignee']['login']}" if issue.get("assignee") else ""
@@ -250,8 +280,26 @@ class _Play:
             self.line(f"  Slack got HTTP {response.status_code} in {ms:.0f} ms")
         if response.headers.get("content-type", "").startswith("application/json"):
             self.private(response.json().get("text", ""))
-        if text.split()[0] in ("start", "milestone", "publish", "share"):
+        if text.split()[0] in ("start", "milestone", "publish", "share", "tracker", "me"):
             self._print_responses(before)
+
+    def click(self, user: str, action_id: str, under: str, label: str) -> None:
+        """`user` presses the `action_id` button of the bot's thread message saying `under`."""
+        replies = self.from_bot(self.sandbox.slack.replies(self.channel, self.thread_ts))
+        message = next(m for m in replies if under in _text(m))
+        value = next(
+            element["value"]
+            for block in message.get("blocks") or []
+            if block["type"] == "actions"
+            for element in block["elements"]
+            if element.get("action_id") == action_id
+        )
+        self.line(f"\n{NAMES[user]} clicks “{label}” under “{under}”")
+        before = len(self.sandbox.slack.responses)
+        self.driver.block_action(
+            user, self.channel, action_id, value, message_ts=message["ts"], thread_ts=self.thread_ts
+        )
+        self._print_responses(before)
 
     def _print_responses(self, before: int) -> None:
         try:

@@ -84,12 +84,21 @@ def test_the_demo_ignores_the_callers_dotenv_and_settings(
 
 
 def assert_tickets_filed_and_one_closed(stdout: str) -> None:
-    """Publishing filed both items as GitHub issues in the stand-in; closing #1 there sent
-    the webhook that marked AI-001 done, so next week's digest has only AI-002."""
-    tickets = stdout.split("Publishing filed each action item in GitHub Issues", 1)[1]
+    """With the channel naming Jira project OPS, AI-002's Create ticket button filed it
+    there, assigned to Alice by her Atlassian email; back on GitHub, publishing filed the
+    other item as a GitHub issue, and closing it there sent the webhook that marked AI-001
+    done, so next week's digest has only AI-002."""
+    jira = stdout.split("The channel names a Jira project (OPS)", 1)[1]
+    jira = jira.split("/postmortem tracker github acme/checkout", 1)[0]
+    assert "now become issues in Jira project `OPS`" in jira
+    assert "AI-002 → OPS-1" in jira
+    assert "Jira OPS-1 AI-002: add pool-size validation" in jira
+    assert "due 2026-" in jira and "priority Medium" in jira
+    assert "assignee 5b10ac8d82e05b22cc7d4ef5" in jira and "/jira/browse/OPS-1" in jira
+    tickets = stdout.split("Publishing filed the item without a ticket in GitHub Issues", 1)[1]
     assert "#1 AI-001: add a DB pool saturation alert" in tickets
-    assert "#2 AI-002: add pool-size validation" in tickets
-    assert "[post-mortem" in tickets and "/acme/checkout/issues/2" in tickets
+    assert "AI-002" not in tickets.split("Someone closes", 1)[0], "filed once, in Jira"
+    assert "[post-mortem" in tickets and "/acme/checkout/issues/1" in tickets
     assert "the bot answered GitHub HTTP 200" in tickets
     assert "AI-001 is done: its ticket was closed" in tickets
     assert "You have 1 open action item(s): AI-002" in tickets
