@@ -11,6 +11,7 @@ is answered 200 is in the database first (DB down or read-only: 503, from `bot.s
 from __future__ import annotations
 
 import hmac
+import logging
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bot.alertmanager.webhook import parse_notification
+from bot.alertmanager.webhook import Notification, parse_notification
 from bot.errors import BadArguments
 from bot.http import limits
 from bot.http.json_bodies import MALFORMED, load_object
@@ -26,6 +27,7 @@ from bot.http.refusal import Refused
 from bot.services import alerts
 from storage.models import utcnow
 
+logger = logging.getLogger(__name__)
 SOURCE = "alertmanager"
 UNAUTHORIZED = 401
 # A notification is one alert group: Alertmanager sends every alert of it (up to the
@@ -83,4 +85,20 @@ def _receive(
         recorded = alerts.record(
             session, notification, single_workspace=single_workspace, now=utcnow()
         )
-    return {"ok": True, "new": recorded.new, "repeated": recorded.repeated}
+    answer: dict[str, Any] = {"ok": True, "new": recorded.new, "repeated": recorded.repeated}
+    if notification.truncated_alerts:
+        _warn_truncated(notification)
+        answer["truncated"] = notification.truncated_alerts
+    return answer
+
+
+def _warn_truncated(notification: Notification) -> None:
+    """Alertmanager left alerts out (the receiver's `max_alerts`): they never reach the
+    bot, so the operator is told which group lost how many."""
+    logger.warning(
+        "alertmanager notification truncated: %d alerts not sent group=%.200r receiver=%.100r"
+        " (raise the receiver's max_alerts)",
+        notification.truncated_alerts,
+        notification.group_key,
+        notification.receiver,
+    )

@@ -3,6 +3,8 @@ shape, and a 2xx only for what the database kept."""
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -130,3 +132,17 @@ def test_the_token_is_compared_whole() -> None:
     assert not bearer_matches(f"Bearer {TOKEN[:-1]}", TOKEN)
     assert not bearer_matches("Bearer ", TOKEN)
     assert not bearer_matches(f"Bearer {TOKEN}é", TOKEN)
+
+
+def test_alerts_alertmanager_left_out_of_a_notification_are_told_to_the_operator(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A receiver's `max_alerts` cuts a big group: the alerts cut never reach the bot."""
+    document = json.loads(published.read_bytes(FIRING))
+    document["truncatedAlerts"] = 7
+    with caplog.at_level(logging.WARNING, logger="bot.http.alertmanager_requests"):
+        status, answer = _post(_client(engine), json.dumps(document).encode(), f"Bearer {TOKEN}")
+    assert (status, answer) == (200, {"ok": True, "new": 2, "repeated": 0, "truncated": 7})
+    (said,) = [r.getMessage() for r in caplog.records if "truncated" in r.getMessage()]
+    assert said.startswith("alertmanager notification truncated: 7 alerts not sent group=")
+    assert "max_alerts" in said
