@@ -8,6 +8,7 @@ ever holds `fernet:…` (see `storage.secrets`).
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, inspect, select
@@ -54,10 +55,21 @@ def save(session: Session, values: dict[str, Any], cipher: TokenCipher) -> None:
     session.execute(statement)
 
 
-def remove(session: Session, key: str) -> bool:
-    """Forget an install; False if there was none."""
+def remove(session: Session, key: str, *, installed_before: datetime | None = None) -> bool:
+    """Forget an install (only one made before `installed_before`, when given); False if
+    there was none to forget."""
     gone = delete(SlackInstallation).where(SlackInstallation.install_id == key)
+    if installed_before is not None:
+        gone = gone.where(SlackInstallation.installed_at < installed_before)
     return bool(changed_rows(session, gone))
+
+
+def installed_since(session: Session, key: str, moment: datetime) -> bool:
+    """Whether the install `key` was made at or after `moment` (a reinstall since then)."""
+    query = select(SlackInstallation.install_id).where(
+        SlackInstallation.install_id == key, SlackInstallation.installed_at >= moment
+    )
+    return session.scalar(query) is not None
 
 
 def reencrypt_all(session: Session, cipher: TokenCipher) -> int:

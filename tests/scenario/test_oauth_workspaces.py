@@ -10,6 +10,7 @@ goes on.
 
 from __future__ import annotations
 
+import time as clock
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -20,7 +21,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.sandbox import Sandbox
+from bot.sandbox import Sandbox, payloads
 from bot.sandbox.bot_process import BotProcess, running_bot
 from bot.sandbox.driver import Driver
 from bot.sandbox.slack_state import SlackWorkspace
@@ -164,6 +165,30 @@ def test_a_retried_uninstall_after_a_reinstall_deletes_nothing(installed: Instal
     )
 
     assert retried.status_code == 200
+    assert installed.installed_teams() == {ACME, GLOBEX}
+    out = installed.remind(MORNING)
+    assert "digests: 2 sent" in out, "the reinstalled workspace is followed up again"
+
+
+def test_a_revocation_delivered_late_after_a_reinstall_deletes_nothing(
+    installed: Installed,
+) -> None:
+    """Slack sent app_uninstalled and tokens_revoked together; the revocation's first
+    attempts failed, and its retry (a first time for the bot) comes after the admin
+    reinstalled: it is older than the installation and leaves it alone."""
+    installed.sandbox.installs.uninstall(ACME)
+    revoked_at = int(clock.time()) - 2
+    gone = installed.driver.deliver_event({"type": "app_uninstalled"}, team=ACME)
+    assert gone.status_code == 200
+    with httpx.Client(base_url=installed.bot.url, follow_redirects=False) as browser:
+        assert install(installed.sandbox, browser, ACME, NAMES[ACME]).status_code == 200
+
+    event = {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["B0BOT"]}}
+    late = payloads.envelope(installed.team(ACME), event, "Ev0LATEREVOKE")
+    late["event_time"] = revoked_at
+    answer = installed.driver.deliver_callback(late, retry_num=3, retry_reason="http_error")
+
+    assert answer.status_code == 200
     assert installed.installed_teams() == {ACME, GLOBEX}
     out = installed.remind(MORNING)
     assert "digests: 2 sent" in out, "the reinstalled workspace is followed up again"

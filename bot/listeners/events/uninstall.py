@@ -60,7 +60,11 @@ def on_forget(store: InstallationStore | None, body: dict[str, Any], context: Bo
     key = install_id(enterprise_id, team_id, bool(context.is_enterprise_install))
     with deps_of(context).sessions.begin() as session:
         first = uninstalls.forget_workspace(
-            session, install_id=key, team_id=team_id, event_id=body.get("event_id")
+            session,
+            install_id=key,
+            team_id=team_id,
+            event_id=body.get("event_id"),
+            event_time=body.get("event_time"),
         )
     if not first:
         return
