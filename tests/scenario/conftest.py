@@ -25,7 +25,9 @@ Run in HTTP only, and why:
 and, within the modules run in both, the tests named in HTTP_ONLY_TESTS (a forged
 signature, a PagerDuty webhook: no Slack request at all), and those that start their own
 bot with settings of their own (test_checklist's team without a pager, test_history_shapes'
-:star: team, test_tickets' GitHub scenarios).
+:star: team, test_tickets' GitHub scenarios): what they test is that setting or GitHub's
+side, and the Slack requests they send (start, publish, a button) are the kinds the tests
+run in both send already.
 """
 
 from __future__ import annotations
