@@ -9,8 +9,11 @@ or "our deploy caused an outage", so this reads each clause's structure: who did
 noun such as "outage" in the subject). A clause counts when its subject is an outside
 party (a provider's role — vendor, upstream, registrar —, a possessive "their" or
 "Stripe's", a proper name standing alone) and it tells of an event; or when its agent
-is one ("was failed over by the cloud provider"). A subject of our own (we, our team,
-the on-call engineer, our deploy) never counts, whatever else the clause names.
+is one ("was failed over by the cloud provider"); or when people outside (a customer,
+attackers) did something to us ("a customer sent a malformed request"), though not when
+they only saw the impact ("customers got 500s"). A subject of our own (we, our team,
+the on-call engineer, our deploy) never counts, whatever else the clause names, nor does
+a party said to be well ("our provider was fine").
 Pure: standard library only.
 """
 
@@ -77,6 +80,26 @@ _COMPONENTS = frozenset({
     "worker", "workers", "job", "jobs", "checkout", "payments", "users", "customers",
     "traffic", "requests", "errors", "latency",
 })  # fmt: skip
+# People outside our system whose acts reach it: "a customer sent a malformed request".
+# They count only as the doer of an act (`_ACTS`), never as those who saw the impact
+# ("customers got 500s", "users were logged out").
+_PEOPLE_OUTSIDE = frozenset({
+    "customer", "customers", "user", "users", "attacker", "attackers", "botnet", "scraper",
+    "scrapers", "crawler", "crawlers", "spammer", "spammers", "tenant", "tenants",
+})  # fmt: skip
+_ACTS = frozenset({
+    "sent", "sends", "send", "flooded", "floods", "uploaded", "uploads", "submitted",
+    "submits", "hammered", "hammers", "scraped", "scrapes", "spammed", "attacked", "attacks",
+    "posted", "posts", "called", "calls", "requested", "ran", "runs", "triggered",
+    "triggers", "imported", "imports", "created", "creates", "launched", "retried",
+    "overloaded", "exploited", "abused", "pasted", "entered", "registered",
+})  # fmt: skip
+# "Our provider was fine": a party said to be well tells of no event.
+_BE = frozenset({"was", "were", "is", "are", "stayed", "remained"})
+_WELL = frozenset({
+    "fine", "ok", "okay", "healthy", "unaffected", "stable", "normal", "operational",
+    "green", "up", "available", "responsive", "blameless",
+})  # fmt: skip
 # After an event noun, who it belongs to: "an outage at the hosting company".
 _OF = frozenset({"at", "of", "from", "by", "in", "on"})
 SUBJECT_WORDS = 8
@@ -97,13 +120,32 @@ def _clause_is_external(tokens: Sequence[str], *, sentence_start: bool) -> bool:
     verb = next((i for i, t in enumerate(tokens) if i > 0 and t.lower() in _EVENT_VERBS), None)
     boundary = _verb_boundary(tokens, verb)
     subject = list(tokens[:boundary])[-SUBJECT_WORDS:]
-    if not subject or _is_ours(subject):
+    if not subject or _is_ours(subject) or _said_well(tokens, verb):
         return False
+    if _act_of_people_outside(subject, tokens[boundary:]):
+        return True
     if verb is not None and verb == boundary and _is_outside(subject, sentence_start):
         return True
     if _names_an_outside_event(list(tokens[:boundary]) + list(tokens[boundary:][: NEAR + 2])):
         return True
     return verb is not None and _agent_is_outside(tokens[verb:])
+
+
+def _said_well(tokens: Sequence[str], verb: int | None) -> bool:
+    """ "The vendor was fine", "their API stayed healthy": no event at all."""
+    if verb is None or tokens[verb].lower() not in _BE or verb + 1 >= len(tokens):
+        return False
+    return tokens[verb + 1].lower() in _WELL
+
+
+def _act_of_people_outside(subject: Sequence[str], predicate: Sequence[str]) -> bool:
+    """ "A customer sent …", "a customer's script flooded …", "attackers scraped …": the
+    subject names people outside (its last word, or a possessive: not "the user service")
+    and the verb right after it is something they did."""
+    if not predicate or predicate[0].lower() not in _ACTS:
+        return False
+    possessives = [w for w in subject if w.endswith(("'s", "’s", "s'", "s’"))]
+    return any(_bare(word) in _PEOPLE_OUTSIDE for word in (subject[-1], *possessives))
 
 
 def _verb_boundary(tokens: Sequence[str], verb: int | None) -> int:

@@ -76,3 +76,46 @@ def test_the_outside_party_may_stand_in_any_clause_but_only_as_the_doer() -> Non
     assert sounds_external("Orders failed for an hour, after Acme Pay had an outage")
     assert not sounds_external("Orders failed for an hour, after we paused the Acme Pay sync")
     assert not sounds_external("")
+
+
+# Written by a second reader after the rule was done (none of them in the lists above).
+PEOPLE_OUTSIDE_ACTED = (
+    "A customer sent a malformed request",
+    "A customer's script flooded the API",
+    "Attackers scraped the login page",
+    "Checkout failed after a customer imported 40,000 orders",
+)
+IMPACT_ON_PEOPLE_OR_OUR_PARTS = (
+    "Customers got 500s for twenty minutes",
+    "Users were logged out",
+    "The user service sent duplicate events",
+    "Support sent the customer an apology",
+    "The retry job sent every customer an email",
+)
+SAID_WELL = (
+    "Our provider was fine; we misconfigured the timeout",
+    "The vendor was healthy the whole time",
+    "Their API is fine and our client timed out",
+)
+
+
+@pytest.mark.parametrize("answer", PEOPLE_OUTSIDE_ACTED)
+def test_what_people_outside_did_to_us_is_external(answer: str) -> None:
+    assert sounds_external(answer)
+
+
+@pytest.mark.parametrize("answer", IMPACT_ON_PEOPLE_OR_OUR_PARTS)
+def test_people_who_saw_the_impact_or_a_part_named_for_them_are_not_external(
+    answer: str,
+) -> None:
+    assert not sounds_external(answer)
+
+
+@pytest.mark.parametrize("answer", SAID_WELL)
+def test_an_outside_party_said_to_be_well_tells_of_no_outside_event(answer: str) -> None:
+    assert not sounds_external(answer)
+
+
+def test_an_outside_party_that_was_down_is_still_external() -> None:
+    assert sounds_external("Stripe's API was down")
+    assert sounds_external("GitHub Actions was down so we could not deploy")
