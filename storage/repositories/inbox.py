@@ -64,6 +64,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.orm import Session, aliased
@@ -111,10 +112,17 @@ def hold_order_keys(session: Session, order_keys: Collection[str]) -> None:
     """Take the keys' locks until the transaction ends, in sorted order, so transactions
     taking several never wait for each other in a circle. Taking one again is free (the
     locks are the session's). SQLite has a single writer: nothing to take."""
-    if session.get_bind().dialect.name != "postgresql":
+    if not order_keys or session.get_bind().dialect.name != "postgresql":
         return
-    for order_key in sorted(order_keys):
-        session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(order_key, 0))))
+    # One round trip for the batch's keys, not one each: unnest yields them in the
+    # array's order, so they are taken in sorted order still.
+    session.execute(_TAKE_ORDER_LOCKS, {"keys": sorted(order_keys)})
+
+
+_TAKE_ORDER_LOCKS = text(
+    "SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0)))"
+    " FROM unnest(CAST(:keys AS text[])) AS k"
+)
 
 
 def add(
