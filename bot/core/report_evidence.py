@@ -87,7 +87,7 @@ def _words(raw: str) -> tuple[str, ...]:
 _STANDALONE = re.compile(
     r"^\s*[*_`]*F(?P<chain>\d{1,2})[*_`]*\s*[:\-–—]\s*see\s+(?:the\s+)?"
     r"(?P<hour>[01]?\d|2[0-3]):(?P<minute>[0-5]\d)(?:\s?(?P<half>[ap])\.?m\b\.?)?"
-    r"(?P<words>[^\n]*?)[\s.!]*$",
+    r"(?:\s*(?P<utc>utc|gmt)\b)?(?P<words>[^\n]*?)[\s.!]*$",
     re.IGNORECASE,
 )
 # How far from the typed minute a line may be and still be the one meant.
@@ -99,12 +99,14 @@ _DAY_MINUTES = 24 * 60
 @dataclass(frozen=True)
 class Citation:
     """A reply that cites a timeline line for a factor: its chain (0 = the immediate cause),
-    the clock time in the person's own zone, and the words the line should contain."""
+    the clock time in the person's own zone, or in UTC when they said so ("see 22:31 UTC",
+    as the bot's own timeline shows it), and the words the line should contain."""
 
     chain: int
     hour: int
     minute: int
     words: tuple[str, ...]
+    utc: bool = False
 
     @property
     def clock(self) -> str:
@@ -131,7 +133,8 @@ def parse_citation(text: str) -> Citation | None:
     hour = _hour(int(match["hour"]), (match["half"] or "").lower())
     if hour is None:
         return None
-    return Citation(int(match["chain"]), hour, int(match["minute"]), _words(match["words"]))
+    words = _words(match["words"])
+    return Citation(int(match["chain"]), hour, int(match["minute"]), words, bool(match["utc"]))
 
 
 def _hour(hour: int, half: str) -> int | None:

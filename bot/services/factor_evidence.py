@@ -8,10 +8,9 @@ meant (a tie, or nothing near) nothing is attached and the poster gets the candi
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 from sqlalchemy.orm import Session
 
+from bot.core import followup
 from bot.core.factor_labels import IMMEDIATE_CHAIN, factor_code, factor_label
 from bot.core.interview_views import CitationNotice
 from bot.core.report_evidence import Citation, pick
@@ -31,14 +30,16 @@ def attach(
     message_ts: str,
     zone: str,
 ) -> CitationNotice | None:
-    """Attach the cited line, or say which it may be; None for a reply filed already."""
+    """Attach the cited line, or say which it may be; None for a reply filed already.
+    `zone` is the poster's (`bot.flows.timezones`); a citation that says UTC reads UTC."""
     _require_factor(session, postmortem.id, citation.chain)
+    clock = followup.zone("UTC" if citation.utc else zone)
     entries, _ = stored_entries(session, postmortem.id)
-    found = pick(citation, tuple(entries), _zone(zone))
+    found = pick(citation, tuple(entries), clock)
     notice = CitationNotice(
         factor_label(citation.chain),
         citation.cited,
-        zone,
+        clock.key,
         user_id,
         chosen=found.chosen,
         candidates=found.candidates,
@@ -68,10 +69,3 @@ def _require_factor(session: Session, postmortem_id: int, chain: int) -> None:
     raise BadArguments(
         f"There is no {factor_code(chain)} in this post-mortem: its factors are {codes}."
     )
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")

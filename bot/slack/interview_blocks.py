@@ -10,8 +10,8 @@ Buttons carry "<post-mortem id>:<chain>" so a click names what it is about.
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from bot.core import followup
 from bot.core.interview import KINDS, LAYERS
 from bot.core.interview_views import (
     CitationNotice,
@@ -187,10 +187,7 @@ def citation_candidates(notice: CitationNotice) -> str:
 
 def _entry_line(entry: TimelineEntry, zone: str) -> str:
     """A timeline line at its time in `zone`, its words plain and escaped, kept short."""
-    try:
-        local = entry.occurred_at.astimezone(ZoneInfo(zone))
-    except (KeyError, ValueError):
-        local = entry.occurred_at
+    local = entry.occurred_at.astimezone(followup.zone(zone))
     words = " ".join(line_to_plain(entry.source, entry.text, lambda user: user).split())
     return f"• {local:%Y-%m-%d %H:%M} {escape(limits.shorten(words, ENTRY_WORDS))}"
 

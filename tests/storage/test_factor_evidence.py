@@ -76,3 +76,19 @@ def test_an_unknown_factor_is_refused_and_nothing_is_kept(sessions: sessionmaker
         attach(sessions, postmortem_id, "F4: see 22:31 deploy", "1764000200.000100")
     with sessions() as session:
         assert report.facts(session, postmortem_id, now=NOW).evidence == ()
+
+
+def test_a_time_copied_from_the_bots_utc_timeline_is_read_in_utc(
+    sessions: sessionmaker[Session],
+) -> None:
+    """Alice in Berlin copies "21:31" from the timeline the bot posted (its column says
+    UTC) and says so: the line at 21:31 UTC is attached, not one near 21:31 Berlin time,
+    and the words "UTC" are not looked for in the line."""
+    postmortem_id = seeded(sessions)
+
+    notice = attach(sessions, postmortem_id, "F1: see 21:31 UTC deploy done", "1764000300.0001")
+
+    assert notice is not None and getattr(notice, "zone", None) == "UTC"
+    with sessions() as session:
+        [attached] = report.facts(session, postmortem_id, now=NOW).evidence
+    assert (attached.source_key, attached.words) == (f"{CHANNEL}:2", ("deploy", "done"))

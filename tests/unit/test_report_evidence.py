@@ -41,6 +41,8 @@ def test_a_standalone_reply_naming_a_factor_and_a_time_is_a_citation() -> None:
     assert parse_citation("f3: see 07:00") == Citation(3, 7, 0, ())
     assert parse_citation("F2: see 10:31pm deploy") == Citation(2, 22, 31, ("deploy",))
     assert parse_citation("F1: see 12:05 a.m. rollback") == Citation(1, 0, 5, ("rollback",))
+    assert parse_citation("F2: see 21:31 UTC deploy") == Citation(2, 21, 31, ("deploy",), True)
+    assert parse_citation("F2: see 9:31pm gmt") == Citation(2, 21, 31, (), True)
 
 
 def test_ordinary_answers_are_not_citations() -> None:
