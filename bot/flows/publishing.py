@@ -163,7 +163,7 @@ def _post(
     ts = _update(client, target.channel_id, target.channel_ts, text, blocks)
     updated, recovered = ts is not None, False
     if ts is None:
-        sent = _post_summary(client, target.channel_id, target.postmortem_id, text, blocks)
+        sent = _post_summary(client, target, target.channel_id, text, blocks)
         ts, recovered = sent.ts, sent.recovered
         if recovered:  # posted by the interrupted attempt: say what this one publishes
             _update(client, target.channel_id, ts, text, blocks)
@@ -186,16 +186,18 @@ def _post(
 
 
 def _post_summary(
-    client: WebClient, channel: str, postmortem_id: int, text: str, blocks: list[dict[str, Any]]
+    client: WebClient, target: Target, channel: str, text: str, blocks: list[dict[str, Any]]
 ) -> slack_once.Sent:
-    """A new summary message, or the one an interrupted publish posted (found by its stamp)."""
+    """A new summary message, or the one an interrupted publish posted (found by its stamp,
+    among what was posted since the publish's attempts began)."""
     return slack_once.post(
         client,
         channel,
-        stamp(postmortem_id),
+        stamp(target.postmortem_id),
         text=text,
         blocks=blocks,
         recover=True,
+        since=target.attempt_since,
         unfurl_links=False,
     )
 
@@ -307,6 +309,7 @@ def _uploaded_before(client: WebClient, upload: Upload) -> str | None:
         upload.is_share,
         thread_ts=upload.summary_ts if upload.in_thread else None,
         what=f"report file {upload.filename}",
+        since=upload.target.attempt_since,
     )
     if found is None:
         return None
@@ -340,7 +343,7 @@ def _announce(
     try:
         ts = _update(client, channel, previous, text, blocks)
         if ts is None:
-            ts = _post_summary(client, channel, target.postmortem_id, text, blocks).ts
+            ts = _post_summary(client, target, channel, text, blocks).ts
     except SlackApiError as error:
         code = str(error.response.get("error") or "error")
         logger.warning("announcement failed channel=%s error=%s", channel, code)

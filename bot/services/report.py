@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -65,6 +65,10 @@ class Target:
     announce_ts: str | None
     share_token: str | None
     publish_count: int
+    # When this publish's attempts began: the claim an interrupted attempt left (taken
+    # back now), else this one's. What an attempt posted is no older, so the stamp is
+    # looked for from then on (`bot.flows.slack_once`), not in the newest messages.
+    attempt_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,7 @@ def begin_publish(
     """Claim the publish and make sure the report has a share link (unless it was revoked)."""
     postmortem = _owned(session, team_id, postmortem_id)
     record = reports.ensure_locked(session, team_id, postmortem_id)
+    since = record.claimed_at or now  # an interrupted attempt's claim, read before retaking
     if not reports.claim(
         session, postmortem_id, by=claimer, now=now, stale_before=now - CLAIM_TIMEOUT
     ):
@@ -146,7 +151,7 @@ def begin_publish(
         )
     if record.share_token is None:
         _new_token(record, now=now, by=None)
-    return _target(postmortem, record)
+    return replace(_target(postmortem, record), attempt_since=since)
 
 
 def finish_publish(

@@ -242,3 +242,24 @@ def test_the_opener_is_found_after_the_crash_under_1100_newer_messages(
         assert _postmortem(db).thread_ts == opener["ts"], "adopted, not posted again"
         sandbox.wait_for(lambda: _questions(sandbox, opener["ts"]) == 1, timeout=WAIT)
     assert len(_stamped(sandbox, "postmortem_opened")) == 1
+
+
+def test_the_summary_is_found_after_the_crash_under_1100_newer_messages(
+    sandbox: Sandbox, database_url: str, db: sessionmaker[Session]
+) -> None:
+    """The publish's recovery reads the channel from when its attempts began."""
+    port = free_port()
+    with running_bot(sandbox, database_url=database_url, port=port, extra_env=SETTINGS) as bot:
+        root = sandbox.slack.post_as_user(CHANNEL, ALICE, "Post-mortem thread")
+        seed_postmortem(db, CHANNEL, root["ts"])
+        sandbox.latency.hold("chat.postMessage")
+        assert _driver(bot, sandbox).slash_command(ALICE, CHANNEL, "publish").status_code == 200
+        _kill_while_held(sandbox, bot, "chat.postMessage")
+    (summary,) = _summaries(sandbox)
+    for n in range(1100):  # the channel talks on while the bot is down
+        sandbox.slack.post_as_user(CHANNEL, ALICE, f"thanks all ({n})")
+
+    with running_bot(sandbox, database_url=database_url, port=port, extra_env=SETTINGS):
+        sandbox.poll(lambda: _drained(db) and _report(db).channel_ts, timeout=WAIT)
+        assert _report(db).channel_ts == summary["ts"], "adopted, not posted again"
+    assert len(_summaries(sandbox)) == 1
