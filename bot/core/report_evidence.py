@@ -23,6 +23,10 @@ _CITATION = re.compile(
 )
 _WORD = re.compile(r"[a-z0-9][a-z0-9.\-]*", re.IGNORECASE)
 _FILLER = frozenset(("the", "a", "an", "line", "event", "message", "in", "timeline", "at", "and"))
+# The words looked for: a few, each its start only (a line holding the word holds its
+# start), so they fit the stored `factor_evidence.words` (200) whole, joined by spaces.
+MAX_WORDS = 6
+WORD_CHARS = 32
 
 
 @dataclass(frozen=True)
@@ -77,8 +81,8 @@ def _normal_time(raw: str) -> str:
 
 
 def _words(raw: str) -> tuple[str, ...]:
-    words = [w.rstrip(".") for w in _WORD.findall(raw)]
-    return tuple(w for w in words[:6] if w and w.lower() not in _FILLER)
+    words = [w[:WORD_CHARS].rstrip(".") for w in _WORD.findall(raw)]
+    return tuple(w for w in words[:MAX_WORDS] if w and w.lower() not in _FILLER)
 
 
 # -- a standalone citation in the interview thread: "F2: see 22:31 deploy" -------------

@@ -92,3 +92,31 @@ def test_a_time_copied_from_the_bots_utc_timeline_is_read_in_utc(
     with sessions() as session:
         [attached] = report.facts(session, postmortem_id, now=NOW).evidence
     assert (attached.source_key, attached.words) == (f"{CHANNEL}:2", ("deploy", "done"))
+
+
+def test_a_citation_with_a_very_long_word_is_kept_readable_not_as_a_digest(
+    sessions: sessionmaker[Session],
+) -> None:
+    """A pasted 5,000-character word: the line holding it is still found by its start,
+    and the report names the words as typed (their start), never a column's digest."""
+    postmortem_id = seeded(sessions)
+    long_word = "deploy" + "x" * 5_000
+    with sessions.begin() as session:
+        session.add(
+            TimelineEvent(
+                team_id=TEAM,
+                postmortem_id=postmortem_id,
+                occurred_at=datetime(2026, 11, 24, 21, 40, tzinfo=UTC),
+                source="slack",
+                source_key=f"{CHANNEL}:3",
+                text=f"pasted {long_word}",
+            )
+        )
+
+    notice = attach(sessions, postmortem_id, f"F1: see 22:40 {long_word} api", "1764000400.0001")
+
+    assert notice is not None
+    with sessions() as session:
+        [attached] = report.facts(session, postmortem_id, now=NOW).evidence
+    assert attached.source_key == f"{CHANNEL}:3"
+    assert attached.words[0] == long_word[:32] and attached.words[1] == "api"
