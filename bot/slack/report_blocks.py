@@ -136,7 +136,7 @@ def _evidence(cited: tuple[Evidence, ...]) -> str | None:
     if not cited:
         return None
     words = "; ".join(each.cited for each in cited)
-    return words if len(words) <= EVIDENCE else words[: EVIDENCE - 1].rstrip() + "…"
+    return limits.shorten(words, EVIDENCE)
 
 
 def _levels(names: Names, chain: Chain, budget: int) -> list[str]:
