@@ -42,6 +42,7 @@ Needs = Literal[
     "agent",
     "inverted",
     "active",
+    "prior",
 ]
 
 MENTION = r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>"
@@ -57,7 +58,7 @@ _POSSESSIVE_S = re.compile(r"(.+)['’]s")
 # A person named after a fixed word: "because of {who}", "caused by the new {who}".
 _WHO = (
     r"(?P<who>(?:(?:the|a|an|our|my|that|this|new|junior|senior|poor|lead|night|day"
-    r"|[a-z]+(?:al|ed|ive|ous|ful|less|ic|ior|ary|ible|able))\s+){0,3}"
+    r"|[a-z]+(?:al|ed|ive|ous|ful|less|ic|ior|ary|ible|able)|(?-i:[A-Z]{2,5}))\s+){0,3}"
     rf"(?:{MENTION}|@?[\w'’-]+(?:/[\w'’-]+)?))"  # "the boss/manager"
 )
 
@@ -228,6 +229,28 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _rule("attribution", "who", rf"\b(?:is|was|it['’]s|that['’]s)\s+on\s+{_WHO_BEFORE}\s+for\b"),
     _rule("attribution", "person", r"\b(?:is|was|are|were)\s+(?:\w+\s+)?at\s+fault\b"),
+    # "IT contractor blamed for causing BA chaos": a person the failure is pinned on.
+    _rule(
+        "attribution",
+        "person",
+        r"\b(?:(?:is|was|were|are|been|being|got|get)\s+)?blamed\s+for\b",
+        "blamed",
+    ),
+    # "The outage may have been down to engineer's error": British attribution.
+    _rule(
+        "attribution",
+        "who",
+        rf"\b(?:is|was|were|are|been)\s+(?:\w+\s+)?down\s+to\s+{_WHO}",
+        "down",
+    ),
+    # A person's act, then what it did: "an engineer disconnected the supply, causing a surge".
+    _rule(
+        "outcome",
+        "prior",
+        r",\s+(?:(?:therefore|thereby|so|and)\s+)?(?:causing|triggering|knocking\s+out"
+        r"|taking\s+down|bringing\s+down|shutting\s+down|disrupting|wiping\s+out)\b",
+        "causing triggering knocking taking bringing shutting disrupting wiping",
+    ),
     _rule(
         "attribution",
         "who_np",
@@ -659,6 +682,8 @@ def _needs_person(text: str, match: re.Match[str], *, allow_none: bool = False) 
     return subject[1]
 
 
+# Role nouns that also name software: "each Shepherd worker acquired a lock, causing …".
+_SOFTWARE_ROLES = frozenset({"worker", "workers", "agent", "agents", "owner", "owners"})
 _RELATIVE_OR_PASSIVE = re.compile(r"\b(?:which|that)\s*$", re.IGNORECASE)
 
 
@@ -840,6 +865,24 @@ def _needs_clause(text: str, match: re.Match[str]) -> int | None:
     return None
 
 
+def _needs_prior(text: str, match: re.Match[str]) -> int | None:
+    """A participle after a comma ("…, causing a surge") has the subject of the clause
+    before it: a person there ("an engineer disconnected the supply") is its cause."""
+    words = _clause_words(text, match.start())
+    content = [(w, i) for w, i in words if w.lower() not in _DETERMINERS | SKIPPED_BEFORE_VERB]
+    if len(content) < 2:
+        return None
+    first, start = content[0]
+    after = next((w for w, i in words if i > start), "")
+    if _is_verb_first(first):  # "… and wiped the disk, causing …": the subject before
+        return _shared_subject(text, text[: _clause_start(text, match.start())])
+    if not is_person_word(first) or (first.lower() in _SOFTWARE_ROLES):
+        return None
+    if _looks_like_name(first) and first.lower() not in ROLE_NOUNS and not _is_verb_like(after):
+        return None  # "More structure was present …": a capital, not a name
+    return start
+
+
 def _needs_active(text: str, match: re.Match[str]) -> int | None:
     """The clause's person, when the clause is in the active voice ("was set to 'ignore'
     instead of 'fail'" is a passive: a setting, not a person's choice)."""
@@ -863,6 +906,7 @@ _CHECKS: dict[Needs, Callable[[str, re.Match[str]], int | None]] = {
     "agent": _needs_agent,
     "inverted": _needs_inverted,
     "active": _needs_active,
+    "prior": _needs_prior,
 }
 _ROLE_MODIFIERS = frozenset({"new", "junior", "senior", "poor", "only", "lead", "night", "day"})
 _DETERMINERS = frozenset({"the", "a", "an", "our", "this", "that", "one", "of"})

@@ -343,16 +343,16 @@ def test_the_interview_pushes_back_on_a_counterfactual_with_its_own_advice() -> 
     assert "keep" in text
 
 
-# The issue-15 sets (tests/data/README.md), 1,281 blame-check sentences and 509 action items,
+# The issue-15 sets (tests/data/README.md), 1,299 blame-check sentences and 509 action items,
 # mostly quoted from public post-mortems. Floors sit just under what bench/language_quality.py
-# measured on 2026-12-01 (held-out: blame P 0.871 R 0.747, counterfactual P 0.800 R 1.000,
-# vague P 0.861 R 0.877; dev: blame P 0.991 R 0.927, vague P 0.992 R 0.901). A drop below a
+# measured on 2026-12-01 (held-out: blame P 0.860 R 0.740, counterfactual P 0.800 R 1.000,
+# vague P 0.861 R 0.877; dev: blame P 0.992 R 0.910, vague P 0.992 R 0.901). A drop below a
 # floor means a change made the checks worse on text they were not written against.
 SET_FLOORS = {
     ("blame", "heldout"): (0.85, 0.73),
     ("counterfactual", "heldout"): (0.79, 0.85),
     ("vague", "heldout"): (0.85, 0.87),
-    ("blame", "dev"): (0.98, 0.87),
+    ("blame", "dev"): (0.98, 0.90),
     ("vague", "dev"): (0.98, 0.89),
 }
 _POSITIVE_LABELS = {

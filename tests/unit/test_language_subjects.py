@@ -246,3 +246,16 @@ def test_a_generic_you_in_a_condition_is_advice_not_a_verdict() -> None:
 def test_a_company_as_the_subject_is_the_organisation_not_a_person() -> None:
     assert kinds("Etsy didn't test the upgrade path before the switch-over.") == []
     assert kinds("Esther didn't test the upgrade path before the switch-over.") == ["blame"]
+
+
+def test_a_persons_act_then_its_damage_names_the_person_as_the_cause() -> None:
+    assert kinds("An engineer disconnected the supply, causing a surge in the hall.") == ["blame"]
+    assert kinds("The primary was restarted on the wrong disk, causing a global outage.") == []
+    assert kinds("Each Shepherd worker took a table lock, causing requests to queue.") == []
+
+
+def test_blame_pinned_on_a_person_or_put_down_to_them_is_attribution() -> None:
+    assert kinds("IT contractor blamed for causing the outage at the data centre") == ["blame"]
+    assert kinds("The outage may have been down to the engineer's error.") == ["blame"]
+    assert kinds("A bumbling IT contractor shut down the power supply unit.") == ["blame"]
+    assert kinds("The outage may have been down to a stale DNS record.") == []
