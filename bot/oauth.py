@@ -17,7 +17,8 @@ The tokens are encrypted at rest with TOKEN_ENCRYPTION_KEY (`storage.secrets`);
 Each request still reads its workspace's installation (one row by key), so an
 uninstall on any replica refuses the next request everywhere; what is cached is
 Bolt's `auth.test` of the token (`CachedAuthorize`): Bolt would otherwise ask
-Slack once per request. The cache is per process, keyed by token, and a deleted
+Slack once per request. The cache is per process, keyed by token, one token per
+installation (a rotated token replaces the old one's answer), and a deleted
 installation drops its team's entries (`bench/oauth_authorize.py` measures both).
 """
 
@@ -29,6 +30,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.error import BoltError
 from slack_bolt.oauth.oauth_settings import OAuthSettings
@@ -115,16 +117,32 @@ def build_oauth_settings(
 class CachedAuthorize(InstallationStoreAuthorize):
     """Bolt's installation-store authorize with its cache of `auth.test` answers on.
 
-    Bolt keys the cache by token and never empties it; `forget` drops a team's
-    entries when its installation is deleted, so a reinstall starts afresh."""
+    Bolt keys the cache by token and never empties it; here it keeps one answer per
+    installation (`OnePerInstall`: a rotated or reinstalled token replaces the old
+    one's, on every replica), and `forget` drops a team's entries when its
+    installation is deleted, so a reinstall starts afresh."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cache_enabled=True, **kwargs)
+        self.authorize_result_cache = OnePerInstall()
 
     def forget(self, enterprise_id: str | None, team_id: str | None) -> None:
         for token, result in list(self.authorize_result_cache.items()):
             if _same_install(result.enterprise_id, result.team_id, enterprise_id, team_id):
                 self.authorize_result_cache.pop(token, None)
+
+
+class OnePerInstall(dict[str, AuthorizeResult]):
+    """Bolt's authorize cache (token -> its `auth.test` answer) holding one token per
+    installation: with token rotation a workspace gets a new token every 12 hours,
+    and each would otherwise stay cached for the life of the process."""
+
+    def __setitem__(self, token: str, result: AuthorizeResult) -> None:
+        install = (result.enterprise_id, result.team_id)
+        for other, cached in list(self.items()):
+            if other != token and (cached.enterprise_id, cached.team_id) == install:
+                self.pop(other, None)
+        super().__setitem__(token, result)
 
 
 def _same_install(

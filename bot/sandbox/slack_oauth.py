@@ -109,6 +109,12 @@ class SlackInstalls:
         self.lock.notify_all()
         return access_response(ws, grant)
 
+    def issue_token(self, team_id: str, token: str) -> None:
+        """Slack gives the installed bot of `team_id` another working token, as token
+        rotation does (`oauth.v2.access` with a refresh token)."""
+        with self.lock:
+            self._tokens[token] = self.teams[team_id]
+
     def uninstall(self, team_id: str) -> None:
         """An admin of `team_id` removes the app: its bot token stops working at once
         (calls with it are refused `invalid_auth`); the workspace and its record stay.

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from slack_bolt import Ack, BoltRequest
+from slack_bolt import Ack, App, BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.oauth.installation_store import Bot
@@ -25,6 +25,7 @@ from bot.errors import ConfigError
 from bot.oauth import (
     AUTHORIZE_URL,
     BOT_SCOPES,
+    CachedAuthorize,
     DatabaseInstallationStore,
     DatabaseStateStore,
     build_oauth_settings,
@@ -162,12 +163,7 @@ def test_a_workspaces_requests_ask_auth_test_once_until_it_is_uninstalled(
     app.command("/probe")(lambda ack: ack())
 
     def probe() -> int:
-        form = {"team_id": ws.team_id, "user_id": "U0ALICE", "channel_id": "C0INC"}
-        form.update(command="/probe", text="", response_url=f"{sb.base_url}/response/1")
-        body = urlencode(form)
-        headers = {"Content-Type": "application/x-www-form-urlencoded"}
-        headers.update(slack_headers(SECRET, int(time.time()), body.encode()))
-        return app.dispatch(BoltRequest(body=body, headers=headers)).status
+        return _probe(sb, app)
 
     assert [probe() for _ in range(3)] == [200, 200, 200]
     assert ws.call_count("auth.test") == 1, "the first request asked, the others remembered"
@@ -178,6 +174,37 @@ def test_a_workspaces_requests_ask_auth_test_once_until_it_is_uninstalled(
     assert probe() == 200
 
     assert ws.call_count("auth.test") == 2, "the uninstall forgot the cached answer"
+
+
+def test_a_rotated_token_replaces_the_old_ones_cached_answer(
+    sb: Sandbox, sessions: sessionmaker[Session]
+) -> None:
+    """With token rotation each workspace gets a new bot token twice a day: the process
+    remembers the newest one's auth.test, not every token it ever saw."""
+    app = build_app(_oauth_settings(sb.slack_api_url), sessions=sessions)
+    ws, store = sb.slack, app.installation_store
+    assert store is not None
+    app.command("/probe")(lambda ack: ack())
+    for turn in range(3):
+        token = f"{ws.bot_token}-rotated-{turn}"
+        sb.installs.issue_token(ws.team_id, token)
+        store.save_bot(_bot(ws.team_id, token, bot_id=ws.bot_id, bot_user_id=ws.bot_user_id))
+        assert _probe(sb, app) == 200
+
+    assert ws.call_count("auth.test") == 3, "each new token asked once"
+    authorize = app.oauth_flow.settings.authorize if app.oauth_flow else None
+    assert isinstance(authorize, CachedAuthorize)
+    assert list(authorize.authorize_result_cache) == [f"{ws.bot_token}-rotated-2"]
+
+
+def _probe(sb: Sandbox, app: App) -> int:
+    """A signed slash command from the sandbox's workspace, dispatched to `app`."""
+    form = {"team_id": sb.slack.team_id, "user_id": "U0ALICE", "channel_id": "C0INC"}
+    form.update(command="/probe", text="", response_url=f"{sb.base_url}/response/1")
+    body = urlencode(form)
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    headers.update(slack_headers(SECRET, int(time.time()), body.encode()))
+    return app.dispatch(BoltRequest(body=body, headers=headers)).status
 
 
 def test_a_saved_bot_is_found_by_its_team_and_replaced_by_a_reinstall(
