@@ -46,6 +46,7 @@ INCIDENT_CHANNEL = "C0INCIDENT"
 # The scenario modules that run over Socket Mode too (see the module docstring).
 BOTH_MODES = frozenset(
     {
+        "test_app_home",
         "test_checklist",
         "test_factor_links",
         "test_followup_edges",
@@ -65,6 +66,7 @@ BOTH_MODES = frozenset(
 )
 HTTP_ONLY_TESTS = frozenset(
     {
+        "test_app_home.py::test_the_messages_tab_and_a_retried_delivery_publish_nothing_more",
         "test_start.py::test_a_forged_signature_is_refused_and_changes_nothing",
         "test_timeline.py::test_a_forged_pagerduty_webhook_is_refused_and_a_retried_one_kept_once",
     }

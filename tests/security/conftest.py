@@ -1,7 +1,7 @@
 """Security fixtures: the real `serve` against the sandbox.
 
-`bot`, `driver`, `sandbox` and `bot_db` are tests/scenario's, one bot per test (and
-per database kind). The many one-request cases of malformed input share one bot per
+`bot`, `driver`, `sandbox`, `bot_db` and `slack_mode` are tests/scenario's, one bot per
+test (and per database kind), over HTTP (the attacks here are on the HTTP edge). The many one-request cases of malformed input share one bot per
 module instead (`shared_bot`, `shared_driver`): each asks one thing, changes nothing.
 """
 
@@ -20,6 +20,7 @@ from tests.scenario.conftest import (  # noqa: F401  (fixtures, used by name)
     bot_db,
     driver,
     sandbox,
+    slack_mode,
 )
 
 
