@@ -223,14 +223,12 @@ def test_past_its_retention_an_empty_alerts_answer_forgets_no_line(
         assert len(timeline.list_for(session, postmortem_id)) == 1
 
 
-def test_the_window_follows_the_timeline_until_the_milestones_are_known(
-    sessions: sessionmaker[Session],
+def _said_at_14(
+    sessions: sessionmaker[Session], postmortem_id: int, *lines: tuple[int, str]
 ) -> None:
-    postmortem_id = _postmortem(sessions)
-    with sessions() as session:
-        assert metrics.plan(session, postmortem_id, now=NOW) is None, "nothing to chart yet"
+    """Channel lines at 14:MM on the incident's day, as the history read them."""
     with sessions.begin() as session:
-        for minute, text in ((0, "checkout 500s"), (40, "looks fine now")):
+        for minute, text in lines:
             session.add(
                 TimelineEvent(
                     team_id="T0ACME",
@@ -241,6 +239,15 @@ def test_the_window_follows_the_timeline_until_the_milestones_are_known(
                     text=text,
                 )
             )
+
+
+def test_the_window_follows_the_timeline_until_the_milestones_are_known(
+    sessions: sessionmaker[Session],
+) -> None:
+    postmortem_id = _postmortem(sessions)
+    with sessions() as session:
+        assert metrics.plan(session, postmortem_id, now=NOW) is None, "nothing to chart yet"
+    _said_at_14(sessions, postmortem_id, (0, "checkout 500s"), (40, "looks fine now"))
     with sessions() as session:
         plan = metrics.plan(session, postmortem_id, now=NOW)
     assert plan is not None
@@ -272,18 +279,7 @@ def test_an_alert_firing_before_the_window_does_not_widen_it_fetch_after_fetch(
     milestone or part of the span the window follows, each /postmortem timeline would
     chart half an hour more, for ever."""
     postmortem_id = _postmortem(sessions)
-    with sessions.begin() as session:
-        for minute in (0, 40):
-            session.add(
-                TimelineEvent(
-                    team_id="T0ACME",
-                    postmortem_id=postmortem_id,
-                    occurred_at=datetime(2026, 11, 24, 14, minute, tzinfo=UTC),
-                    source="slack",
-                    source_key=f"C0INC:{minute}",
-                    text="checkout 500s",
-                )
-            )
+    _said_at_14(sessions, postmortem_id, (0, "checkout 500s"), (40, "looks fine now"))
     client = PrometheusClient(
         "http://prometheus:9090", Catalog(), transport=httpx.MockTransport(_always_firing)
     )
