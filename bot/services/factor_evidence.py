@@ -29,10 +29,14 @@ def attach(
     user_id: str | None,
     message_ts: str,
     zone: str,
+    edited: bool = False,
 ) -> CitationNotice | None:
     """Attach the cited line, or say which it may be; None for a reply filed already.
-    `zone` is the poster's (`bot.flows.timezones`); a citation that says UTC reads UTC."""
+    `zone` is the poster's (`bot.flows.timezones`); a citation that says UTC reads UTC.
+    An `edited` reply stands for what it says now: what it attached before goes, unless
+    the edit names the same line again (then None, nothing changed)."""
     _require_factor(session, postmortem.id, citation.chain)
+    before = evidence_rows.for_message(session, postmortem.id, message_ts) if edited else None
     clock = followup.zone("UTC" if citation.utc else zone)
     entries, _ = stored_entries(session, postmortem.id)
     found = pick(citation, tuple(entries), clock)
@@ -45,18 +49,36 @@ def attach(
         candidates=found.candidates,
     )
     if found.chosen is None:
+        if before is not None:
+            evidence_rows.remove(session, before)
         return notice
+    words = " ".join(citation.words)
+    if before is not None:
+        same = (before.chain, before.source, before.source_key, before.words)
+        if same == (citation.chain, found.chosen.source, found.chosen.source_key, words):
+            return None
+        evidence_rows.remove(session, before)
     row = FactorEvidence(
         team_id=postmortem.team_id,
         postmortem_id=postmortem.id,
         chain=citation.chain,
         source=found.chosen.source,
         source_key=found.chosen.source_key,
-        words=" ".join(citation.words),
+        words=words,
         author_id=user_id,
         message_ts=message_ts,
     )
     return notice if evidence_rows.add(session, row) else None
+
+
+def withdraw(session: Session, postmortem_id: int, message_ts: str) -> str | None:
+    """A citing reply edited into something else attaches nothing any more: the label of
+    the factor it backed, or None when it had attached nothing."""
+    before = evidence_rows.for_message(session, postmortem_id, message_ts)
+    if before is None:
+        return None
+    evidence_rows.remove(session, before)
+    return factor_label(before.chain)
 
 
 def _require_factor(session: Session, postmortem_id: int, chain: int) -> None:

@@ -143,7 +143,9 @@ def take_edit(
         return None
     interviews.take_writer_lock(session, postmortem.id)
     answer = interviews.answer_by_message(session, postmortem.id, reply.ts)
-    if answer is None or answer.skipped or answer.text == reply.text:
+    if answer is None:
+        return _cite_edited(session, postmortem, reply, tz)
+    if answer.skipped or answer.text == reply.text:
         return None
     if answer.edited_at is not None and answer.edited_at >= edited_at:
         return None  # a later edit was applied already
@@ -353,15 +355,46 @@ def _keep(
     return outcome
 
 
+def _cite_edited(
+    session: Session, postmortem: Postmortem, reply: Reply, tz: Timezone
+) -> Outcome | None:
+    """An edited reply that is no answer: a citation read again, or one edited into other
+    words, whose evidence goes (its poster is told)."""
+    citation = parse_citation(reply.text)
+    if citation is not None:
+        return _cite(session, postmortem, reply, citation, tz, edited=True)
+    label = factor_evidence.withdraw(session, postmortem.id, reply.ts)
+    if label is None:
+        return None
+    return _refusal(
+        Outcome(_thread(postmortem)),
+        reply.user_id,
+        f"Your edited reply no longer cites a timeline line, so the line it attached is no "
+        f"longer evidence for {label}.",
+    )
+
+
 def _cite(
-    session: Session, postmortem: Postmortem, reply: Reply, citation: Citation, tz: Timezone
+    session: Session,
+    postmortem: Postmortem,
+    reply: Reply,
+    citation: Citation,
+    tz: Timezone,
+    *,
+    edited: bool = False,
 ) -> Outcome | None:
     """A reply citing a timeline line for a factor: attached (✅ and a line in the thread),
     or the poster is shown the lines it may mean. It is no answer: the question stays."""
     outcome = Outcome(_thread(postmortem))
     try:
         notice = factor_evidence.attach(
-            session, postmortem, citation, user_id=reply.user_id, message_ts=reply.ts, zone=tz()
+            session,
+            postmortem,
+            citation,
+            user_id=reply.user_id,
+            message_ts=reply.ts,
+            zone=tz(),
+            edited=edited,
         )
     except BadArguments as error:
         return _refusal(outcome, reply.user_id, str(error))

@@ -26,3 +26,16 @@ def list_for(session: Session, postmortem_id: int) -> list[FactorEvidence]:
         .order_by(FactorEvidence.id)
     )
     return list(session.scalars(query))
+
+
+def for_message(session: Session, postmortem_id: int, message_ts: str) -> FactorEvidence | None:
+    """What the citing reply `message_ts` attached, if anything."""
+    query = select(FactorEvidence).where(
+        FactorEvidence.postmortem_id == postmortem_id, FactorEvidence.message_ts == message_ts
+    )
+    return session.scalars(query).first()
+
+
+def remove(session: Session, evidence: FactorEvidence) -> None:
+    session.delete(evidence)
+    session.flush()

@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.report_evidence import parse_citation
 from bot.errors import BadArguments
-from bot.services import factor_evidence, postmortems, report
+from bot.services import factor_evidence, interview, postmortems, report
+from bot.services.interview import Reply
+from bot.services.interview_outcome import Outcome
 from storage.models import Factor, Postmortem, TimelineEvent
 
 NOW = datetime(2026, 11, 24, 23, 0, tzinfo=UTC)
@@ -120,3 +122,46 @@ def test_a_citation_with_a_very_long_word_is_kept_readable_not_as_a_digest(
         [attached] = report.facts(session, postmortem_id, now=NOW).evidence
     assert attached.source_key == f"{CHANNEL}:3"
     assert attached.words[0] == long_word[:32] and attached.words[1] == "api"
+
+
+def test_an_edited_citation_stands_for_what_it_says_now(sessions: sessionmaker[Session]) -> None:
+    """Alice cites the wrong deploy line, then edits her reply to the right minute: the
+    evidence moves to that line (said again in the thread); the same edit delivered again
+    changes nothing; edited into plain words, it backs F1 no more and she is told."""
+    postmortem_id = seeded(sessions)
+    ts = "1764000500.000100"
+
+    def reply(text: str) -> Reply:
+        return Reply(TEAM, CHANNEL, ts, "1764000000.000100", "U0ALICE", text)
+
+    def edit(text: str) -> Outcome | None:
+        with sessions.begin() as session:
+            return interview.take_edit(
+                session, reply(text), edited_at=NOW, now=NOW, tz=lambda: "Europe/Berlin"
+            )
+
+    def evidence_keys() -> list[str]:
+        with sessions() as session:
+            return [e.source_key for e in report.facts(session, postmortem_id, now=NOW).evidence]
+
+    with sessions.begin() as session:
+        first = interview.take_reply(
+            session,
+            reply("F1: see 22:20 deploy"),
+            event_id="Ev0CITE1",
+            now=NOW,
+            tz=lambda: "Europe/Berlin",
+        )
+    assert first is not None and first.citation is not None
+    assert evidence_keys() == [f"{CHANNEL}:1"]
+
+    moved = edit("F1: see 22:31 deploy done")
+    assert moved is not None and moved.citation is not None and moved.citation.chosen
+    assert moved.citation.chosen.source_key == f"{CHANNEL}:2"
+    assert evidence_keys() == [f"{CHANNEL}:2"]
+    assert edit("F1: see 22:31 deploy done") is None, "the same edit again says nothing"
+
+    gone = edit("Thanks, that was the deploy")
+    assert gone is not None and gone.refusal is not None
+    assert "no longer evidence for F1" in gone.refusal
+    assert evidence_keys() == []
