@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.errors import NotFound
 from bot.services import action_item_lists, postmortems
 from storage.models import ActionItem
 from storage.repositories import open_items
@@ -54,3 +56,18 @@ def test_items_asked_for_by_id_from_another_workspace_are_not_found(
     assert theirs == [] and redrawn == []
     assert [item.id for item, _ in ours] == list(reversed(item_ids))
     assert (heading, listed) == ("Action items", [])
+
+
+def test_a_page_button_naming_another_workspaces_post_mortem_shows_nothing(
+    sessions: sessionmaker[Session],
+) -> None:
+    """A forged "Next page" of `/postmortem actions all` from Globex, naming Acme's
+    post-mortem and even its channel id, is refused as gone; Acme's own click lists it."""
+    postmortem_id, _ = _acme_items(sessions)
+
+    with sessions() as session:
+        with pytest.raises(NotFound):
+            action_item_lists.of_postmortem_here(session, GLOBEX, "C0ACME", postmortem_id)
+        _, ours = action_item_lists.of_postmortem_here(session, ACME, "C0ACME", postmortem_id)
+
+    assert [item.action for item, _ in ours] == ["add login alert 1", "add login alert 2"]
