@@ -100,6 +100,20 @@ _WELL = frozenset({
     "fine", "ok", "okay", "healthy", "unaffected", "stable", "normal", "operational",
     "green", "up", "available", "responsive", "blameless",
 })  # fmt: skip
+# Whose a possessive is not an outside party's: a time ("last night's deploy") or our own
+# work ("the release's migration"); and what a person's possessive names when the person
+# is one of us ("Alice's deploy", "Carmen's config change"), not a vendor ("Stripe's API").
+_TIMES = frozenset({
+    "night", "yesterday", "today", "tonight", "morning", "afternoon", "evening", "week",
+    "weekend", "month", "year", "day", "quarter", "sprint", "monday", "tuesday",
+    "wednesday", "thursday", "friday", "saturday", "sunday",
+})  # fmt: skip
+_OUR_WORK = frozenset({
+    "deploy", "deploys", "deployment", "release", "rollout", "migration", "change",
+    "changes", "config", "configuration", "script", "cron", "patch", "update", "upgrade",
+    "pr", "commit", "merge", "query", "cleanup", "fix", "hotfix", "mistake", "refactor",
+    "pipeline", "build", "code", "branch", "runbook", "playbook", "terraform", "helm",
+})  # fmt: skip
 # After an event noun, who it belongs to: "an outage at the hosting company".
 _OF = frozenset({"at", "of", "from", "by", "in", "on"})
 SUBJECT_WORDS = 8
@@ -163,23 +177,33 @@ def _is_ours(subject: Sequence[str]) -> bool:
     words = [w.lower() for w in subject]
     if not any(w in _OURS for w in words):
         return False
-    return not any(_outside_word(w, at) for at, w in enumerate(subject))
+    return not any(_outside_at(subject, at) for at in range(len(subject)))
 
 
 def _is_outside(subject: Sequence[str], sentence_start: bool = False) -> bool:
     """A party outside: a role ("the upstream API"), a possessive ("Stripe's API"), a known
     name, or a proper name standing alone ("Acme Pay")."""
-    if any(_outside_word(word, at) for at, word in enumerate(subject)):
+    if any(_outside_at(subject, at) for at in range(len(subject))):
         return True
     return _is_bare_name(subject, sentence_start)
 
 
-def _outside_word(word: str, at: int) -> bool:
+def _outside_at(words: Sequence[str], at: int, position: int | None = None) -> bool:
+    """Whether `words[at]` names an outside party, read with the word after it."""
+    after = words[at + 1] if at + 1 < len(words) else None
+    return _outside_word(words[at], at if position is None else position, after)
+
+
+def _outside_word(word: str, at: int, after: str | None = None) -> bool:
     lower = _bare(word)
     if lower in _ROLES or lower in _KNOWN:
         return True
     possessive = word.endswith(("'s", "’s")) and len(word) > 2
-    return possessive and (at > 0 or word[0].isupper()) and lower not in _OURS | _SELF_HOSTED
+    if not possessive or not (at > 0 or word[0].isupper()):
+        return False
+    if lower in _OURS | _SELF_HOSTED | _TIMES | _OUR_WORK | _COMPONENTS:
+        return False
+    return after is None or _bare(after) not in _OUR_WORK
 
 
 def _is_bare_name(subject: Sequence[str], sentence_start: bool) -> bool:
@@ -203,7 +227,7 @@ def _names_an_outside_event(words: Sequence[str]) -> bool:
         if _bare(word) not in _EVENT_NOUNS:
             continue
         before = words[max(0, at - NEAR) : at]
-        if any(_outside_word(w, n + 1) for n, w in enumerate(before)) or any(
+        if any(_outside_at(before, n, n + 1) for n in range(len(before))) or any(
             w[0].isupper() and _bare(w) not in _SELF_HOSTED | _COMPONENTS for w in before[1:]
         ):
             return True

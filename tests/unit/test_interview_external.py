@@ -119,3 +119,30 @@ def test_an_outside_party_said_to_be_well_tells_of_no_outside_event(answer: str)
 def test_an_outside_party_that_was_down_is_still_external() -> None:
     assert sounds_external("Stripe's API was down")
     assert sounds_external("GitHub Actions was down so we could not deploy")
+
+
+# A possessive is an outside party's ("Stripe's API") unless it is a time or our own work,
+# or a person's work: "Alice's deploy" is a colleague's, however her name is capitalised.
+OUR_POSSESSIVES = (
+    "Alice's deploy broke checkout",
+    "Carmen's config change dropped the pool to 5",
+    "The release's migration dropped a column",
+    "Last night's deploy broke checkout",
+    "Friday's release changed the timeout",
+    "Yesterday's migration failed",
+)
+THEIR_POSSESSIVES = (
+    "Twilio's SMS API throttled us",
+    "Stripe's webhook changed",
+    "Cloudflare's config change broke DNS",
+)
+
+
+@pytest.mark.parametrize("answer", OUR_POSSESSIVES)
+def test_a_time_or_a_colleagues_work_in_the_possessive_is_ours(answer: str) -> None:
+    assert not sounds_external(answer)
+
+
+@pytest.mark.parametrize("answer", THEIR_POSSESSIVES)
+def test_a_providers_possessive_stays_outside(answer: str) -> None:
+    assert sounds_external(answer)
