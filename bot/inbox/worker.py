@@ -33,6 +33,9 @@ Done items are deleted once older than `keep_done`, checked every
 them longer than any sender retries). `on_dead(item, error)`, when given, is called
 after an item became a dead letter, to tell whoever asked; what it raises is logged.
 Logs: one line per retry (warning) and per dead letter (error).
+On SQLite a claim and a settle commit without waiting for the disk
+(`storage.db.relaxed_durability`): undone by a power cut, the item only runs again;
+the handler's own transactions, and every record made before an ack, still wait for it.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.inbox.backoff import Backoff
+from storage.db import relaxed_durability
 from storage.models import utcnow
 from storage.repositories import inbox
 from storage.repositories.inbox import Claimed
@@ -231,7 +235,7 @@ class Worker:
         The threads started by `start` loop on this; tests and a one-off drain may
         call it directly (leases are renewed only while the heartbeat runs)."""
         self._settle_later_ones()
-        with self._sessions.begin() as session:
+        with relaxed_durability(), self._sessions.begin() as session:
             claimed = inbox.claim_next(
                 session,
                 worker=self.worker_name,
@@ -348,7 +352,7 @@ class Worker:
     def _settle(self, item: Claimed, outcome: _Outcome, *, again: bool = False) -> None:
         now = self._clock()
         try:
-            with self._sessions.begin() as session:
+            with relaxed_durability(), self._sessions.begin() as session:
                 if outcome.kind == "complete":
                     held = inbox.complete(session, item, now=now)
                 elif outcome.kind == "retry":
