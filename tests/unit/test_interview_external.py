@@ -62,22 +62,6 @@ HELD_OUT_OURS = (
 )
 
 
-@pytest.mark.parametrize("answer", OUTSIDE + HELD_OUT_OUTSIDE)
-def test_an_event_done_by_an_outside_party_is_external(answer: str) -> None:
-    assert sounds_external(answer)
-
-
-@pytest.mark.parametrize("answer", OURS + HELD_OUT_OURS)
-def test_what_we_did_or_what_our_system_did_is_not_external(answer: str) -> None:
-    assert not sounds_external(answer)
-
-
-def test_the_outside_party_may_stand_in_any_clause_but_only_as_the_doer() -> None:
-    assert sounds_external("Orders failed for an hour, after Acme Pay had an outage")
-    assert not sounds_external("Orders failed for an hour, after we paused the Acme Pay sync")
-    assert not sounds_external("")
-
-
 # Written by a second reader after the rule was done (none of them in the lists above).
 PEOPLE_OUTSIDE_ACTED = (
     "A customer sent a malformed request",
@@ -85,6 +69,7 @@ PEOPLE_OUTSIDE_ACTED = (
     "Attackers scraped the login page",
     "Checkout failed after a customer imported 40,000 orders",
 )
+
 IMPACT_ON_PEOPLE_OR_OUR_PARTS = (
     "Customers got 500s for twenty minutes",
     "Users were logged out",
@@ -92,34 +77,12 @@ IMPACT_ON_PEOPLE_OR_OUR_PARTS = (
     "Support sent the customer an apology",
     "The retry job sent every customer an email",
 )
+
 SAID_WELL = (
     "Our provider was fine; we misconfigured the timeout",
     "The vendor was healthy the whole time",
     "Their API is fine and our client timed out",
 )
-
-
-@pytest.mark.parametrize("answer", PEOPLE_OUTSIDE_ACTED)
-def test_what_people_outside_did_to_us_is_external(answer: str) -> None:
-    assert sounds_external(answer)
-
-
-@pytest.mark.parametrize("answer", IMPACT_ON_PEOPLE_OR_OUR_PARTS)
-def test_people_who_saw_the_impact_or_a_part_named_for_them_are_not_external(
-    answer: str,
-) -> None:
-    assert not sounds_external(answer)
-
-
-@pytest.mark.parametrize("answer", SAID_WELL)
-def test_an_outside_party_said_to_be_well_tells_of_no_outside_event(answer: str) -> None:
-    assert not sounds_external(answer)
-
-
-def test_an_outside_party_that_was_down_is_still_external() -> None:
-    assert sounds_external("Stripe's API was down")
-    assert sounds_external("GitHub Actions was down so we could not deploy")
-
 
 # A possessive is an outside party's ("Stripe's API") unless it is a time or our own work,
 # or a person's work: "Alice's deploy" is a colleague's, however her name is capitalised.
@@ -131,6 +94,7 @@ OUR_POSSESSIVES = (
     "Friday's release changed the timeout",
     "Yesterday's migration failed",
 )
+
 THEIR_POSSESSIVES = (
     "Twilio's SMS API throttled us",
     "Stripe's webhook changed",
@@ -138,11 +102,23 @@ THEIR_POSSESSIVES = (
 )
 
 
-@pytest.mark.parametrize("answer", OUR_POSSESSIVES)
-def test_a_time_or_a_colleagues_work_in_the_possessive_is_ours(answer: str) -> None:
+@pytest.mark.parametrize(
+    "answer", OUTSIDE + HELD_OUT_OUTSIDE + PEOPLE_OUTSIDE_ACTED + THEIR_POSSESSIVES
+)
+def test_an_event_done_by_an_outside_party_is_external(answer: str) -> None:
+    assert sounds_external(answer)
+
+
+@pytest.mark.parametrize(
+    "answer", OURS + HELD_OUT_OURS + IMPACT_ON_PEOPLE_OR_OUR_PARTS + SAID_WELL + OUR_POSSESSIVES
+)
+def test_what_we_did_or_what_our_system_did_is_not_external(answer: str) -> None:
     assert not sounds_external(answer)
 
 
-@pytest.mark.parametrize("answer", THEIR_POSSESSIVES)
-def test_a_providers_possessive_stays_outside(answer: str) -> None:
-    assert sounds_external(answer)
+def test_the_outside_party_may_stand_in_any_clause_but_only_as_the_doer() -> None:
+    assert sounds_external("Orders failed for an hour, after Acme Pay had an outage")
+    assert not sounds_external("Orders failed for an hour, after we paused the Acme Pay sync")
+    assert not sounds_external("")
+    assert sounds_external("Stripe's API was down"), "'was' then no word of health"
+    assert sounds_external("GitHub Actions was down so we could not deploy")
