@@ -86,7 +86,9 @@ def sync(
     slot = f"s{int(now.timestamp() // every.total_seconds())}"
     with sessions.begin() as session:
         ticket_service.prune_sync_claims(session, before=now - 2 * every)
-        due = ticket_service.linked(session, team_id, done_since=now - REOPEN_WINDOW, limit=BATCH)
+        due = ticket_service.linked(
+            session, team_id, done_since=now - REOPEN_WINDOW, limit=BATCH, slot=slot
+        )
     for item in due:
         asked = asked_of(item.url, settings)
         tracker = trackers.get(asked.system) if asked else None

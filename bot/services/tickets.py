@@ -306,10 +306,13 @@ SYNC_KIND = "ticket_sync"  # the claims of the sync's questions, one per item an
 
 
 def linked(
-    session: Session, team_id: str | None, *, done_since: datetime, limit: int
+    session: Session, team_id: str | None, *, done_since: datetime, limit: int, slot: str
 ) -> list[Linked]:
-    """Items whose ticket may still move them: open ones, and those done since `done_since`."""
-    rows = ticket_rows.linked(session, team_id, done_since=done_since, limit=limit)
+    """Items whose ticket may still move them (open ones, and those done since
+    `done_since`) and that the sync has not asked about in `slot` yet."""
+    rows = ticket_rows.linked(
+        session, team_id, done_since=done_since, limit=limit, unclaimed=(SYNC_KIND, slot)
+    )
     return [Linked(i.id, i.team_id, i.ticket_url or "", i.status == "done") for i in rows]
 
 

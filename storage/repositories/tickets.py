@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import String, cast, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import changed_rows
@@ -159,15 +159,32 @@ def set_identity(session: Session, team_id: str, user_id: str, system: str, valu
 
 
 def linked(
-    session: Session, team_id: str | None, *, done_since: datetime, limit: int
+    session: Session,
+    team_id: str | None,
+    *,
+    done_since: datetime,
+    limit: int,
+    unclaimed: tuple[str, str] | None = None,
 ) -> list[ActionItem]:
     """Items with a ticket whose status may still change: open ones, and those done since
     `done_since` (a ticket reopened soon after); the team's (None: every team's), oldest
-    ticket first."""
+    ticket first. With `unclaimed` (a claim kind and period), only items with no claim of
+    that kind in that period: a run bounded by `limit` goes on past the items an earlier
+    run of the period already took, instead of finding the same first ones again."""
     query = select(ActionItem).where(
         ActionItem.ticket_url.is_not(None),
         or_(ActionItem.status != "done", ActionItem.done_at >= done_since),
     )
+    if unclaimed is not None:
+        kind, period = unclaimed
+        query = query.where(
+            ~exists().where(
+                Followup.team_id == ActionItem.team_id,
+                Followup.kind == kind,
+                Followup.subject == cast(ActionItem.id, String),
+                Followup.period == period,
+            )
+        )
     if team_id is not None:
         query = query.where(ActionItem.team_id == team_id)
     return list(session.scalars(query.order_by(ActionItem.id).limit(limit)))

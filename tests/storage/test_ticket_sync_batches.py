@@ -1,0 +1,90 @@
+"""The periodic sync bounded per run (`ticket_sync.BATCH`), on SQLite and PostgreSQL: a
+workspace with more ticketed items than one run asks about gets the rest asked by the
+next run of the same slot, not the same first ones found again and skipped as taken."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.flows import ticket_sync
+from bot.trackers.base import Ticket, TicketDraft
+from storage.models import ActionItem
+from tests.storage.test_tickets import ACME, _item
+
+REPO = "acme/checkout"
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+SETTINGS = Settings(tracker_sync_minutes=30)
+
+
+class OpenIssues:
+    """A tracker whose issues are all still open; it notes which pages it was asked about."""
+
+    name = "GitHub"
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def find(self, target: str, markers: list[str]) -> dict[str, Ticket]:
+        return {}
+
+    def create(self, target: str, draft: TicketDraft) -> Ticket:
+        raise AssertionError("the sync files nothing")
+
+    def status(self, target: str, url: str) -> Ticket:
+        self.asked.append(url)
+        return Ticket(f"#{url.rsplit('/', 1)[-1]}", url, closed=False)
+
+
+def _items_with_tickets(sessions: sessionmaker[Session], count: int) -> list[str]:
+    urls = [f"https://github.com/{REPO}/issues/{n}" for n in range(1, count + 1)]
+    first = _item(sessions)  # the post-mortem and its item 1
+    with sessions.begin() as session:
+        item = session.get_one(ActionItem, first)
+        item.ticket_url = urls[0]
+        for number, url in enumerate(urls[1:], start=2):
+            session.add(
+                replace_item(item, number=number, ticket_url=url, action=f"{item.action} {number}")
+            )
+    return urls
+
+
+def replace_item(item: ActionItem, **changes: object) -> ActionItem:
+    """Another item of `item`'s post-mortem, like it but for `changes`."""
+    columns = ("team_id", "postmortem_id", "action", "owner_id", "deadline", "priority")
+    values: dict[str, object] = {name: getattr(item, name) for name in columns}
+    return ActionItem(**{**values, **changes})
+
+
+def _run(sessions: sessionmaker[Session], tracker: OpenIssues, now: datetime) -> dict[str, int]:
+    tally = ticket_sync.sync(
+        sessions,
+        {"github": tracker},  # type: ignore[dict-item]
+        SETTINGS,
+        now=now,
+        worker="w1",
+        team_id=ACME,
+        pauses=ticket_sync.Pauses(),
+    )
+    return dict(tally)
+
+
+def test_a_second_run_of_the_slot_asks_about_the_items_the_first_run_had_no_room_for(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ticket_sync, "BATCH", 2)
+    urls = _items_with_tickets(sessions, 5)
+    tracker = OpenIssues()
+
+    assert _run(sessions, tracker, NOW) == {"same": 2}
+    assert _run(sessions, tracker, NOW + timedelta(minutes=5)) == {"same": 2}
+    assert _run(sessions, tracker, NOW + timedelta(minutes=10)) == {"same": 1}
+    assert _run(sessions, tracker, NOW + timedelta(minutes=15)) == {}, "all asked this slot"
+    assert sorted(tracker.asked) == sorted(urls), "each item asked once in the slot"
+
+    tracker.asked.clear()  # the next slot asks again, from the first
+    assert _run(sessions, tracker, NOW + timedelta(minutes=30)) == {"same": 2}
+    assert tracker.asked == urls[:2]
