@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.home_views import LEAD, TOOK_PART, Home, HomePostmortem, state_of
 from bot.services.action_item_lists import mine
+from bot.services.report import live_token
 from storage.models import Postmortem, ReportRecord
 from storage.repositories import home as home_rows
 
@@ -51,7 +52,6 @@ def _listed(
     today: date,
     url_of: UrlOf,
 ) -> HomePostmortem:
-    live = record.share_token if record and record.share_revoked_at is None else None
     return HomePostmortem(
         id=postmortem.id,
         title=postmortem.title,
@@ -65,5 +65,5 @@ def _listed(
             today,
         ),
         created_at=postmortem.created_at,
-        report_url=url_of(live),
+        report_url=url_of(live_token(record)),
     )

@@ -202,11 +202,19 @@ def share(
     return record.share_token
 
 
+def live_token(record: ReportRecord | None) -> str | None:
+    """The report's share token while its page is on; None before any share and after a
+    revoke. The one test of it: the page, the thread's links and the App Home ask here."""
+    if record is None or record.share_revoked_at is not None:
+        return None
+    return record.share_token
+
+
 def revoke(session: Session, team_id: str, postmortem_id: int, *, by: str, now: datetime) -> bool:
     """Turn the page off; False when there was no live link."""
     _owned(session, team_id, postmortem_id)
     record = reports.get(session, postmortem_id)
-    if record is None or record.share_token is None or record.share_revoked_at is not None:
+    if record is None or live_token(record) is None:
         return False
     record.share_revoked_at, record.share_revoked_by = now, by
     return True
@@ -220,7 +228,7 @@ def target(session: Session, postmortem_id: int) -> Target:
 def page(session: Session, token: str, *, now: datetime) -> tuple[Report, dict[str, str]] | None:
     """The report behind a live share token, with the names kept for it; None otherwise."""
     record = reports.by_token(session, token)
-    if record is None or record.share_revoked_at is not None:
+    if record is None or live_token(record) is None:
         return None
     return assemble(session, record.postmortem_id, now=now), dict(record.names or {})
 
@@ -262,7 +270,7 @@ def _new_token(record: ReportRecord, *, now: datetime, by: str | None) -> None:
 
 
 def _target(postmortem: Postmortem, record: ReportRecord | None) -> Target:
-    live = record.share_token if record and record.share_revoked_at is None else None
+    live = live_token(record)
     return Target(
         postmortem_id=postmortem.id,
         channel_id=postmortem.channel_id,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.home_views import INTERVIEW, LEAD, PUBLISHED, TOOK_PART
 from bot.services import home as home_service
-from bot.services import postmortems
+from bot.services import postmortems, report
 from storage.models import ActionItem, Answer, Base, TimelineEvent
 from storage.repositories import reports
 
@@ -129,6 +129,18 @@ def test_the_report_page_link_is_the_live_share_and_items_stay_in_the_workspace(
     urls = {pm.id: pm.report_url for pm in lead.postmortems}
     assert urls[login] == "https://pm.example.com/postmortems/tok3n"
     assert list(urls.values()).count(None) == 1, "the unshared one has no page"
+
+
+def test_a_revoked_share_link_leaves_the_home_with_no_report_page(
+    sessions: sessionmaker[Session],
+) -> None:
+    """`/postmortem share revoke` turns the page off: the Home no longer hands it out."""
+    login, _ = _seed(sessions)
+    with sessions.begin() as session:
+        assert report.revoke(session, ACME, login, by=LEAD_ID, now=NOW)
+    with sessions() as session:
+        lead = home_service.home(session, ACME, LEAD_ID, today=NOW.date(), url_of=_url)
+    assert [pm.report_url for pm in lead.postmortems] == [None, None]
 
 
 def test_the_migration_indexes_the_timeline_by_speaker_as_the_model_says(engine: Engine) -> None:
