@@ -36,6 +36,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
+import bare_bolt
 import httpx
 from ack_latency import FORM, command_bodies
 from sqlalchemy import update
@@ -94,21 +95,7 @@ class Bot:
 
     def post(self, bodies: list[tuple[bytes, str]]) -> int:
         """Each body through the real route, one after another; how many were not 200."""
-
-        async def send() -> int:
-            transport = httpx.ASGITransport(app=self.asgi)
-            failures = 0
-            async with httpx.AsyncClient(transport=transport, base_url="http://bot") as client:
-                for body, content_type in bodies:
-                    headers = {
-                        "Content-Type": content_type,
-                        **slack_headers(SIGNING_SECRET, int(time.time()), body),
-                    }
-                    answer = await client.post("/slack/events", content=body, headers=headers)
-                    failures += answer.status_code != 200
-            return failures
-
-        return asyncio.run(send())
+        return post(self.asgi, bodies)
 
     def drain(self) -> int:
         """The worker's loop body in this thread until nothing is due; items processed."""
@@ -120,6 +107,25 @@ class Bot:
     def close(self) -> None:
         self.clients.close()
         self.engine.dispose()
+
+
+def post(asgi: Any, bodies: list[tuple[bytes, str]]) -> int:
+    """Each body signed and posted to `asgi`'s /slack/events in turn; how many were not 200."""
+
+    async def send() -> int:
+        transport = httpx.ASGITransport(app=asgi)
+        failures = 0
+        async with httpx.AsyncClient(transport=transport, base_url="http://bot") as client:
+            for body, content_type in bodies:
+                headers = {
+                    "Content-Type": content_type,
+                    **slack_headers(SIGNING_SECRET, int(time.time()), body),
+                }
+                answer = await client.post("/slack/events", content=body, headers=headers)
+                failures += answer.status_code != 200
+        return failures
+
+    return asyncio.run(send())
 
 
 async def _inline(function: Callable[..., T], *args: Any) -> T:
@@ -201,8 +207,25 @@ def run(requests: int, database_url: str | None, profile: str | None) -> None:
             phase(bot, sandbox, 3, None, quiet=True)  # warm: imports, templates, statements
             print(f"bot CPU per request, main thread ({requests} each):")
             phase(bot, sandbox, requests, profile)
+            floor(sandbox, requests)
         finally:
             bot.close()
+
+
+def floor(sandbox: Sandbox, count: int) -> None:
+    """The same requests to the framework's floor (bench/bare_bolt.py, ack-only listeners)."""
+    bare_bolt.run_in_threadpool = _inline  # type: ignore[assignment]
+    asgi = bare_bolt.build(SIGNING_SECRET, sandbox.slack_api_url, sandbox.slack.bot_token)
+    starts = start_bodies(sandbox, count + 3)
+    channels = [parse_qs(body.decode())["channel_id"][0] for body, _ in starts]
+    messages = message_bodies(sandbox, channels)
+    post(asgi, starts[:3] + messages[:3])  # warm
+    print(f"the floor, a bare Bolt app wired well ({count} each):")
+    with measured("/postmortem start, ack", count, False):
+        refused = post(asgi, starts[3:])
+    with measured("message event, ack", count, False):
+        refused += post(asgi, messages[3:])
+    print(f"  answered non-200: {refused}")
 
 
 def phase(
