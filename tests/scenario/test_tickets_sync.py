@@ -77,7 +77,8 @@ def test_an_issue_closed_with_no_webhook_is_done_after_a_sync_with_one_line(
     assert items(db)[1].status == "open"
     assert (_asked(github, 1), _asked(github, 2)) == (1, 1)
 
-    assert _sync(sandbox, tickets_bot, at) == "tracker_sync: 2 taken", "once per slot"
+    assert _sync(sandbox, tickets_bot, at) == "tracker_sync: nothing due", "once per slot"
+    assert (_asked(github, 1), _asked(github, 2)) == (1, 1)
     assert _sync(sandbox, tickets_bot, at + timedelta(minutes=31)) == "tracker_sync: 2 same"
     assert _asked(github, 1) == 2
     assert len(lines(sandbox, thread, "AI-001 is done")) == 1
@@ -108,7 +109,9 @@ def test_a_token_running_low_stops_the_sync_early_and_the_next_run_goes_on(
     assert items(db)[1].status == "open" and _asked(github, 2) == 0
 
     github.rate_remaining = 5000  # the hour is over
-    assert _sync(sandbox, tickets_bot, at) == "tracker_sync: 1 changed, 1 taken"
+    # the run asks only what the first one left (AI-002), not AI-001 again
+    assert _sync(sandbox, tickets_bot, at) == "tracker_sync: 1 changed"
+    assert (_asked(github, 1), _asked(github, 2)) == (1, 1)
     sandbox.poll(lambda: items(db)[1].status == "done")
     sandbox.wait_for(lambda: lines(sandbox, thread, "AI-002 is done"))
     assert len(lines(sandbox, thread, "is done")) == 2
