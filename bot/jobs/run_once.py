@@ -20,6 +20,7 @@ from bot.jobs.runner import JobContext, run_job
 from bot.jobs.scheduler import JOBS
 from bot.slack.names import UserNames
 from bot.templates import Templates
+from bot.transaction_guard import install as guard_transactions
 from storage import schema
 from storage.db import make_engine, make_sessionmaker
 from storage.models import utcnow
@@ -45,6 +46,7 @@ def run(settings: Settings, *, at: datetime | None, dry_run: bool, out: TextIO) 
             "(or with each workspace's, installed through SLACK_CLIENT_ID)",
         )
     engine = make_engine(settings.database_url)
+    guard_transactions(engine)  # the jobs' code is serve's: the same rule, the same check
     schema.ensure_current(engine)
     templates = Templates(settings.templates_dir)
     templates.check()

@@ -3,8 +3,10 @@ one made after the session closed, or from another thread, is not."""
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -91,3 +93,43 @@ def test_a_scenarios_bot_that_logged_such_a_call_fails_the_run(tmp_path: Path) -
         _no_calls_in_transaction(bot)
     log.write_text('{"level": "info", "event": "serving"}\n')
     _no_calls_in_transaction(bot)
+
+
+def test_remind_checks_its_jobs_as_serve_does(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`postmortem-bot remind` runs serve's jobs from cron: a job that asks Slack while it
+    holds a transaction is reported there too, not only under `serve`."""
+    from types import SimpleNamespace
+
+    from bot.config import Settings
+    from bot.jobs import run_once
+    from bot.jobs.runner import JobRun
+    from bot.sandbox import Sandbox
+    from storage import schema
+
+    def asks_slack_inside_a_session(run: JobRun) -> Counter[str]:
+        with run.sessions.begin() as session:
+            session.execute(text("SELECT 1"))
+            run.clients.slack.auth_test()
+        return Counter(asked=1)
+
+    url = f"sqlite:///{tmp_path}/remind.db"
+    engine = make_engine(url)
+    schema.upgrade(engine)
+    engine.dispose()
+    job = SimpleNamespace(NAME="probe", run=asks_slack_inside_a_session)
+    monkeypatch.setattr(run_once, "JOBS", [job])
+    sandbox = Sandbox(rate_limits=False).start()
+    try:
+        settings = Settings(
+            database_url=url,
+            slack_bot_token=sandbox.slack.bot_token,
+            slack_api_url=sandbox.slack_api_url,
+        )
+        with caplog.at_level(logging.ERROR):
+            assert run_once.run(settings, at=None, dry_run=False, out=io.StringIO()) == 0
+    finally:
+        sandbox.stop()
+    (line,) = _marks(caplog)
+    assert "Slack auth.test" in line and "test_transaction_guard.py" in line
