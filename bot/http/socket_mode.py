@@ -11,34 +11,95 @@ the WebSocket was opened with the app-level token.
 slack_sdk's built-in client reconnects when Slack closes the WebSocket properly or says
 `disconnect`, but a connection that just drops (the peer gone, a network cut) reads as
 empty forever: it notices only after five failed pings or four ping intervals without
-a pong, 40 s and more at Bolt's 10 s interval, while Slack holds the envelopes back.
-`LinkWatchingClient` pings every `PING_INTERVAL_SECONDS` and takes the first ping that
-fails as the end of the connection, so it reconnects within seconds.
+a pong, while Slack holds the envelopes back. `LinkWatchingClient` sends one ping every
+`PING_INTERVAL_SECONDS` (slack_sdk's own default, 5 s: Slack's servers ping too, and a
+ping a second per connection only loads them) and takes the first ping that fails as
+the end of the connection; a connection that stays silent ends after
+`STALE_INTERVALS` intervals without a pong, as slack_sdk's check says.
+
+`disconnect` with reason `link_disabled` means Slack turned Socket Mode off for the
+app: every new connection would be refused, so the client says so once and stops
+instead of asking `apps.connections.open` again at every ping.
 """
 
 from __future__ import annotations
 
+import json
 import time
+from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.socket_mode.builtin import SocketModeClient
+from slack_sdk.socket_mode.builtin.connection import Connection
 
-PING_INTERVAL_SECONDS = 2.0
+PING_INTERVAL_SECONDS = 5.0
+STALE_INTERVALS = 4  # no pong for this many intervals: the connection is gone
+LINK_DISABLED_LOG = (
+    "Slack turned Socket Mode off for this app (disconnect: link_disabled): not "
+    "reconnecting; Slack sends nothing until Socket Mode is turned back on in the "
+    "app's settings and serve is restarted"
+)
 
 
 class LinkWatchingClient(SocketModeClient):
-    """The built-in client; a failed ping closes the session, and the monitor reconnects."""
+    """The built-in client; a failed ping closes the session, and the monitor reconnects,
+    unless Slack disabled the app's Socket Mode."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The session pinged but not answered yet, and when it was first pinged.
+        self._unanswered: tuple[str | None, float] = (None, 0.0)
 
     def _monitor_current_session(self) -> None:
+        """Every ping interval (slack_sdk's monitor thread): one ping, then a reconnect
+        if the session ended. Replaces slack_sdk's check, which pings as well."""
+        if not self.current_app_monitor_started:
+            return
         session = self.current_session
-        if self.current_app_monitor_started and session is not None and session.is_active():
+        if session is not None and session.is_active():
+            self._check(session)
+        if self.auto_reconnect_enabled and not self.is_connected():
+            self.logger.info("the Socket Mode connection dropped; reconnecting")
             try:
-                session.ping(f"{session.session_id}:{time.time()}")
-            except OSError:
-                self.logger.info("the Socket Mode connection dropped; reconnecting")
-                session.disconnect()
-        super()._monitor_current_session()
+                self.connect_to_new_endpoint()
+            except Exception as error:  # the next interval tries again
+                self.logger.warning("Socket Mode could not reconnect: %s", error)
+
+    def _check(self, session: Connection) -> None:
+        now = time.time()
+        try:
+            session.ping(f"{session.session_id}:{now}")
+        except OSError:
+            session.disconnect()
+            return
+        heard = session.last_ping_pong_time
+        if heard is None:  # no pong yet: counted from this session's first ping
+            if self._unanswered[0] != session.session_id:
+                self._unanswered = (session.session_id, now)
+            heard = self._unanswered[1]
+        if now - heard > self.ping_interval * STALE_INTERVALS:
+            self.logger.info("no pong from Slack for %.0f s", now - heard)
+            session.disconnect()
+
+    def _on_message(self, message: str) -> None:
+        if '"link_disabled"' in message and _is_link_disabled(message):
+            self.default_auto_reconnect_enabled = self.auto_reconnect_enabled = False
+            self.logger.error(LINK_DISABLED_LOG)
+            return  # not queued: slack_sdk would reconnect on any `disconnect`
+        super()._on_message(message)
+
+
+def _is_link_disabled(message: str) -> bool:
+    try:
+        body = json.loads(message)
+    except ValueError:
+        return False
+    return (
+        isinstance(body, dict)
+        and body.get("type") == "disconnect"
+        and (body.get("reason") == "link_disabled")
+    )
 
 
 class SocketModeLink(SocketModeHandler):

@@ -10,7 +10,9 @@
 * the app acknowledges with `{envelope_id, payload?}`; a slash command's or a modal's ack
   payload is the answer the person sees (what the HTTP response body is over HTTP);
 * `disconnect` (`warning`, `refresh_requested`, `link_disabled`) asks the app to move to a
-  new connection; the old one is closed after `DISCONNECT_GRACE_SECONDS`.
+  new connection; the old one is closed after `DISCONNECT_GRACE_SECONDS`. After
+  `link_disabled` (the app's Socket Mode was turned off) no connection is accepted
+  until `enable()`: an app that keeps reconnecting is refused each time.
 
 An envelope not acknowledged is delivered again, `retry_attempt` one higher and
 `retry_reason` "timeout": at once on another connection when the one it was sent on
@@ -119,6 +121,8 @@ class SocketMode:
         self._numbers = itertools.count(1)
         self._drop_acks = 0
         self.opened = 0  # connections accepted so far
+        self.refused = 0  # handshakes refused (a used ticket, or Socket Mode turned off)
+        self.enabled = True  # the app's Socket Mode setting; `link_disabled` turns it off
         self.acks: list[Ack] = []  # every ack received, in order (dropped ones too)
         self.sent: list[dict[str, Any]] = []  # every envelope message sent, in order
         self._server: Server | None = None
@@ -217,15 +221,20 @@ class SocketMode:
             links = [link for link in self._links if not link.leaving]
             for link in links:
                 link.leaving = True
-            count = len(self._links)
+            self.enabled = self.enabled and reason != "link_disabled"
         for link in links:
-            message = {"type": "disconnect", "reason": reason, "num_connections": count}
+            message: dict[str, Any] = {"type": "disconnect", "reason": reason}
             message["debug_info"] = {"host": f"applink-sandbox-{link.number}"}
             _send_quietly(link, message)
             closer = threading.Timer(self.disconnect_grace, link.connection.close)
             closer.daemon = True
             closer.start()
         return len(links)
+
+    def enable(self) -> None:
+        """Socket Mode turned back on in the app's settings: connections are accepted."""
+        with self._state:
+            self.enabled = True
 
     def drop_before_ack(self, times: int = 1) -> None:
         """The next `times` acks are lost: the connection is cut as each one arrives."""
@@ -262,8 +271,9 @@ class SocketMode:
         with self._state:
             known = url.path.rstrip("/") == "/link" and ticket in self._tickets
             self._tickets.discard(ticket)
-        if known and not self._stopping.is_set():
-            return None
+            if known and self.enabled and not self._stopping.is_set():
+                return None
+            self.refused += 1
         return connection.respond(401, "invalid or used Socket Mode ticket\n")
 
     def _serve(self, connection: ServerConnection) -> None:

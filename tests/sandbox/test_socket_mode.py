@@ -7,6 +7,7 @@ again what it did not acknowledge.
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -16,12 +17,13 @@ from typing import Any
 import httpx
 import pytest
 from slack_sdk import WebClient
+from slack_sdk.socket_mode.builtin.connection import Connection
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from bot.http.socket_mode import LinkWatchingClient
+from bot.http.socket_mode import LINK_DISABLED_LOG, LinkWatchingClient
 from bot.sandbox import Sandbox
 from bot.sandbox.slack_api import APP_TOKEN
 
@@ -152,3 +154,46 @@ def test_with_no_connection_a_command_fails_and_an_event_waits_for_the_next(sb: 
         assert (waiting["type"], waiting["payload"]) == ("events_api", EVENT)
         with pytest.raises(TimeoutError):
             connection.recv(timeout=0.5)  # the command is not sent late
+
+
+def test_an_app_sends_one_ping_per_interval(
+    sb: Sandbox, app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pings: list[float] = []
+    ping = Connection.ping
+
+    def counted(session: Connection, payload: str | bytes = "") -> None:
+        pings.append(time.monotonic())
+        ping(session, payload)
+
+    monkeypatch.setattr(Connection, "ping", counted)
+    time.sleep(2.6)  # about five intervals of 0.5 s
+    gaps = [later - earlier for earlier, later in itertools.pairwise(pings)]
+    assert len(pings) >= 2, "the app pings to notice a dropped connection"
+    assert min(gaps) > 0.25, f"one ping each interval, not two: {gaps}"
+
+
+def test_an_app_whose_socket_mode_slack_turned_off_says_so_once_and_stays_off(
+    sb: Sandbox, app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    sb.socket_mode.disconnect_grace = 0.2
+    assert sb.socket_mode.disconnect("link_disabled") == 1
+    sb.wait_for(lambda: sb.socket_mode.connections == 0, timeout=5)
+    time.sleep(2.0)  # four ping intervals: time enough to try again, and again
+
+    assert sb.socket_mode.opened == 1 and sb.socket_mode.refused == 0, "no reconnect tried"
+    assert sb.slack.call_count("apps.connections.open") == 1, "no new URL asked for"
+    said = [r.getMessage() for r in caplog.records if "link_disabled" in r.getMessage()]
+    assert said == [LINK_DISABLED_LOG]
+
+    sb.socket_mode.enable()  # an app that asks again once it is back on is accepted
+    app.client.connect_to_new_endpoint(force=True)
+    sb.socket_mode.wait_connected(opened=2)
+
+
+def test_with_socket_mode_turned_off_a_connection_is_refused(sb: Sandbox) -> None:
+    url = open_url(sb)
+    sb.socket_mode.disconnect("link_disabled")
+    with pytest.raises(InvalidStatus) as refused:
+        connect(url)
+    assert refused.value.response.status_code == 401 and sb.socket_mode.refused == 1

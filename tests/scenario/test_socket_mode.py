@@ -5,10 +5,13 @@ heard so): Slack delivers the envelope again on the bot's next connection, and t
 answer is applied once. Slack asks the bot to move (`disconnect`, a warning or a
 refresh): what is sent meanwhile arrives once, on the new connection. The database
 cannot record (PostgreSQL cut off): the envelope is not acknowledged, and Slack's
-retry, once the database is back, is applied once.
+retry, once the database is back, is applied once. Slack turns the app's Socket Mode off
+(`link_disabled`): the bot says so once and does not knock again.
 """
 
 from __future__ import annotations
+
+import time
 
 import httpx
 import pytest
@@ -16,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.http.socket_mode import LINK_DISABLED_LOG, PING_INTERVAL_SECONDS
 from bot.sandbox import Sandbox
 from bot.sandbox.bot_process import BotProcess, running_bot
 from bot.sandbox.driver import Driver
@@ -122,3 +126,17 @@ def test_sigterm_closes_the_websocket_first_and_exits_0(sandbox: Sandbox, bot: B
     assert bot.process.wait(timeout=30) == 0
     assert sandbox.socket_mode.connections == 0, "Slack sends its envelopes elsewhere now"
     assert "stopped: inbox items handed back=0" in bot.log()
+
+
+def test_socket_mode_turned_off_is_logged_once_and_the_bot_does_not_reconnect(
+    sandbox: Sandbox, bot: BotProcess
+) -> None:
+    sandbox.socket_mode.disconnect_grace = 0.2
+    assert sandbox.socket_mode.disconnect("link_disabled") == 1
+    sandbox.wait_for(lambda: sandbox.socket_mode.connections == 0)
+    time.sleep(PING_INTERVAL_SECONDS + 1)  # the bot's monitor looked at least once since
+
+    assert sandbox.socket_mode.opened == 1 and sandbox.socket_mode.refused == 0
+    assert sandbox.slack.call_count("apps.connections.open") == 1, "only serve's start-up"
+    assert bot.log().count(LINK_DISABLED_LOG) == 1
+    assert bot.process.poll() is None, "the jobs (reminders, digests) go on over the Web API"
