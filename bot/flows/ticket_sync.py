@@ -15,6 +15,10 @@ Within the trackers' rate limits: a refusal for the rate limit (`Retry-After`,
 kept for people's clicks and publishes) stops asking that tracker for this run, hands
 the unasked claims back, and notes when to resume (`Pauses`, per process; each replica
 learns it from its own answers).
+
+A ticket the tracker no longer has (GitHub's 410 for a deleted issue; a link naming no
+issue) is noted once (`ticket_gone`, the tracker's words kept) and not asked about again,
+rather than refused anew every slot; a transferred GitHub issue is followed to its new place.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from bot.services import followup_claims
 from bot.services import tickets as ticket_service
 from bot.services.tickets import GITHUB, JIRA, SYNC_KIND, Linked
 from bot.trackers.base import Tracker
-from bot.trackers.errors import TrackerError, TrackerRateLimited
+from bot.trackers.errors import TrackerError, TrackerGone, TrackerRateLimited
 from bot.trackers.rest import RateBudget
 from storage.models import utcnow
 from storage.repositories.followup_claims import Key
@@ -135,6 +139,16 @@ def _one(
             followup_claims.release(session, claim.id)
         pauses.pause(asked.system, limited.retry_at or now + timedelta(minutes=5))
         return "rate limited"
+    except TrackerGone as gone:
+        logger.warning(
+            "tracker sync: ticket gone, not asked again system=%s item=%d",
+            asked.system,
+            item.item_id,
+        )
+        with sessions.begin() as session:
+            followup_claims.skip(session, claim.id)
+            ticket_service.mark_gone(session, item.team_id, item.item_id, str(gone), now=now)
+        return "gone"
     except TrackerError as error:
         logger.warning(
             "tracker sync could not ask system=%s item=%d error=%s",

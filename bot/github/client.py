@@ -22,6 +22,7 @@ from bot.trackers.drafts import LABEL
 from bot.trackers.errors import (
     TrackerAuthError,
     TrackerError,
+    TrackerGone,
     TrackerNotFound,
     TrackerRejected,
 )
@@ -82,11 +83,18 @@ class GitHubClient(RestTracker):
         return _ticket(issue)
 
     def status(self, target: str, url: str) -> Ticket:
-        """`GET /repos/{owner}/{repo}/issues/{number}`: the issue `url` names, now."""
+        """`GET /repos/{owner}/{repo}/issues/{number}`: the issue `url` names, now.
+
+        An issue transferred to another repository answers 301 to its new place, which
+        is followed; a deleted one answers 410, `TrackerGone`."""
         number = _ISSUE_URL.search(url)
         if number is None:
-            raise TrackerNotFound(f"{url} is not the page of a GitHub issue.")
-        issue = self._call("GET", f"{_repo_path(target)}/issues/{number[1]}", target)
+            raise TrackerGone(f"{url} is not the page of a GitHub issue.")
+        path = f"{_repo_path(target)}/issues/{number[1]}"
+        try:
+            issue = self._call("GET", path, target, follow_redirects=True)
+        except TrackerRejected as refused:  # a GET of one issue: 410, deleted
+            raise TrackerGone(f"GitHub no longer has {url}: {refused}") from None
         if not isinstance(issue, dict):
             raise TrackerError(f"GitHub's answer for an issue in {target} is not an issue.")
         return _ticket(issue)

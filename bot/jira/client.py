@@ -23,6 +23,7 @@ from bot.trackers.drafts import LABEL
 from bot.trackers.errors import (
     TrackerAuthError,
     TrackerError,
+    TrackerGone,
     TrackerNotFound,
     TrackerRejected,
 )
@@ -118,7 +119,7 @@ class JiraClient(RestTracker):
         """`GET /rest/api/3/issue/{key}?fields=status`: done when its status category is."""
         key = url.rstrip("/").rsplit("/", 1)[-1]
         if not _ISSUE_KEY.fullmatch(key):
-            raise TrackerNotFound(f"{url} is not the page of a Jira issue.")
+            raise TrackerGone(f"{url} is not the page of a Jira issue.")
         issue = self._call("GET", f"/rest/api/3/issue/{key}", target, params={"fields": "status"})
         return self._ticket(issue)
 

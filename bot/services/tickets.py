@@ -303,6 +303,18 @@ class Linked:
 
 
 SYNC_KIND = "ticket_sync"  # the claims of the sync's questions, one per item and slot
+GONE_KIND = "ticket_gone"  # an item whose ticket its tracker no longer has: not asked again
+
+
+def mark_gone(session: Session, team_id: str, item_id: int, why: str, *, now: datetime) -> None:
+    """The tracker said the item's ticket is gone (deleted, or a link to no issue): the
+    sync stops asking about it, and the reason stays in the claims table for operators."""
+    key = Key(team_id, GONE_KIND, str(item_id), "gone")
+    claim = claim_rows.claim(
+        session, key, now=now, worker="tracker_sync", stale_before=now, max_attempts=1
+    )
+    if claim is not None:
+        claim_rows.settle(session, claim.id, claim_rows.FAILED, why[:200])
 
 
 def linked(
@@ -310,8 +322,9 @@ def linked(
 ) -> list[Linked]:
     """Items whose ticket may still move them (open ones, and those done since
     `done_since`) and that the sync has not asked about in `slot` yet."""
+    unclaimed = ((SYNC_KIND, slot), (GONE_KIND, None))
     rows = ticket_rows.linked(
-        session, team_id, done_since=done_since, limit=limit, unclaimed=(SYNC_KIND, slot)
+        session, team_id, done_since=done_since, limit=limit, unclaimed=unclaimed
     )
     return [Linked(i.id, i.team_id, i.ticket_url or "", i.status == "done") for i in rows]
 

@@ -23,6 +23,11 @@ class TrackerNotFound(TrackerError):
     """404: no such repository or project (or the token cannot see it)."""
 
 
+class TrackerGone(TrackerNotFound):
+    """The ticket itself cannot be asked about any more (GitHub's 410 for a deleted issue,
+    a link that names no issue): asking again will not help."""
+
+
 class TrackerRejected(TrackerError):
     """422 (or 400): the tracker would not take the ticket as sent."""
 

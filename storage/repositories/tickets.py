@@ -5,6 +5,7 @@ Functions take a Session and never commit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import String, cast, delete, exists, func, or_, select, update
@@ -164,26 +165,25 @@ def linked(
     *,
     done_since: datetime,
     limit: int,
-    unclaimed: tuple[str, str] | None = None,
+    unclaimed: Sequence[tuple[str, str | None]] = (),
 ) -> list[ActionItem]:
     """Items with a ticket whose status may still change: open ones, and those done since
     `done_since` (a ticket reopened soon after); the team's (None: every team's), oldest
-    ticket first. With `unclaimed` (a claim kind and period), only items with no claim of
-    that kind in that period: a run bounded by `limit` goes on past the items an earlier
+    ticket first. With `unclaimed` (claim kinds, each in a period or None for any), only
+    items with no such claim: a run bounded by `limit` goes on past the items an earlier
     run of the period already took, instead of finding the same first ones again."""
     query = select(ActionItem).where(
         ActionItem.ticket_url.is_not(None),
         or_(ActionItem.status != "done", ActionItem.done_at >= done_since),
     )
-    if unclaimed is not None:
-        kind, period = unclaimed
+    for kind, period in unclaimed:
+        claimed = exists().where(
+            Followup.team_id == ActionItem.team_id,
+            Followup.kind == kind,
+            Followup.subject == cast(ActionItem.id, String),
+        )
         query = query.where(
-            ~exists().where(
-                Followup.team_id == ActionItem.team_id,
-                Followup.kind == kind,
-                Followup.subject == cast(ActionItem.id, String),
-                Followup.period == period,
-            )
+            ~(claimed if period is None else claimed.where(Followup.period == period))
         )
     if team_id is not None:
         query = query.where(ActionItem.team_id == team_id)

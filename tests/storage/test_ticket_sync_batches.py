@@ -1,6 +1,7 @@
-"""The periodic sync bounded per run (`ticket_sync.BATCH`), on SQLite and PostgreSQL: a
+"""The periodic sync on SQLite and PostgreSQL: bounded per run (`ticket_sync.BATCH`), a
 workspace with more ticketed items than one run asks about gets the rest asked by the
-next run of the same slot, not the same first ones found again and skipped as taken."""
+next run of the same slot, not the same first ones found again and skipped as taken; a
+ticket its tracker deleted is noted once and not asked about again."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.flows import ticket_sync
+from bot.services import tickets
 from bot.trackers.base import Ticket, TicketDraft
+from bot.trackers.errors import TrackerGone
 from storage.models import ActionItem
+from storage.repositories import followup_claims
 from tests.storage.test_tickets import ACME, _item
 
 REPO = "acme/checkout"
@@ -25,8 +29,9 @@ class OpenIssues:
 
     name = "GitHub"
 
-    def __init__(self) -> None:
+    def __init__(self, deleted: tuple[str, ...] = ()) -> None:
         self.asked: list[str] = []
+        self.deleted = deleted
 
     def find(self, target: str, markers: list[str]) -> dict[str, Ticket]:
         return {}
@@ -36,6 +41,8 @@ class OpenIssues:
 
     def status(self, target: str, url: str) -> Ticket:
         self.asked.append(url)
+        if url in self.deleted:
+            raise TrackerGone(f"GitHub no longer has {url}: This issue was deleted")
         return Ticket(f"#{url.rsplit('/', 1)[-1]}", url, closed=False)
 
 
@@ -88,3 +95,19 @@ def test_a_second_run_of_the_slot_asks_about_the_items_the_first_run_had_no_room
     tracker.asked.clear()  # the next slot asks again, from the first
     assert _run(sessions, tracker, NOW + timedelta(minutes=30)) == {"same": 2}
     assert tracker.asked == urls[:2]
+
+
+def test_a_deleted_ticket_is_noted_once_and_not_asked_about_in_later_slots(
+    sessions: sessionmaker[Session],
+) -> None:
+    urls = _items_with_tickets(sessions, 2)
+    tracker = OpenIssues(deleted=(urls[0],))
+
+    assert _run(sessions, tracker, NOW) == {"gone": 1, "same": 1}
+    tracker.asked.clear()
+    for slot in range(1, 4):
+        assert _run(sessions, tracker, NOW + timedelta(minutes=30 * slot)) == {"same": 1}
+    assert tracker.asked == [urls[1]] * 3, "the deleted one is not asked again"
+    with sessions() as session:
+        (gone,) = followup_claims.list_all(session, tickets.GONE_KIND)
+    assert gone.error is not None and "was deleted" in gone.error

@@ -15,6 +15,7 @@ from bot.github.webhook import parse_issue_event, signature, verify_signature
 from bot.trackers.drafts import ItemForTicket, draft, item_of, marker
 from bot.trackers.errors import (
     TrackerAuthError,
+    TrackerGone,
     TrackerNotFound,
     TrackerRateLimited,
     TrackerRejected,
@@ -222,3 +223,27 @@ def test_status_of_a_page_that_is_no_issue_asks_nothing() -> None:
 
     with _client(handler) as client, pytest.raises(TrackerNotFound):
         client.status("acme/checkout", "https://github.com/acme/checkout/pull/7/files")
+
+
+def test_status_of_a_transferred_issue_follows_githubs_301_to_where_it_lives_now() -> None:
+    # docs.github.com "Get an issue": a transferred issue answers 301 with its new address.
+    moved = "https://api.github.example/repositories/1296269/issues/7"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if str(request.url) == moved:
+            return httpx.Response(200, json=_issue(7, "body", state="closed"))
+        body = {"message": "Moved Permanently", "url": moved, "documentation_url": "x"}
+        return httpx.Response(301, json=body, headers={"location": moved})
+
+    with _client(handler) as client:
+        ticket = client.status("acme/checkout", "https://github.com/acme/checkout/issues/7")
+    assert ticket.closed
+
+
+def test_status_of_a_deleted_issue_is_gone_not_a_refusal_to_try_again() -> None:
+    # docs.github.com "Get an issue": 410 Gone for an issue that was deleted.
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(410, json={"message": "This issue was deleted"})
+
+    with _client(handler) as client, pytest.raises(TrackerGone, match="was deleted"):
+        client.status("acme/checkout", "https://github.com/acme/checkout/issues/7")
