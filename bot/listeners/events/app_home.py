@@ -2,9 +2,11 @@
 
 Acknowledged at once; opening the Messages tab records nothing. The Home is drawn
 after the ack, from the inbox like all lazy work, in the person's own workspace (the
-installation's, `installed_team`). The event id is claimed before the Home is
-published and given back if publishing fails, so a retried delivery publishes once
-and a failed one is published by its retry.
+installation's, `installed_team`). A retried delivery is one inbox item (the inbox
+keys it by event id), and `views.publish` replaces the whole tab, so drawing it again
+(the inbox replaying an item a crash cut short) shows the same Home: no claim of the
+event id, which a crash between the claim and the publish would leave standing, the
+Home never drawn, and which would keep a row for every time anyone opened the tab.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from bot.inbox.recording import settled_in_ack
 from bot.listeners.deps import deps_of
 from bot.listeners.errors import in_background
 from bot.listeners.events.messages import installed_team
-from bot.services import deliveries
 
 HOME_TAB = "home"
 
@@ -44,13 +45,4 @@ def on_home_opened(
     event = body.get("event") or {}
     if not opened_home(event):
         return
-    deps, team_id, event_id = deps_of(context), installed_team(body, context), body.get("event_id")
-    with deps.sessions.begin() as session:
-        if not deliveries.first_time(session, "slack", event_id, team_id=team_id):
-            return
-    try:
-        app_home.publish(deps, client, team_id, str(event["user"]))
-    except Exception:
-        with deps.sessions.begin() as session:
-            deliveries.release(session, "slack", event_id)
-        raise
+    app_home.publish(deps_of(context), client, installed_team(body, context), str(event["user"]))
