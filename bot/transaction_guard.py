@@ -10,9 +10,10 @@ The rule is "fetch first, then open the session": this module makes breaking it 
 connection (SQLAlchemy checks one out for a session's transaction, or a `connect()`
 block, and back in at its commit, rollback or close). Every Slack Web API call
 (`slack_sdk`'s `BaseClient.api_call`, which each `WebClient` method goes through, Bolt's
-per-request clients too) and every `httpx.Client.send` (PagerDuty, GitHub, Jira) asks
-first whether the calling thread holds one; if it does, one ERROR line with `MARK` and
-the bot's frames that made the call is logged. The call itself goes ahead unchanged.
+per-request clients too), every post to a `response_url` (`WebhookClient.send_dict`, which
+Bolt's `respond` goes through, outside `api_call`) and every `httpx.Client.send`
+(PagerDuty, GitHub, Jira) asks first whether the calling thread holds one; if it does,
+one ERROR line with `MARK` and the bot's frames that made the call is logged. The call itself goes ahead unchanged.
 
 It cannot be fooled by a new client or a helper in between (it sits where every call
 passes), and does not cry wolf: it speaks only when this very thread holds a connection
@@ -33,6 +34,7 @@ from typing import Any
 
 import httpx
 from slack_sdk.web.base_client import BaseClient
+from slack_sdk.webhook.client import WebhookClient
 from sqlalchemy import Engine, event
 
 logger = logging.getLogger(__name__)
@@ -59,6 +61,7 @@ def install(engine: Engine) -> None:
         _patched = True
         BaseClient.api_call = _checked(BaseClient.api_call, _slack_what)  # type: ignore[method-assign]
         httpx.Client.send = _checked(httpx.Client.send, _http_what)  # type: ignore[method-assign]
+        WebhookClient.send_dict = _checked(WebhookClient.send_dict, _respond_what)  # type: ignore[method-assign]
 
 
 def holds_connection() -> bool:
@@ -100,6 +103,10 @@ def _checked(call: Callable[..., Any], what: Callable[..., str]) -> Callable[...
 
 def _slack_what(api_method: str = "?", *_args: Any, **_kwargs: Any) -> str:
     return f"Slack {api_method}"
+
+
+def _respond_what(*_args: Any, **_kwargs: Any) -> str:
+    return "Slack response_url (Bolt's respond)"
 
 
 def _http_what(request: Any = None, *_args: Any, **_kwargs: Any) -> str:

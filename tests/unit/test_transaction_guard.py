@@ -133,3 +133,16 @@ def test_remind_checks_its_jobs_as_serve_does(
         sandbox.stop()
     (line,) = _marks(caplog)
     assert "Slack auth.test" in line and "test_transaction_guard.py" in line
+
+
+def test_a_respond_to_the_response_url_inside_a_session_is_reported(sessions, caplog) -> None:  # type: ignore[no-untyped-def]
+    """Bolt's `respond` posts with slack_sdk's WebhookClient, which is not `api_call`."""
+    from slack_sdk.webhook import WebhookClient
+
+    respond = WebhookClient("http://127.0.0.1:9/commands/T0ACME/1/abc", timeout=1)
+    with caplog.at_level(logging.ERROR), sessions() as session:
+        session.execute(text("SELECT 1"))
+        with pytest.raises(OSError):  # nothing listens there: the post itself fails
+            respond.send(text="Published", response_type="ephemeral")
+    (line,) = _marks(caplog)
+    assert "response_url" in line
