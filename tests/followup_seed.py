@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.sandbox import Sandbox
 from bot.sandbox.bot_process import bot_environment, free_port
+from bot.transaction_guard import calls_in_transaction
 from storage.models import ActionItem, Postmortem
 from storage.repositories import workspaces
 
@@ -108,6 +109,8 @@ def remind(
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
+    found = calls_in_transaction(done.stderr)  # the rule serve's runs are held to
+    assert not found, "remind made a network call inside a transaction:\n" + "\n".join(found)
     return done.stdout
 
 
