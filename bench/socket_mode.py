@@ -6,7 +6,7 @@ commands (answered in the ack), CONCURRENCY at a time from threads, then live ch
 messages (recorded in the inbox before the ack): p50/p99 ack latency of each. Then
 DROPS times: the sandbox cuts the connection as the bot's ack arrives; the time from
 sending the envelope to the ack of its redelivery on the bot's new connection (the
-bot notices by its ping, one each 5 s, `bot.http.socket_mode`). Prints figures; asserts
+bot looks at the connection every 5 s, `bot.http.socket_mode`). Prints figures; asserts
 nothing.
 
 Measured on the shared 2-core dev box, other helpers' tests running, 2026-12-01:

@@ -11,11 +11,13 @@ the WebSocket was opened with the app-level token.
 slack_sdk's built-in client reconnects when Slack closes the WebSocket properly or says
 `disconnect`, but a connection that just drops (the peer gone, a network cut) reads as
 empty forever: it notices only after five failed pings or four ping intervals without
-a pong, while Slack holds the envelopes back. `LinkWatchingClient` sends one ping every
-`PING_INTERVAL_SECONDS` (slack_sdk's own default, 5 s: Slack's servers ping too, and a
-ping a second per connection only loads them) and takes the first ping that fails as
-the end of the connection; a connection that stays silent ends after
-`STALE_INTERVALS` intervals without a pong, as slack_sdk's check says.
+a pong, while Slack holds the envelopes back (and its reader spins on the closed
+stream meanwhile). Every `PING_INTERVAL_SECONDS` (slack_sdk's own default, 5 s: Slack's
+servers ping too, and a ping a second per connection only loads them)
+`LinkWatchingClient` looks whether the peer closed the connection, then sends one ping;
+a closed peer or a failed ping ends the session and the client reconnects at once, and
+a connection that stays silent ends after `STALE_INTERVALS` intervals without a pong, as
+slack_sdk's check says.
 
 `disconnect` with reason `link_disabled` means Slack turned Socket Mode off for the
 app: every new connection would be refused, so the client says so once and stops
@@ -25,6 +27,7 @@ instead of asking `apps.connections.open` again at every ping.
 from __future__ import annotations
 
 import json
+import socket
 import time
 from typing import Any
 
@@ -68,6 +71,9 @@ class LinkWatchingClient(SocketModeClient):
 
     def _check(self, session: Connection) -> None:
         now = time.time()
+        if session.sock is None or peer_closed(session.sock):
+            session.disconnect()
+            return
         try:
             session.ping(f"{session.session_id}:{now}")
         except OSError:
@@ -88,6 +94,19 @@ class LinkWatchingClient(SocketModeClient):
             self.logger.error(LINK_DISABLED_LOG)
             return  # not queued: slack_sdk would reconnect on any `disconnect`
         super()._on_message(message)
+
+
+def peer_closed(sock: socket.socket) -> bool:
+    """Whether the other end closed the connection. slack_sdk's reader takes the end of
+    the stream for "nothing yet" and reads it again and again; a ping only fails on the
+    second try (the first one is what makes the peer answer with a reset)."""
+    try:
+        with socket.fromfd(sock.fileno(), sock.family, sock.type) as probe:  # no timeout
+            return probe.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except (BlockingIOError, InterruptedError):
+        return False  # open, nothing to read
+    except OSError:
+        return True
 
 
 def _is_link_disabled(message: str) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from bot.http.socket_mode import LINK_DISABLED_LOG, LinkWatchingClient
+from bot.http.socket_mode import LINK_DISABLED_LOG, LinkWatchingClient, peer_closed
 from bot.sandbox import Sandbox
 from bot.sandbox.slack_api import APP_TOKEN
 
@@ -197,3 +198,15 @@ def test_with_socket_mode_turned_off_a_connection_is_refused(sb: Sandbox) -> Non
     with pytest.raises(InvalidStatus) as refused:
         connect(url)
     assert refused.value.response.status_code == 401 and sb.socket_mode.refused == 1
+
+
+def test_a_connection_whose_peer_went_away_is_told_from_one_with_nothing_to_read() -> None:
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        assert peer_closed(ours) is False, "open, nothing sent yet"
+        theirs.sendall(b"\x89\x00")  # a ping frame waiting to be read
+        assert peer_closed(ours) is False
+        assert ours.recv(2) == b"\x89\x00", "looking did not take it away from the reader"
+        theirs.close()
+        assert peer_closed(ours) is True, "the end of the stream: Slack's side is gone"
+    assert peer_closed(ours) is True, "a socket the client closed itself"
