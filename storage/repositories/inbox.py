@@ -68,7 +68,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Session, aliased
-from sqlalchemy.sql.dml import ReturningUpdate
+from sqlalchemy.sql.dml import Insert, ReturningUpdate
 
 from storage.db import changed_rows
 from storage.models import InboxItem
@@ -76,6 +76,10 @@ from storage.upsert import insert_ignoring_conflicts
 
 PENDING, CLAIMED, DONE, DEAD = "pending", "claimed", "done", "dead"
 INBOX = cast(Table, InboxItem.__table__)
+ADDED_COLUMNS = (
+    "source", "kind", "delivery_key", "team_id", "handler", "order_key", "payload",
+    "headers", "received_at", "available_at", "status", "attempts",
+)  # fmt: skip
 # What a claimer holds of an item (`Claimed`), as the claim returns it.
 CLAIMED_COLUMNS = tuple(
     INBOX.c[name]
@@ -143,24 +147,40 @@ def add(
     False when `(source, delivery_key)` was seen (a retry)."""
     if order_key is not None:
         hold_order_keys(session, {order_key})
-    statement = insert_ignoring_conflicts(
-        session,
-        InboxItem,
-        index_elements=("source", "delivery_key"),
-        source=source,
-        kind=kind,
-        delivery_key=delivery_key,
-        team_id=team_id,
-        handler=handler,
-        order_key=order_key,
-        payload=payload,
-        headers=json.dumps(dict(headers or {}), sort_keys=True),
-        received_at=now,
-        available_at=available_at or now,
-        status=PENDING,
-        attempts=0,
-    )
-    return session.execute(statement.returning(InboxItem.id)).scalar_one_or_none() is not None
+    values = {
+        "source": source,
+        "kind": kind,
+        "delivery_key": delivery_key,
+        "team_id": team_id,
+        "handler": handler,
+        "order_key": order_key,
+        "payload": payload,
+        "headers": json.dumps(dict(headers or {}), sort_keys=True),
+        "received_at": now,
+        "available_at": available_at or now,
+        "status": PENDING,
+        "attempts": 0,
+    }
+    added = session.execute(_insert(session), {f"new_{k}": v for k, v in values.items()})
+    return added.scalar_one_or_none() is not None
+
+
+_INSERTS: dict[str, Insert] = {}  # `add`'s statement, built once a dialect
+
+
+def _insert(session: Session) -> Insert:
+    """`add`'s INSERT, its values bound at each run: building it (thirteen ORM values,
+    the conflict clause) took a third of the CPU of a start's acknowledgement."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in _INSERTS:
+        names = ADDED_COLUMNS
+        values = {n: bindparam(f"new_{n}", type_=INBOX.c[n].type) for n in names}
+        table: Any = INBOX  # the core table (typed `type`, takes what `insert()` takes)
+        statement = insert_ignoring_conflicts(
+            session, table, index_elements=("source", "delivery_key"), **values
+        )
+        _INSERTS[dialect] = statement.returning(INBOX.c.id)
+    return _INSERTS[dialect]
 
 
 def claim_next(
