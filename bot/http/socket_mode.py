@@ -88,6 +88,18 @@ class LinkWatchingClient(SocketModeClient):
             self.logger.info("no pong from Slack for %.0f s", now - heard)
             session.disconnect()
 
+    def close(self) -> None:
+        """slack_sdk's close, once the envelopes being handled are acknowledged: it would
+        close the connection under them, their acks would fail, and Slack would deliver
+        them again. What arrived but was not started is left unacknowledged: Slack
+        delivers it again, on another connection."""
+        self.closed = True  # the message processor takes no more from the queue
+        self.auto_reconnect_enabled = False
+        if self.message_processor.is_alive():
+            self.message_processor.shutdown()
+        self.message_workers.shutdown(wait=True)
+        super().close()
+
     def _on_message(self, message: str) -> None:
         if '"link_disabled"' in message and _is_link_disabled(message):
             self.default_auto_reconnect_enabled = self.auto_reconnect_enabled = False

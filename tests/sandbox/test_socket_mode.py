@@ -210,3 +210,32 @@ def test_a_connection_whose_peer_went_away_is_told_from_one_with_nothing_to_read
         theirs.close()
         assert peer_closed(ours) is True, "the end of the stream: Slack's side is gone"
     assert peer_closed(ours) is True, "a socket the client closed itself"
+
+
+def test_closing_acknowledges_the_envelope_being_handled_before_the_connection_goes(
+    sb: Sandbox,
+) -> None:
+    client = LinkWatchingClient(
+        APP_TOKEN, web_client=WebClient(base_url=sb.slack_api_url), ping_interval=0.5
+    )
+    handling = threading.Event()
+
+    def slow(client: LinkWatchingClient, request: SocketModeRequest) -> None:
+        handling.set()
+        time.sleep(0.5)  # recording it in the inbox, say
+        client.send_socket_mode_response(SocketModeResponse(envelope_id=request.envelope_id))
+
+    client.socket_mode_request_listeners.append(slow)
+    client.connect()
+    sb.socket_mode.wait_connected()
+    acks: list[Any] = []
+    sender = threading.Thread(
+        target=lambda: acks.append(sb.socket_mode.deliver("events_api", EVENT, timeout=5))
+    )
+    sender.start()
+    assert handling.wait(5)
+
+    client.close()  # as serve's drain does on SIGTERM
+    sender.join(6)
+    assert acks[0] is not None and acks[0].retry_attempt == 0, "acknowledged, not sent again"
+    sb.wait_for(lambda: sb.socket_mode.connections == 0, timeout=5)
