@@ -159,6 +159,7 @@ def say(sessions: sessionmaker[Session], slack: WebClient, owed: Owed) -> None:
             text=note_text(change),
             thread_ts=change.thread_ts,
             recover=claim.attempts > 1,
+            since=claim.since,  # claimed on the real clock (`apply`), before the post
         )
     except SlackApiError as error:
         code = str(error.response.get("error"))

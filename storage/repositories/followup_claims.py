@@ -41,6 +41,9 @@ class Claim:
     id: int
     key: Key
     attempts: int
+    # When the first attempt claimed it, on the claimer's clock: what any attempt posted
+    # is no older, so a recovery reads the conversation from then (`slack_once`'s `since`).
+    since: datetime | None = None
 
 
 def claim(
@@ -62,7 +65,7 @@ def claim(
     ).returning(Followup.id)
     inserted = session.execute(statement).scalar_one_or_none()
     if inserted is not None:
-        return Claim(inserted, key, 1)
+        return Claim(inserted, key, 1, now)
     return take_over(
         session, key, now=now, worker=worker, stale_before=stale_before, max_attempts=max_attempts
     )
@@ -83,11 +86,11 @@ def take_over(
         .where(_is_key(key), Followup.status == CLAIMED)
         .where(Followup.claimed_at < stale_before, Followup.attempts < max_attempts)
         .values(attempts=Followup.attempts + 1, claimed_at=now, claimed_by=worker)
-        .returning(Followup.id, Followup.attempts)
+        .returning(Followup.id, Followup.attempts, Followup.created_at)
         .execution_options(synchronize_session=False)
     )
     row = session.execute(statement).one_or_none()
-    return None if row is None else Claim(row.id, key, row.attempts)
+    return None if row is None else Claim(row.id, key, row.attempts, row.created_at)
 
 
 def confirm(

@@ -19,6 +19,7 @@ from bot.flows.ticket_status import Reported
 from bot.inbox import Permanent
 from bot.inbox.tickets import TicketReplay
 from bot.sandbox import Sandbox
+from bot.services import tickets as ticket_service
 from storage import schema
 from storage.db import make_engine, make_sessionmaker
 from storage.models import ActionItem, InboxItem, utcnow
@@ -118,3 +119,30 @@ def test_a_workspace_that_uninstalled_gets_no_line_and_no_retries(
     with sessions() as session:
         assert session.scalar(select(ActionItem.status).order_by(ActionItem.number)) == "done"
         assert session.scalar(select(InboxItem.status)) == "claimed"
+
+
+def test_a_line_posted_before_a_crash_deep_in_a_long_thread_is_adopted_not_said_twice(
+    sb: Sandbox, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The thread had 1,050 replies when the line went out and the worker died before it
+    was confirmed: the replay reads the thread from the claim's time, so it finds the line
+    (the first 1,000 replies, oldest first, do not hold it)."""
+    root = sb.slack.post_as_user(CHANNEL, "U0ALICE", "Post-mortem thread")
+    seed_postmortem(sessions, CHANNEL, root["ts"])
+    _install(sessions, sb.slack.bot_token)
+    for n in range(1050):
+        sb.slack.post_as_user(CHANNEL, "U0ALICE", f"timeline note {n}", thread_ts=root["ts"])
+    replay = TicketReplay(sessions, WebClient(base_url=sb.slack_api_url), _settings(sb))
+    claimed = _closed_in_inbox(sessions)
+
+    def killed(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the worker died before confirming the line")
+
+    with monkeypatch.context() as dying:
+        dying.setattr(ticket_service, "confirm_note", killed)
+        with pytest.raises(RuntimeError):
+            replay.handle(claimed)
+    replay.handle(claimed)  # the inbox gives the item back after the crash
+
+    done = [m for m in sb.slack.replies(CHANNEL, root["ts"]) if "is done" in m["text"]]
+    assert len(done) == 1
