@@ -229,6 +229,12 @@ class DatabaseInstallationStore(InstallationStore):
         if removed:
             logger.info("uninstalled team=%s enterprise=%s", team_id, enterprise_id)
 
+    def forget_cached(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        """Drop this process's cached authorizations of a workspace whose row an uninstall
+        already deleted in its own transaction; the row is not touched again, so a
+        reinstall committed since then stays."""
+        self.on_delete(enterprise_id, team_id)
+
     def delete_installation(
         self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
     ) -> None:

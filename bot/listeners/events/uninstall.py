@@ -12,7 +12,7 @@ In multi-workspace mode the installation row goes (`bot.services.uninstalls`), s
 every replica's next request from the workspace is refused and its follow-up jobs
 stop (`bot.jobs.workspaces` reads the row before each workspace's turn); then the
 installation store is told, which drops this process's cached authorizations of the
-team (`bot.oauth`).
+team (`bot.oauth`) and nothing else: a reinstall committed in between stays.
 """
 
 from __future__ import annotations
@@ -68,8 +68,11 @@ def on_forget(store: InstallationStore | None, body: dict[str, Any], context: Bo
         )
     if not first:
         return
-    # The row is gone already; the store also drops its cached authorizations.
-    store.delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+    # The row is gone already (deleting it again here could take a reinstall made since):
+    # the store drops only this process's cached authorizations of the team.
+    forget_cached = getattr(store, "forget_cached", None)
+    if callable(forget_cached):
+        forget_cached(enterprise_id=enterprise_id, team_id=team_id)
     logger.info("forgot the workspace event=%s team=%s", event.get("type"), team_id)
 
 
