@@ -82,9 +82,14 @@ def run_job(
     """Run `job` as of `now`, once per workspace; the tally of outcomes over them all,
     or None when any run failed (the others still ran)."""
     tally: Counter[str] = Counter()
+    try:
+        teams = workspaces.teams(context.settings, context.sessions)
+    except Exception:
+        logger.exception("job failed job=%s: the installed workspaces could not be read", name)
+        return None
     failed = False
-    for workspace in workspaces.each(context.settings, context.sessions, context.clients):
-        outcomes = _run_in(name, job, context, workspace, now=now, report=report)
+    for team_id in teams:
+        outcomes = _run_in(name, job, context, team_id, now=now, report=report)
         if outcomes is None:
             failed = True
         else:
@@ -93,6 +98,32 @@ def run_job(
 
 
 def _run_in(
+    name: str,
+    job: Job,
+    context: JobContext,
+    team_id: str | None,
+    *,
+    now: datetime,
+    report: Callable[[str], None] | None,
+) -> Counter[str] | None:
+    """One workspace's run; its token is read inside the guard, so a database error
+    there is this workspace's failure alone."""
+    team = team_id or "all"
+    try:
+        workspace = workspaces.open_turn(
+            context.settings, context.sessions, context.clients, team_id
+        )
+    except Exception:
+        logger.exception(
+            "job failed job=%s team=%s: its installation could not be read", name, team
+        )
+        return None
+    if workspace is None:
+        return Counter()
+    return _run_as(name, job, context, workspace, now=now, report=report)
+
+
+def _run_as(
     name: str,
     job: Job,
     context: JobContext,

@@ -15,7 +15,6 @@ row, and that workspace's next turn, on any replica, is skipped. An org-wide ins
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
@@ -37,19 +36,24 @@ class Workspace:
     clients: Clients
 
 
-def each(
-    settings: Settings, sessions: sessionmaker[Session], clients: Clients
-) -> Iterator[Workspace]:
-    """The runs of one tick, in turn; in multi-workspace mode, the installed ones."""
+def teams(settings: Settings, sessions: sessionmaker[Session]) -> list[str | None]:
+    """The runs of one tick, by team: None alone (every team, the process's token) with
+    SLACK_BOT_TOKEN; in multi-workspace mode the installed workspaces. Reads the
+    database in OAuth mode, so the caller guards it like a run (`bot.jobs.runner`)."""
     if not settings.oauth:
-        yield Workspace(None, clients)
-        return
+        return [None]
     with sessions() as session:
-        teams = installations.installed_teams(session)
-    for team_id in teams:
-        slack = _installed(settings, sessions, team_id)
-        if slack is not None:
-            yield Workspace(team_id, for_workspace(clients, slack))
+        return list(installations.installed_teams(session))
+
+
+def open_turn(
+    settings: Settings, sessions: sessionmaker[Session], clients: Clients, team_id: str | None
+) -> Workspace | None:
+    """One run's scope, the team's token read now; None once it is gone or unusable."""
+    if team_id is None:
+        return Workspace(None, clients)
+    slack = _installed(settings, sessions, team_id)
+    return None if slack is None else Workspace(team_id, for_workspace(clients, slack))
 
 
 def _installed(

@@ -1,0 +1,87 @@
+"""A job's round over the installed workspaces (multi-workspace mode): one workspace's
+trouble, or the database's while listing them, is logged and never escapes `run_job`."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clients import Clients, build_clients
+from bot.config import Settings
+from bot.jobs import workspaces
+from bot.jobs.runner import JobContext, JobRun, run_job
+from bot.oauth import DatabaseInstallationStore
+from bot.templates import Templates
+from storage.db import make_engine, make_sessionmaker
+from storage.secrets import TokenCipher
+from tests.unit.test_oauth import TOKEN_KEY, _bot, _oauth_settings
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def _install(sessions: sessionmaker[Session], *teams: str) -> None:
+    store = DatabaseInstallationStore(sessions, TokenCipher([TOKEN_KEY]))
+    for turn, team in enumerate(teams):
+        store.save_bot(_bot(team, f"xoxb-{team}", installed_at=time.time() - 100 + turn))
+
+
+def _context(settings: Settings, sessions: sessionmaker[Session]) -> JobContext:
+    clients: Clients = build_clients(settings)
+    return JobContext(settings, sessions, clients, Templates(settings.templates_dir))
+
+
+def _seen(into: list[str | None]) -> object:
+    def job(run: JobRun) -> Counter[str]:
+        into.append(run.team_id)
+        return Counter(ran=1)
+
+    return job
+
+
+def test_a_round_whose_workspaces_cannot_be_listed_is_logged_not_raised(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = _oauth_settings()
+    engine = make_engine(f"sqlite:///{tmp_path / 'no-tables.db'}")
+    seen: list[str | None] = []
+    try:
+        tally = run_job(
+            "digests", _seen(seen), _context(settings, make_sessionmaker(engine)), now=NOW
+        )  # type: ignore[arg-type]
+    finally:
+        engine.dispose()
+
+    assert tally is None
+    assert seen == []
+    assert "the installed workspaces could not be read" in caplog.text
+
+
+def test_one_workspace_whose_installation_cannot_be_read_does_not_stop_the_others(
+    sessions: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = _oauth_settings()
+    _install(sessions, "T0ACME", "T0GLOBEX")
+    real = workspaces.installed_bot
+
+    def acme_unreadable(settings: Settings, sessions: sessionmaker[Session], team_id: str):  # type: ignore[no-untyped-def]
+        if team_id == "T0ACME":
+            raise OperationalError("SELECT slack_installations", {}, Exception("connection reset"))
+        return real(settings, sessions, team_id)
+
+    monkeypatch.setattr(workspaces, "installed_bot", acme_unreadable)
+    seen: list[str | None] = []
+    with caplog.at_level(logging.INFO):
+        tally = run_job("digests", _seen(seen), _context(settings, sessions), now=NOW)  # type: ignore[arg-type]
+
+    assert seen == ["T0GLOBEX"], "the other workspace still had its turn"
+    assert tally is None, "the round reports that one workspace failed"
+    assert "team=T0ACME: its installation could not be read" in caplog.text
