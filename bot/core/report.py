@@ -10,7 +10,7 @@ them for its own target. Pure: standard library and other core modules.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -193,7 +193,7 @@ class Report:
 def build(facts: Facts) -> Report:
     answers = current_answers(facts.answers)
     timeline = _timeline(facts, _answered(answers, ("detection", None, None)))
-    chains = _chains(facts.factors, answers, timeline, facts.evidence)
+    chains = _chains(facts.factors, answers, timeline, facts.evidence, facts.zones)
     immediate = _immediate(answers, facts.factors)
     immediate_evidence = attached_evidence(
         facts.evidence, IMMEDIATE_CHAIN, timeline.entries, timeline.all_entries
@@ -284,6 +284,7 @@ def _chains(
     answers: dict[Slot, AnswerFact],
     timeline: TimelinePart,
     attached: tuple[Attached, ...],
+    zones: Mapping[str, str],
 ) -> tuple[Chain, ...]:
     whys: dict[int, list[AnswerFact]] = {}
     for (question, chain, _), answer in answers.items():
@@ -305,19 +306,23 @@ def _chains(
                 factor.text,
                 depth,
                 skipped_below,
-                _levels(levels, timeline.entries),
+                _levels(levels, timeline.entries, zones),
                 attached_evidence(attached, factor.chain, timeline.entries, timeline.all_entries),
             )
         )
     return tuple(chains)
 
 
-def _levels(answers: list[AnswerFact], shown: tuple[TimelineEntry, ...]) -> tuple[Level, ...]:
-    """Each level of a chain that was asked, shallowest first: its answer, or a skip."""
+def _levels(
+    answers: list[AnswerFact], shown: tuple[TimelineEntry, ...], zones: Mapping[str, str]
+) -> tuple[Level, ...]:
+    """Each level of a chain that was asked, shallowest first: its answer, or a skip; its
+    citations read on its author's clock (`zones`)."""
     levels = []
     for answer in sorted(answers, key=lambda a: a.depth or 0):
         text = None if answer.skipped or not answer.text.strip() else answer.text
-        evidence = cite(text, shown) if text else ()
+        zone = zones.get(answer.author_id) if answer.author_id else None
+        evidence = cite(text, shown, zone) if text else ()
         levels.append(Level(answer.depth or 0, text, evidence))
     return tuple(levels)
 

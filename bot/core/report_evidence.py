@@ -1,10 +1,14 @@
 """Timeline events a why-chain's answer cites as evidence: `see 22:31 deploy`.
 
-A person backs an answer with a timeline line by its UTC minute and, optionally, a
-few of its words ("F2: the pool was lowered, see 22:31 deploy"). `cite` finds each
-such line among the ones the report shows, so the report can link it (an anchor on
-the timeline's row, `event_anchor`). A citation that names no shown line stays in
-the report as words, marked not found, never silently dropped. Pure.
+A person backs an answer with a timeline line by a clock time and, optionally, a few
+of its words ("F2: the pool was lowered, see 2:31pm deploy"). The time is read on the
+answer's author's clock (UTC when the citation says UTC, or when the author's zone is
+not stored: the report then says so), and the line meant is the one `pick` chooses,
+the same rule as a standalone `F2: see 22:31 deploy` reply: the nearest line holding
+the words, within `NEAR_MINUTES`, a tie refused. `cite` finds each such line among the
+ones the report shows, so the report can link it (an anchor on the timeline's row,
+`event_anchor`). A citation that names no shown line stays in the report as words,
+with why it is not linked, never silently dropped. Pure.
 """
 
 from __future__ import annotations
@@ -13,12 +17,17 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, tzinfo
 
+from bot.core.followup import zone as named_zone
 from bot.core.timeline import TimelineEntry
 
+# A clock time as people type it: "22:31", "10:31pm", "9:05 a.m.", "21:31 UTC".
+_TIME = (
+    r"(?P<hour>[01]?\d|2[0-3]):(?P<minute>[0-5]\d)(?:\s?(?P<half>[ap])\.?m\b\.?)?"
+    r"(?:\s*(?P<utc>utc|gmt)\b)?"
+)
 # "see 22:31", "see 22:31 deploy 2024.06.1" — the words run to the end of the clause.
 _CITATION = re.compile(
-    r"\bsee\s+(?:the\s+)?(?P<time>[01]?\d:[0-5]\d|2[0-3]:[0-5]\d)(?:\s*utc)?"
-    r"(?P<words>[^,;()\n]*)",
+    r"\bsee\s+(?:the\s+)?" + _TIME + r"(?P<words>[^,;()\n]*)",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[a-z0-9][a-z0-9.\-]*", re.IGNORECASE)
@@ -27,20 +36,32 @@ _FILLER = frozenset(("the", "a", "an", "line", "event", "message", "in", "timeli
 # start), so they fit the stored `factor_evidence.words` (200) whole, joined by spaces.
 MAX_WORDS = 6
 WORD_CHARS = 32
+NOT_SHOWN = "not among the timeline lines shown"
+UNKNOWN_ZONE = "read as UTC: the author's time zone is not known"
 
 
 @dataclass(frozen=True)
 class Evidence:
     """A cited timeline line: what the person wrote, and the shown line's number (1 = the
-    first line of the report's timeline) when one matches."""
+    first line of the report's timeline) when one matches. `reason` says why nothing is
+    linked; `note` whose clock the time was read on, when that is not plain UTC."""
 
     cited: str
     time: str
     number: int | None
+    reason: str = NOT_SHOWN
+    note: str = ""
+    # The same remarks in a few words, for Slack's compact summary.
+    short: str = ""
 
     @property
     def found(self) -> bool:
         return self.number is not None
+
+    @property
+    def compact(self) -> str:
+        """The citation in one short phrase (Slack's summary): words, then remarks."""
+        return f"{self.cited} ({self.short})" if self.short else self.cited
 
 
 def event_anchor(number: int) -> str:
@@ -48,36 +69,50 @@ def event_anchor(number: int) -> str:
     return f"event-{number}"
 
 
-def cite(text: str, shown: tuple[TimelineEntry, ...]) -> tuple[Evidence, ...]:
-    """Every `see HH:MM …` in `text`, each matched to a shown timeline line."""
+def cite(
+    text: str, shown: tuple[TimelineEntry, ...], zone: str | None = None
+) -> tuple[Evidence, ...]:
+    """Every `see HH:MM …` in `text`, each matched to a shown timeline line by `pick`.
+    `zone` is the author's stored time zone; None (not known) reads the time as UTC and
+    says so."""
     found = []
     for match in _CITATION.finditer(text):
-        time = _normal_time(match["time"])
-        words = _words(match["words"])
-        cited = " ".join((time, *words)) if words else time
-        found.append(Evidence(cited, time, _match(time, words, shown)))
+        citation = _citation(0, match)
+        if citation is None:
+            continue
+        clock, note = _clock(citation, zone)
+        chosen = pick(citation, shown, clock)
+        number = _number(chosen.chosen, shown)
+        reason = _tied(len(chosen.candidates)) if chosen.tied else NOT_SHOWN
+        short = _short(number is not None, chosen.tied, note, clock)
+        found.append(Evidence(citation.cited, citation.clock, number, reason, note, short))
     return tuple(found)
 
 
-def _match(time: str, words: tuple[str, ...], shown: tuple[TimelineEntry, ...]) -> int | None:
-    """The line at that minute sharing most of the cited words (the first on a tie); with
-    words given, at least one of them must be in the line."""
-    best: tuple[int, int] | None = None
-    for number, entry in enumerate(shown, start=1):
-        if entry.occurred_at.astimezone(UTC).strftime("%H:%M") != time:
-            continue
-        line = entry.text.lower()
-        shared = sum(1 for word in words if word.lower() in line)
-        if words and shared == 0:
-            continue
-        if best is None or shared > best[0]:
-            best = (shared, number)
-    return best[1] if best else None
+def _clock(citation: Citation, zone: str | None) -> tuple[tzinfo, str]:
+    """The zone the cited time is read in, and the note saying so (none for UTC)."""
+    if citation.utc:
+        return UTC, ""
+    if zone is None:
+        return UTC, UNKNOWN_ZONE
+    clock = named_zone(zone)
+    return clock, ("" if clock.key == "UTC" else f"{citation.clock} {clock.key} time")
 
 
-def _normal_time(raw: str) -> str:
-    hours, minutes = raw.split(":")
-    return f"{int(hours):02d}:{minutes}"
+def _number(entry: TimelineEntry | None, shown: tuple[TimelineEntry, ...]) -> int | None:
+    """The row (1 = first) of the line `pick` chose among the shown ones."""
+    return next((n for n, each in enumerate(shown, start=1) if each is entry), None)
+
+
+def _short(linked: bool, tied: bool, note: str, clock: tzinfo) -> str:
+    said = [] if linked else ["a tie, not linked" if tied else "not shown"]
+    if note:
+        said.append("read as UTC" if note == UNKNOWN_ZONE else str(clock))
+    return ", ".join(said)
+
+
+def _tied(count: int) -> str:
+    return f"{count} lines fit as well, so none is linked"
 
 
 def _words(raw: str) -> tuple[str, ...]:
@@ -90,8 +125,8 @@ def _words(raw: str) -> tuple[str, ...]:
 # The whole reply: a factor's code, then `see HH:MM` and the words to look for.
 _STANDALONE = re.compile(
     r"^\s*[*_`]*F(?P<chain>\d{1,2})[*_`]*\s*[:\-–—]\s*see\s+(?:the\s+)?"
-    r"(?P<hour>[01]?\d|2[0-3]):(?P<minute>[0-5]\d)(?:\s?(?P<half>[ap])\.?m\b\.?)?"
-    r"(?:\s*(?P<utc>utc|gmt)\b)?(?P<words>[^\n]*?)[\s.!]*$",
+    + _TIME
+    + r"(?P<words>[^\n]*?)[\s.!]*$",
     re.IGNORECASE,
 )
 # How far from the typed minute a line may be and still be the one meant.
@@ -127,18 +162,23 @@ class Pick:
 
     chosen: TimelineEntry | None
     candidates: tuple[TimelineEntry, ...] = ()
+    # The candidates fit equally well within `NEAR_MINUTES` (not merely the nearest).
+    tied: bool = False
 
 
 def parse_citation(text: str) -> Citation | None:
     """`F2: see 22:31 deploy` as a citation; None for anything else (an ordinary answer)."""
     match = _STANDALONE.match(text)
-    if match is None:
-        return None
+    return None if match is None else _citation(int(match["chain"]), match)
+
+
+def _citation(chain: int, match: re.Match[str]) -> Citation | None:
+    """The citation a matched `see HH:MM … words` makes; None for "13:05pm"."""
     hour = _hour(int(match["hour"]), (match["half"] or "").lower())
     if hour is None:
         return None
     words = _words(match["words"])
-    return Citation(int(match["chain"]), hour, int(match["minute"]), words, bool(match["utc"]))
+    return Citation(chain, hour, int(match["minute"]), words, bool(match["utc"]))
 
 
 def _hour(hour: int, half: str) -> int | None:
@@ -164,7 +204,7 @@ def pick(citation: Citation, entries: tuple[TimelineEntry, ...], zone: tzinfo) -
     if len(best) == 1:
         return Pick(best[0])
     if best:
-        return Pick(None, tuple(best[:MAX_CANDIDATES]))
+        return Pick(None, tuple(best[:MAX_CANDIDATES]), tied=True)
     # Nothing near: the nearest lines with the words, else the nearest lines at all.
     fallback = scored or sorted(
         ((_distance(entry, citation, zone), 0, i), entry) for i, entry in enumerate(entries)

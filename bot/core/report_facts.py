@@ -9,6 +9,7 @@ Pure: standard library and other core modules.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -107,6 +108,9 @@ class Facts:
     milestones: Milestones = field(default_factory=Milestones)
     # Timeline lines people attached to a factor in the thread ("F2: see 22:31 deploy").
     evidence: tuple[Attached, ...] = ()
+    # Answer authors' stored time zones (user id → IANA name): a `see 14:31` in an answer
+    # is read on its author's clock; an author missing here is read as UTC, said so.
+    zones: Mapping[str, str] = field(default_factory=dict)
     # The incident's metrics over its window, as last fetched from Prometheus.
     metrics: tuple[MetricChart, ...] = ()
 

@@ -98,8 +98,10 @@ class MarkdownText(_Words):
         """A link to the cited timeline row, or the citation marked not found."""
         words = markdown.inline(cited.cited)
         if cited.number is None:
-            return f"_(evidence: {words}, not among the timeline lines shown)_"
-        return f"([evidence: {words}](#{event_anchor(cited.number)}))"
+            said = f"_(evidence: {words}, {markdown.inline(cited.reason)})_"
+        else:
+            said = f"([evidence: {words}](#{event_anchor(cited.number)}))"
+        return f"{said} _({markdown.inline(cited.note)})_" if cited.note else said
 
 
 class HtmlText(_Words):

@@ -29,7 +29,7 @@ from bot.core.report_facts import (
 )
 from bot.errors import NotFound, UserError
 from bot.services import metrics as metrics_service
-from bot.services import postmortems
+from bot.services import postmortems, timezones
 from bot.services import timeline as timeline_service
 from storage.models import Postmortem, ReportRecord
 from storage.repositories import action_items, evidence, factors, findings, interviews, reports
@@ -128,6 +128,7 @@ def facts(
             Attached(e.chain, e.source, e.source_key, tuple(e.words.split()))
             for e in evidence.list_for(session, postmortem_id)
         ),
+        zones=timezones.stored_for_team(session, postmortem.team_id),
         metrics=metrics_service.charts_for(session, postmortem_id),
     )
 

@@ -37,6 +37,12 @@ def cached_timezone(session: Session, team_id: str, user_id: str) -> str:
     return cached.tz if cached else DEFAULT_TZ
 
 
+def stored_for_team(session: Session, team_id: str) -> dict[str, str]:
+    """Every cached timezone of the team however old, without asking Slack: for the
+    report, which must not call Slack while it renders (an old zone beats none)."""
+    return {user: row.tz for user, row in user_timezones.for_team(session, team_id).items()}
+
+
 def fresh_for_team(session: Session, team_id: str, now: datetime) -> dict[str, str]:
     """Every cached timezone of the team still fresh at `now`, read at once for a big pass."""
     cached = user_timezones.for_team(session, team_id)

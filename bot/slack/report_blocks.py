@@ -135,7 +135,7 @@ def _evidence(cited: tuple[Evidence, ...]) -> str | None:
     """The cited lines' minutes and words, one short line (the report file links them)."""
     if not cited:
         return None
-    words = "; ".join(each.cited for each in cited)
+    words = "; ".join(each.compact for each in cited)
     return limits.shorten(words, EVIDENCE)
 
 

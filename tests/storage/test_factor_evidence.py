@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.report_evidence import parse_citation
 from bot.errors import BadArguments
-from bot.services import factor_evidence, interview, postmortems, report
+from bot.services import factor_evidence, interview, postmortems, report, timezones
 from bot.services.interview import Reply
 from bot.services.interview_outcome import Outcome
 from storage.models import Factor, Postmortem, TimelineEvent
@@ -165,3 +165,20 @@ def test_an_edited_citation_stands_for_what_it_says_now(sessions: sessionmaker[S
     assert gone is not None and gone.refusal is not None
     assert "no longer evidence for F1" in gone.refusal
     assert evidence_keys() == []
+
+
+def test_the_report_reads_answer_authors_stored_zones_of_its_own_team_only(
+    sessions: sessionmaker[Session],
+) -> None:
+    """The report must not ask Slack while it renders: a `see 14:31` in an answer is read
+    on the zone the bot stored when its author answered, and another workspace's person
+    with the same id lends it nothing."""
+    postmortem_id = seeded(sessions)
+    with sessions.begin() as session:
+        timezones.remember(session, TEAM, "U0LAPAT", "America/Los_Angeles", NOW)
+        timezones.remember(session, "T0OTHER", "U0BERLIN", "Europe/Berlin", NOW)
+
+    with sessions() as session:
+        facts = report.facts(session, postmortem_id, now=NOW)
+
+    assert dict(facts.zones) == {"U0LAPAT": "America/Los_Angeles"}
