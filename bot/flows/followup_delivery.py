@@ -157,6 +157,7 @@ def _post(client: WebClient, channel: str, outgoing: Outgoing, claim: Claim) -> 
         blocks=outgoing.blocks,
         thread_ts=outgoing.thread_ts,
         recover=claim.attempts > 1,
+        since=claim.since,  # the first claim's time: the run's clock, ignored when ahead
     )
 
 

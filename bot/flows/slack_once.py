@@ -12,8 +12,8 @@ posted a second time.
 The search is bounded by the intent's time when the caller gives it (`since`: the
 message cannot be older than the record of the intent to post it): everything from
 `since` less `MARGIN` (clocks differ) is read, however many messages a busy channel got
-since, up to `SINCE_PAGES` pages. Without it, the newest `PAGES` pages of `PAGE_SIZE`
-messages are read. Without history (a missing `*:history` scope) the message is posted
+since, up to `SINCE_PAGES` pages. Without it (or with one ahead of the real clock: a
+run told another time), the newest `PAGES` pages of `PAGE_SIZE` messages are read. Without history (a missing `*:history` scope) the message is posted
 again, once, and that is logged.
 """
 
@@ -133,13 +133,23 @@ def find_where(
     return None
 
 
+def _on_slacks_clock(since: datetime | None) -> datetime | None:
+    """`since` as a bound Slack's timestamps can be read against, or None when it cannot
+    be: an intent recorded on a clock ahead of the real one (`remind --at` a later time)
+    would skip the very message it posted, so the newest pages are read instead."""
+    if since is None:
+        return None
+    since = since if since.tzinfo else since.replace(tzinfo=UTC)  # SQLite's are naive
+    return since if since <= datetime.now(UTC) else None
+
+
 def _pages(
     client: WebClient, channel: str, thread_ts: str | None, since: datetime | None
 ) -> Iterator[list[Message]]:
     params: dict[str, Any] = {"channel": channel, "limit": PAGE_SIZE, "include_all_metadata": True}
     pages = PAGES
+    since = _on_slacks_clock(since)
     if since is not None:
-        since = since if since.tzinfo else since.replace(tzinfo=UTC)  # SQLite's are naive
         params["oldest"] = f"{(since - MARGIN).timestamp():.6f}"
         pages = SINCE_PAGES
     method: Callable[..., Any] = client.conversations_history

@@ -1,17 +1,20 @@
-"""Posting once across crashes (`bot.flows.slack_once`) against the in-process sandbox Slack."""
+"""Posting once across crashes (`bot.flows.slack_once`, and the follow-ups' use of it)
+against the in-process sandbox Slack."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.flows import slack_once
+from bot.flows import followup_delivery, slack_once
+from bot.flows.followup_delivery import Outgoing
 from bot.flows.slack_once import Stamp
 from bot.sandbox import Sandbox
+from storage.repositories.followup_claims import Claim, Key
 
 CHANNEL, OTHER = "C0INC", "C0OTHER"
 OPENED = Stamp("postmortem_opened", {"postmortem": "7"})
@@ -105,3 +108,42 @@ def test_from_the_intents_time_a_stamp_under_1200_newer_messages_is_still_found(
     assert float(asked[-1].params["oldest"]) == pytest.approx(
         (intent - slack_once.MARGIN).timestamp()
     )
+
+
+def test_an_intent_on_a_clock_ahead_still_finds_what_it_posted(
+    sb: Sandbox, client: WebClient
+) -> None:
+    """`remind --at` next Monday claims its reminders at that time: reading the channel
+    from then would skip the reminder it posted today, so the newest pages are read."""
+    ahead = datetime.now(UTC) + timedelta(days=6)
+    first = slack_once.post(client, CHANNEL, OPENED, text="Weekly digest")
+    again = slack_once.post(
+        client, CHANNEL, OPENED, text="Weekly digest", recover=True, since=ahead
+    )
+
+    assert (again.recovered, again.ts) == (True, first.ts)
+    assert len(_bot_posts(sb)) == 1
+    asked = [c for c in sb.slack.calls if c.method == "conversations.history"]
+    assert "oldest" not in asked[-1].params
+
+
+def test_a_nudge_deep_in_a_long_thread_is_adopted_by_the_attempt_after_a_crash(
+    sb: Sandbox,
+) -> None:
+    root = sb.slack.post_as_user(CHANNEL, "U0ALICE", "Post-mortem thread")
+    for n in range(1050):
+        sb.slack.post_as_user(CHANNEL, "U0ALICE", f"timeline note {n}", thread_ts=root["ts"])
+    client = WebClient(base_url=sb.slack_api_url, token=sb.slack.bot_token)
+    nudge = Outgoing(
+        text="The report is 3 days late.", blocks=[], channel_id=CHANNEL, thread_ts=root["ts"]
+    )
+    key = Key("T0ACME", "nudge", "7", "1")
+    claimed_at = datetime.now(UTC)
+
+    first = followup_delivery._post(client, CHANNEL, nudge, Claim(1, key, 1, claimed_at))
+    # the sender died before confirming; a later tick takes the claim over
+    again = followup_delivery._post(client, CHANNEL, nudge, Claim(1, key, 2, claimed_at))
+
+    assert (again.recovered, again.ts) == (True, first.ts)
+    posted = [m for m in sb.slack.replies(CHANNEL, root["ts"]) if m.get("bot_id")]
+    assert len(posted) == 1
