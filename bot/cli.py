@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 
 from bot import logs
@@ -61,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_rotate_token_key(commands)
     _add_inbox(commands)
     _add_pagerduty(commands)
+    _add_monitoring(commands)
     return parser
 
 
@@ -352,7 +353,8 @@ def _inbox(args: argparse.Namespace) -> int:
 
 
 def _add_pagerduty(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    pagerduty = commands.add_parser(
+    _add_service_mapping(
+        commands,
         "pagerduty",
         help="say which workspace each PagerDuty service belongs to",
         description="A PagerDuty webhook does not say which Slack workspace it is for. In "
@@ -361,21 +363,9 @@ def _add_pagerduty(commands: argparse._SubParsersAction[argparse.ArgumentParser]
         "timeline); in single-workspace mode such a service is the workspace's. `list` shows "
         "the mapped services and those PagerDuty named that no workspace has; `map SERVICE_ID "
         "TEAM_ID` gives a service to a workspace; `unmap SERVICE_ID` takes it back.",
+        service=("SERVICE_ID", "the PagerDuty service, like PNE3JZM"),
+        run=_pagerduty,
     )
-    pagerduty.add_argument(
-        "action",
-        nargs="?",
-        choices=("list", "map", "unmap"),
-        default="list",
-        help="what to do (default: list)",
-    )
-    pagerduty.add_argument(
-        "service_id", nargs="?", metavar="SERVICE_ID", help="the PagerDuty service, like PNE3JZM"
-    )
-    pagerduty.add_argument(
-        "team_id", nargs="?", metavar="TEAM_ID", help="for map: the Slack workspace, like T0123ABCD"
-    )
-    pagerduty.set_defaults(run=_pagerduty)
 
 
 def _pagerduty(args: argparse.Namespace) -> int:
@@ -383,3 +373,56 @@ def _pagerduty(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     return pagerduty_admin.run(settings, args.action, args.service_id, args.team_id, out=sys.stdout)
+
+
+def _add_monitoring(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    _add_service_mapping(
+        commands,
+        "monitoring",
+        help="say which workspace each monitoring service (alerts, metrics) belongs to",
+        description="Alertmanager's alerts and Prometheus' series name a service, never a "
+        "Slack workspace. In OAuth mode a post-mortem gets a service's alerts, ALERTS history "
+        "and charts only when the service is mapped to its workspace (an unmapped service's "
+        "alerts are kept, and shown to nobody); in single-workspace mode no mapping is "
+        "needed. `list` shows the mapped services and those alerts named that no workspace "
+        "has; `map SERVICE TEAM_ID` gives a service to a workspace; `unmap SERVICE` takes it "
+        "back.",
+        service=("SERVICE", "the service label's value, like checkout"),
+        run=_monitoring,
+    )
+
+
+def _monitoring(args: argparse.Namespace) -> int:
+    from bot import monitoring_admin
+
+    settings = Settings.from_env()
+    return monitoring_admin.run(
+        settings, args.action, args.service_id, args.team_id, out=sys.stdout
+    )
+
+
+def _add_service_mapping(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    *,
+    help: str,
+    description: str,
+    service: tuple[str, str],
+    run: Callable[[argparse.Namespace], int],
+) -> None:
+    """`NAME [list | map SERVICE TEAM_ID | unmap SERVICE]`: an admin's mapping of an
+    integration's services to workspaces (PagerDuty's, monitoring's)."""
+    command = commands.add_parser(name, help=help, description=description)
+    command.add_argument(
+        "action",
+        nargs="?",
+        choices=("list", "map", "unmap"),
+        default="list",
+        help="what to do (default: list)",
+    )
+    metavar, what = service
+    command.add_argument("service_id", nargs="?", metavar=metavar, help=what)
+    command.add_argument(
+        "team_id", nargs="?", metavar="TEAM_ID", help="for map: the Slack workspace, like T0123ABCD"
+    )
+    command.set_defaults(run=run)

@@ -14,50 +14,25 @@ from typing import TextIO
 
 from sqlalchemy.orm import Session
 
+from bot import admin_mapping
 from bot.config import Settings
-from bot.errors import BadArguments
 from bot.services import pagerduty_services
 from bot.services.pagerduty_services import HOW_TO_MAP
-from storage import schema
-from storage.db import check_connection, make_engine, make_sessionmaker
 from storage.models import utcnow
-from storage.repositories import installations
 from storage.repositories.pagerduty_services import SeenService
 
 
 def run(
     settings: Settings, action: str, service_id: str | None, team_id: str | None, *, out: TextIO
 ) -> int:
-    if action != "map" and team_id is not None:
-        raise BadArguments(f"{action} takes no workspace: `pagerduty {action} SERVICE_ID`")
-    if action == "list" and service_id is not None:
-        raise BadArguments("list takes no service: `pagerduty list`")
-    engine = make_engine(settings.database_url)
-    try:
-        check_connection(engine)
-        schema.ensure_current(engine)
-        with make_sessionmaker(engine).begin() as session:
-            if action == "map":
-                map_service(session, settings, _given(service_id), _given_team(team_id), out)
-            elif action == "unmap":
-                unmap_service(session, _given(service_id), out)
-            else:
-                print_listing(session, settings, out)
-    finally:
-        engine.dispose()
-    return 0
+    return admin_mapping.run(settings, ACTIONS, action, service_id, team_id, out=out)
 
 
 def map_service(
     session: Session, settings: Settings, service_id: str, team_id: str, out: TextIO
 ) -> None:
     mapped = pagerduty_services.map_service(session, service_id, team_id, utcnow())
-    if settings.oauth and not installations.has_team(session, team_id):
-        # Raised inside the transaction, so the mapping just written is rolled back.
-        raise BadArguments(
-            f"workspace {team_id} has not installed the bot: map its services once it has "
-            "(an admin of that workspace opens /slack/install)"
-        )
+    admin_mapping.require_installed(session, settings, team_id)
     if mapped.before == team_id:
         print(f"PagerDuty service {service_id} already belongs to workspace {team_id}", file=out)
         return
@@ -101,13 +76,10 @@ def _line(service: SeenService) -> str:
     return f"    {service.service_id:<14} {service.name or '(name not seen)'}  ({events})"
 
 
-def _given(service_id: str | None) -> str:
-    if service_id is None:
-        raise BadArguments("which service? give its id, like PNE3JZM (`pagerduty list` shows them)")
-    return service_id
-
-
-def _given_team(team_id: str | None) -> str:
-    if team_id is None:
-        raise BadArguments("which workspace? give its team id, like T0123ABCD")
-    return team_id
+ACTIONS = admin_mapping.Actions(
+    "pagerduty",
+    "id, like PNE3JZM (`pagerduty list` shows them)",
+    map_service,
+    unmap_service,
+    print_listing,
+)

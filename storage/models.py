@@ -226,6 +226,21 @@ class MonitoringAlert(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class MonitoringService(Base):
+    """A monitoring service (the `service` label of alerts and metrics) an admin gave to a
+    workspace (`postmortem-bot monitoring map`).
+
+    In OAuth mode a post-mortem gets a service's alerts, ALERTS history and charts only
+    when the service is mapped to its workspace; in single-workspace mode no mapping is
+    needed."""
+
+    __tablename__ = "monitoring_services"
+
+    service: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    mapped_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Interview(Base):
     """Where the thread interview of a post-mortem stands; one row per post-mortem."""
 

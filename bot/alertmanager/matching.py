@@ -5,7 +5,11 @@ An alert carries no Slack workspace, so the service is what ties it to a post-mo
   service (`Alert.service`: the `service` label, else `app`, else `job`) is that name;
 - one that names none takes every alert in its window, but only when the bot serves a
   single workspace (SLACK_BOT_TOKEN). With OAuth several workspaces share the bot, and
-  an alert named by no post-mortem's service is kept but shown to nobody.
+  an alert named by no post-mortem's service is kept but shown to nobody;
+- with OAuth, moreover, a post-mortem takes a service's alerts only when an admin mapped
+  the service to its workspace (`postmortem-bot monitoring map`, asked by the caller:
+  `bot.services.monitoring_services.may_see`), so a workspace cannot read another's
+  alerts by naming its service.
 The window is the incident's (`bot.core.milestones.window`) widened by `MARGIN` on each
 side, open-ended while it is not resolved; before any milestone is known, from
 `BEFORE_OPENED` before the post-mortem was opened (or its `--since`) until now. An open

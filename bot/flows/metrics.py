@@ -27,6 +27,11 @@ logger = logging.getLogger(__name__)
 NO_DATA = "no data in the window"
 ALERTS_WHERE = "ALERTS (the alerts' history)"
 UNNAMED = "with several workspaces it is read only for a named service: /postmortem service NAME"
+MONITORING_WHERE = "monitoring data (metrics and alerts)"
+UNNARROWED = (
+    "with several workspaces a chart is read only when its `labels` narrow it to the "
+    "service (`{service}`), as PROMETHEUS_QUERIES says"
+)
 
 
 def refresh(deps: Deps, postmortem_id: int) -> Gathered | None:
@@ -36,19 +41,27 @@ def refresh(deps: Deps, postmortem_id: int) -> Gathered | None:
     if client is None and deps.settings.prometheus_queries is None:
         return None  # this deployment charts no metrics
     now = deps.clock()
+    single = incident_access.single_workspace(deps)
     with deps.sessions() as session:
-        planned = metrics.plan(session, postmortem_id, now=now)
+        planned = metrics.plan(session, postmortem_id, now=now, single_workspace=single)
     if planned is None:
         return None
-    if client is None:
+    if planned.refused is not None:
+        gathered = refused(planned)
+    elif client is None:
         gathered = Gathered(planned, gaps=(Gap(GapKind.PROMETHEUS_NOT_CONFIGURED),))
     else:
-        gathered = gather(
-            client, planned, now=now, single_workspace=incident_access.single_workspace(deps)
-        )
+        gathered = gather(client, planned, now=now, single_workspace=single)
     with deps.sessions.begin() as session:
         metrics.record(session, gathered, now=now)
     return gathered
+
+
+def refused(plan: Plan) -> Gathered:
+    """Nothing read for a post-mortem whose workspace may not see its service's data: no
+    chart, no ALERTS line (those kept before are dropped), and one gap that says why."""
+    gap = Gap(GapKind.METRIC_QUERY_FAILED, where=MONITORING_WHERE, reason=plan.refused)
+    return Gathered(plan, charts=(), alerts=(), gaps=(gap,))
 
 
 def gather(
@@ -57,12 +70,20 @@ def gather(
     """Every chart and the ALERTS lines over the plan's window; Prometheus down is one gap.
     With several workspaces (`single_workspace` False) a post-mortem that names no service
     reads no ALERTS, as it takes no Alertmanager alert (`bot.alertmanager.matching`): the
-    organisation's alerts are not shown to whichever workspace asks first."""
+    organisation's alerts are not shown to whichever workspace asks first; nor a chart
+    whose labels do not narrow it to the service (`{service}`)."""
+    if plan.refused is not None:
+        return refused(plan)
     catalog = client.queries
     try:
         short = _retention_gap(client, plan, now)
         alert_lines, alert_gap = _alerts(client, plan, single_workspace=single_workspace)
-        charts = tuple(_chart(client, query, plan) for query in catalog.queries)
+        charts = tuple(
+            _chart(client, query, plan)
+            if single_workspace or _narrows(query)
+            else Fetched(_empty(query, plan, UNNARROWED), GapKind.METRIC_QUERY_FAILED)
+            for query in catalog.queries
+        )
     except PrometheusUnavailable as error:
         logger.warning("prometheus unreachable postmortem=%s error=%s", plan.postmortem_id, error)
         down = Gap(GapKind.PROMETHEUS_UNREACHABLE, reason=str(error))
@@ -131,6 +152,11 @@ def _retention_gap(client: PrometheusClient, plan: Plan, now: datetime) -> Gap |
 
 def _empty(query: Query, plan: Plan, missing: str) -> MetricChart:
     return MetricChart(query, plan.start, plan.end, plan.step, missing=missing)
+
+
+def _narrows(query: Query) -> bool:
+    """Whether the chart's labels keep only the post-mortem's service's series."""
+    return any(queries.PLACEHOLDER in value for value in query.labels.values())
 
 
 def _narrowed_words(wanted: dict[str, str]) -> str:

@@ -2,7 +2,9 @@
 service they match (`bot.alertmanager.matching` says the rule).
 
 `record` keeps each alert transition of a notification once (before the webhook's 2xx)
-and files it on the unpublished post-mortems it matches now; `file_kept` files the kept
+and files it on the unpublished post-mortems it matches now (with OAuth only those whose
+service an admin mapped to their workspace: `bot.services.monitoring_services`);
+`file_kept` files the kept
 ones on a post-mortem started, or given its service, after they came. Filing is
 idempotent: a timeline line is keyed on the transition (`Alert.key`).
 """
@@ -18,7 +20,7 @@ from sqlalchemy.orm import Session
 from bot.alertmanager import matching
 from bot.alertmanager.timeline import entries_of
 from bot.alertmanager.webhook import FIRING, RESOLVED, Alert, Notification
-from bot.services import milestones
+from bot.services import milestones, monitoring_services
 from bot.services.timeline_rows import to_row
 from storage.models import MonitoringAlert, Postmortem
 from storage.repositories import alerts as kept
@@ -65,7 +67,12 @@ def file_kept(
     session: Session, postmortem: Postmortem, *, single_workspace: bool, now: datetime
 ) -> int:
     """File on `postmortem` the kept alerts of its window and service (started, or named
-    its service, after they came); how many timeline lines that added."""
+    its service, after they came); how many timeline lines that added. In OAuth mode
+    only when its service is mapped to its workspace (`monitoring_services`)."""
+    if not monitoring_services.may_see(
+        session, postmortem.team_id, postmortem.service, single_workspace=single_workspace
+    ):
+        return 0
     start, end = _window(session, postmortem, now)
     stored = kept.starting_between(
         session, start, end, service=postmortem.service, any_service=single_workspace

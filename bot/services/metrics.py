@@ -21,7 +21,7 @@ from bot.core.metrics import MetricChart, Point, Query, Series, aligned, step_fo
 from bot.core.milestones import window
 from bot.core.timeline import METRICS_GAPS, Gap, GapKind, TimelineEntry, format_utc_minute
 from bot.prometheus.alerts import PREFIX as ALERTS_PREFIX
-from bot.services import milestones, postmortems
+from bot.services import milestones, monitoring_services, postmortems
 from bot.services.timeline_rows import to_row
 from storage.models import MetricSnapshot, Postmortem, TimelineGap
 from storage.repositories import gaps, metric_snapshots, timeline
@@ -31,13 +31,16 @@ SCOPE = "prometheus"
 
 @dataclass(frozen=True)
 class Plan:
-    """What to ask Prometheus for one post-mortem: its service and the charted window."""
+    """What to ask Prometheus for one post-mortem: its service and the charted window.
+    `refused` says why its workspace may read no monitoring data (OAuth mode, its service
+    not mapped to it: `bot.services.monitoring_services`); None when it may."""
 
     postmortem_id: int
     service: str | None
     start: datetime
     end: datetime
     step: timedelta
+    refused: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,10 +62,17 @@ class Gathered:
     gaps: tuple[Gap, ...] = ()
 
 
-def plan(session: Session, postmortem_id: int, *, now: datetime) -> Plan | None:
+def plan(
+    session: Session, postmortem_id: int, *, now: datetime, single_workspace: bool = True
+) -> Plan | None:
     """The window from the milestones (impact started to resolved) with a margin; while
     they are not known, the timeline's span. None when there is nothing to chart yet."""
     postmortem = postmortems.get_or_raise(session, postmortem_id)
+    refused = None
+    if not monitoring_services.may_see(
+        session, postmortem.team_id, postmortem.service, single_workspace=single_workspace
+    ):
+        refused = monitoring_services.refusal(session, postmortem.team_id, postmortem.service)
     began, resolved = window(milestones.current(session, postmortem))
     first, last = metric_snapshots.timeline_span(
         session, postmortem_id, leaving_out=f"{ALERTS_PREFIX}:"
@@ -74,7 +84,7 @@ def plan(session: Session, postmortem_id: int, *, now: datetime) -> Plan | None:
     low, high = window_around(start, max(end, start), now=now)
     step = step_for(low, high)
     low, high = aligned(low, high, step)
-    return Plan(postmortem_id, postmortem.service, low, high, step)
+    return Plan(postmortem_id, postmortem.service, low, high, step, refused)
 
 
 def record(session: Session, gathered: Gathered, *, now: datetime) -> None:
@@ -102,7 +112,7 @@ def record(session: Session, gathered: Gathered, *, now: datetime) -> None:
         if gap.kind == GapKind.PROMETHEUS_UNREACHABLE and kept_from:
             gap = replace(gap, where=format_utc_minute(min(kept_from)))
         _state(session, postmortem, gap, SCOPE)
-    if gathered.charts or not gathered.gaps:
+    if gathered.charts or not gathered.gaps or gathered.plan.refused:
         metric_snapshots.drop_others(
             session, postmortem.id, [f.chart.query.name for f in gathered.charts]
         )

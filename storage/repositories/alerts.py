@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import Session
 
-from storage.models import MonitoringAlert, Postmortem
+from storage.models import MonitoringAlert, MonitoringService, Postmortem
 from storage.upsert import insert_ignoring_conflicts
 
 
@@ -51,11 +51,18 @@ def open_postmortems_for(
 ) -> list[Postmortem]:
     """The unpublished post-mortems opened after `opened_after` about one of `services`,
     and with `unnamed_too` (single-workspace mode) those that name no service: who may
-    take a fresh alert."""
+    take a fresh alert. Without `unnamed_too` (OAuth mode) only those whose service an
+    admin mapped to their own workspace (`monitoring_services`)."""
     about: ColumnElement[bool] = Postmortem.service.in_(list(services)) if services else false()
     if unnamed_too:
         about = or_(about, Postmortem.service.is_(None))
     query = select(Postmortem).where(
         Postmortem.published_at.is_(None), Postmortem.created_at >= opened_after, about
     )
+    if not unnamed_too:
+        query = query.join(
+            MonitoringService,
+            (MonitoringService.service == Postmortem.service)
+            & (MonitoringService.team_id == Postmortem.team_id),
+        )
     return list(session.scalars(query.order_by(Postmortem.id)))

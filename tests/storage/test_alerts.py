@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.alertmanager.webhook import parse_notification
 from bot.core.milestones import Name
-from bot.services import alerts, milestones, postmortems
+from bot.services import alerts, milestones, monitoring_services, postmortems
 from storage.models import MonitoringAlert, Postmortem, TimelineEvent
 from tests import published
 
@@ -72,6 +72,11 @@ def _open(
         if service is not None:
             postmortems.set_service(session, postmortem.id, service)
         return postmortem.id
+
+
+def _map(sessions: sessionmaker[Session], service: str, team: str) -> None:
+    with sessions.begin() as session:
+        monitoring_services.map_service(session, service, team, OPENED)
 
 
 def _file_kept(
@@ -156,6 +161,7 @@ def test_with_several_workspaces_only_a_post_mortem_naming_the_alerts_service_ta
     sessions: sessionmaker[Session],
 ) -> None:
     at = datetime(2022, 7, 29, 11, 30, tzinfo=UTC)
+    _map(sessions, DEPLOYMENT_SERVICE, GLOBEX)
     unnamed = _open(sessions, team=ACME, at=at)
     other = _open(sessions, team=ACME, channel="C0OTHER", service="checkout", at=at)
     named = _open(sessions, team=GLOBEX, service=DEPLOYMENT_SERVICE, at=at)
@@ -165,6 +171,39 @@ def test_with_several_workspaces_only_a_post_mortem_naming_the_alerts_service_ta
     assert _lines(sessions, unnamed) == []
     assert _lines(sessions, other) == []
     assert [kind for kind, _, _ in _lines(sessions, named)] == ["alert_firing", "alert_resolved"]
+
+
+def test_with_several_workspaces_naming_another_workspaces_service_gets_none_of_its_alerts(
+    sessions: sessionmaker[Session],
+) -> None:
+    """Globex names the service Acme's admin mapped to Acme: the webhook keeps the alerts,
+    Acme's post-mortem gets them, Globex's gets nothing, then or when it files kept ones."""
+    at = datetime(2022, 7, 29, 11, 30, tzinfo=UTC)
+    _map(sessions, DEPLOYMENT_SERVICE, ACME)
+    acme = _open(sessions, team=ACME, service=DEPLOYMENT_SERVICE, at=at)
+    globex = _open(sessions, team=GLOBEX, service=DEPLOYMENT_SERVICE, at=at)
+
+    recorded = _receive(sessions, published.read_json(DEPLOYMENT), single=False, now=at)
+
+    assert recorded.new == 1 and recorded.filed == 2  # kept, and filed on Acme's only
+    assert len(_lines(sessions, acme)) == 2
+    assert _lines(sessions, globex) == []
+    assert _file_kept(sessions, globex, single=False, now=at) == 0
+    assert _file_kept(sessions, globex, single=True, now=at) == 2, "one workspace: its own"
+
+
+def test_with_several_workspaces_an_unmapped_service_s_alerts_reach_nobody(
+    sessions: sessionmaker[Session],
+) -> None:
+    at = datetime(2022, 7, 29, 11, 30, tzinfo=UTC)
+    named = _open(sessions, team=GLOBEX, service=DEPLOYMENT_SERVICE, at=at)
+
+    recorded = _receive(sessions, published.read_json(DEPLOYMENT), single=False, now=at)
+
+    assert (recorded.new, recorded.filed) == (1, 0)
+    assert _lines(sessions, named) == []
+    _map(sessions, DEPLOYMENT_SERVICE, GLOBEX)
+    assert _file_kept(sessions, named, single=False, now=at) == 2
 
 
 def test_with_one_workspace_a_post_mortem_naming_no_service_takes_the_alerts_of_its_window(
@@ -187,6 +226,7 @@ def test_naming_the_service_later_files_the_alerts_of_that_service(
     _receive(sessions, published.read_json(DEPLOYMENT), single=False, now=at)
     postmortem_id = _open(sessions, at=at)
     assert _file_kept(sessions, postmortem_id, single=False, now=at) == 0
+    _map(sessions, DEPLOYMENT_SERVICE, ACME)
 
     with sessions.begin() as session:
         postmortems.set_service(session, postmortem_id, DEPLOYMENT_SERVICE)

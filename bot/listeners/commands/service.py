@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bot.errors import BadArguments
 from bot.listeners.command_line import Family, Invocation
-from bot.services import alerts, postmortems
+from bot.services import alerts, monitoring_services, postmortems
 from bot.services.postmortems import SERVICE_USAGE
 
 FAMILY = Family(__name__)
@@ -37,7 +37,22 @@ def service(invocation: Invocation) -> None:
             single, now = not deps.settings.oauth, deps.clock()
             alerts.file_kept(session, postmortem, single_workspace=single, now=now)
         current = postmortem.service
-    invocation.respond(response_type="ephemeral", text=_answer(current, changed=bool(words)))
+        text = _answer(current, changed=bool(words))
+        if current is not None and not monitoring_services.may_see(
+            session, invocation.team_id, current, single_workspace=not deps.settings.oauth
+        ):
+            text = _unmapped(current, invocation.team_id)
+    invocation.respond(response_type="ephemeral", text=text)
+
+
+def _unmapped(current: str, team_id: str) -> str:
+    """OAuth mode, a service not this workspace's: named, but no monitoring data comes."""
+    how = monitoring_services.HOW_TO_MAP.format(service=current, team=team_id)
+    return (
+        f"This post-mortem is about service `{current}`, but that service is not mapped to "
+        "this workspace, so no metrics or alerts of it are shown here. An admin of the bot "
+        f"must map it: `{how}`."
+    )
 
 
 def _answer(current: str | None, *, changed: bool) -> str:
