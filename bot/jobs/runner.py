@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clients import Clients
@@ -146,9 +147,36 @@ def _run_as(
     started = time.monotonic()
     try:
         tally = job(run)
+    except SlackApiError as error:
+        if not _token_gone(name, context, workspace, error):
+            logger.exception("job failed job=%s team=%s", name, team)
+        return None
     except Exception:
         logger.exception("job failed job=%s team=%s", name, team)
         return None
     took = time.monotonic() - started
     logger.info("job done job=%s team=%s seconds=%.2f outcomes=%s", name, team, took, dict(tally))
     return tally
+
+
+def _token_gone(name: str, context: JobContext, workspace: Workspace, error: SlackApiError) -> bool:
+    """Whether Slack refused an installed workspace's token for good; if so its
+    installation is deleted (`workspaces.forget_refused`) and the operator told in one
+    line, so no later round retries it until a reinstall."""
+    code = str(error.response.get("error"))
+    token = workspace.clients.slack.token
+    if workspace.team_id is None or code not in workspaces.TOKEN_GONE or not token:
+        return False
+    deleted = workspaces.forget_refused(
+        context.settings, context.sessions, workspace.team_id, token
+    )
+    logger.warning(
+        "jobs stop for team=%s: Slack refused its bot token (%s) in job=%s; %s",
+        workspace.team_id,
+        code,
+        name,
+        "its installation is deleted until the app is installed again"
+        if deleted
+        else "a reinstall has replaced the token since",
+    )
+    return True

@@ -22,10 +22,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clients import Clients, for_workspace, installed_bot
 from bot.config import Settings
-from storage.repositories import installations
-from storage.secrets import UnreadableSecret
+from storage.repositories import installations, user_timezones
+from storage.secrets import TokenCipher, UnreadableSecret
 
 logger = logging.getLogger(__name__)
+
+# Slack's answers meaning the bot token will never work again: the app was uninstalled
+# or the token revoked (`invalid_auth`, `token_revoked`), or the workspace is deleted
+# or the bot's account deactivated (`account_inactive`).
+TOKEN_GONE = frozenset({"invalid_auth", "token_revoked", "account_inactive"})
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,21 @@ def open_turn(
         return Workspace(None, clients)
     slack = _installed(settings, sessions, team_id)
     return None if slack is None else Workspace(team_id, for_workspace(clients, slack))
+
+
+def forget_refused(
+    settings: Settings, sessions: sessionmaker[Session], team_id: str, token: str
+) -> bool:
+    """Slack refused the workspace's bot token for good (`TOKEN_GONE`) though no uninstall
+    event came (lost, or the bot was down): delete the installation as the uninstall
+    would (README, "Uninstalling"), unless a reinstall has replaced the token since, so
+    the next rounds skip the workspace until it installs the app again. True if deleted."""
+    cipher = TokenCipher.from_setting(settings.require_token_encryption_key())
+    with sessions.begin() as session:
+        if not installations.remove_if_token(session, team_id, token, cipher):
+            return False
+        user_timezones.forget_team(session, team_id)
+    return True
 
 
 def _installed(

@@ -64,6 +64,17 @@ def remove(session: Session, key: str, *, installed_before: datetime | None = No
     return bool(changed_rows(session, gone))
 
 
+def remove_if_token(session: Session, key: str, token: str, cipher: TokenCipher) -> bool:
+    """Forget the install `key` if its bot token is still `token` (the one Slack refused);
+    False when there is none or a reinstall has replaced the token since. The row is
+    locked first (FOR UPDATE on PostgreSQL), so a reinstall racing this is not lost."""
+    query = select(SlackInstallation).where(SlackInstallation.install_id == key)
+    row = session.scalars(query.with_for_update()).first()
+    if row is None or _reveal(cipher, row.bot_token, f"bot_token of installation {key}") != token:
+        return False
+    return remove(session, key)
+
+
 def installed_since(session: Session, key: str, moment: datetime) -> bool:
     """Whether the install `key` was made at or after `moment` (a reinstall since then)."""
     query = select(SlackInstallation.install_id).where(

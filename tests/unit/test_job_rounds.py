@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.jobs import workspaces
 from bot.jobs.runner import JobContext, JobRun, run_job
 from bot.oauth import DatabaseInstallationStore
+from bot.sandbox import Sandbox
 from bot.templates import Templates
 from storage.db import make_engine, make_sessionmaker
 from storage.secrets import TokenCipher
@@ -85,3 +86,49 @@ def test_one_workspace_whose_installation_cannot_be_read_does_not_stop_the_other
     assert seen == ["T0GLOBEX"], "the other workspace still had its turn"
     assert tally is None, "the round reports that one workspace failed"
     assert "team=T0ACME: its installation could not be read" in caplog.text
+
+
+def test_a_workspace_whose_token_slack_refuses_is_forgotten_and_skipped_until_a_reinstall(
+    sessions: sessionmaker[Session], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The uninstall events were lost: the job's own call is refused `invalid_auth`."""
+    with Sandbox(rate_limits=False) as sb:
+        ws = sb.slack
+        settings = _oauth_settings(sb.slack_api_url)
+        store = DatabaseInstallationStore(sessions, TokenCipher([TOKEN_KEY]))
+        store.save_bot(_bot(ws.team_id, ws.bot_token, installed_at=time.time() - 100))
+        context = _context(settings, sessions)
+        asked: list[str | None] = []
+
+        def job(run: JobRun) -> Counter[str]:
+            asked.append(run.team_id)
+            run.clients.slack.auth_test()
+            return Counter(ran=1)
+
+        assert run_job("digests", job, context, now=NOW) == Counter(ran=1)
+        sb.installs.uninstall(ws.team_id)
+        with caplog.at_level(logging.INFO):
+            assert run_job("digests", job, context, now=NOW) is None
+            assert run_job("digests", job, context, now=NOW) == Counter()
+        assert asked == [ws.team_id, ws.team_id], "the round after the refusal skips it"
+        assert store.find_bot(enterprise_id=None, team_id=ws.team_id) is None
+        refused = [r for r in caplog.records if "refused its bot token" in r.getMessage()]
+        assert len(refused) == 1 and "invalid_auth" in refused[0].getMessage()
+        assert "Traceback" not in caplog.text
+
+        sb.installs.issue_token(ws.team_id, "xoxb-reinstalled")
+        store.save_bot(_bot(ws.team_id, "xoxb-reinstalled"))
+        assert run_job("digests", job, context, now=NOW) == Counter(ran=1)
+
+
+def test_a_refused_token_replaced_by_a_reinstall_meanwhile_keeps_the_reinstall(
+    sessions: sessionmaker[Session],
+) -> None:
+    settings = _oauth_settings()
+    _install(sessions, "T0ACME")
+    store = DatabaseInstallationStore(sessions, TokenCipher([TOKEN_KEY]))
+    store.save_bot(_bot("T0ACME", "xoxb-new"))
+
+    assert not workspaces.forget_refused(settings, sessions, "T0ACME", "xoxb-T0ACME")
+    kept = store.find_bot(enterprise_id=None, team_id="T0ACME")
+    assert kept is not None and kept.bot_token == "xoxb-new"
