@@ -93,16 +93,32 @@ def sync(
         due = ticket_service.linked(
             session, team_id, done_since=now - REOPEN_WINDOW, limit=BATCH, slot=slot
         )
+    unaskable: list[Linked] = []
     for item in due:
         asked = asked_of(item.url, settings)
         tracker = trackers.get(asked.system) if asked else None
         if asked is None or tracker is None:
             tally["no tracker"] += 1
+            unaskable.append(item)
         elif pauses.paused(asked.system, now):
             tally["paused"] += 1
         else:
             tally[_one(sessions, tracker, asked, item, slot, now, worker, pauses)] += 1
+    _pass_over(sessions, unaskable, slot, now, worker)
     return tally
+
+
+def _pass_over(
+    sessions: sessionmaker[Session], items: list[Linked], slot: str, now: datetime, worker: str
+) -> None:
+    """Settle the slot of items no configured tracker can be asked about (a tracker since
+    unset), so the slot's next run goes on to the others instead of finding these first."""
+    with sessions.begin() as session:
+        for item in items:
+            key = Key(item.team_id, SYNC_KIND, str(item.item_id), slot)
+            claim = followup_claims.claim(session, key, now=now, worker=worker)
+            if claim is not None:
+                followup_claims.skip(session, claim.id)
 
 
 def asked_of(url: str, settings: Settings) -> Asked | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
@@ -111,3 +112,20 @@ def test_a_deleted_ticket_is_noted_once_and_not_asked_about_in_later_slots(
     with sessions() as session:
         (gone,) = followup_claims.list_all(session, tickets.GONE_KIND)
     assert gone.error is not None and "was deleted" in gone.error
+
+
+def test_items_no_configured_tracker_can_be_asked_about_do_not_hold_up_the_others(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two items filed in Jira before JIRA_URL was unset, then one on GitHub: runs of
+    two items each reach the GitHub one at the slot's second run."""
+    monkeypatch.setattr(ticket_sync, "BATCH", 2)
+    urls = _items_with_tickets(sessions, 3)
+    with sessions.begin() as session:
+        for item in session.scalars(select(ActionItem).order_by(ActionItem.id).limit(2)):
+            item.ticket_url = f"https://acme.atlassian.example/browse/OPS-{item.number}"
+    tracker = OpenIssues()
+
+    assert _run(sessions, tracker, NOW) == {"no tracker": 2}
+    assert _run(sessions, tracker, NOW + timedelta(minutes=5)) == {"same": 1}
+    assert tracker.asked == [urls[2]]
