@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -184,3 +185,46 @@ def test_with_several_workspaces_a_post_mortem_naming_no_service_reads_no_alerts
     named = gather(client, PLAN, now=NOW, single_workspace=False)
     assert named.gaps == () and 'ALERTS{alertstate="firing",service="checkout"}' in asked
     assert gather(client, unnamed, now=NOW).gaps == (), "one workspace: every alert"
+
+
+def test_a_post_mortem_refused_its_service_asks_prometheus_nothing() -> None:
+    """OAuth mode, `checkout` not mapped to the workspace: no chart, no ALERTS, one gap."""
+    asked: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(request)
+        return _prometheus(_matrix("checkout"))(request)
+
+    why = "service checkout is not mapped to this workspace"
+    gathered = gather(_client(answer), replace(PLAN, refused=why), now=NOW, single_workspace=False)
+
+    assert asked == []
+    assert (gathered.charts, gathered.alerts) == ((), ())
+    (gap,) = gathered.gaps
+    assert why in gap.describe()
+
+
+def test_with_several_workspaces_a_chart_not_narrowed_to_the_service_is_not_read() -> None:
+    """A query whose `labels` do not name `{service}` charts every company's series."""
+    everything = Query("All requests", "sum(rate(http_requests_total[5m]))")
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.params.get("query", ""))
+        return _prometheus(_matrix("checkout", "search"))(request)
+
+    client = PrometheusClient(
+        "http://prometheus:9090",
+        Catalog((ERRORS, everything)),
+        transport=httpx.MockTransport(answer),
+    )
+
+    shared = gather(client, PLAN, now=NOW, single_workspace=False)
+    alone = gather(client, PLAN, now=NOW)
+
+    narrowed, unnarrowed = shared.charts
+    assert narrowed.chart.drawable and narrowed.problem is None
+    assert unnarrowed.problem == GapKind.METRIC_QUERY_FAILED and not unnarrowed.chart.drawable
+    assert "narrow it to the service" in (unnarrowed.chart.missing or "")
+    assert asked.count(everything.expr) == 1, "read only for the single workspace"
+    assert alone.charts[1].chart.drawable
