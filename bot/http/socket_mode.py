@@ -19,6 +19,11 @@ a closed peer or a failed ping ends the session and the client reconnects at onc
 a connection that stays silent ends after `STALE_INTERVALS` intervals without a pong, as
 slack_sdk's check says.
 
+`disconnect` with reason `too_many_websockets` means the app holds Slack's 10
+connections already (more `serve` processes on one app-level token than that): the
+client waits `BUSY_BACKOFF_SECONDS` before it asks for another, instead of asking again
+at once, over and over.
+
 `disconnect` with reason `link_disabled` means Slack turned Socket Mode off for the
 app: every new connection would be refused, so the client says so once and stops
 instead of asking `apps.connections.open` again at every ping.
@@ -38,6 +43,7 @@ from slack_sdk.socket_mode.builtin.connection import Connection
 
 PING_INTERVAL_SECONDS = 5.0
 STALE_INTERVALS = 4  # no pong for this many intervals: the connection is gone
+BUSY_BACKOFF_SECONDS = 60.0  # apps.connections.open is Tier 1: about one a minute
 LINK_DISABLED_LOG = (
     "Slack turned Socket Mode off for this app (disconnect: link_disabled): not "
     "reconnecting; Slack sends nothing until Socket Mode is turned back on in the "
@@ -53,6 +59,8 @@ class LinkWatchingClient(SocketModeClient):
         super().__init__(*args, **kwargs)
         # The session pinged but not answered yet, and when it was first pinged.
         self._unanswered: tuple[str | None, float] = (None, 0.0)
+        self.busy_backoff = BUSY_BACKOFF_SECONDS
+        self._not_before = 0.0  # monotonic: no new connection before (too_many_websockets)
 
     def _monitor_current_session(self) -> None:
         """Every ping interval (slack_sdk's monitor thread): one ping, then a reconnect
@@ -62,7 +70,8 @@ class LinkWatchingClient(SocketModeClient):
         session = self.current_session
         if session is not None and session.is_active():
             self._check(session)
-        if self.auto_reconnect_enabled and not self.is_connected():
+        waiting = time.monotonic() < self._not_before
+        if self.auto_reconnect_enabled and not self.is_connected() and not waiting:
             self.logger.info("the Socket Mode connection dropped; reconnecting")
             try:
                 self.connect_to_new_endpoint()
@@ -88,6 +97,12 @@ class LinkWatchingClient(SocketModeClient):
             self.logger.info("no pong from Slack for %.0f s", now - heard)
             session.disconnect()
 
+    def connect_to_new_endpoint(self, force: bool = False) -> None:
+        """slack_sdk's, but not while Slack said the app has too many connections (its
+        close of the connection would make slack_sdk reconnect at once)."""
+        if time.monotonic() >= self._not_before:
+            super().connect_to_new_endpoint(force)
+
     def close(self) -> None:
         """slack_sdk's close, once the envelopes being handled are acknowledged: it would
         close the connection under them, their acks would fail, and Slack would deliver
@@ -101,10 +116,20 @@ class LinkWatchingClient(SocketModeClient):
         super().close()
 
     def _on_message(self, message: str) -> None:
-        if '"link_disabled"' in message and _is_link_disabled(message):
+        reason = _disconnect_reason(message)
+        if reason == "link_disabled":
             self.default_auto_reconnect_enabled = self.auto_reconnect_enabled = False
             self.logger.error(LINK_DISABLED_LOG)
             return  # not queued: slack_sdk would reconnect on any `disconnect`
+        if reason == "too_many_websockets":
+            self._not_before = time.monotonic() + self.busy_backoff
+            self.logger.warning(
+                "Slack refused a Socket Mode connection: the app holds its 10 already "
+                "(too_many_websockets: more serve processes on this SLACK_APP_TOKEN?); "
+                "trying again in %.0f s",
+                self.busy_backoff,
+            )
+            return
         super()._on_message(message)
 
 
@@ -121,16 +146,18 @@ def peer_closed(sock: socket.socket) -> bool:
         return True
 
 
-def _is_link_disabled(message: str) -> bool:
+def _disconnect_reason(message: str) -> str | None:
+    """The reason of a `disconnect` that is not a move (the moves slack_sdk follows)."""
+    if '"link_disabled"' not in message and '"too_many_websockets"' not in message:
+        return None  # every envelope: no second parse
     try:
         body = json.loads(message)
     except ValueError:
-        return False
-    return (
-        isinstance(body, dict)
-        and body.get("type") == "disconnect"
-        and (body.get("reason") == "link_disabled")
-    )
+        return None
+    if not isinstance(body, dict) or body.get("type") != "disconnect":
+        return None
+    reason = body.get("reason")
+    return reason if isinstance(reason, str) else None
 
 
 class SocketModeLink(SocketModeHandler):

@@ -13,6 +13,8 @@
   new connection; the old one is closed after `DISCONNECT_GRACE_SECONDS`. After
   `link_disabled` (the app's Socket Mode was turned off) no connection is accepted
   until `enable()`: an app that keeps reconnecting is refused each time.
+* An app holds at most `MAX_CONNECTIONS` (Slack's 10): a connection beyond them gets
+  `disconnect` with reason `too_many_websockets` and is closed.
 
 An envelope not acknowledged is delivered again, `retry_attempt` one higher and
 `retry_reason` "timeout": at once on another connection when the one it was sent on
@@ -53,6 +55,7 @@ ACK_TIMEOUT_SECONDS = 3.0  # Slack's: an envelope not acknowledged within it is 
 MAX_RETRIES = 3  # Slack retries an event three times
 DISCONNECT_GRACE_SECONDS = 2.0  # a `disconnect`ed connection is closed after this
 DISCONNECT_REASONS = ("warning", "refresh_requested", "link_disabled")
+MAX_CONNECTIONS = 10  # Slack's: an app may hold up to 10 open connections
 # Interactive payloads whose ack carries an answer (errors, a new view, options).
 ANSWERED_INTERACTIONS = ("view_submission", "block_suggestion")
 RETRY_REASON = "timeout"
@@ -122,6 +125,7 @@ class SocketMode:
         self._drop_acks = 0
         self.opened = 0  # connections accepted so far
         self.refused = 0  # handshakes refused (a used ticket, or Socket Mode turned off)
+        self.too_many = 0  # connections sent away: the app held MAX_CONNECTIONS already
         self.enabled = True  # the app's Socket Mode setting; `link_disabled` turns it off
         self.acks: list[Ack] = []  # every ack received, in order (dropped ones too)
         self.sent: list[dict[str, Any]] = []  # every envelope message sent, in order
@@ -277,6 +281,8 @@ class SocketMode:
         return connection.respond(401, "invalid or used Socket Mode ticket\n")
 
     def _serve(self, connection: ServerConnection) -> None:
+        if not self._room_for(connection):
+            return
         link = self._open(connection)
         try:
             for message in connection:
@@ -285,6 +291,18 @@ class SocketMode:
             pass
         finally:
             self._closed(link)
+
+    def _room_for(self, connection: ServerConnection) -> bool:
+        """False, and the connection sent away, when the app holds MAX_CONNECTIONS."""
+        with self._state:
+            full = len(self._links) >= MAX_CONNECTIONS
+            self.too_many += full
+        if full:
+            away = {"type": "disconnect", "reason": "too_many_websockets"}
+            with contextlib.suppress(ConnectionClosed, OSError):
+                connection.send(json.dumps(away, separators=(",", ":")))
+                connection.close()
+        return not full
 
     def _open(self, connection: ServerConnection) -> Link:
         with self._state:

@@ -7,6 +7,7 @@ again what it did not acknowledge.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import socket
@@ -27,6 +28,7 @@ from websockets.sync.client import ClientConnection, connect
 from bot.http.socket_mode import LINK_DISABLED_LOG, LinkWatchingClient, peer_closed
 from bot.sandbox import Sandbox
 from bot.sandbox.slack_api import APP_TOKEN
+from bot.sandbox.socket_mode import MAX_CONNECTIONS
 
 COMMAND = {"command": "/postmortem", "text": "help", "trigger_id": "1.2.abc", "user_id": "U0ALICE"}
 EVENT = {"type": "event_callback", "event_id": "Ev0TEST", "event": {"type": "message"}}
@@ -239,3 +241,23 @@ def test_closing_acknowledges_the_envelope_being_handled_before_the_connection_g
     sender.join(6)
     assert acks[0] is not None and acks[0].retry_attempt == 0, "acknowledged, not sent again"
     sb.wait_for(lambda: sb.socket_mode.connections == 0, timeout=5)
+
+
+def test_an_app_over_slacks_ten_connections_waits_before_it_asks_again(
+    sb: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    with contextlib.ExitStack() as opened:
+        others = [opened.enter_context(connect(open_url(sb))) for _ in range(MAX_CONNECTIONS)]
+        sb.socket_mode.wait_connected(MAX_CONNECTIONS)  # ten other replicas
+        one_more = App(sb)
+        opened.callback(one_more.client.close)
+        one_more.client.busy_backoff = 2.0
+        one_more.client.connect()
+        sb.wait_for(lambda: sb.socket_mode.too_many == 1, timeout=5)
+        time.sleep(1.0)  # two ping intervals: slack_sdk alone asks again at once, on and on
+        assert sb.socket_mode.too_many == 1 and sb.socket_mode.connections == MAX_CONNECTIONS
+        assert sum("too_many_websockets" in r.getMessage() for r in caplog.records) == 1
+
+        others.pop().close()  # a replica stopped: there is room again after the wait
+        sb.socket_mode.wait_connected(MAX_CONNECTIONS, opened=MAX_CONNECTIONS + 1)
+        assert sb.socket_mode.too_many == 1
