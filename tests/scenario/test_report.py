@@ -154,9 +154,7 @@ def play_a_short_interview(sandbox: Sandbox, driver: Driver) -> None:
     thread.say(ALICE, "skip", expect="*Trigger.*")
     thread.say(BOB, "A config change set the checkout connection pool to 5", expect="F1 · why #1")
     thread.say(ALICE, "The deploy pipeline does not validate pool sizes", expect="F1 · why #2")
-    cites = (
-        f"Config values have no schema and no owner, see {utc_minute(rollback['ts'])} rolled back"
-    )
+    cites = f"Config values have no schema and no owner, see {utc_minute(rollback['ts'])} UTC rolled back"
     asked = thread.say(BOB, cites, expect="F1 · why #3")
     thread.click(asked, "interview_systemic")
     thread.wait_for("F2 · another contributing factor", after=asked["ts"])
