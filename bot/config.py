@@ -51,6 +51,7 @@ SETTING_NAMES = (
     "JIRA_PROJECT",
     "JIRA_WEBHOOK_SECRET",
     "TRACKER_SYNC_MINUTES",
+    "DELIVERY_RETENTION_DAYS",
     "ALERTMANAGER_WEBHOOK_TOKEN",
     "TEMPLATES_DIR",
     "PORT",
@@ -120,6 +121,8 @@ class Settings:
     # How often each ticket's status is asked of its tracker, for trackers whose webhook
     # cannot reach the bot (0: never; safe beside the webhooks).
     tracker_sync_minutes: int = 30
+    # How long delivery ids are kept to tell retries by (`bot.jobs.prune_deliveries`).
+    delivery_retention_days: int = 7
     jira_webhook_secret: str | None = None
     # The bearer token Alertmanager sends to POST /alertmanager/webhook (issue 17).
     alertmanager_webhook_token: str | None = None
@@ -172,6 +175,7 @@ class Settings:
             jira_api_token=_optional(environ, "JIRA_API_TOKEN"),
             jira_project=_jira_project(environ),
             tracker_sync_minutes=_tracker_sync_minutes(environ),
+            delivery_retention_days=_delivery_retention_days(environ),
             jira_webhook_secret=_optional(environ, "JIRA_WEBHOOK_SECRET"),
             alertmanager_webhook_token=_optional(environ, "ALERTMANAGER_WEBHOOK_TOKEN"),
             templates_dir=_directory(environ, "TEMPLATES_DIR"),
@@ -443,6 +447,15 @@ def _tracker_sync_minutes(environ: Mapping[str, str]) -> int:
         raise ConfigError(
             "TRACKER_SYNC_MINUTES", f"{value!r} is not a number of minutes (0 for never, to 1440)"
         )
+    return int(value)
+
+
+def _delivery_retention_days(environ: Mapping[str, str]) -> int:
+    """At least a day: PagerDuty retries a webhook for hours, Slack an event for minutes,
+    and a delivery id pruned before its last retry would be applied twice."""
+    value = _optional(environ, "DELIVERY_RETENTION_DAYS") or "7"
+    if not value.isdigit() or not 1 <= int(value) <= 3650:
+        raise ConfigError("DELIVERY_RETENTION_DAYS", f"{value!r} is not a number of days (1-3650)")
     return int(value)
 
 

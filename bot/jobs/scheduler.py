@@ -18,14 +18,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clients import Clients
 from bot.config import Settings
-from bot.jobs import digests, nudges, reviews, tracker_sync
+from bot.jobs import digests, nudges, prune_deliveries, reviews, tracker_sync
 from bot.jobs.runner import Job, JobContext, run_job
 from bot.templates import Templates
 from storage.models import utcnow
 
 logger = logging.getLogger(__name__)
 
-JOBS = (digests, nudges, reviews, tracker_sync)
+JOBS = (digests, nudges, reviews, tracker_sync, prune_deliveries)
 # Replicas started together should not all query at the same second.
 JITTER_SECONDS = 10
 

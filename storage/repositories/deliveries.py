@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from datetime import datetime
+
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,3 +26,15 @@ def release(session: Session, source: str, delivery_id: str) -> None:
     session.execute(
         delete(Delivery).where(Delivery.source == source, Delivery.delivery_id == delivery_id)
     )
+
+
+def prune_batch(session: Session, before: datetime, limit: int) -> int:
+    """Delete up to `limit` deliveries received before `before`, oldest first; how many.
+    Bounded so one transaction holds SQLite's write lock only briefly; ids grow with
+    time, so the oldest rows are found at the start of the primary key."""
+    ids = session.scalars(
+        select(Delivery.id).where(Delivery.received_at < before).order_by(Delivery.id).limit(limit)
+    ).all()
+    if ids:
+        session.execute(delete(Delivery).where(Delivery.id.in_(ids)))
+    return len(ids)
