@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, tzinfo
+from zoneinfo import ZoneInfo
 
 from bot.core.followup import zone as named_zone
 from bot.core.timeline import TimelineEntry
@@ -80,7 +81,7 @@ def cite(
         citation = _citation(0, match)
         if citation is None:
             continue
-        clock, note = _clock(citation, zone)
+        clock, note = reading_clock(citation, zone)
         chosen = pick(citation, shown, clock)
         number = _number(chosen.chosen, shown)
         reason = _tied(len(chosen.candidates)) if chosen.tied else NOT_SHOWN
@@ -89,12 +90,14 @@ def cite(
     return tuple(found)
 
 
-def _clock(citation: Citation, zone: str | None) -> tuple[tzinfo, str]:
-    """The zone the cited time is read in, and the note saying so (none for UTC)."""
+def reading_clock(citation: Citation, zone: str | None) -> tuple[ZoneInfo, str]:
+    """The zone a cited time is read in, an answer's or a standalone reply's alike: the
+    author's `zone`, UTC when the citation says UTC, or when the zone is not known (None;
+    the note then says so). The note is empty for UTC."""
     if citation.utc:
-        return UTC, ""
+        return named_zone("UTC"), ""
     if zone is None:
-        return UTC, UNKNOWN_ZONE
+        return named_zone("UTC"), UNKNOWN_ZONE
     clock = named_zone(zone)
     return clock, ("" if clock.key == "UTC" else f"{citation.clock} {clock.key} time")
 
@@ -104,7 +107,7 @@ def _number(entry: TimelineEntry | None, shown: tuple[TimelineEntry, ...]) -> in
     return next((n for n, each in enumerate(shown, start=1) if each is entry), None)
 
 
-def _short(linked: bool, tied: bool, note: str, clock: tzinfo) -> str:
+def _short(linked: bool, tied: bool, note: str, clock: ZoneInfo) -> str:
     said = [] if linked else ["a tie, not linked" if tied else "not shown"]
     if note:
         said.append("read as UTC" if note == UNKNOWN_ZONE else str(clock))

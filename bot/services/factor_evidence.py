@@ -2,7 +2,8 @@
 
 A reply of that form in the interview thread names a factor and a clock time in the
 poster's own zone; the line nearest that time whose text holds the words becomes the
-factor's evidence, which the report links. When the bot cannot tell which line is
+factor's evidence, which the report links. The same clock (`reading_clock`) and the same
+choice (`pick`) read a `see 22:31 deploy` inside an answer, so both agree. When the bot cannot tell which line is
 meant (a tie, or nothing near) nothing is attached and the poster gets the candidates.
 """
 
@@ -10,10 +11,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.core import followup
 from bot.core.factor_labels import IMMEDIATE_CHAIN, factor_code, factor_label
 from bot.core.interview_views import CitationNotice
-from bot.core.report_evidence import Citation, pick
+from bot.core.report_evidence import Citation, pick, reading_clock
 from bot.errors import BadArguments
 from bot.services.timeline_rows import stored_entries
 from storage.models import FactorEvidence, Postmortem
@@ -37,7 +37,7 @@ def attach(
     the edit names the same line again (then None, nothing changed)."""
     _require_factor(session, postmortem.id, citation.chain)
     before = evidence_rows.for_message(session, postmortem.id, message_ts) if edited else None
-    clock = followup.zone("UTC" if citation.utc else zone)
+    clock, _ = reading_clock(citation, zone)
     entries, _ = stored_entries(session, postmortem.id)
     found = pick(citation, tuple(entries), clock)
     notice = CitationNotice(
