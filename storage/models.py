@@ -569,6 +569,18 @@ class OAuthState(Base):
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class BotTokenRefusal(Base):
+    """Slack said SLACK_BOT_TOKEN no longer works (single-workspace mode: an uninstall or
+    revocation event, or a job's call refused): the jobs skip their rounds until `serve`
+    starts with a token whose auth.test succeeds, which deletes the row."""
+
+    __tablename__ = "bot_token_refusals"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(64))
+    refused_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ReportRecord(Base):
     """The report of a post-mortem as distributed: its channel post, file and share link.
 

@@ -165,8 +165,10 @@ def _token_gone(name: str, context: JobContext, workspace: Workspace, error: Sla
     line, so no later round retries it until a reinstall."""
     code = str(error.response.get("error"))
     token = workspace.clients.slack.token
-    if workspace.team_id is None or code not in workspaces.TOKEN_GONE or not token:
+    if code not in workspaces.TOKEN_GONE or not token:
         return False
+    if workspace.team_id is None:
+        return _bot_token_gone(name, context, code)
     deleted = workspaces.forget_refused(
         context.settings, context.sessions, workspace.team_id, token
     )
@@ -178,5 +180,21 @@ def _token_gone(name: str, context: JobContext, workspace: Workspace, error: Sla
         "its installation is deleted until the app is installed again"
         if deleted
         else "a reinstall has replaced the token since",
+    )
+    return True
+
+
+def _bot_token_gone(name: str, context: JobContext, code: str) -> bool:
+    """Single-workspace mode: SLACK_BOT_TOKEN refused; the jobs stop until it works."""
+    try:
+        workspaces.refuse_bot_token(context.sessions, code)
+    except Exception:
+        logger.exception("job=%s: Slack refused SLACK_BOT_TOKEN (%s)", name, code)
+        return True
+    logger.warning(
+        "jobs stop: Slack refused SLACK_BOT_TOKEN (%s) in job=%s; they resume once serve "
+        "starts with a token that works",
+        code,
+        name,
     )
     return True

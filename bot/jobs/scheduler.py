@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clients import Clients
 from bot.config import Settings
-from bot.jobs import digests, nudges, prune_deliveries, reviews, tracker_sync
+from bot.jobs import digests, nudges, prune_deliveries, reviews, tracker_sync, workspaces
 from bot.jobs.runner import Job, JobContext, run_job
 from bot.templates import Templates
 from storage.models import utcnow
@@ -67,6 +67,9 @@ def start(
     if not settings.slack_bot_token and not settings.oauth:
         logger.warning("reminders are off: they need SLACK_BOT_TOKEN or SLACK_CLIENT_ID")
         return lambda: None
+    if settings.slack_bot_token and not settings.oauth and workspaces.bot_token_works(sessions):
+        # `serve` reaches here only after its auth.test of SLACK_BOT_TOKEN succeeded.
+        logger.info("SLACK_BOT_TOKEN works again (auth.test at start-up): the jobs resume")
     context = JobContext(settings, sessions, clients, Templates(settings.templates_dir))
     scheduler = build_scheduler(context)
     scheduler.start()

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clients import Clients, for_workspace, installed_bot
 from bot.config import Settings
-from storage.repositories import installations, user_timezones
+from storage.repositories import installations, token_refusals, user_timezones
 from storage.secrets import TokenCipher, UnreadableSecret
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def teams(settings: Settings, sessions: sessionmaker[Session]) -> list[str | Non
     SLACK_BOT_TOKEN; in multi-workspace mode the installed workspaces. Reads the
     database in OAuth mode, so the caller guards it like a run (`bot.jobs.runner`)."""
     if not settings.oauth:
-        return [None]
+        return [] if _bot_token_refused(sessions) else [None]
     with sessions() as session:
         return list(installations.installed_teams(session))
 
@@ -59,6 +59,27 @@ def open_turn(
         return Workspace(None, clients)
     slack = _installed(settings, sessions, team_id)
     return None if slack is None else Workspace(team_id, for_workspace(clients, slack))
+
+
+def _bot_token_refused(sessions: sessionmaker[Session]) -> bool:
+    with sessions() as session:
+        reason = token_refusals.refused(session)
+    if reason is not None:
+        logger.info("jobs skip their round: Slack refused SLACK_BOT_TOKEN (%s)", reason)
+    return reason is not None
+
+
+def refuse_bot_token(sessions: sessionmaker[Session], reason: str) -> None:
+    """Single-workspace mode: SLACK_BOT_TOKEN is dead; the jobs stop until it works."""
+    with sessions.begin() as session:
+        token_refusals.refuse(session, reason)
+
+
+def bot_token_works(sessions: sessionmaker[Session]) -> bool:
+    """`serve` saw SLACK_BOT_TOKEN work (its start-up auth.test): the jobs resume. True
+    if they had been stopped."""
+    with sessions.begin() as session:
+        return token_refusals.clear(session)
 
 
 def forget_refused(
