@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -69,28 +69,33 @@ def backfill_channel(
     clock: Callable[[], datetime] = utcnow,
     key_reaction: str = DEFAULT_KEY_REACTION,
     resume: Plan | None = None,
+    facts: ChannelFacts | None = None,
 ) -> HistoryOutcome | Paused:
     """Read the channel's history into the timeline; the outcome says how much, and any
     gap, or `Paused` when Slack's rate limit stopped it (`resume` takes it up again).
 
     Messages pinned or carrying `key_reaction` when read are filed key. A backfill a
-    crash cut short (its progress is still recorded) resumes where it stopped."""
+    crash cut short (its progress is still recorded) resumes where it stopped. `facts`:
+    the channel's `conversations.info` when the caller asked it already (`start`)."""
     with sessions.begin() as session:
         target = backfill.target(session, postmortem_id)
         left = progress.left_off(session, target)
+        stale = progress.has_gaps(session, target)
     plan = resume
     tally, oldest, name = (Tally() if plan is None else plan.tally), None, None
     try:
-        created, name = _channel_facts(client, target.channel_id)
+        created, name = facts or channel_facts(client, target.channel_id)
         oldest = window_start(target.since, target.first_trigger, created)
         # The history walk's 429s pause the backfill; other calls wait them out as usual.
         walking = without_rate_limit_waits(client)
         reading = Reading(sessions, walking, target, own, tally, clock, _where(name))
-        reading.marking = Marking(key_reaction, _pinned(client, target.channel_id))
+        reading.pins = _Pins(client, target.channel_id, key_reaction)
         if plan is None:
             windows = reading.windows(left, _slack_ts(oldest))
             plan = Plan(windows, tally=tally, started=clock().timestamp())
+            plan.unrecorded = _now_ts(clock) if left is None else None
         reading.run(plan, on_progress, progress_every)
+        stale = stale or plan.begun
     except SlackApiError as error:
         code = str(error.response.get("error"))
         if code == RATE_LIMITED and plan is not None:
@@ -102,9 +107,11 @@ def backfill_channel(
         logger.exception("backfill stopped postmortem=%s", postmortem_id)
         gap = Gap.backfill_cut_short(_where(name), f"{type(error).__name__}, after {_read(tally)}")
         return HistoryOutcome(tally, oldest, _record(sessions, target, gap))
-    with sessions.begin() as session:
-        backfill.clear_gaps(session, target)
-        progress.finish(session, target)
+    if stale or left is not None:
+        # Nothing recorded and nothing read (an empty channel): no write to undo.
+        with sessions.begin() as session:
+            backfill.clear_gaps(session, target)
+            progress.finish(session, target)
     return HistoryOutcome(tally, oldest, None)
 
 
@@ -137,6 +144,10 @@ class Plan:
     pending: str | None = None
     # The oldest top-level ts read so far: how far back the reading has got.
     reached: str | None = None
+    # A fresh backfill's progress (`progress.begin`, up to this ts) is recorded with its
+    # first message, not before: an empty channel writes none. None once recorded.
+    unrecorded: str | None = None
+    begun: bool = False
 
     def state(self) -> dict[str, Any]:
         return {
@@ -146,6 +157,8 @@ class Plan:
             "walk": None if self.walk is None else self.walk.state(),
             "pending": self.pending,
             "reached": self.reached,
+            "unrecorded": self.unrecorded,
+            "begun": self.begun,
         }
 
     @classmethod
@@ -159,6 +172,8 @@ class Plan:
             walk=None if walk is None else harvest.Walk.from_state(walk),
             pending=state.get("pending"),
             reached=state.get("reached"),
+            unrecorded=state.get("unrecorded"),
+            begun=bool(state.get("begun", True)),
         )
 
 
@@ -228,17 +243,14 @@ class Reading:
     tally: Tally
     clock: Callable[[], datetime]
     where: str
-    marking: Marking = field(default_factory=lambda: Marking(DEFAULT_KEY_REACTION, {}))
+    pins: _Pins | None = None
 
     def windows(self, left: progress.LeftOff | None, oldest: str | None) -> list[Window]:
-        """A fresh backfill reads the whole window, newest first. One that was cut short
-        reads what it had not reached yet (older than where it stopped), then what was
-        posted since it began; what it had filed is not read again."""
+        """A fresh backfill reads the whole window, newest first (its progress is recorded
+        with the first message read: `Plan.unrecorded`). One that was cut short reads what
+        it had not reached yet (older than where it stopped), then what was posted since
+        it began; what it had filed is not read again."""
         if left is None:
-            with self.sessions.begin() as session:
-                progress.begin(
-                    session, self.target, newest_ts=_now_ts(self.clock), where=self.where
-                )
             return [Window(oldest, None, tracked=True)]
         logger.info(
             "backfill resumed postmortem=%s read_down_to=%s",
@@ -276,9 +288,18 @@ class Reading:
             if page.thread_ts is None and plan.pending is not None:
                 self._advance(window, plan.pending)
                 plan.pending = None
-            _file_page(
-                self.sessions, self.target, page, self.own, self.tally, self.clock(), self.marking
-            )
+            if page.messages:
+                self._begin(plan)
+                _file_page(
+                    self.sessions,
+                    self.target,
+                    page,
+                    self.own,
+                    self.tally,
+                    self.clock(),
+                    self.marking,
+                )
+            _count_page(self.tally, page)
             if page.thread_ts is None and page.messages:
                 plan.pending = min((m["ts"] for m in page.messages), key=float)
                 if window.tracked:
@@ -291,6 +312,19 @@ class Reading:
         if plan.pending is not None:
             self._advance(window, plan.pending)
             plan.pending = None
+
+    @property
+    def marking(self) -> Marking:
+        """What makes a message key; `pins.list` asked once, when a message is first read."""
+        return Marking(DEFAULT_KEY_REACTION, {}) if self.pins is None else self.pins.marking()
+
+    def _begin(self, plan: Plan) -> None:
+        """Record the fresh backfill's progress before its first message is filed."""
+        if plan.unrecorded is None:
+            return
+        with self.sessions.begin() as session:
+            progress.begin(session, self.target, newest_ts=plan.unrecorded, where=self.where)
+        plan.unrecorded, plan.begun = None, True
 
     def _advance(self, window: Window, read_down_to: str) -> None:
         if window.tracked:
@@ -307,8 +341,16 @@ def _now_ts(clock: Callable[[], datetime]) -> str:
     return f"{clock().timestamp():.6f}"
 
 
-def _channel_facts(client: WebClient, channel_id: str) -> tuple[datetime | None, str | None]:
-    channel = client.conversations_info(channel=channel_id)["channel"]
+ChannelFacts = tuple[datetime | None, str | None]
+"""A channel's creation time and name, from its `conversations.info`."""
+
+
+def channel_facts(client: WebClient, channel_id: str) -> ChannelFacts:
+    return facts_of(client.conversations_info(channel=channel_id)["channel"])
+
+
+def facts_of(channel: Mapping[str, Any]) -> ChannelFacts:
+    """The facts of a `conversations.info` answer's `channel` (a caller that asked already)."""
     created = channel.get("created")
     return (datetime.fromtimestamp(created, UTC) if created else None), channel.get("name")
 
@@ -319,6 +361,22 @@ class Marking:
 
     key_reaction: str
     pinned: Mapping[str, str | None]
+
+
+@dataclass
+class _Pins:
+    """The channel's pins, asked of Slack the first time a message needs them (an empty
+    channel asks nothing)."""
+
+    client: WebClient
+    channel_id: str
+    key_reaction: str
+    _marking: Marking | None = None
+
+    def marking(self) -> Marking:
+        if self._marking is None:
+            self._marking = Marking(self.key_reaction, _pinned(self.client, self.channel_id))
+        return self._marking
 
 
 def _pinned(client: WebClient, channel_id: str) -> dict[str, str | None]:
@@ -361,8 +419,12 @@ def _file_page(
             pinned=marking.pinned,
         )
         tally.added += added
-    tally.pages += 1
     tally.messages += spoken
+
+
+def _count_page(tally: Tally, page: harvest.Page) -> None:
+    """A page read, filed or empty (an empty one needs no transaction)."""
+    tally.pages += 1
     tally.threads += page.starts_thread
 
 

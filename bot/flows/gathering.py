@@ -62,10 +62,12 @@ def gather(
     incident: VisibleIncident | None = None,
     since: datetime | None = None,
     progress: ProgressMessage | None = None,
+    facts: channel_history.ChannelFacts | None = None,
 ) -> None:
     """Link PagerDuty first (its trigger can open the window earlier), then read the channel;
     progress and the final counts go to one message in the post-mortem's thread, edited in
-    place: `progress` when the caller posted it already (`start`, above its first question)."""
+    place: `progress` when the caller posted it already (`start`, above its first question).
+    `facts`: the channel's, when the caller asked `conversations.info` already."""
     with deps.sessions.begin() as session:
         postmortem = postmortems.get_or_raise(session, postmortem_id)
         if since is not None:
@@ -74,7 +76,7 @@ def gather(
     lines = [link_incident(deps, postmortem_id, incident)] if incident else []
     progress = progress or ProgressMessage(client, channel, thread_ts)
     reading = Resume(postmortem_id, channel, thread_ts, progress.ts, own_bot(context), lines)
-    _read_history(deps, client, reading, progress, plan=None)
+    _read_history(deps, client, reading, progress, plan=None, facts=facts)
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,7 @@ def _read_history(
     progress: ProgressMessage,
     *,
     plan: channel_history.Plan | None,
+    facts: channel_history.ChannelFacts | None = None,
 ) -> None:
     outcome = channel_history.backfill_channel(
         deps.sessions,
@@ -132,6 +135,7 @@ def _read_history(
         clock=deps.clock,
         key_reaction=deps.settings.key_reaction,
         resume=plan,
+        facts=facts,
     )
     if isinstance(outcome, channel_history.Paused):
         _pause(deps, reading, progress, outcome)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.slack_text import ts_to_datetime
 from bot.core.timeline import Gap, GapKind
-from bot.services.backfill import Target, stored_gap
+from bot.services.backfill import SLACK_GAPS, Target, stored_gap
 from storage.repositories import backfill_progress, gaps
 
 
@@ -97,3 +97,13 @@ def estimate_left(
     share = min(done / span, 1.0)
     calls_left = max(math.ceil(calls / share) - calls, 1)
     return timedelta(seconds=calls_left * every)
+
+
+def has_gaps(session: Session, target: Target) -> bool:
+    """Whether the channel's history has a gap on the timeline (unreadable, cut short,
+    unfinished): a backfill that reads nothing need not clear any otherwise."""
+    kinds = {*SLACK_GAPS, GapKind.BACKFILL_UNFINISHED.value}
+    return any(
+        gap.scope == target.scope and gap.kind in kinds
+        for gap in gaps.list_for(session, target.postmortem_id)
+    )

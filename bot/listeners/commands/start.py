@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from bot.core.manual_time import TimeNotUnderstood, parse_moment
 from bot.core.slack_text import escape
 from bot.errors import BadArguments
-from bot.flows import gathering, interview_thread, opening, timezones
+from bot.flows import channel_history, gathering, interview_thread, opening, timezones
 from bot.listeners.command_line import Family, Invocation, severity, since
 from bot.pagerduty.webhook import INCIDENT_ID, parse_incident_ref
 from bot.services import postmortems
@@ -39,7 +39,8 @@ def start(invocation: Invocation) -> None:
     # Refused before anything is opened: an incident this workspace may not see.
     incident = gathering.incident_for(deps, invocation.team_id, incident_id)
     window_from = _since(invocation)
-    title = " ".join(words) or _default_title(client, invocation.channel_id)
+    facts = None if words else _channel_facts(client, invocation.channel_id)
+    title = " ".join(words) or _default_title(facts)
     with deps.sessions.begin() as session:
         postmortem, created = postmortems.start(
             session,
@@ -72,6 +73,7 @@ def start(invocation: Invocation) -> None:
         incident=incident,
         since=window_from,
         progress=progress,
+        facts=facts,
     )
 
 
@@ -125,12 +127,18 @@ def _since(invocation: Invocation) -> datetime | None:
         raise BadArguments(f"--since: {escape(str(error))}") from None
 
 
-def _default_title(client: WebClient, channel_id: str) -> str:
+def _channel_facts(client: WebClient, channel_id: str) -> channel_history.ChannelFacts | None:
+    """The channel's name and creation (None if Slack refused): the default title, and the
+    backfill's window, which then need not ask again."""
     try:
-        name = client.conversations_info(channel=channel_id)["channel"]["name"]
+        return channel_history.channel_facts(client, channel_id)
     except SlackApiError:
-        return "Incident post-mortem"
-    return f"Incident in #{name}"
+        return None
+
+
+def _default_title(facts: channel_history.ChannelFacts | None) -> str:
+    name = facts[1] if facts else None
+    return f"Incident in #{name}" if name else "Incident post-mortem"
 
 
 def _permalink(client: WebClient, postmortem: Any) -> str | None:
