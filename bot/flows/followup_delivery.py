@@ -25,6 +25,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clients import Clients
+from bot.core.slack_refusals import token_gone
 from bot.flows import slack_once
 from bot.services import followup_claims
 from bot.slack.blocks import Block
@@ -163,10 +164,13 @@ def _post(client: WebClient, channel: str, outgoing: Outgoing, claim: Claim) -> 
 
 def _refused(run: Run, claim: Claim, error: SlackApiError) -> str:
     code = str(error.response.get("error"))
-    if code == "ratelimited":
-        # Slack took nothing: hand the claim back so the next tick tries afresh.
+    if code == "ratelimited" or token_gone(error):
+        # Slack took nothing: hand the claim back so the next tick (after a reinstall,
+        # for a dead token) tries afresh.
         with run.sessions.begin() as session:
             followup_claims.release(session, claim.id)
+        if token_gone(error):
+            raise error  # the whole run stops: `bot.jobs.runner` stops the workspace
         return "deferred"
     if code not in PERMANENT_ERRORS:
         raise error
@@ -192,7 +196,9 @@ def each(things: Iterable[T], work: Callable[[T], str], tally: Counter[str]) -> 
     for thing in things:
         try:
             tally[work(thing)] += 1
-        except Exception:
+        except Exception as error:
+            if token_gone(error):
+                raise  # no message can go with a dead token: the runner stops the workspace
             logger.exception("reminder failed for %s", thing)
             tally["error"] += 1
     return tally

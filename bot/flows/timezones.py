@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core.slack_refusals import token_gone
 from bot.services import timezones
 from bot.services.timezones import DEFAULT_TZ
 
@@ -44,6 +45,8 @@ def timezone_of(
     try:
         tz = client.users_info(user=user_id)["user"].get("tz") or DEFAULT_TZ
     except SlackApiError as error:
+        if token_gone(error):
+            raise  # not this person's: no call with the token will work (`bot.jobs.runner`)
         logger.warning("users.info failed user=%s error=%s", user_id, error.response.get("error"))
         return known[0] if known else DEFAULT_TZ
     if sessions is not None and store:

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clients import Clients
 from bot.config import Settings
+from bot.core.slack_refusals import token_gone
 from bot.jobs import workspaces
 from bot.jobs.workspaces import Workspace
 from bot.templates import Templates
@@ -165,7 +166,7 @@ def _token_gone(name: str, context: JobContext, workspace: Workspace, error: Sla
     line, so no later round retries it until a reinstall."""
     code = str(error.response.get("error"))
     token = workspace.clients.slack.token
-    if code not in workspaces.TOKEN_GONE or not token:
+    if not token_gone(error) or not token:
         return False
     if workspace.team_id is None:
         return _bot_token_gone(name, context, code)

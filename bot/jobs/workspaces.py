@@ -27,11 +27,6 @@ from storage.secrets import TokenCipher, UnreadableSecret
 
 logger = logging.getLogger(__name__)
 
-# Slack's answers meaning the bot token will never work again: the app was uninstalled
-# or the token revoked (`invalid_auth`, `token_revoked`), or the workspace is deleted
-# or the bot's account deactivated (`account_inactive`).
-TOKEN_GONE = frozenset({"invalid_auth", "token_revoked", "account_inactive"})
-
 
 @dataclass(frozen=True)
 class Workspace:
@@ -85,7 +80,7 @@ def bot_token_works(sessions: sessionmaker[Session]) -> bool:
 def forget_refused(
     settings: Settings, sessions: sessionmaker[Session], team_id: str, token: str
 ) -> bool:
-    """Slack refused the workspace's bot token for good (`TOKEN_GONE`) though no uninstall
+    """Slack refused the workspace's bot token for good (`bot.core.slack_refusals`) though no uninstall
     event came (lost, or the bot was down): delete the installation as the uninstall
     would (README, "Uninstalling"), unless a reinstall has replaced the token since, so
     the next rounds skip the workspace until it installs the app again. True if deleted."""

@@ -10,18 +10,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clients import Clients, build_clients
 from bot.config import Settings
-from bot.jobs import workspaces
+from bot.jobs import digests, workspaces
 from bot.jobs.runner import JobContext, JobRun, run_job
 from bot.oauth import DatabaseInstallationStore
 from bot.sandbox import Sandbox
 from bot.templates import Templates
 from storage.db import make_engine, make_sessionmaker
+from storage.models import Followup
 from storage.secrets import TokenCipher
+from tests.followup_seed import add_item, add_postmortem
 from tests.unit.test_oauth import TOKEN_KEY, _bot, _oauth_settings
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -132,3 +135,29 @@ def test_a_refused_token_replaced_by_a_reinstall_meanwhile_keeps_the_reinstall(
     assert not workspaces.forget_refused(settings, sessions, "T0ACME", "xoxb-T0ACME")
     kept = store.find_bot(enterprise_id=None, team_id="T0ACME")
     assert kept is not None and kept.bot_token == "xoxb-new"
+
+
+def test_the_weekly_digest_refused_invalid_auth_stops_the_workspace_and_keeps_its_reminder(
+    sessions: sessionmaker[Session], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The real digest job, whose deliveries would otherwise fail one message at a time."""
+    with Sandbox(rate_limits=False) as sb:
+        ws = sb.slack
+        settings = _oauth_settings(sb.slack_api_url)
+        store = DatabaseInstallationStore(sessions, TokenCipher([TOKEN_KEY]))
+        store.save_bot(_bot(ws.team_id, ws.bot_token, installed_at=time.time() - 100))
+        postmortem = add_postmortem(
+            sessions, channel_id="C0INC", lead="U0ALICE", title="API outage", created_at=NOW
+        )
+        add_item(sessions, postmortem, 1, "U0ALICE", "Add a canary stage", team_id=ws.team_id)
+        sb.installs.uninstall(ws.team_id)
+
+        with caplog.at_level(logging.INFO):
+            assert run_job(digests.NAME, digests.run, _context(settings, sessions), now=NOW) is None
+
+    assert store.find_bot(enterprise_id=None, team_id=ws.team_id) is None
+    assert "jobs stop for team=T0SANDBOX: Slack refused its bot token (invalid_auth)" in caplog.text
+    assert "reminder failed" not in caplog.text
+    with sessions() as session:
+        statuses = list(session.scalars(select(Followup.status)))
+    assert "failed" not in statuses, "the digest is not given up: a reinstall sends it"
