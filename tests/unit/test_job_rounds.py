@@ -20,6 +20,7 @@ from bot.jobs import digests, workspaces
 from bot.jobs.runner import JobContext, JobRun, run_job
 from bot.oauth import DatabaseInstallationStore
 from bot.sandbox import Sandbox
+from bot.sandbox.slack_state import SlackWorkspace
 from bot.templates import Templates
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Followup
@@ -34,6 +35,16 @@ def _install(sessions: sessionmaker[Session], *teams: str) -> None:
     store = DatabaseInstallationStore(sessions, TokenCipher([TOKEN_KEY]))
     for turn, team in enumerate(teams):
         store.save_bot(_bot(team, f"xoxb-{team}", installed_at=time.time() - 100 + turn))
+
+
+def _installed_in(
+    sb: Sandbox, sessions: sessionmaker[Session]
+) -> tuple[SlackWorkspace, Settings, DatabaseInstallationStore]:
+    """The sandbox's workspace installed by OAuth with its working token."""
+    ws = sb.slack
+    store = DatabaseInstallationStore(sessions, TokenCipher([TOKEN_KEY]))
+    store.save_bot(_bot(ws.team_id, ws.bot_token, installed_at=time.time() - 100))
+    return ws, _oauth_settings(sb.slack_api_url), store
 
 
 def _context(settings: Settings, sessions: sessionmaker[Session]) -> JobContext:
@@ -96,10 +107,7 @@ def test_a_workspace_whose_token_slack_refuses_is_forgotten_and_skipped_until_a_
 ) -> None:
     """The uninstall events were lost: the job's own call is refused `invalid_auth`."""
     with Sandbox(rate_limits=False) as sb:
-        ws = sb.slack
-        settings = _oauth_settings(sb.slack_api_url)
-        store = DatabaseInstallationStore(sessions, TokenCipher([TOKEN_KEY]))
-        store.save_bot(_bot(ws.team_id, ws.bot_token, installed_at=time.time() - 100))
+        ws, settings, store = _installed_in(sb, sessions)
         context = _context(settings, sessions)
         asked: list[str | None] = []
 
@@ -142,10 +150,7 @@ def test_the_weekly_digest_refused_invalid_auth_stops_the_workspace_and_keeps_it
 ) -> None:
     """The real digest job, whose deliveries would otherwise fail one message at a time."""
     with Sandbox(rate_limits=False) as sb:
-        ws = sb.slack
-        settings = _oauth_settings(sb.slack_api_url)
-        store = DatabaseInstallationStore(sessions, TokenCipher([TOKEN_KEY]))
-        store.save_bot(_bot(ws.team_id, ws.bot_token, installed_at=time.time() - 100))
+        ws, settings, store = _installed_in(sb, sessions)
         postmortem = add_postmortem(
             sessions, channel_id="C0INC", lead="U0ALICE", title="API outage", created_at=NOW
         )
