@@ -121,6 +121,9 @@ class Settings:
     # How often each ticket's status is asked of its tracker, for trackers whose webhook
     # cannot reach the bot (0: never; safe beside the webhooks).
     tracker_sync_minutes: int = 30
+    # How old a claim on filing one item's ticket must be before another process takes it
+    # over as left by a dead one: longer than one tracker call (`bot.services.tickets`).
+    ticket_filing_stale_seconds: int = 120
     # How long delivery ids are kept to tell retries by (`bot.jobs.prune_deliveries`).
     delivery_retention_days: int = 7
     jira_webhook_secret: str | None = None
@@ -175,6 +178,7 @@ class Settings:
             jira_api_token=_optional(environ, "JIRA_API_TOKEN"),
             jira_project=_jira_project(environ),
             tracker_sync_minutes=_tracker_sync_minutes(environ),
+            ticket_filing_stale_seconds=_ticket_filing_stale_seconds(environ),
             delivery_retention_days=_delivery_retention_days(environ),
             jira_webhook_secret=_optional(environ, "JIRA_WEBHOOK_SECRET"),
             alertmanager_webhook_token=_optional(environ, "ALERTMANAGER_WEBHOOK_TOKEN"),
@@ -446,6 +450,15 @@ def _tracker_sync_minutes(environ: Mapping[str, str]) -> int:
     if not value.isdigit() or not 0 <= int(value) <= 1440:
         raise ConfigError(
             "TRACKER_SYNC_MINUTES", f"{value!r} is not a number of minutes (0 for never, to 1440)"
+        )
+    return int(value)
+
+
+def _ticket_filing_stale_seconds(environ: Mapping[str, str]) -> int:
+    value = _optional(environ, "TICKET_FILING_STALE_SECONDS") or "120"
+    if not value.isdigit() or not 1 <= int(value) <= 3600:
+        raise ConfigError(
+            "TICKET_FILING_STALE_SECONDS", f"{value!r} is not a number of seconds (1-3600)"
         )
     return int(value)
 

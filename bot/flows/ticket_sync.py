@@ -152,7 +152,7 @@ def _one(
         ticket = tracker.status(asked.target, item.url)
     except TrackerRateLimited as limited:
         with sessions.begin() as session:
-            followup_claims.release(session, claim.id)
+            followup_claims.release(session, claim.id, holder=worker)
         pauses.pause(asked.system, limited.retry_at or now + timedelta(minutes=5))
         return "rate limited"
     except TrackerGone as gone:

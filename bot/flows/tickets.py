@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 
 from slack_sdk import WebClient
 
@@ -110,27 +111,29 @@ def _file(
     team_id: str,
     items: Sequence[Untracked],
 ) -> Filing:
-    """File the items nobody else is filing now: each is claimed before the tracker is
-    asked (a second click, or a click racing publish, finds the claim and files nothing)."""
-    claims, busy = _claim(deps, team_id, items)
-    mine = [u for u in items if u.item.id in claims]
-    names, done = UserNames(client), []
+    """File the items nobody else is filing now. Each item is claimed right before its own
+    create call, not the batch up front: a slow tracker cannot let a later item's claim go
+    stale (and be taken over by a click) while it still waits its turn here."""
+    round_ = _Round(deps, team_id, ticket_service.filing_holder())
+    names, done, busy = UserNames(client), [], []
     try:
-        found = system.find(target, [marker(u.item.id) for u in mine]) if mine else {}
-        for untracked in mine:
-            ticket = found.get(marker(untracked.item.id))
+        found = system.find(target, [marker(u.item.id) for u in items]) if items else {}
+        for untracked in items:
+            claim = round_.claim(untracked.item.id)
+            if claim is None:
+                busy.append(untracked.item.code)
+                continue
+            ticket = _existing(system, target, untracked, claim, found)
             if ticket is None:
                 owner = names.name(untracked.owner_id) if untracked.owner_id else None
                 ticket = system.create(target, draft(replace(untracked.item, owner=owner)))
-            with deps.sessions.begin() as session:
-                ticket_service.record(session, untracked.item.id, ticket.url)
-                ticket_service.filed(session, claims.pop(untracked.item.id))
+            round_.filed(untracked.item.id, ticket.url)
             done.append((untracked.item.code, ticket))
     except TrackerError as error:
         logger.warning(
             "ticket filing stopped tracker=%s error=%s", system.name, type(error).__name__
         )
-        left = len(mine) - len(done)
+        left = len(items) - len(done) - len(busy)
         problem = (
             f"{system.name} refused: {escape(str(error))} "
             f"{left} item{'s' if left != 1 else ''} still without a ticket; "
@@ -138,29 +141,63 @@ def _file(
         )
         return Filing(tuple(done), _busy_words(busy, problem))
     finally:
-        if claims:  # not filed (refused): claimable again at once
-            with deps.sessions.begin() as session:
-                for claim in claims.values():
-                    ticket_service.unclaim_filing(session, claim)
+        round_.give_back()
     return Filing(tuple(done), _busy_words(busy, None))
 
 
-def _claim(
-    deps: Deps, team_id: str, items: Sequence[Untracked]
-) -> tuple[dict[int, Claim], list[str]]:
-    """Claims on filing each item (by id), and the codes of those someone else is filing."""
-    claims: dict[int, Claim] = {}
-    busy: list[str] = []
-    with deps.sessions.begin() as session:
-        for untracked in items:
+def _existing(
+    system: Tracker,
+    target: str,
+    untracked: Untracked,
+    claim: Claim,
+    found: dict[str, Ticket],
+) -> Ticket | None:
+    """The item's ticket if one was filed already: from the round's search, or, when the
+    claim was left by an earlier attempt (which may have filed it since), asked afresh."""
+    key = marker(untracked.item.id)
+    if key in found or claim.fresh:
+        return found.get(key)
+    return system.find(target, [key]).get(key)
+
+
+@dataclass
+class _Round:
+    """One round's filing claims, all held under one holder name."""
+
+    deps: Deps
+    team_id: str
+    holder: str
+    held: dict[int, Claim] = field(default_factory=dict)
+
+    def claim(self, item_id: int) -> Claim | None:
+        stale = timedelta(seconds=self.deps.settings.ticket_filing_stale_seconds)
+        with self.deps.sessions.begin() as session:
             claim = ticket_service.claim_filing(
-                session, team_id, untracked.item.id, now=deps.clock()
+                session,
+                self.team_id,
+                item_id,
+                now=self.deps.clock(),
+                holder=self.holder,
+                stale=stale,
             )
-            if claim is None:
-                busy.append(untracked.item.code)
-            else:
-                claims[untracked.item.id] = claim
-    return claims, busy
+        if claim is not None:
+            self.held[item_id] = claim
+        return claim
+
+    def filed(self, item_id: int, url: str) -> None:
+        with self.deps.sessions.begin() as session:
+            ticket_service.record(session, item_id, url)
+            ticket_service.filed(session, self.held.pop(item_id))
+
+    def give_back(self) -> None:
+        """Not filed (refused): claimable again at once, unless another round took it."""
+        if not self.held:
+            return
+        with self.deps.sessions.begin() as session:
+            for claim in self.held.values():
+                if not ticket_service.unclaim_filing(session, claim, holder=self.holder):
+                    logger.info("filing claim %d was taken over; left to its holder", claim.id)
+        self.held.clear()
 
 
 def _busy_words(busy: list[str], problem: str | None) -> str | None:

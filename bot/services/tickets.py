@@ -9,6 +9,9 @@ that owns the item.
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -335,18 +338,34 @@ def prune_sync_claims(session: Session, *, before: datetime) -> int:
 
 FILING_KIND = "ticket_filing"  # the claim on creating an item's ticket, before the tracker call
 # A filing claim older than this belongs to a process that died mid-call: the next click
-# or publish takes it over (and finds by its marker a ticket that call filed).
+# or publish takes it over (and finds by its marker a ticket that call filed). Each item is
+# claimed right before its own create call, so this only needs to outlast one call (the
+# tracker clients time out after 10 s), not a whole publish (TICKET_FILING_STALE_SECONDS).
 FILING_STALE = timedelta(minutes=2)
 
 
-def claim_filing(session: Session, team_id: str, item_id: int, *, now: datetime) -> Claim | None:
-    """Claim creating the item's ticket; None when someone is creating it now."""
+def filing_holder() -> str:
+    """Who holds a round's filing claims: this process and this round, so a round that
+    lost a claim (it went stale and was taken over) cannot give back the taker's."""
+    return f"tickets:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def claim_filing(
+    session: Session,
+    team_id: str,
+    item_id: int,
+    *,
+    now: datetime,
+    holder: str,
+    stale: timedelta = FILING_STALE,
+) -> Claim | None:
+    """Claim creating the item's ticket; None when someone is creating it now (or did)."""
     return claim_rows.claim(
         session,
         Key(team_id, FILING_KIND, str(item_id), "create"),
         now=now,
-        worker="tickets",
-        stale_before=now - FILING_STALE,
+        worker=holder,
+        stale_before=now - stale,
         max_attempts=NOTE_ATTEMPTS,
     )
 
@@ -356,6 +375,7 @@ def filed(session: Session, claim: Claim) -> None:
     claim_rows.settle(session, claim.id, claim_rows.SENT)
 
 
-def unclaim_filing(session: Session, claim: Claim) -> None:
-    """Not filed (the tracker refused): the next click or publish may try at once."""
-    claim_rows.release(session, claim.id)
+def unclaim_filing(session: Session, claim: Claim, *, holder: str) -> bool:
+    """Not filed (the tracker refused): the next click or publish may try at once. False
+    when the claim was no longer ours: it stays with the round that took it over."""
+    return claim_rows.release(session, claim.id, holder=holder)

@@ -12,9 +12,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, true, update
 from sqlalchemy.orm import Session
 
+from storage.db import changed_rows
 from storage.models import Followup
 from storage.upsert import insert_ignoring_conflicts
 
@@ -44,6 +45,9 @@ class Claim:
     # When the first attempt claimed it, on the claimer's clock: what any attempt posted
     # is no older, so a recovery reads the conversation from then (`slack_once`'s `since`).
     since: datetime | None = None
+    # False when the row was there already (taken over, or handed back and claimed again):
+    # an earlier attempt may have done the work, so look for it before doing it again.
+    fresh: bool = True
 
 
 def claim(
@@ -90,7 +94,7 @@ def take_over(
         .execution_options(synchronize_session=False)
     )
     row = session.execute(statement).one_or_none()
-    return None if row is None else Claim(row.id, key, row.attempts, row.created_at)
+    return None if row is None else Claim(row.id, key, row.attempts, row.created_at, fresh=False)
 
 
 def confirm(
@@ -104,15 +108,19 @@ def confirm(
     )
 
 
-def release(session: Session, claim_id: int) -> None:
+def release(session: Session, claim_id: int, *, holder: str | None) -> bool:
     """Give a claim back untried (Slack asked us to slow down): claimable at once, and
-    this attempt does not count."""
-    session.execute(
+    this attempt does not count. Only while `holder` still holds it: a claim that went
+    stale and was taken over stays with its new holder (None: whoever holds it, for the
+    callers whose worker name is not per attempt). True when it was given back."""
+    statement = (
         update(Followup)
         .where(Followup.id == claim_id, Followup.status == CLAIMED)
+        .where(true() if holder is None else Followup.claimed_by == holder)
         .values(attempts=Followup.attempts - 1, claimed_at=RELEASED_AT)
         .execution_options(synchronize_session=False)
     )
+    return changed_rows(session, statement) == 1
 
 
 def settle(session: Session, claim_id: int, status: str, error: str | None = None) -> None:

@@ -43,15 +43,19 @@ def github(sandbox: Sandbox) -> GitHubState:
     return state
 
 
-@pytest.fixture
-def tickets_bot(sandbox: Sandbox, github: GitHubState, database_url: str) -> Iterator[BotProcess]:
-    env = {
+def github_env(sandbox: Sandbox) -> dict[str, str]:
+    """The settings that point the bot at the GitHub stand-in."""
+    return {
         "GITHUB_TOKEN": TOKEN,
         "GITHUB_API_URL": f"{sandbox.base_url}/github",
         "GITHUB_REPOSITORY": REPO,
         "GITHUB_WEBHOOK_SECRET": WEBHOOK_SECRET,
     }
-    with running_bot(sandbox, database_url=database_url, extra_env=env) as bot:
+
+
+@pytest.fixture
+def tickets_bot(sandbox: Sandbox, github: GitHubState, database_url: str) -> Iterator[BotProcess]:
+    with running_bot(sandbox, database_url=database_url, extra_env=github_env(sandbox)) as bot:
         yield bot
 
 

@@ -230,7 +230,7 @@ def test_a_claim_slack_throttled_is_handed_back_without_using_up_its_retry(
     with sessions.begin() as session:
         first = followup_claims.claim(session, key, now=now, worker="a", **window)
         assert followup_claims.claim(session, key, now=now, worker="b", **window) is None
-        followup_claims.release(session, first.id)
+        assert followup_claims.release(session, first.id, holder="a")
 
     with sessions.begin() as session:
         again = followup_claims.claim(session, key, now=now, worker="b", **window)
