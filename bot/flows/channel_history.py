@@ -286,9 +286,9 @@ class Reading:
         # read: the next history page (or the end) says they are all filed.
         for page in harvest.walk_pages(self.client, plan.walk):
             if page.thread_ts is None and plan.pending is not None:
-                self._advance(window, plan.pending)
+                self._advance(window, plan, plan.pending)
                 plan.pending = None
-            if page.messages:
+            if backfill.files_anything(page.messages, self.own):
                 self._begin(plan)
                 _file_page(
                     self.sessions,
@@ -305,17 +305,17 @@ class Reading:
                 if window.tracked:
                     plan.reached = plan.pending
                 if not _opens_threads(page, skip):
-                    self._advance(window, plan.pending)
+                    self._advance(window, plan, plan.pending)
                     plan.pending = None
             if on_progress is not None and self.tally.pages % every == 0:
                 on_progress(self.tally)
         if plan.pending is not None:
-            self._advance(window, plan.pending)
+            self._advance(window, plan, plan.pending)
             plan.pending = None
 
     @property
     def marking(self) -> Marking:
-        """What makes a message key; `pins.list` asked once, when a message is first read."""
+        """What makes a message key; `pins.list` asked once, when a message is first filed."""
         return Marking(DEFAULT_KEY_REACTION, {}) if self.pins is None else self.pins.marking()
 
     def _begin(self, plan: Plan) -> None:
@@ -326,8 +326,9 @@ class Reading:
             progress.begin(session, self.target, newest_ts=plan.unrecorded, where=self.where)
         plan.unrecorded, plan.begun = None, True
 
-    def _advance(self, window: Window, read_down_to: str) -> None:
-        if window.tracked:
+    def _advance(self, window: Window, plan: Plan, read_down_to: str) -> None:
+        # Unrecorded: nothing filed yet, so no progress to move (a crash re-reads no more).
+        if window.tracked and plan.unrecorded is None:
             with self.sessions.begin() as session:
                 progress.advance(session, self.target, read_down_to=read_down_to, where=self.where)
 

@@ -107,6 +107,12 @@ def _edited_at(message: Message) -> datetime | None:
         return None
 
 
+def files_anything(messages: Sequence[Message], own: OwnBot) -> bool:
+    """Whether `file_page` writes anything for `messages`: one spoken, or a deletion (a
+    page of only the bot's own messages, its opener say, needs no transaction)."""
+    return any(is_spoken(m, own) or m.get("subtype") == TOMBSTONE for m in messages)
+
+
 def file_page(
     session: Session,
     target: Target,

@@ -1,4 +1,4 @@
-"""A start in a channel nobody has posted in yet, on SQLite and PostgreSQL: the backfill
+"""A start in a channel nobody has posted in yet (only the bot's opener), on SQLite and PostgreSQL: the backfill
 asks Slack only for the history and writes nothing, yet still clears a gap an earlier
 backfill left, and a rate limit before its first message still leaves its progress
 recorded once the resume files one."""
@@ -48,11 +48,12 @@ def _methods(sb: Sandbox) -> list[str]:
     return [call.method for call in sb.slack.calls]
 
 
-def test_a_start_in_an_empty_channel_reads_its_history_once_and_writes_nothing(
+def test_a_start_in_a_channel_holding_only_its_opener_reads_history_once_and_writes_nothing(
     sb: Sandbox, sessions: sessionmaker[Session], writes: list[str]
 ) -> None:
     postmortem_id = _start(sessions)
     client = _client(sb)
+    client.chat_postMessage(channel=CHANNEL, text="Post-mortem opened")  # the bot's own
     facts = channel_history.channel_facts(client, CHANNEL)  # what the start asked already
     writes.clear()
     asked = len(sb.slack.calls)
