@@ -168,7 +168,7 @@ def _refused(run: Run, claim: Claim, error: SlackApiError) -> str:
         # Slack took nothing: hand the claim back so the next tick (after a reinstall,
         # for a dead token) tries afresh.
         with run.sessions.begin() as session:
-            followup_claims.release(session, claim.id)
+            followup_claims.release(session, claim.id, holder=run.worker)
         if token_gone(error):
             raise error  # the whole run stops: `bot.jobs.runner` stops the workspace
         return "deferred"

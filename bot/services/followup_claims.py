@@ -56,9 +56,9 @@ def confirm(
     claim_rows.confirm(session, claim_id, channel_id=channel_id, message_ts=message_ts, now=now)
 
 
-def release(session: Session, claim_id: int, *, holder: str | None = None) -> bool:
-    """Give the claim back untried, so the next tick tries afresh; with `holder`, only
-    while that worker still holds it (a stale claim taken over stays with its taker)."""
+def release(session: Session, claim_id: int, *, holder: str) -> bool:
+    """Give the claim back untried, so the next tick tries afresh; only while `holder`
+    still holds it (a stale claim taken over stays with its taker)."""
     return claim_rows.release(session, claim_id, holder=holder)
 
 

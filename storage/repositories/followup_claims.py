@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, and_, or_, select, true, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import changed_rows
@@ -108,15 +108,14 @@ def confirm(
     )
 
 
-def release(session: Session, claim_id: int, *, holder: str | None) -> bool:
+def release(session: Session, claim_id: int, *, holder: str) -> bool:
     """Give a claim back untried (Slack asked us to slow down): claimable at once, and
     this attempt does not count. Only while `holder` still holds it: a claim that went
-    stale and was taken over stays with its new holder (None: whoever holds it, for the
-    callers whose worker name is not per attempt). True when it was given back."""
+    stale and was taken over stays with its new holder. True when it was given back."""
     statement = (
         update(Followup)
         .where(Followup.id == claim_id, Followup.status == CLAIMED)
-        .where(true() if holder is None else Followup.claimed_by == holder)
+        .where(Followup.claimed_by == holder)
         .values(attempts=Followup.attempts - 1, claimed_at=RELEASED_AT)
         .execution_options(synchronize_session=False)
     )
