@@ -7,7 +7,7 @@ A test runs in both when it is in a module of BOTH_MODES and takes the `bot` or 
 fixture (or takes `slack_mode` itself, as test_report's and test_timeline's bot fixtures
 and test_interview's restart halfway do). The transport does not depend on the database, so Socket Mode runs
 on SQLite only. Running all of it twice would add the whole suite's time again; this
-adds about 40 tests (some 6 minutes of CI).
+adds about 64 tests (some 7 minutes of CI).
 
 Run in HTTP only, and why:
   test_durable, test_readonly  what Slack is answered (503, Retry headers, /healthz) while
@@ -46,17 +46,21 @@ INCIDENT_CHANNEL = "C0INCIDENT"
 # The scenario modules that run over Socket Mode too (see the module docstring).
 BOTH_MODES = frozenset(
     {
+        "test_actions_pages",
         "test_app_home",
+        "test_backfill_limited",
         "test_checklist",
         "test_factor_links",
         "test_followup_edges",
         "test_history_shapes",
         "test_interview",
+        "test_interview_external",
         "test_interview_flow",
         "test_limits",
         "test_milestones",
         "test_modal_errors",
         "test_report",
+        "test_report_evidence",
         "test_start",
         "test_tickets",
         "test_timeline",
