@@ -174,6 +174,8 @@ def file_kept_alerts(deps: Deps, postmortem_id: int) -> int:
     """File the Alertmanager alerts kept before the post-mortem could take them (it was
     not started, or named no service yet); last, once the timeline gives the window."""
     with deps.sessions.begin() as session:
+        if not alerts.any_kept(session):
+            return 0
         postmortem = postmortems.get_or_raise(session, postmortem_id)
         single = incident_access.single_workspace(deps)
         return alerts.file_kept(session, postmortem, single_workspace=single, now=deps.clock())

@@ -63,6 +63,12 @@ def record(
     return Recorded(new=len(fresh), repeated=repeated, filed=filed)
 
 
+def any_kept(session: Session) -> bool:
+    """Whether Alertmanager ever had an alert kept: none, and `file_kept` has nothing to
+    look for (no window to compute, no mapping to read)."""
+    return kept.any_kept(session)
+
+
 def file_kept(
     session: Session, postmortem: Postmortem, *, single_workspace: bool, now: datetime
 ) -> int:

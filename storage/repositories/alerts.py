@@ -22,6 +22,11 @@ def keep(session: Session, values: Mapping[str, Any]) -> bool:
     return session.scalar(statement) is not None
 
 
+def any_kept(session: Session) -> bool:
+    """Whether any alert is kept at all (none where Alertmanager sends nothing)."""
+    return session.scalar(select(MonitoringAlert.id).limit(1)) is not None
+
+
 def by_keys(session: Session, keys: Collection[str]) -> list[MonitoringAlert]:
     if not keys:
         return []
