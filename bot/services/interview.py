@@ -77,8 +77,8 @@ def begin(session: Session, postmortem_id: int) -> Outcome:
     postmortem = postmortems.get_or_raise(session, postmortem_id)
     if postmortem.thread_ts is None:
         raise NotFound("This post-mortem has no thread yet: run `/postmortem start` again.")
-    interview = _ensure(session, postmortem)
-    outcome = Outcome(_thread(postmortem), question=_question(session, interview))
+    interview, opened = _open(session, postmortem)
+    outcome = Outcome(_thread(postmortem), question=_question(session, interview, fresh=opened))
     outcome.items += _not_announced(session, postmortem.id)
     return outcome
 
@@ -406,7 +406,9 @@ def _cite(
     return outcome
 
 
-def _question(session: Session, interview: Interview) -> QuestionView:
+def _question(session: Session, interview: Interview, *, fresh: bool = False) -> QuestionView:
+    """The question to ask now; `fresh`: the interview opened in this transaction, so it
+    has no answer to quote or to count yet (the start's first question reads none)."""
     state = _state(interview)
     pm_id = interview.postmortem_id
     quoted = None
@@ -418,11 +420,11 @@ def _question(session: Session, interview: Interview) -> QuestionView:
     about = None if held else _text(quoted)
     slot = machine.slot_of(state)
     current = None
-    if state.stage not in ("actions", "done"):
+    if state.stage not in ("actions", "done") and not fresh:
         current = _text(
             interviews.latest_answer(session, pm_id, slot.question, slot.chain, slot.depth)
         )
-    depths = interviews.chain_depths(session, pm_id)
+    depths = {} if fresh else interviews.chain_depths(session, pm_id)
     return QuestionView(
         state=state,
         version=interview.version,
@@ -445,11 +447,18 @@ def _owned(session: Session, postmortem_id: int, team_id: str) -> Postmortem:
 
 
 def _ensure(session: Session, postmortem: Postmortem) -> Interview:
+    return _open(session, postmortem)[0]
+
+
+def _open(session: Session, postmortem: Postmortem) -> tuple[Interview, bool]:
+    """The post-mortem's interview, and whether it was opened now (a concurrent start's
+    row, found on the insert's conflict, was not)."""
     interview = interviews.get(session, postmortem.id)
     if interview is not None:
-        return interview
+        return interview, False
     fresh = Interview(postmortem_id=postmortem.id, team_id=postmortem.team_id)
-    return interviews.add_unless_exists(session, fresh)
+    row = interviews.add_unless_exists(session, fresh)
+    return row, row is fresh
 
 
 def _state(interview: Interview) -> State:
