@@ -113,6 +113,11 @@ class Owed:
     change: StatusChange
 
 
+def default_target(settings: Settings, system: str) -> str | None:
+    """The deployment's own repository (GITHUB_REPOSITORY) or project (JIRA_PROJECT)."""
+    return settings.github_repository if system == GITHUB else settings.jira_project
+
+
 def apply(
     sessions: sessionmaker[Session],
     settings: Settings,
@@ -126,9 +131,11 @@ def apply(
     holds `period` alone (an inbox item's id: the inbox's claim fences it)."""
     now = utcnow()
     with sessions.begin() as session:
-        default = settings.github_repository if reported.system == GITHUB else settings.jira_project
         teams = ticket_service.workspaces_of(
-            session, reported.target, default, system=reported.system
+            session,
+            reported.target,
+            default_target(settings, reported.system),
+            system=reported.system,
         )
         if teams is not None and not teams:
             return None  # a repository or project no workspace named: nobody's items

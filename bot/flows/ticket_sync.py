@@ -16,6 +16,10 @@ kept for people's clicks and publishes) stops asking that tracker for this run, 
 the unasked claims back, and notes when to resume (`Pauses`, per process; each replica
 learns it from its own answers).
 
+An item whose repository or project no channel of its workspace names any more (nor is
+it the deployment's default) is not asked about: a change found could not move it, and
+would wait in the inbox each slot for nothing.
+
 A ticket the tracker no longer has (GitHub's 410 for a deleted issue; a link naming no
 issue) is noted once (`ticket_gone`, the tracker's words kept) and not asked about again,
 rather than refused anew every slot; a transferred GitHub issue is followed to its new place.
@@ -94,11 +98,15 @@ def sync(
             session, team_id, done_since=now - REOPEN_WINDOW, limit=BATCH, slot=slot
         )
     unaskable: list[Linked] = []
+    named = _named(sessions, due, settings)
     for item in due:
         asked = asked_of(item.url, settings)
         tracker = trackers.get(asked.system) if asked else None
         if asked is None or tracker is None:
             tally["no tracker"] += 1
+            unaskable.append(item)
+        elif not _speaks_for(named.get(asked), item.team_id):
+            tally["not named"] += 1  # what the tracker says could not move it: not asked
             unaskable.append(item)
         elif pauses.paused(asked.system, now):
             tally["paused"] += 1
@@ -106,6 +114,28 @@ def sync(
             tally[_one(sessions, tracker, asked, item, slot, now, worker, pauses)] += 1
     _pass_over(sessions, unaskable, slot, now, worker)
     return tally
+
+
+def _named(
+    sessions: sessionmaker[Session], due: list[Linked], settings: Settings
+) -> dict[Asked, frozenset[str] | None]:
+    """For each tracker target of `due`, the workspaces a change reported about it may
+    move (None: any, the deployment's default), as `ticket_status.apply` decides."""
+    targets = {asked for asked in (asked_of(item.url, settings) for item in due) if asked}
+    with sessions() as session:
+        return {
+            asked: ticket_service.workspaces_of(
+                session,
+                asked.target,
+                ticket_status.default_target(settings, asked.system),
+                system=asked.system,
+            )
+            for asked in targets
+        }
+
+
+def _speaks_for(teams: frozenset[str] | None, team_id: str) -> bool:
+    return teams is None or team_id in teams
 
 
 def _pass_over(

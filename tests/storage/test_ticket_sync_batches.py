@@ -1,7 +1,8 @@
 """The periodic sync on SQLite and PostgreSQL: bounded per run (`ticket_sync.BATCH`), a
 workspace with more ticketed items than one run asks about gets the rest asked by the
 next run of the same slot, not the same first ones found again and skipped as taken; a
-ticket its tracker deleted is noted once and not asked about again."""
+ticket its tracker deleted is noted once and not asked about again; a ticket in a
+repository its workspace no longer names is not asked about at all."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ from tests.storage.test_tickets import ACME, _item
 
 REPO = "acme/checkout"
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-SETTINGS = Settings(tracker_sync_minutes=30)
+# acme/checkout is the deployment's own repository: every workspace's tickets there move.
+SETTINGS = Settings(tracker_sync_minutes=30, github_repository=REPO)
 
 
 class OpenIssues:
@@ -67,11 +69,16 @@ def replace_item(item: ActionItem, **changes: object) -> ActionItem:
     return ActionItem(**{**values, **changes})
 
 
-def _run(sessions: sessionmaker[Session], tracker: OpenIssues, now: datetime) -> dict[str, int]:
+def _run(
+    sessions: sessionmaker[Session],
+    tracker: OpenIssues,
+    now: datetime,
+    settings: Settings = SETTINGS,
+) -> dict[str, int]:
     tally = ticket_sync.sync(
         sessions,
         {"github": tracker},  # type: ignore[dict-item]
-        SETTINGS,
+        settings,
         now=now,
         worker="w1",
         team_id=ACME,
@@ -129,3 +136,27 @@ def test_items_no_configured_tracker_can_be_asked_about_do_not_hold_up_the_other
     assert _run(sessions, tracker, NOW) == {"no tracker": 2}
     assert _run(sessions, tracker, NOW + timedelta(minutes=5)) == {"same": 1}
     assert tracker.asked == [urls[2]]
+
+
+def test_a_ticket_in_a_repository_its_workspace_no_longer_names_is_not_asked_about(
+    sessions: sessionmaker[Session],
+) -> None:
+    """The channel named acme/checkout, filed there, then moved to another repository: a
+    close found there could move nothing (the webhooks' rule), so the sync spends no
+    request on it and leaves no change waiting in the inbox, slot after slot."""
+    urls = _items_with_tickets(sessions, 2)
+    elsewhere = Settings(tracker_sync_minutes=30, github_repository="acme/other")
+    tracker = OpenIssues()
+    with sessions.begin() as session:
+        tickets.set_channel_tracker(session, ACME, "C0INC", tickets.GITHUB, REPO, "U0ALICE")
+
+    assert _run(sessions, tracker, NOW, elsewhere) == {"same": 2}, "named: both asked"
+    with sessions.begin() as session:
+        tickets.set_channel_tracker(
+            session, ACME, "C0INC", tickets.GITHUB, "acme/payments", "U0ALICE"
+        )
+    tracker.asked.clear()
+    assert _run(sessions, tracker, NOW + timedelta(minutes=30), elsewhere) == {"not named": 2}
+    assert tracker.asked == []
+    assert _run(sessions, tracker, NOW + timedelta(minutes=35), elsewhere) == {}, "settled"
+    assert urls
