@@ -91,7 +91,9 @@ def test_an_envelope_the_database_cannot_record_is_not_acknowledged_and_comes_ag
 ) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("the database is cut off at the network: PostgreSQL")
-    sandbox.socket_mode.ack_timeout = 5.0  # Slack's retries come after the database is back
+    # Slack sends it again while the database is still cut off (the cut lasts the driver's
+    # 3 s), and maybe after: whichever delivery comes once it is back is the one acked.
+    sandbox.socket_mode.ack_timeout = 2.0
     url = make_url(database_url)
     engine = make_engine(database_url)
     bot_db = make_sessionmaker(engine)
@@ -104,6 +106,7 @@ def test_an_envelope_the_database_cannot_record_is_not_acknowledged_and_comes_ag
             proxy.cut()
 
             sent_before = len(sandbox.socket_mode.sent)
+            acks_before = len(sandbox.socket_mode.acks)
             line = "Error rate is back to 0.1%"
             _, away = driver.user_posts(CHANNEL, BOB, line)
             assert away.status_code == 504, "not acknowledged while it cannot be recorded"
@@ -112,10 +115,9 @@ def test_an_envelope_the_database_cannot_record_is_not_acknowledged_and_comes_ag
             proxy.restore()
             sandbox.poll(lambda: httpx.get(f"{bot.url}/healthz").status_code == 200, timeout=30)
             sandbox.poll(lambda: line in _timeline_texts(bot_db), timeout=30)
-            acked = [a for a in sandbox.socket_mode.acks if a.retry_attempt > 0]
-            assert acked, "the retry was acknowledged"
+            assert len(sandbox.socket_mode.acks) > acks_before, "acknowledged once recorded"
     attempts = [m["retry_attempt"] for m in sandbox.socket_mode.sent[sent_before:]]
-    assert attempts[0] == 0 and attempts[-1] >= 1
+    assert attempts[0] == 0 and max(attempts) >= 1, "delivered again while it was not acked"
     assert _timeline_texts(bot_db).count(line) == 1
     engine.dispose()
 
