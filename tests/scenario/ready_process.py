@@ -11,6 +11,8 @@ from pathlib import Path
 
 import httpx
 
+from bot.sandbox.bot_process import stop
+
 WAIT_SECONDS = 30.0
 
 
@@ -39,9 +41,4 @@ class ReadyProcess:
 
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+            stop(self._process)  # the sandbox's own SIGTERM-then-SIGKILL
