@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import MonitoringAlert, MonitoringService
-from storage.upsert import insert_or_update
+from storage.repositories import service_owners
 
 
 @dataclass(frozen=True)
@@ -28,30 +28,16 @@ class SeenService:
 
 def map_to(session: Session, service: str, team_id: str, now: datetime) -> str | None:
     """Give `service` to `team_id`; returns the workspace it belonged to before, if any."""
-    before = owner(session, service)
-    statement = insert_or_update(
-        session,
-        MonitoringService,
-        index_elements=("service",),
-        set_={"team_id": team_id, "mapped_at": now},
-        service=service,
-        team_id=team_id,
-        mapped_at=now,
-    )
-    session.execute(statement)
-    return before
+    return service_owners.map_to(session, MonitoringService, "service", service, team_id, now)
 
 
 def unmap(session: Session, service: str) -> str | None:
     """Take `service` from its workspace; returns that workspace, None if it had none."""
-    before = owner(session, service)
-    session.execute(delete(MonitoringService).where(MonitoringService.service == service))
-    return before
+    return service_owners.unmap(session, MonitoringService, "service", service)
 
 
 def owner(session: Session, service: str) -> str | None:
-    query = select(MonitoringService.team_id).where(MonitoringService.service == service)
-    return session.scalar(query)
+    return service_owners.owner(session, MonitoringService, "service", service)
 
 
 def listing(session: Session) -> list[SeenService]:

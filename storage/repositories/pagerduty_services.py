@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from storage.db import changed_rows
 from storage.models import PagerDutyEvent, PagerDutyIncident, PagerDutyService
+from storage.repositories import service_owners
 from storage.upsert import insert_or_update
 
 
@@ -30,30 +31,16 @@ class SeenService:
 
 def map_to(session: Session, service_id: str, team_id: str, now: datetime) -> str | None:
     """Give `service_id` to `team_id`; returns the workspace it belonged to before, if any."""
-    before = owner(session, service_id)
-    statement = insert_or_update(
-        session,
-        PagerDutyService,
-        index_elements=("service_id",),
-        set_={"team_id": team_id, "mapped_at": now},
-        service_id=service_id,
-        team_id=team_id,
-        mapped_at=now,
-    )
-    session.execute(statement)
-    return before
+    return service_owners.map_to(session, PagerDutyService, "service_id", service_id, team_id, now)
 
 
 def unmap(session: Session, service_id: str) -> str | None:
     """Take `service_id` from its workspace; returns that workspace, None if it had none."""
-    before = owner(session, service_id)
-    session.execute(delete(PagerDutyService).where(PagerDutyService.service_id == service_id))
-    return before
+    return service_owners.unmap(session, PagerDutyService, "service_id", service_id)
 
 
 def owner(session: Session, service_id: str) -> str | None:
-    query = select(PagerDutyService.team_id).where(PagerDutyService.service_id == service_id)
-    return session.scalar(query)
+    return service_owners.owner(session, PagerDutyService, "service_id", service_id)
 
 
 def mapped(session: Session) -> list[PagerDutyService]:
